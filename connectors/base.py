@@ -1,0 +1,116 @@
+"""The one small interface every connector implements, and the object description it works from.
+
+A connector adapts one system's API: read records changed since a cursor, page by page; fetch
+records by id; find records by field values (for match keys); write a batch and return one result
+per record, in order; optionally read and apply deletes. It builds its client lazily: constructing a
+connector touches neither the network nor a connection store.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, ClassVar
+
+from hub.connections import Connection
+from hub.errors import UnsupportedOperation
+from hub.http import ApiCalls, HubSession, RetryPolicy
+from hub.records import Page, Record, WriteOp, WriteResult
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """What a connector needs to know about one object, taken from a mapping file."""
+
+    name: str
+    fields: tuple[str, ...]
+    primary_key: str
+    cursor_field: str | None = None
+    external_id_field: str | None = None
+    filter: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One connection field as a UI shows it (Airflow's connection form, `hub connectors`)."""
+
+    label: str
+    description: str = ""
+    secret: bool = False
+
+
+class Connector(ABC):
+    """Base of every connector; subclasses set the class attributes and implement the methods."""
+
+    system: ClassVar[str]
+    display_name: ClassVar[str]
+    conn_type: ClassVar[str]
+    default_conn_id: ClassVar[str]
+    max_batch: ClassVar[int]
+    max_page: ClassVar[int]
+    supports_deletes: ClassVar[bool] = False
+    form_fields: ClassVar[dict[str, FormField]] = {}
+
+    def __init__(
+        self, connection: Connection, *, calls: ApiCalls | None = None, policy: RetryPolicy | None = None
+    ) -> None:
+        self.connection = connection
+        self.calls = calls or ApiCalls()
+        self.policy = policy
+
+    @cached_property
+    def session(self) -> HubSession:
+        """The shared-rules HTTP session, trusting the connection's `ca_bundle` when it has one."""
+        session = HubSession(
+            self.system,
+            calls=self.calls,
+            policy=self.policy,
+            verify=self.connection.option("ca_bundle"),
+            retry_on=self.retryable,
+        )
+        return session
+
+    def retryable(self, response: Any) -> bool:
+        """Whether an answer outside 429/5xx still means "throttled, try again" for this system."""
+        return False
+
+    def record_id(self, obj: ObjectSpec, record: Record) -> str:
+        """The system id of a record as text."""
+        return str(record[obj.primary_key])
+
+    @abstractmethod
+    def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
+        """Pages of records modified at or after `since` (everything when None), oldest first."""
+
+    @abstractmethod
+    def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
+        """The records with these ids (missing ones are left out)."""
+
+    @abstractmethod
+    def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
+        """Records whose fields equal one of the given values, for every field in `criteria`."""
+
+    @abstractmethod
+    def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        """Write records; one result per op, in order. Ops without target_id upsert by hub_id."""
+
+    def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
+        """How many records `read_changes` would return, when the system can say cheaply."""
+        return None
+
+    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> list[str]:
+        """Ids of records deleted since `since` (only when `supports_deletes`)."""
+        raise UnsupportedOperation(f"{self.display_name} cannot report deleted records")
+
+    def delete(self, obj: ObjectSpec, ids: Sequence[str]) -> list[WriteResult]:
+        """Delete (or archive) records by id; one result per id."""
+        raise UnsupportedOperation(f"{self.display_name} does not support deleting records")
+
+    def close(self) -> None:
+        """Release the HTTP session."""
+        if "session" in self.__dict__:
+            self.session.close()

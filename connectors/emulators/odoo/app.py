@@ -1,0 +1,248 @@
+"""`OdooEmulator`: Odoo 17's external API (JSON-RPC and XML-RPC) over an in-memory database.
+
+    >>> from connectors.emulators.odoo import OdooEmulator
+    >>> from connectors.emulators.server import EmulatorServer
+    >>> odoo = OdooEmulator()                          # database "omnihub", admin/admin, uid 2
+    >>> with EmulatorServer(odoo) as server:           # POST {server.url}/jsonrpc, /xmlrpc/2/object
+    ...     partner_ids = odoo.seed_partners(3)
+
+A fresh database holds what a real one does: the countries, the company partner (id 1), OdooBot
+(partner 2 and user 1, archived) and one partner per user (the admin's is 3).
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+import xmlrpc.client
+from collections.abc import Sequence
+from typing import Any
+
+from connectors.emulators.odoo.countries import COUNTRIES
+from connectors.emulators.odoo.database import Clock, Database, default_clock
+from connectors.emulators.odoo.errors import jsonrpc_error, xmlrpc_fault
+from connectors.emulators.odoo.models import MODELS
+from connectors.emulators.odoo.rpc import OdooUser, RpcServices, ServerVersion
+from connectors.emulators.server import EmulatorApp, Request, Response
+
+JSON_MIMETYPES = ("application/json", "application/json-rpc")
+ROOT_UID = 1
+SEED_COUNTRIES = ("US", "GB", "DE", "FR", "BE")
+
+
+def werkzeug_page(status: int, title: str, description: str, **headers: str) -> Response:
+    """An error page in werkzeug's HTML format, as Odoo (and Odoo.sh's proxy) answer."""
+    body = (
+        f"<!doctype html>\n<html lang=en>\n<title>{status} {title}</title>\n"
+        f"<h1>{title}</h1>\n<p>{description}</p>\n"
+    )
+    return Response.text(body, status, content_type="text/html", **headers)
+
+
+class RPC:
+    """The /jsonrpc controller: its signature decides which params are required."""
+
+    def __init__(self, services: RpcServices) -> None:
+        self._services = services
+
+    def jsonrpc(self, service: str, method: str, args: list[Any]) -> Any:
+        return self._services.dispatch(service, method, args)
+
+
+class OdooEmulator(EmulatorApp):
+    """Odoo's external API over an in-memory database (res.partner, res.country, res.users)."""
+
+    system = "odoo"
+    retry_after = "1"
+
+    def __init__(
+        self,
+        *,
+        database: str = "omnihub",
+        users: Sequence[OdooUser] | None = None,
+        server_version: str = "17.0",
+        clock: Clock | None = None,
+        fault_rate: float = 0.0,
+        fault_kinds: tuple[str, ...] = ("rate_limit",),
+        latency_ms: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(fault_rate=fault_rate, fault_kinds=fault_kinds, latency_ms=latency_ms, seed=seed)
+        self.users = {user.uid: user for user in (users or (OdooUser(),))}
+        if ROOT_UID in self.users:
+            raise ValueError(
+                f"uid {ROOT_UID} is OdooBot (__system__) in every database: give API users other uids"
+            )
+        self.version = ServerVersion(server_version)
+        self._database_name, self._clock = database, clock or default_clock
+        self.db, self.services = self._fresh_database()
+        self.route("POST", r"/jsonrpc", self._jsonrpc)
+        self.route("POST", r"/xmlrpc/2/(?P<service>[^/]+)", self._xmlrpc)
+        self.route("GET", r"/web/version", self._web_version)
+
+    def _fresh_database(self) -> tuple[Database, RpcServices]:
+        db = Database(self._database_name, MODELS, self._clock)
+        seed_base_data(db, list(self.users.values()))
+        return db, RpcServices(db, self.users, self.version)
+
+    # ---- in-process helpers (tests, demo) ----
+
+    def reset(self) -> None:
+        """Start over from a fresh database (base data only), as if Odoo had just been installed."""
+        with self.lock:
+            self.db, self.services = self._fresh_database()
+
+    def records(self, model: str) -> list[dict[str, Any]]:
+        """Every record of `model` (archived ones too), read with all fields, by id."""
+        with self.lock:
+            ids = sorted(self.db.tables[model])
+            result: list[dict[str, Any]] = self._call(
+                model, "read", [ids], {"context": {"active_test": False}}
+            )
+            return result
+
+    def create(self, model: str, vals: dict[str, Any], *, uid: int | None = None) -> int:
+        """Create a record as `uid` (default: the first user) would through the API; returns its id."""
+        with self.lock:
+            return int(self._call(model, "create", [vals], {}, uid=uid))
+
+    def edit(self, model: str, record_id: int, vals: dict[str, Any], *, uid: int | None = None) -> None:
+        """Change a record as a user editing it in the UI would: write_date and write_uid move."""
+        with self.lock:
+            self._call(model, "write", [[record_id], vals], {}, uid=uid)
+
+    def seed_partners(
+        self, count: int, *, companies: int = 0, hub_ids: bool = False, prefix: str = "Partner"
+    ) -> list[int]:
+        """Create `companies` companies then `count` people spread over them; returns all ids."""
+        with self.lock:
+            company_rows = [_company_values(n, prefix) for n in range(1, companies + 1)]
+            company_ids: list[int] = (
+                self._call("res.partner", "create", [company_rows], {}) if companies else []
+            )
+            people = [_person_values(n, prefix, company_ids, hub_ids) for n in range(1, count + 1)]
+            person_ids: list[int] = self._call("res.partner", "create", [people], {}) if count else []
+            return company_ids + person_ids
+
+    def _call(
+        self, model: str, method: str, args: list[Any], kwargs: dict[str, Any], *, uid: int | None = None
+    ) -> Any:
+        acting = uid if uid is not None else next(iter(self.users))
+        return self.services.execute(self.db.name, acting, model, method, *args, **kwargs)
+
+    # ---- HTTP ----
+
+    def _jsonrpc(self, request: Request) -> Response:
+        mimetype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if mimetype not in JSON_MIMETYPES:
+            message = "Request inferred type is compatible with [&#x27;http&#x27;] but /jsonrpc is type=json."
+            return werkzeug_page(400, "Bad Request", message)
+        try:
+            payload = json.loads(request.body)
+        except ValueError:
+            return Response.text("Invalid JSON data", 400, content_type="text/html")
+        if not isinstance(payload, dict):
+            return Response.text("Invalid JSON-RPC data", 400, content_type="text/html")
+        return Response.json(self._answer_jsonrpc(payload))
+
+    def _answer_jsonrpc(self, payload: dict[str, Any]) -> dict[str, Any]:
+        request_id = payload.get("id")
+        try:
+            params = dict(payload.get("params") or {})
+            wanted = {key: params[key] for key in ("service", "method", "args") if key in params}
+            result = RPC(self.services).jsonrpc(**wanted)
+        except Exception as exc:
+            return {"jsonrpc": "2.0", "id": request_id, "error": jsonrpc_error(exc, traceback.format_exc())}
+        return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+    def _xmlrpc(self, request: Request) -> Response:
+        try:
+            params, method = xmlrpc.client.loads(request.body, use_datetime=True)
+            result = self.services.dispatch(request.params["service"], str(method), list(params))
+            body = xmlrpc.client.dumps((result,), methodresponse=True, allow_none=True)
+        except Exception as exc:
+            body = xmlrpc.client.dumps(xmlrpc_fault(exc, traceback.format_exc()), allow_none=True)
+        return Response(200, body.encode(), {"Content-Type": "text/xml; charset=utf-8"})
+
+    def _web_version(self, request: Request) -> Response:
+        return Response.json({"version_info": self.version.info, "version": self.version.serie})
+
+    # ---- what Odoo.sh / Odoo Online answer when throttling or down ----
+
+    def rate_limit_response(self) -> Response:
+        return werkzeug_page(
+            429,
+            "Too Many Requests",
+            "This user has exceeded an allotted request count. Try again later.",
+            **{"Retry-After": self.retry_after},
+        )
+
+    def unavailable_response(self) -> Response:
+        return werkzeug_page(
+            503,
+            "Service Unavailable",
+            "The server is temporarily unable to service your request due to maintenance downtime or "
+            "capacity problems. Please try again later.",
+            **{"Retry-After": self.retry_after},
+        )
+
+    def not_found(self, request: Request) -> Response:
+        return werkzeug_page(
+            404,
+            "Not Found",
+            "The requested URL was not found on the server. If you entered the URL manually please check "
+            "your spelling and try again.",
+        )
+
+    def method_not_allowed(self, request: Request) -> Response:
+        return werkzeug_page(405, "Method Not Allowed", "The method is not allowed for the requested URL.")
+
+
+def seed_base_data(db: Database, users: list[OdooUser]) -> None:
+    """What a new database contains: countries, the company, OdooBot and the users' partners."""
+    stamp = {"create_uid": ROOT_UID, "write_uid": ROOT_UID, "create_date": db.now(), "write_date": db.now()}
+    for code, name in COUNTRIES:
+        db.insert("res.country", {"name": name, "code": code, **stamp})
+    partner = {"type": "contact", "lang": "en_US", "active": True, **stamp}
+    db.insert("res.partner", {**partner, "name": "My Company", "is_company": True}, record_id=1)
+    db.insert("res.partner", {**partner, "name": "OdooBot", "email": "odoobot@example.com", "active": False})
+    db.insert(
+        "res.users", {"login": "__system__", "name": "OdooBot", "partner_id": 2, "active": False, **stamp}
+    )
+    for user in users:
+        partner_id = db.insert("res.partner", {**partner, "name": user.name, "email": _email(user.login)})
+        user_values = {
+            "login": user.login,
+            "name": user.name,
+            "partner_id": partner_id,
+            "active": user.active,
+        }
+        db.insert("res.users", {**user_values, **stamp}, record_id=user.uid)
+
+
+def _email(login: str) -> str | None:
+    return login if "@" in login else None
+
+
+def _company_values(n: int, prefix: str) -> dict[str, Any]:
+    return {"name": f"{prefix} Company {n:05d}", "is_company": True, "email": f"info@company{n}.example.com"}
+
+
+def _person_values(n: int, prefix: str, company_ids: list[int], hub_ids: bool) -> dict[str, Any]:
+    country = SEED_COUNTRIES[n % len(SEED_COUNTRIES)]
+    values: dict[str, Any] = {
+        "name": f"{prefix} {n:05d}",
+        "email": f"partner{n}@example.com",
+        "phone": f"+1 555 {n:07d}",
+        "city": "Springfield",
+        "country_id": _country_id(country),
+    }
+    if company_ids:
+        values["parent_id"] = company_ids[n % len(company_ids)]
+    if hub_ids:
+        values["x_hub_id"] = f"HUB-{n:06d}"
+    return values
+
+
+def _country_id(code: str) -> int:
+    return 1 + next(index for index, (country, _name) in enumerate(COUNTRIES) if country == code)

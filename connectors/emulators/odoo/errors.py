@@ -1,0 +1,127 @@
+"""Odoo's exceptions as the RPC layer reports them, and their JSON-RPC and XML-RPC shapes.
+
+The classes mirror `odoo.exceptions` (17.0) so the wire shows the names clients match on
+(`odoo.exceptions.ValidationError`...); Python built-ins keep their own `builtins.X` names, as in
+Odoo, where a bad domain or an unknown field surfaces as `builtins.ValueError`.
+"""
+
+from __future__ import annotations
+
+import xmlrpc.client
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+# XML-RPC fault codes of /xmlrpc/2 (odoo/addons/base/controllers/rpc.py).
+FAULT_APPLICATION_ERROR = 1
+FAULT_WARNING = 2
+FAULT_ACCESS_DENIED = 3
+FAULT_ACCESS_ERROR = 4
+
+
+class OdooException(Exception):
+    """Base of the emulated `odoo.exceptions` classes; `wire_name` is what clients see."""
+
+    wire_name: ClassVar[str] = "odoo.exceptions.UserError"
+
+
+class UserError(OdooException):
+    """A business error shown to the user (`odoo.exceptions.UserError`)."""
+
+
+class ValidationError(UserError):
+    """A constraint refused the values (`odoo.exceptions.ValidationError`)."""
+
+    wire_name = "odoo.exceptions.ValidationError"
+
+
+class MissingError(UserError):
+    """The record was deleted (`odoo.exceptions.MissingError`)."""
+
+    wire_name = "odoo.exceptions.MissingError"
+
+
+class AccessError(UserError):
+    """The user may not do this (`odoo.exceptions.AccessError`)."""
+
+    wire_name = "odoo.exceptions.AccessError"
+
+
+class AccessDenied(UserError):
+    """Bad credentials (`odoo.exceptions.AccessDenied`)."""
+
+    wire_name = "odoo.exceptions.AccessDenied"
+
+    def __init__(self, message: str = "Access Denied") -> None:
+        super().__init__(message)
+
+
+class DatabaseNotFound(OdooException):
+    """The database named in the call does not exist: psycopg2 fails to connect."""
+
+    wire_name = "psycopg2.OperationalError"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f'connection to server failed: FATAL:  database "{name}" does not exist\n')
+
+
+PG_NOT_NULL = "23502"
+PG_FOREIGN_KEY = "23503"
+PG_UNIQUE = "23505"
+PG_CHECK = "23514"
+
+
+@dataclass
+class IntegrityViolation(Exception):
+    """A PostgreSQL constraint violation, before Odoo turns it into a ValidationError."""
+
+    pgcode: str
+    table: str
+    pgmessage: str
+    constraint: str | None = None
+    column: str | None = None
+    columns: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.pgmessage
+
+
+def wire_name(exc: BaseException) -> str:
+    """The exception's `module.Class` name as Odoo's `serialize_exception` reports it."""
+    if isinstance(exc, OdooException):
+        return exc.wire_name
+    kind = type(exc)
+    return f"{kind.__module__}.{kind.__name__}"
+
+
+def exception_message(exc: BaseException) -> str:
+    """Odoo's `exception_to_unicode`: the args joined by newlines."""
+    if exc.args:
+        return "\n".join(str(arg) for arg in exc.args)
+    return str(exc)
+
+
+def serialize_exception(exc: BaseException, debug: str) -> dict[str, Any]:
+    """The `error.data` object of a JSON-RPC error response."""
+    return {
+        "name": wire_name(exc),
+        "debug": debug,
+        "message": exception_message(exc),
+        "arguments": list(exc.args),
+        "context": {},
+    }
+
+
+def jsonrpc_error(exc: BaseException, debug: str) -> dict[str, Any]:
+    """The `error` member Odoo 17 answers with (HTTP 200, code 200, "Odoo Server Error")."""
+    return {"code": 200, "message": "Odoo Server Error", "data": serialize_exception(exc, debug)}
+
+
+def xmlrpc_fault(exc: BaseException, debug: str) -> xmlrpc.client.Fault:
+    """The fault /xmlrpc/2 answers with: Odoo errors by class, anything else with the traceback."""
+    if isinstance(exc, AccessError):
+        return xmlrpc.client.Fault(FAULT_ACCESS_ERROR, str(exc))
+    if isinstance(exc, AccessDenied):
+        return xmlrpc.client.Fault(FAULT_ACCESS_DENIED, str(exc))
+    if isinstance(exc, UserError):
+        return xmlrpc.client.Fault(FAULT_WARNING, str(exc))
+    return xmlrpc.client.Fault(FAULT_APPLICATION_ERROR, debug)

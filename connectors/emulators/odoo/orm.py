@@ -1,0 +1,180 @@
+"""The model methods `execute_kw` can call, with Odoo 17's signatures.
+
+`call_kw` dispatches like `odoo.api.call_kw`: `context` comes out of the keyword arguments, record
+methods (read, write, unlink) take the ids as their first positional argument, and wrong
+arguments raise the same TypeError Python raises in Odoo (the class is named `BaseModel` for that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from connectors.emulators.odoo import writes
+from connectors.emulators.odoo.database import Database
+from connectors.emulators.odoo.domain import AND, DomainCompiler, name_domain, normalize_domain
+from connectors.emulators.odoo.errors import AccessError
+from connectors.emulators.odoo.fields import Record, describe, to_read
+from connectors.emulators.odoo.load import load_rows
+from connectors.emulators.odoo.ordering import parse_order, sort_records
+
+RECORD_METHODS = frozenset({"read", "write", "unlink"})
+MODEL_METHODS = frozenset(
+    {"search", "search_count", "search_read", "create", "fields_get", "name_search", "load", "default_get"}
+)
+
+
+def call_kw(db: Database, model: str, uid: int, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """Call `method` of `model` the way `odoo.api.call_kw` does."""
+    if method.startswith("_"):
+        raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")
+    if method not in RECORD_METHODS | MODEL_METHODS:
+        raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
+    kwargs = dict(kwargs)
+    context = kwargs.pop("context", None) or {}
+    recordset = BaseModel(db, model, uid, context)
+    function = getattr(recordset, method)
+    if method in RECORD_METHODS:
+        ids, args = args[0], args[1:]
+        return function(_browse(ids), *args, **kwargs)
+    return function(*args, **kwargs)
+
+
+def _browse(ids: Any) -> list[int]:
+    if isinstance(ids, bool) or ids is None:
+        return []
+    if isinstance(ids, int):
+        return [ids]
+    return [int(record_id) for record_id in ids]
+
+
+class BaseModel:
+    """One model, seen by one user with one context."""
+
+    def __init__(self, db: Database, model: str, uid: int, context: Mapping[str, Any]) -> None:
+        self._db = db
+        self._model = model
+        self._uid = uid
+        self._context = dict(context)
+        self._spec = db.spec(model)
+
+    @property
+    def _active_test(self) -> bool:
+        return bool(self._context.get("active_test", True))
+
+    # ---- searching ----
+
+    def search(
+        self, domain: list[Any], offset: int = 0, limit: int | None = None, order: str | None = None
+    ) -> list[int]:
+        """Ids of the matching records, ordered, paged by offset/limit."""
+        return [record["id"] for record in self._search_records(domain, offset, limit, order)]
+
+    def search_count(self, domain: list[Any], limit: int | None = None) -> int:
+        """How many records match (at most `limit`)."""
+        matches = self._compiler().predicate(self._model, domain)
+        count = sum(1 for record in self._db.tables[self._model].values() if matches(record))
+        return min(count, limit) if limit else count
+
+    def search_read(
+        self,
+        domain: list[Any] | None = None,
+        fields: list[str] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        order: str | None = None,
+        load: str = "_classic_read",
+    ) -> list[dict[str, Any]]:
+        """`search` then `read` in one call."""
+        names = self._field_names(fields)
+        records = self._search_records(domain or [], offset, limit, order)
+        return [self._read_record(record, names, load) for record in records]
+
+    def name_search(
+        self, name: str = "", args: list[Any] | None = None, operator: str = "ilike", limit: int = 100
+    ) -> list[list[Any]]:
+        """`[[id, display_name], ...]` of the records whose name-search fields match `name`."""
+        domain = list(args or [])
+        if not (name == "" and operator in ("like", "ilike")):
+            domain = [AND, *normalize_domain(domain), *name_domain(self._db, self._model, operator, name)]
+        records = self._search_records(domain, 0, limit, None)
+        return [[record["id"], self._db.display_name(self._model, record["id"])] for record in records]
+
+    def _search_records(self, domain: Any, offset: int, limit: int | None, order: str | None) -> list[Record]:
+        matches = self._compiler().predicate(self._model, domain)
+        found = [record for record in self._db.tables[self._model].values() if matches(record)]
+        ordered = sort_records(self._db, self._model, found, parse_order(self._db, self._model, order))
+        start = offset or 0
+        return ordered[start : start + limit] if limit else ordered[start:]
+
+    def _compiler(self) -> DomainCompiler:
+        return DomainCompiler(self._db, active_test=self._active_test)
+
+    # ---- reading ----
+
+    def read(
+        self, ids: list[int], fields: list[str] | None = None, load: str = "_classic_read"
+    ) -> list[dict[str, Any]]:
+        """Field values of the records; deleted ids are skipped, as Odoo's read skips them."""
+        names = self._field_names(fields)
+        table = self._db.tables[self._model]
+        return [self._read_record(table[record_id], names, load) for record_id in ids if record_id in table]
+
+    def fields_get(
+        self, allfields: list[str] | None = None, attributes: list[str] | None = None
+    ) -> dict[str, Any]:
+        """The field definitions, as Odoo's `fields_get` describes them."""
+        return {
+            name: describe(name, spec, attributes)
+            for name, spec in self._spec.fields.items()
+            if not allfields or name in allfields
+        }
+
+    def default_get(self, fields_list: list[str]) -> dict[str, Any]:
+        """Default values of the given fields (context `default_<field>` first)."""
+        defaults: dict[str, Any] = {}
+        for name in fields_list:
+            spec = self._spec.fields.get(name)
+            if f"default_{name}" in self._context:
+                defaults[name] = self._context[f"default_{name}"]
+            elif spec is not None and spec.default is not None:
+                defaults[name] = spec.default_value()
+        return defaults
+
+    def _field_names(self, fields: list[str] | None) -> list[str]:
+        names = list(fields) if fields else list(self._spec.fields)
+        for name in names:
+            if name not in self._spec.fields:
+                raise ValueError(f"Invalid field {name!r} on model {self._model!r}")
+        return names
+
+    def _read_record(self, record: Record, names: list[str], load: str) -> dict[str, Any]:
+        values: dict[str, Any] = {"id": record["id"]}
+        display_names = load == "_classic_read"
+        for name in names:
+            spec = self._spec.fields[name]
+            raw = self._db.value(self._model, record, name)
+            values[name] = to_read(self._db, spec, raw, display_names=display_names)
+        return values
+
+    # ---- writing ----
+
+    def create(self, vals_list: Any) -> int | list[int]:
+        """Create one record (a dict: returns its id) or several (a list: returns their ids)."""
+        single = isinstance(vals_list, Mapping)
+        ids = writes.create_records(self._db, self._model, [vals_list] if single else vals_list, self._uid)
+        return ids[0] if single else ids
+
+    def write(self, ids: list[int], vals: Mapping[str, Any]) -> bool:
+        """Write the same values to every record."""
+        writes.write_records(self._db, self._model, ids, vals, self._uid)
+        return True
+
+    def unlink(self, ids: list[int]) -> bool:
+        """Delete the records."""
+        writes.unlink_records(self._db, self._model, ids)
+        return True
+
+    def load(self, fields: list[str], data: list[list[str]]) -> dict[str, Any]:
+        """Odoo's import: create or update (`.id` column) one record per row, all or nothing."""
+        return load_rows(self._db, self._model, self._uid, self._context, fields, data)

@@ -1,0 +1,433 @@
+"""Odoo through its external JSON-RPC API (`/jsonrpc`: `common.authenticate`, `object.execute_kw`).
+
+Connection (Airflow conn_type `odoo`): host (`https://erp.example.com`, or host + port), schema =
+database, login, password (or an API key); extras: `ca_bundle`.
+
+Reads:  search_read on the cursor field (write_date) ordered `write_date asc, id asc`, paged by a
+        keyset on (write_date, id), so records sharing one second are never skipped.
+Writes: `create` with a list of records (one call per batch); updates with identical values in one
+        `write`, different values in one `load` (Odoo's batch import, by database id). A batch the
+        server rejects is split in halves until the refused records are isolated.
+Quirks:  empty values read as `false` (turned into None here, except for booleans); many2one as
+        `[id, "name"]` (turned into {"id", "name"}); datetimes naive UTC "YYYY-MM-DD HH:MM:SS".
+        Dotted paths through a many2one (`country_id.code`, `parent_id.id`) are read by looking
+        the related records up, and written by finding the related record with that value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cached_property, partial
+from itertools import count
+from typing import Any
+
+from connectors.base import Connector, FormField, ObjectSpec
+from hub.errors import APIError, AuthenticationError, FatalAPIError, OutcomeUnknown, RetryableAPIError
+from hub.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.redact import redact
+
+ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
+RECORD_ERRORS = frozenset(
+    {
+        "odoo.exceptions.ValidationError",
+        "odoo.exceptions.UserError",
+        "builtins.ValueError",
+        "odoo.exceptions.MissingError",
+        "psycopg2.IntegrityError",
+        "psycopg2.errors.ForeignKeyViolation",
+        "psycopg2.errors.NotNullViolation",
+        "psycopg2.errors.UniqueViolation",
+        "builtins.TypeError",
+    }
+)
+
+
+class OdooRPCError(FatalAPIError):
+    """Odoo answered a call with an error payload (HTTP 200 with `error`)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        super().__init__("odoo", f"{name}: {message}", code=name)
+
+    @property
+    def about_records(self) -> bool:
+        """Whether the data in the call caused it (so isolating records makes sense)."""
+        return self.name in RECORD_ERRORS
+
+
+def odoo_datetime(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(ODOO_DATETIME)
+
+
+def parse_odoo_datetime(text: str) -> datetime:
+    return datetime.strptime(text, ODOO_DATETIME).replace(tzinfo=UTC)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot send {type(value).__name__} to Odoo")
+
+
+class OdooConnector(Connector):
+    """Odoo ERP (external JSON-RPC API)."""
+
+    system = "odoo"
+    display_name = "Odoo"
+    conn_type = "odoo"
+    default_conn_id = "odoo_default"
+    max_batch = 1000
+    max_page = 2000
+    supports_deletes = True
+    form_fields = {"ca_bundle": FormField("CA bundle", "Path of a CA certificate file to trust")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ids = count(1)
+        self._fields: dict[str, dict[str, dict[str, Any]]] = {}
+        self._related: dict[tuple[str, str], dict[Any, Any]] = {}
+
+    # RPC --------------------------------------------------------------------------------------
+    @property
+    def database(self) -> str:
+        return self.connection.schema or ""
+
+    def call(self, service: str, method: str, *args: Any, idempotent: bool = True) -> Any:
+        """One JSON-RPC call; Odoo's error payloads become OdooRPCError."""
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": next(self._ids),
+            "params": {"service": service, "method": method, "args": list(args)},
+        }
+        url = self.connection.base_url("http") + "/jsonrpc"
+        response = self.session.request(
+            "POST",
+            url,
+            data=json.dumps(payload, default=_json_default),
+            headers={"Content-Type": "application/json"},
+            idempotent=idempotent,
+        )
+        if response.status_code != 200:
+            kind = RetryableAPIError if response.status_code in (429, 502, 503, 504) else FatalAPIError
+            raise kind(
+                "odoo",
+                f"{service}.{method} answered HTTP {response.status_code}",
+                status=response.status_code,
+            )
+        body = response.json()
+        if "error" in body:
+            raise _rpc_error(body["error"])
+        return body.get("result")
+
+    @cached_property
+    def uid(self) -> int:
+        """The user id, from `common.authenticate` (False means refused credentials)."""
+        conn = self.connection
+        uid = self.call("common", "authenticate", self.database, conn.login or "", conn.password or "", {})
+        if not uid:
+            raise AuthenticationError(
+                "odoo",
+                f"connection {conn.conn_id!r}: Odoo refused login "
+                f"{conn.login!r} on database {self.database!r}",
+            )
+        return int(uid)
+
+    def execute(self, model: str, method: str, *args: Any, idempotent: bool = True, **kwargs: Any) -> Any:
+        """`object.execute_kw` on a model."""
+        try:
+            return self.call(
+                "object",
+                "execute_kw",
+                self.database,
+                self.uid,
+                self.connection.password or "",
+                model,
+                method,
+                list(args),
+                kwargs,
+                idempotent=idempotent,
+            )
+        except OdooRPCError as exc:
+            if exc.name == "odoo.exceptions.AccessDenied":
+                raise AuthenticationError(
+                    "odoo", f"connection {self.connection.conn_id!r}: access denied"
+                ) from None
+            raise
+
+    def fields_of(self, model: str) -> dict[str, dict[str, Any]]:
+        """Field metadata of a model (type, relation), fetched once per connector."""
+        if model not in self._fields:
+            self._fields[model] = self.execute(
+                model, "fields_get", attributes=["type", "relation", "readonly"]
+            )
+        return self._fields[model]
+
+    # Reads ------------------------------------------------------------------------------------
+    def _domain(self, obj: ObjectSpec) -> list[Any]:
+        return [(name, "=", value) for name, value in obj.filter.items()]
+
+    def _columns(self, obj: ObjectSpec) -> list[str]:
+        return list(dict.fromkeys(path.split(".")[0] for path in obj.fields))
+
+    def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
+        cursor = obj.cursor_field or "write_date"
+        domain = self._domain(obj) + ([(cursor, ">=", odoo_datetime(since))] if since else [])
+        total = int(self.execute(obj.name, "search_count", domain))
+        after: list[Any] = []
+        while True:
+            rows = self.execute(
+                obj.name,
+                "search_read",
+                domain + after,
+                fields=self._columns(obj),
+                order=f"{cursor} asc, id asc",
+                limit=page_size,
+            )
+            if rows:
+                last = rows[-1]
+                yield Page(self._normalize(obj, rows), parse_odoo_datetime(last[cursor]), total)
+                after = [
+                    "|",
+                    (cursor, ">", last[cursor]),
+                    "&",
+                    (cursor, "=", last[cursor]),
+                    ("id", ">", last["id"]),
+                ]
+            if len(rows) < page_size:
+                return
+
+    def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
+        return None
+
+    def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
+        wanted = [int(i) for i in ids]
+        rows = self.execute(obj.name, "search_read", [("id", "in", wanted)], fields=self._columns(obj))
+        return self._normalize(obj, rows)
+
+    def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
+        domain = self._domain(obj)
+        for path, values in criteria.items():
+            domain.append((path, "in", list(values)))
+        rows = self.execute(obj.name, "search_read", domain, fields=self._columns(obj))
+        return self._normalize(obj, rows)
+
+    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> list[str]:
+        """Archived records (Odoo keeps no trace of hard deletes)."""
+        domain = [*self._domain(obj), ("active", "=", False)]
+        if since:
+            domain.append(("write_date", ">=", odoo_datetime(since)))
+        return [str(i) for i in self.execute(obj.name, "search", domain)]
+
+    def _normalize(self, obj: ObjectSpec, rows: list[dict[str, Any]]) -> list[Record]:
+        types = self.fields_of(obj.name)
+        records = [{k: _from_odoo(v, types.get(k, {}).get("type")) for k, v in row.items()} for row in rows]
+        for path in obj.fields:
+            head, _, sub = path.partition(".")
+            if sub and sub not in ("id", "name"):
+                self._enrich(records, head, sub, str(types.get(head, {}).get("relation")))
+        return records
+
+    def _enrich(self, records: list[Record], field: str, sub: str, relation: str) -> None:
+        ids = {r[field]["id"] for r in records if isinstance(r.get(field), dict)}
+        known = self._related_values(relation, sub, ids)
+        for record in records:
+            if isinstance(record.get(field), dict):
+                record[field][sub] = known.get(record[field]["id"])
+
+    def _related_values(self, relation: str, sub: str, ids: set[int]) -> dict[Any, Any]:
+        cache = self._related.setdefault((relation, sub), {})
+        missing = sorted(i for i in ids if i not in cache)
+        if missing:
+            types = self.fields_of(relation)
+            for row in self.execute(relation, "read", missing, fields=[sub]):
+                cache[row["id"]] = _from_odoo(row[sub], types.get(sub, {}).get("type"))
+        return cache
+
+    # Writes -----------------------------------------------------------------------------------
+    def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        results: list[WriteResult | None] = [None] * len(ops)
+        self._prefetch_related(obj, ops)
+        values: dict[int, Record] = {}
+        for index, op in enumerate(ops):
+            try:
+                values[index] = self._to_odoo(obj, op)
+            except ValueError as exc:
+                results[index] = WriteResult(op.target_id, error=RecordError("INVALID_VALUE", str(exc)))
+        known = self._existing(obj, [ops[i].hub_id for i in values if ops[i].target_id is None])
+        targets = {i: ops[i].target_id or known.get(ops[i].hub_id) for i in values}
+        creates = [i for i in values if not targets[i]]
+        updates = [i for i in values if targets[i]]
+        for index, result in zip(creates, self._create(obj, [values[i] for i in creates]), strict=True):
+            results[index] = result
+        pairs = [(str(targets[i]), values[i]) for i in updates]
+        for index, result in zip(updates, self._update(obj, pairs), strict=True):
+            results[index] = result
+        return [r for r in results if r is not None]
+
+    def _relation(self, obj: ObjectSpec, path: str) -> tuple[str, str, str] | None:
+        """(field, related model, related field) of a dotted path such as `country_id.code`."""
+        head, _, sub = path.partition(".")
+        if not sub or sub == "id":
+            return None
+        return head, str(self.fields_of(obj.name).get(head, {}).get("relation")), sub
+
+    def _prefetch_related(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> None:
+        """Look up, in one call per related field, the records that dotted values point at."""
+        wanted: dict[tuple[str, str], set[Any]] = {}
+        for op in ops:
+            for path, value in op.values.items():
+                relation = self._relation(obj, path)
+                if relation is not None and value is not None:
+                    wanted.setdefault(relation[1:], set()).add(value)
+        for (model, field), values in wanted.items():
+            cache = self._related.setdefault((model, field), {})
+            missing = values - set(cache.values())
+            if missing:
+                for row in self.execute(
+                    model, "search_read", [(field, "in", sorted(missing, key=str))], fields=[field]
+                ):
+                    cache[row["id"]] = row[field]
+
+    def _to_odoo(self, obj: ObjectSpec, op: WriteOp) -> Record:
+        record: Record = {}
+        for path, value in op.values.items():
+            relation = self._relation(obj, path)
+            if relation is not None:
+                value = self._related_id(relation[1], relation[2], value)
+            elif path.endswith(".id") and value is not None:
+                value = int(value)
+            record[path.partition(".")[0]] = False if value is None else value
+        if obj.external_id_field:
+            record[obj.external_id_field] = op.hub_id
+        return record
+
+    def _related_id(self, relation: str, field: str, value: Any) -> int | bool:
+        if value is None:
+            return False
+        for record_id, known in self._related.get((relation, field), {}).items():
+            if known == value:
+                return int(record_id)
+        raise ValueError(f"no {relation} record has {field} = {value!r}")
+
+    def _existing(self, obj: ObjectSpec, hub_ids: list[str]) -> dict[str, str]:
+        """Records that already carry these hub_ids (a replay after a crash must not duplicate)."""
+        key = obj.external_id_field
+        if not hub_ids or not key:
+            return {}
+        rows = self.execute(
+            obj.name,
+            "search_read",
+            [(key, "in", hub_ids)],
+            fields=["id", key],
+            context={"active_test": False},
+        )
+        return {row[key]: str(row["id"]) for row in rows}
+
+    def _create(self, obj: ObjectSpec, records: list[Record]) -> list[WriteResult]:
+        results: list[WriteResult] = []
+        for start in range(0, len(records), self.max_batch):
+            chunk = records[start : start + self.max_batch]
+            results += _isolating(chunk, lambda part: self._create_batch(obj, part))
+        return results
+
+    def _create_batch(self, obj: ObjectSpec, records: list[Record]) -> list[WriteResult]:
+        try:
+            ids = self.execute(obj.name, "create", records, idempotent=False)
+        except OutcomeUnknown:
+            if not obj.external_id_field:
+                raise
+            # The answer was lost: create only what did not arrive.
+            key = obj.external_id_field
+            found = self._existing(obj, [str(r.get(key)) for r in records])
+            missing = [r for r in records if str(r.get(key)) not in found]
+            made = iter(self.execute(obj.name, "create", missing, idempotent=False) if missing else [])
+            ids = [found.get(str(r.get(key))) or next(made) for r in records]
+        return [WriteResult(str(i), created=True) for i in (ids if isinstance(ids, list) else [ids])]
+
+    def _update(self, obj: ObjectSpec, pairs: list[tuple[str, Record]]) -> list[WriteResult]:
+        groups: dict[str, list[int]] = {}
+        for index, (_, record) in enumerate(pairs):
+            groups.setdefault(json.dumps(record, sort_keys=True, default=str), []).append(index)
+        results: list[WriteResult | None] = [None] * len(pairs)
+        singles = [indexes[0] for indexes in groups.values() if len(indexes) == 1]
+        for indexes in (g for g in groups.values() if len(g) > 1):
+            ids = [int(pairs[i][0]) for i in indexes]
+            outcome = _isolating(ids, partial(self._write_same, obj, record=pairs[indexes[0]][1]))
+            for i, result in zip(indexes, outcome, strict=True):
+                results[i] = result
+        for start in range(0, len(singles), self.max_batch):
+            chunk = singles[start : start + self.max_batch]
+            loaded = _isolating([pairs[i] for i in chunk], lambda part: self._load(obj, part))
+            for i, result in zip(chunk, loaded, strict=True):
+                results[i] = result
+        return [r for r in results if r is not None]
+
+    def _write_same(self, obj: ObjectSpec, ids: list[int], record: Record) -> list[WriteResult]:
+        self.execute(obj.name, "write", ids, record)
+        return [WriteResult(str(i)) for i in ids]
+
+    def _load(self, obj: ObjectSpec, pairs: list[tuple[str, Record]]) -> list[WriteResult]:
+        """Update records with different values in one call, through Odoo's import (`load`)."""
+        types = self.fields_of(obj.name)
+        names = list(dict.fromkeys(name for _, record in pairs for name in record))
+        columns = [".id", *(f"{n}/.id" if types.get(n, {}).get("type") == "many2one" else n for n in names)]
+        rows = [
+            [target, *(_load_text(record.get(n, False), types.get(n, {}).get("type")) for n in names)]
+            for target, record in pairs
+        ]
+        answer = self.execute(obj.name, "load", columns, rows)
+        if not answer.get("ids"):
+            messages = answer.get("messages") or [{"message": "load refused the batch"}]
+            raise OdooRPCError(
+                "odoo.exceptions.ValidationError", "; ".join(str(m.get("message")) for m in messages)
+            )
+        return [WriteResult(str(i)) for i in answer["ids"]]
+
+    def delete(self, obj: ObjectSpec, ids: Sequence[str]) -> list[WriteResult]:
+        """Archive (Odoo's way of deleting customers that documents may still point at)."""
+        wanted = [int(i) for i in ids]
+        return _isolating(wanted, lambda part: self._write_same(obj, part, {"active": False}))
+
+
+def _isolating(items: list[Any], call: Callable[[list[Any]], list[WriteResult]]) -> list[WriteResult]:
+    """Apply `call` to the batch; when the data is refused, halve until the bad records stand alone."""
+    if not items:
+        return []
+    try:
+        return call(items)
+    except OdooRPCError as exc:
+        if not exc.about_records:
+            raise
+        if len(items) == 1:
+            return [WriteResult(None, error=RecordError(exc.name.rsplit(".", 1)[-1], redact(str(exc))))]
+    middle = len(items) // 2
+    return _isolating(items[:middle], call) + _isolating(items[middle:], call)
+
+
+def _from_odoo(value: Any, kind: str | None) -> Any:
+    if value is False and kind != "boolean":
+        return None
+    if kind == "many2one" and isinstance(value, list) and len(value) == 2:
+        return {"id": value[0], "name": value[1]}
+    return value
+
+
+def _load_text(value: Any, kind: str | None) -> str:
+    if value is False or value is None:
+        return "" if kind != "boolean" else "0"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _rpc_error(error: Mapping[str, Any]) -> OdooRPCError:
+    data = error.get("data") or {}
+    name = str(data.get("name") or error.get("message") or "odoo.error")
+    return OdooRPCError(name, redact(str(data.get("message") or error.get("message") or ""))[:500])
+
+
+__all__ = ["APIError", "OdooConnector", "OdooRPCError"]

@@ -1,0 +1,398 @@
+"""`hub`: the command line. Exit codes: 0 success, 1 the work found problems, 2 bad input.
+
+hub validate                     check every schema, mapping and sync
+hub plan SYNC [--json]           what a sync would do now; writes nothing
+hub sync SYNC [--json] [--full]  run a sync
+hub runs [SYNC] [--json]         recent runs and their counts
+hub quarantine list|retry        records set aside, and running them again
+hub sandbox serve [--port N]     local emulators, seeded, with their AIRFLOW_CONN_* lines
+hub demo                         the end-to-end demonstration
+hub connectors / hub schemas     what the hub can connect to, and the canonical models
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from hub.checks import check_project
+from hub.console import BarProgress, err, out, plain_table, status_text, summary_table
+from hub.errors import ConfigError, HubError, LockError
+from hub.project import Project
+from hub.redact import install_log_redaction, redact
+from hub.state import StateStore
+from hub.sync import SyncEngine, SyncResult
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n\n")[0])
+quarantine_app = typer.Typer(
+    no_args_is_help=True, help="Records set aside with the reasons they could not sync."
+)
+sandbox_app = typer.Typer(no_args_is_help=True, help="Local emulators of the connected systems.")
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(sandbox_app, name="sandbox")
+
+ProjectOption = Annotated[Path, typer.Option("--project", "-p", envvar="HUB_PROJECT", help="Project root.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+StateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--state-url", envvar="HUB_STATE_URL", help="State store URL (default sqlite .hub/state.db)."
+    ),
+]
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    """Omnihub: bidirectional record sync between front-office and back-office systems."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    install_log_redaction()
+
+
+def fail(message: str, code: int) -> NoReturn:
+    err.print(f"[red]error:[/] {redact(message)}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+def guarded(action: Callable[[], int]) -> None:
+    """Run a command body, turning the hub's own errors into messages and exit codes."""
+    try:
+        code = action()
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            err.print(redact(line), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except LockError as exc:
+        fail(str(exc), 1)
+    except HubError as exc:
+        fail(str(exc), 1)
+    raise typer.Exit(code)
+
+
+def load(project: Path) -> Project:
+    if not (project / "mappings").is_dir() and not (project / "schemas").is_dir():
+        raise ConfigError(
+            f"{project.resolve()} is not an Omnihub project (no mappings/ or schemas/ folder); "
+            "run from the project root or pass --project"
+        )
+    return Project.load(project)
+
+
+def engine(project: Path, state_url: str | None, progress: BarProgress | None = None) -> SyncEngine:
+    loaded = load(project)
+    return SyncEngine(loaded, StateStore.open(loaded.root, state_url), progress=progress)
+
+
+def print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, default=str) + "\n")
+
+
+def report(result: SyncResult, as_json: bool, title: str) -> int:
+    if as_json:
+        print_json(result.summary())
+        return result.exit_code
+    out.print(summary_table(title, [result.summary()]))
+    if result.error:
+        err.print(f"[red]{result.error}[/]")
+    if result.counts.quarantined or result.counts.failed:
+        err.print(
+            f"{result.counts.quarantined + result.counts.failed} records set aside: "
+            f"hub quarantine list {result.sync}"
+        )
+    return result.exit_code
+
+
+@app.command()
+def validate(project: ProjectOption = Path("."), as_json: JsonOption = False) -> None:
+    """Check every schema, mapping and sync; each problem as path:line:column: message (exit 2)."""
+
+    def body() -> int:
+        loaded = load(project)
+        problems = check_project(loaded)
+        if as_json:
+            print_json({"ok": not problems, "problems": [p.__dict__ for p in problems]})
+        else:
+            for problem in problems:
+                out.print(str(problem), markup=False, highlight=False)
+            if not problems:
+                counts = (len(loaded.entities()), len(loaded.mappings), len(loaded.syncs))
+                out.print("ok: {} schemas, {} mappings, {} syncs".format(*counts), markup=False)
+        return 2 if problems else 0
+
+    guarded(body)
+
+
+def _run(
+    sync_name: str,
+    project: Path,
+    state_url: str | None,
+    as_json: bool,
+    title: str,
+    run: Callable[[SyncEngine], SyncResult],
+) -> None:
+    def body() -> int:
+        if as_json or not err.is_terminal:
+            return report(run(engine(project, state_url)), as_json, title)
+        with BarProgress() as progress:
+            result = run(engine(project, state_url, progress))
+        return report(result, as_json, title)
+
+    guarded(body)
+
+
+@app.command()
+def plan(
+    sync_name: Annotated[str, typer.Argument(metavar="SYNC")],
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    full: Annotated[bool, typer.Option("--full", help="Plan a full read.")] = False,
+) -> None:
+    """What a sync would create, update, skip and quarantine now. Writes nothing."""
+    _run(sync_name, project, state_url, as_json, f"plan {sync_name}", lambda e: e.plan(sync_name, full=full))
+
+
+@app.command()
+def sync(
+    sync_name: Annotated[str, typer.Argument(metavar="SYNC")],
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    full: Annotated[bool, typer.Option("--full", help="Read everything, not just changes.")] = False,
+) -> None:
+    """Run a sync (incremental from the stored cursor)."""
+    _run(sync_name, project, state_url, as_json, f"sync {sync_name}", lambda e: e.sync(sync_name, full=full))
+
+
+@app.command()
+def runs(
+    sync_name: Annotated[str | None, typer.Argument(metavar="[SYNC]")] = None,
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option(help="How many runs.")] = 20,
+) -> None:
+    """Recent runs, newest first, with their counts and API calls."""
+
+    def body() -> int:
+        store = StateStore.open(project.resolve(), state_url)
+        rows = store.runs(sync_name, limit=limit)
+        if as_json:
+            print_json({"runs": [row.__dict__ for row in rows]})
+            return 0
+        table = plain_table(
+            "runs",
+            [
+                "started",
+                "sync",
+                "kind",
+                "status",
+                "read",
+                "created",
+                "updated",
+                "unchanged",
+                "quarantined",
+                "failed",
+                "API calls",
+            ],
+            [
+                (
+                    r.started_at[:19],
+                    r.sync,
+                    r.kind,
+                    status_text(r.status),
+                    *_counts(r.counts),
+                    sum(r.api_calls.values()),
+                )
+                for r in rows
+            ],
+        )
+        out.print(table)
+        return 0
+
+    guarded(body)
+
+
+def _counts(counts: dict[str, Any]) -> list[Any]:
+    return [counts.get(k, "-") for k in ("read", "created", "updated", "unchanged", "quarantined", "failed")]
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    sync_name: Annotated[str | None, typer.Argument(metavar="[SYNC]")] = None,
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    every: Annotated[bool, typer.Option("--all", help="Include resolved entries.")] = False,
+    limit: Annotated[int, typer.Option(help="How many entries.")] = 50,
+) -> None:
+    """Quarantined records with their reasons (open ones by default)."""
+
+    def body() -> int:
+        store = StateStore.open(project.resolve(), state_url)
+        rows = store.quarantined(sync_name, status=None if every else "open", limit=limit)
+        if as_json:
+            print_json({"quarantine": [row.__dict__ for row in rows]})
+            return 0
+        table = plain_table(
+            "quarantine",
+            ["id", "sync", "record", "stage", "attempts", "status", "reasons"],
+            [
+                (
+                    r.id,
+                    r.sync,
+                    f"{r.system}:{r.record_id}",
+                    r.stage,
+                    r.attempts,
+                    r.status,
+                    "; ".join(f"{e.get('field')}: {e.get('message')}" for e in r.errors),
+                )
+                for r in rows
+            ],
+        )
+        out.print(table)
+        open_counts = store.quarantine_counts()
+        out.print(
+            f"open: {sum(open_counts.values())} " + " ".join(f"{k}={v}" for k, v in open_counts.items())
+        )
+        return 0
+
+    guarded(body)
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    sync_name: Annotated[str, typer.Argument(metavar="SYNC")],
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    ids: Annotated[list[int] | None, typer.Option("--id", help="Only these entries.")] = None,
+) -> None:
+    """Run quarantined records of a sync again (after fixing the mapping or the data)."""
+    _run(sync_name, project, state_url, as_json, f"retry {sync_name}", lambda e: e.retry(sync_name, ids))
+
+
+@app.command()
+def connectors(as_json: JsonOption = False) -> None:
+    """The systems the hub can connect to, their connection fields and API limits."""
+    from connectors.registry import connector_class, systems
+
+    rows: list[dict[str, Any]] = []
+    for system in systems():
+        cls = connector_class(system)
+        rows.append(
+            {
+                "system": system,
+                "name": cls.display_name,
+                "conn_type": cls.conn_type,
+                "default_conn_id": cls.default_conn_id,
+                "max_batch": cls.max_batch,
+                "max_page": cls.max_page,
+                "deletes": cls.supports_deletes,
+                "extras": sorted(cls.form_fields),
+            }
+        )
+    if as_json:
+        print_json({"connectors": rows})
+        return
+    out.print(
+        plain_table(
+            "connectors",
+            ["system", "name", "conn id", "batch", "page", "deletes", "extras"],
+            [
+                (
+                    r["system"],
+                    r["name"],
+                    r["default_conn_id"],
+                    r["max_batch"],
+                    r["max_page"],
+                    r["deletes"],
+                    ", ".join(r["extras"]),
+                )
+                for r in rows
+            ],
+        )
+    )
+
+
+@app.command()
+def schemas(
+    entity: Annotated[str | None, typer.Argument(help="Show one entity's fields.")] = None,
+    project: ProjectOption = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """The canonical models (or one model's fields)."""
+    from hub.schemapaths import canonical_paths
+
+    def body() -> int:
+        loaded = load(project)
+        if entity is None:
+            rows = [
+                (
+                    name,
+                    s.get("version"),
+                    len(s.get("properties", {})),
+                    ", ".join(s.get("required", [])),
+                    " | ".join("+".join(rule) for rule in s.get("x-match", [])),
+                )
+                for name, s in ((n, loaded.schemas[n]) for n in loaded.entities())
+            ]
+            if as_json:
+                print_json(
+                    {
+                        "schemas": [
+                            dict(zip(("entity", "version", "fields", "required", "match"), r, strict=True))
+                            for r in rows
+                        ]
+                    }
+                )
+            else:
+                out.print(
+                    plain_table(
+                        "canonical models", ["entity", "version", "fields", "required", "x-match"], rows
+                    )
+                )
+            return 0
+        schema = loaded.entity_schema(entity)
+        if schema is None:
+            raise ConfigError(f"no canonical entity {entity!r}; known: {', '.join(loaded.entities())}")
+        paths = canonical_paths(schema, loaded.registry)
+        if as_json:
+            print_json({"entity": entity, "fields": paths})
+        else:
+            out.print(
+                plain_table(
+                    entity,
+                    ["field", "type", "format / pattern", "description"],
+                    [
+                        (
+                            p,
+                            s.get("type", "object"),
+                            s.get("format") or s.get("pattern"),
+                            s.get("description", ""),
+                        )
+                        for p, s in paths.items()
+                    ],
+                )
+            )
+        return 0
+
+    guarded(body)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()

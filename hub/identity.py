@@ -1,0 +1,111 @@
+"""Identity: which hub_id a source record is, and which target record a hub record already is.
+
+Source records get their hub_id from the cross-reference table, or a new UUID that is committed
+before anything is written anywhere (so a replay after a crash finds the same hub_id and upserts).
+Target records are found through the cross-reference table, and, for records the hub has never
+written, through the sync's match keys (ordered rule sets, strict first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+from connectors.base import Connector, ObjectSpec
+from hub.records import Record
+from hub.state import StateStore, XrefRow
+
+
+def resolve_hub_ids(
+    store: StateStore,
+    entity: str,
+    system: str,
+    ids: Sequence[str],
+    *,
+    last_modified: Mapping[str, str | None],
+    dry_run: bool,
+) -> dict[str, str]:
+    """hub_id of every source id, minting and committing new ones (in memory only when dry_run)."""
+    known = {k: row.hub_id for k, row in store.xrefs_by_external(entity, system, ids).items()}
+    fresh = [
+        XrefRow(entity, system, i, str(uuid4()), last_modified=last_modified.get(i))
+        for i in ids
+        if i not in known
+    ]
+    if not fresh:
+        return known
+    if dry_run:
+        return {**known, **{row.external_id: row.hub_id for row in fresh}}
+    return {**known, **store.claim_identities(fresh)}
+
+
+def _key(values: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(v.casefold() if isinstance(v, str) else v for v in values)
+
+
+@dataclass
+class MatchOutcome:
+    """Target ids found by match keys, and records whose match was ambiguous."""
+
+    linked: dict[str, str]
+    ambiguous: dict[str, str]
+
+
+def match_targets(
+    connector: Connector,
+    obj: ObjectSpec,
+    rules: Sequence[Sequence[str]],
+    candidates: Mapping[str, Record],
+    system_field: Callable[[str], str | None],
+    already_linked: Callable[[Sequence[str]], set[str]],
+) -> MatchOutcome:
+    """Link hub records (hub_id → outbound system record) to existing target records by match keys.
+
+    `already_linked` tells which target ids some hub record already owns; they are never linked again.
+    """
+    outcome = MatchOutcome({}, {})
+    pending = dict(candidates)
+    taken: set[str] = set()
+    for rule in rules:
+        fields = [system_field(path) for path in rule]
+        if not pending or any(f is None for f in fields):
+            continue
+        names = [f for f in fields if f is not None]
+        wanted = {hub: _key([rec.get(f) for f in names]) for hub, rec in pending.items()}
+        wanted = {hub: key for hub, key in wanted.items() if all(v not in (None, "") for v in key)}
+        if not wanted:
+            continue
+        criteria = {
+            f: sorted({rec.get(f) for rec in pending.values() if rec.get(f) is not None}, key=str)
+            for f in names
+        }
+        records = connector.find(obj, criteria)
+        ids = [connector.record_id(obj, r) for r in records]
+        taken |= already_linked(ids)
+        found: dict[tuple[Any, ...], list[str]] = {}
+        for record, target_id in zip(records, ids, strict=True):
+            found.setdefault(_key([record.get(f) for f in names]), []).append(target_id)
+        _settle(wanted, found, rule, outcome, pending, taken)
+    return outcome
+
+
+def _settle(
+    wanted: dict[str, tuple[Any, ...]],
+    found: dict[tuple[Any, ...], list[str]],
+    rule: Sequence[str],
+    outcome: MatchOutcome,
+    pending: dict[str, Record],
+    taken: set[str],
+) -> None:
+    for hub_id, key in wanted.items():
+        hits = [t for t in found.get(key, []) if t not in taken]
+        if len(hits) == 1:
+            outcome.linked[hub_id] = hits[0]
+            taken.add(hits[0])
+            pending.pop(hub_id, None)
+        elif len(hits) > 1:
+            shown = ", ".join(f"{p}={v!r}" for p, v in zip(rule, key, strict=True))
+            outcome.ambiguous[hub_id] = f"{len(hits)} target records match {shown}: {', '.join(hits[:5])}"
+            pending.pop(hub_id, None)

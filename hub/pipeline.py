@@ -1,0 +1,397 @@
+"""One page of a sync, record by record: map, identify, validate, detect changes, match, write, commit.
+
+    source page ─▶ inbound map ─▶ hub_id ─▶ validate ─▶ change check ─▶ conflicts ─▶ outbound map
+                 └─▶ quarantine (with reasons) ◀───────────────┘            ─▶ match ─▶ write ─▶ commit
+
+The page's cross-references, quarantine changes and cursor are committed in one transaction after
+the target accepted the writes, so a run killed at any instant replays the page and upserts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.base import Connector, ObjectSpec
+from hub.failpoints import failpoint
+from hub.identity import match_targets, resolve_hub_ids
+from hub.mapping import CompiledMapping, MappingFailure, referenced_values
+from hub.project import SyncSpec
+from hub.records import Record, WriteOp, WriteResult
+from hub.state import PageCommit, QuarantineEntry, StateStore, XrefRow
+from hub.validation import CanonicalValidator
+
+PENDING = "(pending)"
+MAX_LISTED_CONFLICTS = 100
+
+
+@dataclass
+class Counts:
+    """What a run did, record by record."""
+
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+    def add(self, other: Counts) -> None:
+        for key, value in other.__dict__.items():
+            setattr(self, key, getattr(self, key) + value)
+
+
+@dataclass
+class RunContext:
+    """Everything fixed for one run of one sync."""
+
+    spec: SyncSpec
+    store: StateStore
+    run_id: str
+    source: Connector
+    target: Connector
+    src_map: CompiledMapping
+    tgt_map: CompiledMapping
+    src_obj: ObjectSpec
+    tgt_obj: ObjectSpec
+    validator: CanonicalValidator
+    match_rules: list[list[str]]
+    dry_run: bool = False
+    seen_digest: Callable[[Record], str] | None = None
+    bring: Callable[[str, list[str]], None] | None = None
+    counts: Counts = field(default_factory=Counts)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Item:
+    source_id: str
+    raw: Record
+    canonical: Record = field(default_factory=dict)
+    hub_id: str = ""
+    digest: str = ""
+    target: XrefRow | None = None
+    target_id: str | None = None
+    values: Record = field(default_factory=dict)
+
+
+def _jsonable(record: Record) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(json.dumps(record, default=str))
+    return loaded
+
+
+class PagePipeline:
+    """Processes pages for one run; `run(records, cursor)` handles one page end to end."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.entity = ctx.spec.entity
+        self.src_system, self.tgt_system = ctx.spec.source.system, ctx.spec.target.system
+
+    def run(self, records: Sequence[Record], cursor: str | None) -> None:
+        """Process one page and commit it (nothing is written or committed in a dry run)."""
+        ctx = self.ctx
+        commit = PageCommit(ctx.spec.name, ctx.run_id)
+        items = self._dedupe(records)
+        ctx.counts.read += len(records)
+        refs_in = self._bring_references(items)
+        items = self._map_inbound(items, refs_in, commit)
+        items = self._identify(items)
+        items = self._validate(items, commit)
+        items = self._detect_changes(items, commit)
+        items = self._settle_conflicts(items, commit)
+        items = self._map_outbound(items, commit)
+        items = self._match(items, commit)
+        items = self._apply_mode(items, commit)
+        self._write(items, commit)
+        if cursor is not None:
+            commit.cursor = (self.src_system, ctx.src_obj.name, cursor)
+        if not ctx.dry_run:
+            failpoint("before_commit")
+            ctx.store.commit_page(commit)
+            failpoint("after_commit")
+
+    # Steps -----------------------------------------------------------------------------------
+    def _dedupe(self, records: Sequence[Record]) -> list[_Item]:
+        by_id: dict[str, _Item] = {}
+        for raw in records:
+            source_id = self.ctx.source.record_id(self.ctx.src_obj, raw)
+            by_id[source_id] = _Item(source_id, raw)
+        return list(by_id.values())
+
+    def _quarantine(self, commit: PageCommit, item: _Item, stage: str, errors: list[dict[str, Any]]) -> None:
+        commit.quarantined.append(
+            QuarantineEntry(
+                self.src_system, self.ctx.src_obj.name, item.source_id, stage, errors, _jsonable(item.raw)
+            )
+        )
+        if stage == "write":
+            self.ctx.counts.failed += 1
+        else:
+            self.ctx.counts.quarantined += 1
+
+    def _bring_references(self, items: list[_Item]) -> dict[str, dict[str, str]]:
+        """source id → hub_id per referenced entity, syncing missing references on demand."""
+        ctx, refs_in = self.ctx, {}
+        wanted = referenced_values([i.raw for i in items], ctx.src_map.inbound_refs())
+        for entity, ids in wanted.items():
+            table = self._reference_table(entity, ids)
+            missing = [i for i in ids if i not in table]
+            if missing and entity in ctx.spec.references:
+                if ctx.dry_run:
+                    table.update({i: f"{PENDING}{i}" for i in missing})
+                elif ctx.bring is not None:
+                    ctx.bring(entity, missing)
+                    table = self._reference_table(entity, ids)
+            refs_in[entity] = table
+        return refs_in
+
+    def _reference_table(self, entity: str, ids: set[str]) -> dict[str, str]:
+        """Referenced source ids that the hub knows and that already exist in the target."""
+        store = self.ctx.store
+        source = store.xrefs_by_external(entity, self.src_system, ids)
+        present = store.xrefs_by_hub(entity, self.tgt_system, [x.hub_id for x in source.values()])
+        return {i: x.hub_id for i, x in source.items() if x.hub_id in present}
+
+    def _map_inbound(
+        self, items: list[_Item], refs: dict[str, dict[str, str]], commit: PageCommit
+    ) -> list[_Item]:
+        kept = []
+        for item in items:
+            try:
+                item.canonical = self.ctx.src_map.to_canonical(item.raw, refs)
+            except MappingFailure as failure:
+                stage = "reference" if len(failure.unresolved) == len(failure.problems) else "inbound"
+                self._quarantine(commit, item, stage, [p.as_dict() for p in failure.problems])
+                continue
+            kept.append(item)
+        return kept
+
+    def _identify(self, items: list[_Item]) -> list[_Item]:
+        ctx = self.ctx
+        cursor_field = ctx.src_obj.cursor_field
+        modified = {i.source_id: _text(i.raw.get(cursor_field)) if cursor_field else None for i in items}
+        hub_ids = resolve_hub_ids(
+            ctx.store,
+            self.entity,
+            self.src_system,
+            [i.source_id for i in items],
+            last_modified=modified,
+            dry_run=ctx.dry_run,
+        )
+        for item in items:
+            item.hub_id = hub_ids[item.source_id]
+            item.canonical["hub_id"] = item.hub_id
+        return items
+
+    def _validate(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        kept = []
+        for item in items:
+            problems = self.ctx.validator.check(item.canonical)
+            if problems:
+                self._quarantine(commit, item, "validate", [p.as_dict() for p in problems])
+            else:
+                kept.append(item)
+        return kept
+
+    def _detect_changes(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        ctx = self.ctx
+        targets = ctx.store.xrefs_by_hub(self.entity, self.tgt_system, [i.hub_id for i in items])
+        kept = []
+        for item in items:
+            item.digest = ctx.tgt_map.digest(item.canonical)
+            item.target = targets.get(item.hub_id)
+            if item.target is not None and not item.target.deleted:
+                item.target_id = item.target.external_id
+                if item.target.last_hash == item.digest:
+                    ctx.counts.unchanged += 1
+                    commit.resolved.append((self.src_system, item.source_id))
+                    self._seen(item, commit)
+                    continue
+            kept.append(item)
+        return kept
+
+    def _seen(self, item: _Item, commit: PageCommit) -> None:
+        """Remember the source's state for the reverse sync's echo suppression."""
+        if self.ctx.seen_digest is not None:
+            commit.xrefs.append(
+                XrefRow(
+                    self.entity,
+                    self.src_system,
+                    item.source_id,
+                    item.hub_id,
+                    last_hash=self.ctx.seen_digest(item.canonical),
+                )
+            )
+
+    def _settle_conflicts(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        policy = self.ctx.spec.conflict.policy
+        linked = [i for i in items if i.target_id is not None]
+        if policy in ("source_wins", "owners") or not linked:
+            return items
+        current = self._target_digests(linked)
+        kept = []
+        for item in items:
+            now = current.get(item.target_id or "")
+            changed = item.target is not None and now is not None and now[0] != item.target.last_hash
+            if changed and not self._source_prevails(item, now[1] if now else {}):
+                commit.resolved.append((self.src_system, item.source_id))
+                continue
+            kept.append(item)
+        return kept
+
+    def _target_digests(self, items: list[_Item]) -> dict[str, tuple[str, Record]]:
+        ctx = self.ctx
+        records = ctx.target.fetch(ctx.tgt_obj, [i.target_id for i in items if i.target_id])
+        found = {}
+        for record in records:
+            try:
+                canonical = ctx.tgt_map.to_canonical(record, self._target_refs(record))
+            except MappingFailure:
+                canonical = {}
+            found[ctx.target.record_id(ctx.tgt_obj, record)] = (ctx.tgt_map.digest(canonical), canonical)
+        return found
+
+    def _target_refs(self, record: Record) -> dict[str, dict[str, str]]:
+        wanted = referenced_values([record], self.ctx.tgt_map.inbound_refs())
+        return {
+            entity: {
+                k: x.hub_id for k, x in self.ctx.store.xrefs_by_external(entity, self.tgt_system, ids).items()
+            }
+            for entity, ids in wanted.items()
+        }
+
+    def _source_prevails(self, item: _Item, target_canonical: Record) -> bool:
+        ctx = self.ctx
+        ctx.counts.conflicts += 1
+        source_time, target_time = item.canonical.get("updated_at"), target_canonical.get("updated_at")
+        wins = (
+            ctx.spec.conflict.policy == "newest_wins"
+            and bool(source_time)
+            and (not target_time or str(source_time) >= str(target_time))
+        )
+        if len(ctx.conflicts) < MAX_LISTED_CONFLICTS:
+            ctx.conflicts.append(
+                {
+                    "hub_id": item.hub_id,
+                    "source_id": item.source_id,
+                    "target_id": item.target_id,
+                    "policy": ctx.spec.conflict.policy,
+                    "winner": "source" if wins else "target",
+                }
+            )
+        return wins
+
+    def _map_outbound(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        ctx = self.ctx
+        refs: dict[str, dict[str, str]] = {}
+        for entity, hub_ids in referenced_values(
+            [i.canonical for i in items], ctx.tgt_map.outbound_refs()
+        ).items():
+            known = ctx.store.xrefs_by_hub(entity, self.tgt_system, hub_ids)
+            refs[entity] = {h: x.external_id for h, x in known.items() if not x.deleted}
+            refs[entity].update({h: h for h in hub_ids if h.startswith(PENDING)})
+        kept = []
+        for item in items:
+            try:
+                item.values = ctx.tgt_map.to_system(item.canonical, refs)
+            except MappingFailure as failure:
+                stage = "reference" if len(failure.unresolved) == len(failure.problems) else "outbound"
+                self._quarantine(commit, item, stage, [p.as_dict() for p in failure.problems])
+                continue
+            kept.append(item)
+        return kept
+
+    def _match(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        ctx = self.ctx
+        unlinked = {i.hub_id: i for i in items if i.target_id is None}
+        if not unlinked or not ctx.match_rules:
+            return items
+        outcome = match_targets(
+            ctx.target,
+            ctx.tgt_obj,
+            ctx.match_rules,
+            {h: i.values for h, i in unlinked.items()},
+            ctx.tgt_map.system_field_of,
+            self._already_linked,
+        )
+        for hub_id, target_id in outcome.linked.items():
+            unlinked[hub_id].target_id = target_id
+        for hub_id, reason in outcome.ambiguous.items():
+            self._quarantine(
+                commit,
+                unlinked[hub_id],
+                "match",
+                [{"field": "(match)", "rule": "ambiguous", "message": reason}],
+            )
+        return [i for i in items if i.hub_id not in outcome.ambiguous]
+
+    def _already_linked(self, target_ids: Sequence[str]) -> set[str]:
+        """Which of these target ids some hub record already owns."""
+        return set(self.ctx.store.xrefs_by_external(self.entity, self.tgt_system, target_ids))
+
+    def _apply_mode(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        mode = self.ctx.spec.mode
+        if mode in ("upsert", "mirror"):
+            return items
+        wanted_new = mode == "insert"
+        kept = [i for i in items if (i.target_id is None) == wanted_new]
+        skipped = [i for i in items if (i.target_id is None) != wanted_new]
+        self.ctx.counts.unchanged += len(skipped)
+        commit.resolved += [(self.src_system, i.source_id) for i in skipped]
+        return kept
+
+    def _write(self, items: list[_Item], commit: PageCommit) -> None:
+        ctx = self.ctx
+        if ctx.dry_run:
+            for item in items:
+                if item.target_id is None:
+                    ctx.counts.created += 1
+                else:
+                    ctx.counts.updated += 1
+            return
+        ops = [WriteOp(i.hub_id, i.values, i.target_id) for i in items]
+        failpoint("before_write")
+        results = ctx.target.write(ctx.tgt_obj, ops) if ops else []
+        failpoint("after_write")
+        for item, result in zip(items, results, strict=True):
+            self._record_result(item, result, commit)
+
+    def _record_result(self, item: _Item, result: WriteResult, commit: PageCommit) -> None:
+        ctx = self.ctx
+        if not result.ok or result.id is None:
+            error = (
+                result.error.as_dict() if result.error else {"code": "unknown", "message": "no id returned"}
+            )
+            self._quarantine(
+                commit,
+                item,
+                "write",
+                [
+                    {
+                        "field": ",".join(error.get("fields", [])) or "(record)",
+                        "rule": error["code"],
+                        "message": error["message"],
+                    }
+                ],
+            )
+            return
+        created = result.created and item.target_id is None
+        ctx.counts.created += int(created)
+        ctx.counts.updated += int(not created)
+        commit.xrefs.append(
+            XrefRow(self.entity, self.tgt_system, result.id, item.hub_id, last_hash=item.digest)
+        )
+        commit.resolved.append((self.src_system, item.source_id))
+        self._seen(item, commit)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

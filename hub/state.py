@@ -1,0 +1,517 @@
+"""The hub's state on SQLAlchemy: cursors, cross-references, runs, quarantine and locks.
+
+SQLite at `.hub/state.db` is the embedded default; PostgreSQL (`HUB_STATE_URL=postgresql://…`) is
+the production store, required when Airflow runs tasks on several workers. The schema is created on
+first use. Every write that must be atomic with another (a page's cross-references, quarantine rows
+and cursor) goes through one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection as DBConnection
+
+from hub.locks import LockManager, lock_table
+
+metadata = MetaData()
+
+cursors = Table(
+    "hub_cursors",
+    metadata,
+    Column("sync", String(200), primary_key=True),
+    Column("system", String(50), primary_key=True),
+    Column("object", String(200), primary_key=True),
+    Column("value", String(64), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+xref = Table(
+    "hub_xref",
+    metadata,
+    Column("entity", String(50), primary_key=True),
+    Column("system", String(50), primary_key=True),
+    Column("external_id", String(255), primary_key=True),
+    Column("hub_id", String(36), nullable=False),
+    Column("last_hash", String(32)),
+    Column("last_modified", String(40)),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("updated_at", String(40), nullable=False),
+    UniqueConstraint("entity", "system", "hub_id", name="uq_hub_xref_hub"),
+)
+Index("ix_hub_xref_hub", xref.c.entity, xref.c.hub_id)
+
+runs = Table(
+    "hub_runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("sync", String(200), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("started_at", String(40), nullable=False, index=True),
+    Column("finished_at", String(40)),
+    Column("status", String(20), nullable=False),
+    Column("counts", JSON, nullable=False, default=dict),
+    Column("api_calls", JSON, nullable=False, default=dict),
+    Column("details", JSON, nullable=False, default=dict),
+    Column("error", Text),
+)
+
+quarantine = Table(
+    "hub_quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sync", String(200), nullable=False),
+    Column("system", String(50), nullable=False),
+    Column("object", String(200), nullable=False),
+    Column("record_id", String(255), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("record", JSON),
+    Column("errors", JSON, nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("status", String(10), nullable=False, default="open"),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    UniqueConstraint("sync", "system", "record_id", name="uq_hub_quarantine_record"),
+)
+Index("ix_hub_quarantine_status", quarantine.c.sync, quarantine.c.status)
+locks = lock_table(metadata)
+
+_CHUNK = 500
+
+
+def now_text() -> str:
+    """The current UTC time as stored: ISO 8601 with microseconds and Z (sortable as text)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class XrefRow:
+    """One system's id for one hub_id, with what the hub last knew of that record there."""
+
+    entity: str
+    system: str
+    external_id: str
+    hub_id: str
+    last_hash: str | None = None
+    last_modified: str | None = None
+    deleted: bool = False
+
+
+@dataclass
+class QuarantineEntry:
+    """A record set aside with the reasons it could not be synced."""
+
+    system: str
+    object: str
+    record_id: str
+    stage: str
+    errors: list[dict[str, Any]]
+    record: dict[str, Any] | None = None
+
+
+@dataclass
+class PageCommit:
+    """Everything one processed page changes in the state, applied in one transaction."""
+
+    sync: str
+    run_id: str
+    xrefs: list[XrefRow] = field(default_factory=list)
+    quarantined: list[QuarantineEntry] = field(default_factory=list)
+    resolved: list[tuple[str, str]] = field(default_factory=list)
+    cursor: tuple[str, str, str] | None = None
+
+
+@dataclass
+class RunRow:
+    id: str
+    sync: str
+    kind: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    counts: dict[str, Any]
+    api_calls: dict[str, int]
+    details: dict[str, Any]
+    error: str | None
+
+
+@dataclass
+class QuarantineRow:
+    id: int
+    sync: str
+    system: str
+    object: str
+    record_id: str
+    run_id: str
+    stage: str
+    record: dict[str, Any] | None
+    errors: list[dict[str, Any]]
+    attempts: int
+    status: str
+    created_at: str
+    updated_at: str
+
+
+def default_url(root: Path) -> str:
+    """HUB_STATE_URL, or SQLite at <root>/.hub/state.db."""
+    url = os.environ.get("HUB_STATE_URL")
+    if url:
+        return url
+    folder = root / ".hub"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'state.db'}"
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _insert(conn: DBConnection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+class StateStore:
+    """Access to the state tables; safe to share within a process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _engine(url)
+        metadata.create_all(self.engine)
+        self.locks = LockManager(self.engine, locks)
+
+    @classmethod
+    def open(cls, root: Path | str = ".", url: str | None = None) -> StateStore:
+        """The project's store: `url`, else HUB_STATE_URL, else SQLite under <root>/.hub/."""
+        return cls(url or default_url(Path(root)))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # Cursors --------------------------------------------------------------------------------
+    def cursor(self, sync: str, system: str, obj: str) -> str | None:
+        """The stored cursor value of one sync's read of one object."""
+        query = select(cursors.c.value).where(
+            cursors.c.sync == sync, cursors.c.system == system, cursors.c.object == obj
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+    def reset_cursor(self, sync: str) -> None:
+        """Forget where a sync got to (the next run reads everything)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(cursors).where(cursors.c.sync == sync))
+
+    def _set_cursor(self, conn: DBConnection, sync: str, system: str, obj: str, value: str) -> None:
+        row = {"sync": sync, "system": system, "object": obj, "value": value, "updated_at": now_text()}
+        statement = _insert(conn, cursors).values(**row)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["sync", "system", "object"],
+                set_={"value": value, "updated_at": row["updated_at"]},
+            )
+        )
+
+    # Cross-references ---------------------------------------------------------------------
+    def xrefs_by_external(self, entity: str, system: str, ids: Iterable[str]) -> dict[str, XrefRow]:
+        """Cross-references of records of `system`, keyed by their id there."""
+        return {r.external_id: r for r in self._xrefs(entity, system, xref.c.external_id, ids)}
+
+    def xrefs_by_hub(self, entity: str, system: str, hub_ids: Iterable[str]) -> dict[str, XrefRow]:
+        """Cross-references of hub records in `system`, keyed by hub_id."""
+        return {r.hub_id: r for r in self._xrefs(entity, system, xref.c.hub_id, hub_ids)}
+
+    def _xrefs(self, entity: str, system: str, column: Any, values: Iterable[str]) -> list[XrefRow]:
+        wanted = sorted(set(values))
+        found: list[XrefRow] = []
+        with self.engine.connect() as conn:
+            for chunk in _chunks(wanted):
+                query = select(xref).where(
+                    xref.c.entity == entity, xref.c.system == system, column.in_(chunk)
+                )
+                found += [_xref_row(row) for row in conn.execute(query).mappings()]
+        return found
+
+    def claim_identities(self, rows: Sequence[XrefRow]) -> dict[str, str]:
+        """Insert source identities unless present; returns external_id → the hub_id that stands.
+
+        Two syncs reading the same source record at once may both mint a hub_id; the first insert
+        wins and both get its hub_id back.
+        """
+        if not rows:
+            return {}
+        stamp = now_text()
+        with self.engine.begin() as conn:
+            values = [_xref_values(r, stamp) for r in rows]
+            statement = _insert(conn, xref).on_conflict_do_nothing(
+                index_elements=["entity", "system", "external_id"]
+            )
+            conn.execute(statement, values)
+        entity, system = rows[0].entity, rows[0].system
+        stored = self.xrefs_by_external(entity, system, [r.external_id for r in rows])
+        return {key: row.hub_id for key, row in stored.items()}
+
+    def _upsert_xrefs(self, conn: DBConnection, rows: Sequence[XrefRow]) -> None:
+        stamp = now_text()
+        for row in rows:
+            values = _xref_values(row, stamp)
+            statement = _insert(conn, xref).values(**values)
+            changes = {
+                k: values[k] for k in ("hub_id", "last_hash", "last_modified", "deleted", "updated_at")
+            }
+            if row.last_hash is None:
+                changes.pop("last_hash")
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["entity", "system", "external_id"], set_=changes
+                )
+            )
+
+    def mark_deleted(self, entity: str, system: str, external_ids: Sequence[str]) -> None:
+        with self.engine.begin() as conn:
+            for chunk in _chunks(list(external_ids)):
+                conn.execute(
+                    update(xref)
+                    .where(xref.c.entity == entity, xref.c.system == system, xref.c.external_id.in_(chunk))
+                    .values(deleted=True, updated_at=now_text())
+                )
+
+    # A page, atomically -------------------------------------------------------------------
+    def commit_page(self, commit: PageCommit) -> None:
+        """Apply a page's cross-references, quarantine changes and cursor in one transaction."""
+        with self.engine.begin() as conn:
+            self._upsert_xrefs(conn, commit.xrefs)
+            for entry in commit.quarantined:
+                self._quarantine(conn, commit.sync, commit.run_id, entry)
+            self._resolve(conn, commit.sync, commit.resolved)
+            if commit.cursor is not None:
+                self._set_cursor(conn, commit.sync, *commit.cursor)
+
+    # Quarantine -----------------------------------------------------------------------------
+    def _quarantine(self, conn: DBConnection, sync: str, run_id: str, entry: QuarantineEntry) -> None:
+        stamp = now_text()
+        values = {
+            "sync": sync,
+            "system": entry.system,
+            "object": entry.object,
+            "record_id": entry.record_id,
+            "run_id": run_id,
+            "stage": entry.stage,
+            "record": entry.record,
+            "errors": entry.errors,
+            "attempts": 1,
+            "status": "open",
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        statement = _insert(conn, quarantine).values(**values)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["sync", "system", "record_id"],
+                set_={
+                    "run_id": run_id,
+                    "stage": entry.stage,
+                    "record": entry.record,
+                    "errors": entry.errors,
+                    "status": "open",
+                    "updated_at": stamp,
+                    "attempts": quarantine.c.attempts + 1,
+                },
+            )
+        )
+
+    def _resolve(self, conn: DBConnection, sync: str, keys: Sequence[tuple[str, str]]) -> None:
+        by_system: dict[str, list[str]] = {}
+        for system, record_id in keys:
+            by_system.setdefault(system, []).append(record_id)
+        for system, ids in by_system.items():
+            for chunk in _chunks(ids):
+                conn.execute(
+                    update(quarantine)
+                    .where(
+                        quarantine.c.sync == sync,
+                        quarantine.c.system == system,
+                        quarantine.c.record_id.in_(chunk),
+                        quarantine.c.status == "open",
+                    )
+                    .values(status="resolved", updated_at=now_text())
+                )
+
+    def mark_gone(self, sync: str, system: str, record_ids: Sequence[str]) -> None:
+        """Close quarantine entries whose records no longer exist in the source."""
+        with self.engine.begin() as conn:
+            for chunk in _chunks(list(record_ids)):
+                conn.execute(
+                    update(quarantine)
+                    .where(
+                        quarantine.c.sync == sync,
+                        quarantine.c.system == system,
+                        quarantine.c.record_id.in_(chunk),
+                        quarantine.c.status == "open",
+                    )
+                    .values(status="gone", updated_at=now_text())
+                )
+
+    def quarantined(
+        self,
+        sync: str | None = None,
+        *,
+        status: str | None = "open",
+        ids: Sequence[int] | None = None,
+        limit: int | None = None,
+    ) -> list[QuarantineRow]:
+        """Quarantine entries, newest first."""
+        query = select(quarantine).order_by(quarantine.c.updated_at.desc(), quarantine.c.id.desc())
+        if sync:
+            query = query.where(quarantine.c.sync == sync)
+        if status:
+            query = query.where(quarantine.c.status == status)
+        if ids:
+            query = query.where(quarantine.c.id.in_(list(ids)))
+        if limit:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [QuarantineRow(**dict(row)) for row in conn.execute(query).mappings()]
+
+    def quarantine_counts(self) -> dict[str, int]:
+        """Open quarantine entries per sync."""
+        query = select(quarantine.c.sync, func.count()).where(quarantine.c.status == "open")
+        with self.engine.connect() as conn:
+            return {sync: int(n) for sync, n in conn.execute(query.group_by(quarantine.c.sync))}
+
+    # Runs -----------------------------------------------------------------------------------
+    def start_run(self, sync: str, kind: str = "sync") -> str:
+        """Record the start of a run and return its id."""
+        run_id = str(uuid4())
+        with self.engine.begin() as conn:
+            conn.execute(
+                runs.insert().values(
+                    id=run_id,
+                    sync=sync,
+                    kind=kind,
+                    started_at=now_text(),
+                    status="running",
+                    counts={},
+                    api_calls={},
+                    details={},
+                )
+            )
+        return run_id
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: str,
+        counts: dict[str, Any],
+        api_calls: dict[str, int],
+        *,
+        details: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record how a run ended."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(
+                    finished_at=now_text(),
+                    status=status,
+                    counts=counts,
+                    api_calls=api_calls,
+                    details=json.loads(json.dumps(details or {}, default=str)),
+                    error=error,
+                )
+            )
+
+    def runs(self, sync: str | None = None, *, kind: str | None = None, limit: int = 20) -> list[RunRow]:
+        """Runs, newest first."""
+        query = select(runs).order_by(runs.c.started_at.desc()).limit(limit)
+        if sync:
+            query = query.where(runs.c.sync == sync)
+        if kind:
+            query = query.where(runs.c.kind == kind)
+        with self.engine.connect() as conn:
+            return [RunRow(**dict(row)) for row in conn.execute(query).mappings()]
+
+    def run(self, run_id: str) -> RunRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().first()
+        return RunRow(**dict(row)) if row else None
+
+
+def _xref_values(row: XrefRow, stamp: str) -> dict[str, Any]:
+    return {
+        "entity": row.entity,
+        "system": row.system,
+        "external_id": row.external_id,
+        "hub_id": row.hub_id,
+        "last_hash": row.last_hash,
+        "last_modified": row.last_modified,
+        "deleted": row.deleted,
+        "updated_at": stamp,
+    }
+
+
+def _xref_row(row: Any) -> XrefRow:
+    return XrefRow(
+        row["entity"],
+        row["system"],
+        row["external_id"],
+        row["hub_id"],
+        row["last_hash"],
+        row["last_modified"],
+        bool(row["deleted"]),
+    )

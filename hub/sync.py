@@ -1,0 +1,371 @@
+"""Running syncs: `SyncEngine.sync`, `.plan` (writes nothing) and `.retry` (quarantined records).
+
+A run takes the sync's lock, reads the source from the stored cursor minus the overlap window,
+pushes every page through `PagePipeline`, propagates deletes in mirror mode, retries records that
+were waiting for a reference which now exists, and records the outcome in the runs table.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+from uuid import uuid4
+
+from connectors.base import Connector, ObjectSpec
+from connectors.registry import connector_class
+from hub.connections import get_connection
+from hub.errors import ConfigError, HubError, LockError
+from hub.http import ApiCalls
+from hub.mapping import CompiledMapping
+from hub.pipeline import Counts, PagePipeline, RunContext
+from hub.project import Endpoint, Project, SyncSpec
+from hub.redact import redact
+from hub.state import StateStore
+from hub.transforms import format_utc
+
+log = logging.getLogger("hub.sync")
+Status = Literal["success", "partial", "failed"]
+MAX_REFERENCE_DEPTH = 3
+RETRY_CHUNK = 500
+
+
+class Progress(Protocol):
+    """Where a run reports how far it got (the CLI draws a progress bar)."""
+
+    def start(self, sync: str, total: int | None) -> None: ...
+
+    def advance(self, records: int, total: int | None = None) -> None: ...
+
+
+@dataclass
+class SyncResult:
+    """The outcome of a run, as `hub sync --json` prints it."""
+
+    sync: str
+    run_id: str
+    status: Status
+    counts: Counts
+    api_calls: dict[str, int]
+    duration_s: float
+    error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Exactly the keys of the documented JSON summary."""
+        return {
+            "sync": self.sync,
+            "run_id": self.run_id,
+            "status": self.status,
+            **self.counts.as_dict(),
+            "api_calls": self.api_calls,
+            "duration_s": round(self.duration_s, 3),
+        }
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status == "success" else 1
+
+
+def cursor_text(moment: datetime) -> str:
+    return format_utc(moment)
+
+
+class SyncEngine:
+    """Runs the project's syncs against the state store."""
+
+    def __init__(
+        self,
+        project: Project,
+        store: StateStore,
+        *,
+        progress: Progress | None = None,
+        connector_factory: Callable[[Endpoint, ApiCalls], Connector] | None = None,
+    ) -> None:
+        self.project, self.store, self.progress = project, store, progress
+        self._factory = connector_factory or _connect
+        self._compiled: dict[tuple[str, frozenset[str] | None], CompiledMapping] = {}
+
+    # Public -----------------------------------------------------------------------------------
+    def sync(self, name: str, *, full: bool = False) -> SyncResult:
+        """Run a sync: incremental from the stored cursor, or everything with `full`."""
+        return self._execute(name, kind="sync", full=full)
+
+    def plan(self, name: str, *, full: bool = False) -> SyncResult:
+        """What a sync would do now: reads both systems, writes nothing anywhere."""
+        return self._execute(name, kind="plan", full=full)
+
+    def retry(self, name: str, ids: Sequence[int] | None = None) -> SyncResult:
+        """Run quarantined records of a sync again (all open ones, or the given entry ids)."""
+        return self._execute(name, kind="retry", retry_ids=ids)
+
+    # Run lifecycle ----------------------------------------------------------------------------
+    def _execute(
+        self, name: str, *, kind: str, full: bool = False, retry_ids: Sequence[int] | None = None
+    ) -> SyncResult:
+        spec = self._spec(name)
+        dry_run = kind == "plan"
+        calls = ApiCalls()
+        connectors: dict[Endpoint, Connector] = {}
+        lock = None if dry_run else self.store.locks.acquire(f"sync:{name}")
+        started = time.monotonic()
+        run_id = f"plan-{uuid4()}" if dry_run else self.store.start_run(name, kind)
+        ctx: RunContext | None = None
+        try:
+            ctx = self._context(spec, run_id, calls, connectors, dry_run=dry_run, depth=0)
+            self._work(ctx, kind, full, retry_ids)
+            status: Status = "success" if ctx.counts.quarantined + ctx.counts.failed == 0 else "partial"
+            error = None
+        except (ConfigError, LockError):
+            status, error = "failed", None
+            self._finish(run_id, dry_run, "failed", ctx, calls, "configuration error")
+            raise
+        except Exception as exc:
+            status, error = "failed", redact(_describe(exc))
+            log.error("sync %s failed: %s", name, error, exc_info=not isinstance(exc, HubError))
+        finally:
+            for connector in connectors.values():
+                connector.close()
+            if lock is not None:
+                lock.release()
+        details = self._finish(run_id, dry_run, status, ctx, calls, error)
+        counts = ctx.counts if ctx else Counts()
+        return SyncResult(
+            name, run_id, status, counts, calls.snapshot(), time.monotonic() - started, error, details
+        )
+
+    def _finish(
+        self,
+        run_id: str,
+        dry_run: bool,
+        status: str,
+        ctx: RunContext | None,
+        calls: ApiCalls,
+        error: str | None,
+    ) -> dict[str, Any]:
+        details = dict(ctx.details) if ctx else {}
+        if ctx and ctx.conflicts:
+            details["conflicts"] = ctx.conflicts
+        if calls.retries():
+            details["retries"] = calls.retries()
+        if not dry_run:
+            counts = ctx.counts.as_dict() if ctx else {}
+            self.store.finish_run(run_id, status, counts, calls.snapshot(), details=details, error=error)
+        return details
+
+    def _spec(self, name: str) -> SyncSpec:
+        spec = self.project.sync(name)
+        problems = self.project.problems_for_sync(name)
+        if problems:
+            raise ConfigError(problems)
+        return spec
+
+    def _work(self, ctx: RunContext, kind: str, full: bool, retry_ids: Sequence[int] | None) -> None:
+        pipeline = PagePipeline(ctx)
+        if kind == "retry":
+            self._retry_quarantined(ctx, pipeline, ids=retry_ids)
+            return
+        since = self._since(ctx, full)
+        self._read(ctx, pipeline, since)
+        if ctx.spec.mode == "mirror":
+            self._mirror_deletes(ctx, since)
+        if not ctx.dry_run:
+            self._retry_quarantined(ctx, pipeline, waiting_only=True)
+
+    def _since(self, ctx: RunContext, full: bool) -> datetime | None:
+        stored = self.store.cursor(ctx.spec.name, ctx.spec.source.system, ctx.src_obj.name)
+        if full or stored is None:
+            return None
+        return datetime.fromisoformat(stored).astimezone(UTC) - ctx.spec.overlap
+
+    def _read(self, ctx: RunContext, pipeline: PagePipeline, since: datetime | None) -> None:
+        page_size = ctx.spec.page_size or ctx.source.max_page
+        if self.progress:
+            self.progress.start(ctx.spec.name, ctx.source.count(ctx.src_obj, since))
+        for page in ctx.source.read_changes(ctx.src_obj, since, min(page_size, ctx.source.max_page)):
+            pipeline.run(page.records, cursor_text(page.cursor) if page.cursor else None)
+            if self.progress:
+                self.progress.advance(len(page.records), page.total)
+
+    # Building a run -------------------------------------------------------------------------
+    def compiled(self, key: str, owned: frozenset[str] | None = None) -> CompiledMapping:
+        """A mapping compiled once per engine (and per set of owned fields)."""
+        if (key, owned) not in self._compiled:
+            self._compiled[(key, owned)] = CompiledMapping(self.project.mappings[key], self.project, owned)
+        return self._compiled[(key, owned)]
+
+    def _owned(self, spec: SyncSpec) -> frozenset[str] | None:
+        if spec.conflict.policy != "owners":
+            return None
+        fields = self.project.mappings[spec.target.mapping].fields
+        return frozenset(
+            f.canonical for f in fields if f.canonical and spec.conflict.owner(f.canonical) == "source"
+        )
+
+    def _context(
+        self,
+        spec: SyncSpec,
+        run_id: str,
+        calls: ApiCalls,
+        connectors: dict[Endpoint, Connector],
+        *,
+        dry_run: bool,
+        depth: int,
+    ) -> RunContext:
+        src_map, tgt_map = (
+            self.compiled(spec.source.mapping),
+            self.compiled(spec.target.mapping, self._owned(spec)),
+        )
+        for endpoint in (spec.source, spec.target):
+            if endpoint not in connectors:
+                connectors[endpoint] = self._factory(endpoint, calls)
+        ctx = RunContext(
+            spec=spec,
+            store=self.store,
+            run_id=run_id,
+            dry_run=dry_run,
+            source=connectors[spec.source],
+            target=connectors[spec.target],
+            src_map=src_map,
+            tgt_map=tgt_map,
+            src_obj=object_spec(src_map),
+            tgt_obj=object_spec(tgt_map),
+            validator=self.project.validator(spec.entity),
+            match_rules=self._match_rules(spec),
+            seen_digest=self._seen_digest(spec),
+        )
+        ctx.bring = lambda entity, ids: self._bring(ctx, connectors, depth, entity, ids)
+        return ctx
+
+    def _match_rules(self, spec: SyncSpec) -> list[list[str]]:
+        if spec.match is not None:
+            return spec.match
+        schema = self.project.entity_schema(spec.entity) or {}
+        return [list(rule) for rule in schema.get("x-match", [])]
+
+    def _seen_digest(self, spec: SyncSpec) -> Callable[[dict[str, Any]], str] | None:
+        """For a bidirectional pair: the digest the reverse sync compares against (echo suppression)."""
+        for other in self.project.syncs.values():
+            if (other.entity, other.source.system, other.target.system) == (
+                spec.entity,
+                spec.target.system,
+                spec.source.system,
+            ):
+                return self.compiled(other.target.mapping, self._owned(other)).digest
+        return None
+
+    # References on demand -------------------------------------------------------------------
+    def _bring(
+        self,
+        parent: RunContext,
+        connectors: dict[Endpoint, Connector],
+        depth: int,
+        entity: str,
+        source_ids: list[str],
+    ) -> None:
+        """Sync the referenced records over first, through the sync the references section names."""
+        name = parent.spec.references[entity]
+        if depth >= MAX_REFERENCE_DEPTH:
+            return
+        try:
+            lock = self.store.locks.acquire(f"sync:{name}")
+        except LockError as exc:
+            log.warning("cannot bring %s references now: %s", entity, exc)
+            return
+        with lock:
+            ctx = self._context(
+                self._spec(name),
+                parent.run_id,
+                parent.source.calls,
+                connectors,
+                dry_run=False,
+                depth=depth + 1,
+            )
+            records = ctx.source.fetch(ctx.src_obj, source_ids)
+            PagePipeline(ctx).run(records, cursor=None)
+        brought = parent.details.setdefault("references", {}).setdefault(name, Counts().as_dict())
+        for key, value in ctx.counts.as_dict().items():
+            brought[key] += value
+
+    # Quarantine -----------------------------------------------------------------------------
+    def _retry_quarantined(
+        self,
+        ctx: RunContext,
+        pipeline: PagePipeline,
+        *,
+        ids: Sequence[int] | None = None,
+        waiting_only: bool = False,
+    ) -> None:
+        entries = self.store.quarantined(ctx.spec.name, ids=ids)
+        if waiting_only:
+            entries = [e for e in entries if e.stage == "reference" and self._references_ready(ctx, e.errors)]
+        wanted = [e.record_id for e in entries if e.system == ctx.spec.source.system]
+        found: set[str] = set()
+        for start in range(0, len(wanted), RETRY_CHUNK):
+            records = ctx.source.fetch(ctx.src_obj, wanted[start : start + RETRY_CHUNK])
+            found |= {ctx.source.record_id(ctx.src_obj, r) for r in records}
+            pipeline.run(records, cursor=None)
+        gone = [i for i in wanted if i not in found]
+        if gone:
+            self.store.mark_gone(ctx.spec.name, ctx.spec.source.system, gone)
+        ctx.details.update({"retried": len(wanted), "gone": len(gone)} if wanted else {})
+
+    def _references_ready(self, ctx: RunContext, errors: list[dict[str, Any]]) -> bool:
+        for error in errors:
+            entity, value = error.get("entity"), error.get("value")
+            if not entity or value is None:
+                return False
+            source = self.store.xrefs_by_external(entity, ctx.spec.source.system, [str(value)])
+            if not source or not self.store.xrefs_by_hub(
+                entity, ctx.spec.target.system, [source[str(value)].hub_id]
+            ):
+                return False
+        return True
+
+    # Mirror ---------------------------------------------------------------------------------
+    def _mirror_deletes(self, ctx: RunContext, since: datetime | None) -> None:
+        entity = ctx.spec.entity
+        deleted = ctx.source.read_deletes(ctx.src_obj, since)
+        hub_ids = {
+            x.hub_id: k
+            for k, x in self.store.xrefs_by_external(entity, ctx.spec.source.system, deleted).items()
+        }
+        targets = [
+            x
+            for x in self.store.xrefs_by_hub(entity, ctx.spec.target.system, hub_ids).values()
+            if not x.deleted
+        ]
+        if not targets or ctx.dry_run:
+            ctx.details["deleted"] = len(targets)
+            return
+        results = ctx.target.delete(ctx.tgt_obj, [x.external_id for x in targets])
+        done = [x for x, r in zip(targets, results, strict=True) if r.ok]
+        self.store.mark_deleted(entity, ctx.spec.target.system, [x.external_id for x in done])
+        self.store.mark_deleted(entity, ctx.spec.source.system, [hub_ids[x.hub_id] for x in done])
+        ctx.details["deleted"] = len(done)
+
+
+def object_spec(compiled: CompiledMapping) -> ObjectSpec:
+    """The connector's view of a mapping's object."""
+    spec = compiled.spec
+    return ObjectSpec(
+        name=spec.object,
+        fields=tuple(compiled.read_fields),
+        primary_key=spec.primary_key,
+        cursor_field=spec.cursor_field,
+        external_id_field=spec.external_id_field,
+        filter=spec.filter,
+        options=spec.options,
+    )
+
+
+def _connect(endpoint: Endpoint, calls: ApiCalls) -> Connector:
+    cls = connector_class(endpoint.system)
+    return cls(get_connection(endpoint.connection), calls=calls)
+
+
+def _describe(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, HubError) else f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,53 @@
+"""Shared fixtures: state stores on SQLite and on the machine's PostgreSQL, and the project root."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from hub.state import StateStore
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = os.environ.get("HUB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A throwaway database on the local PostgreSQL server, dropped at the end of the session."""
+    name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> Iterator[str]:
+    """The throwaway database, emptied of hub tables before each test."""
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(
+            "DROP TABLE IF EXISTS hub_cursors, hub_xref, hub_runs, hub_quarantine, hub_locks CASCADE"
+        )
+    yield pg_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same tests against both state stores."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[StateStore]:
+    state = StateStore(store_url)
+    yield state
+    state.close()

@@ -1,0 +1,122 @@
+"""The state-store suite, run against SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+
+import pytest
+
+from hub.errors import LockError
+from hub.state import PageCommit, QuarantineEntry, StateStore, XrefRow
+
+
+def test_cursors_are_set_atomically_with_a_page(store: StateStore) -> None:
+    assert store.cursor("s", "salesforce", "Contact") is None
+    store.commit_page(PageCommit("s", "run", cursor=("salesforce", "Contact", "2024-01-01T00:00:00Z")))
+    store.commit_page(PageCommit("s", "run", cursor=("salesforce", "Contact", "2024-02-01T00:00:00Z")))
+    assert store.cursor("s", "salesforce", "Contact") == "2024-02-01T00:00:00Z"
+    store.reset_cursor("s")
+    assert store.cursor("s", "salesforce", "Contact") is None
+
+
+def test_a_failed_page_commit_changes_nothing(store: StateStore) -> None:
+    good = XrefRow("contact", "odoo", "1", "h-1", last_hash="a")
+    clash = XrefRow("contact", "odoo", "2", "h-1", last_hash="b")  # same hub_id twice in one system
+    with pytest.raises(Exception):  # noqa: B017 - the database's own integrity error
+        store.commit_page(PageCommit("s", "run", xrefs=[good, clash], cursor=("sf", "Contact", "x")))
+    assert store.xrefs_by_hub("contact", "odoo", ["h-1"]) == {}
+    assert store.cursor("s", "sf", "Contact") is None
+
+
+def test_identities_claimed_once_even_when_two_syncs_mint_at_once(store: StateStore) -> None:
+    first = store.claim_identities([XrefRow("contact", "salesforce", "003A", "hub-a", last_modified="t1")])
+    second = store.claim_identities(
+        [XrefRow("contact", "salesforce", "003A", "hub-b"), XrefRow("contact", "salesforce", "003B", "hub-c")]
+    )
+    assert first == {"003A": "hub-a"}
+    assert second == {"003A": "hub-a", "003B": "hub-c"}
+
+
+def test_xref_lookups_both_ways_and_hash_updates(store: StateStore) -> None:
+    ids = [f"{i:04d}" for i in range(1200)]  # more than one chunk of the IN list
+    store.claim_identities([XrefRow("account", "odoo", i, f"hub-{i}") for i in ids])
+    assert len(store.xrefs_by_external("account", "odoo", ids)) == 1200
+    store.commit_page(
+        PageCommit("s", "r", xrefs=[XrefRow("account", "odoo", "0001", "hub-0001", last_hash="h1")])
+    )
+    store.commit_page(PageCommit("s", "r", xrefs=[XrefRow("account", "odoo", "0001", "hub-0001")]))
+    row = store.xrefs_by_hub("account", "odoo", ["hub-0001"])["hub-0001"]
+    assert (row.external_id, row.last_hash) == ("0001", "h1")  # a None hash keeps the stored one
+    store.mark_deleted("account", "odoo", ["0001"])
+    assert store.xrefs_by_external("account", "odoo", ["0001"])["0001"].deleted
+
+
+def test_quarantine_counts_attempts_and_resolves(store: StateStore) -> None:
+    entry = QuarantineEntry(
+        "salesforce", "Contact", "003X", "validate", [{"field": "email", "message": "bad"}], {"Email": "x@"}
+    )
+    store.commit_page(PageCommit("contacts", "run-1", quarantined=[entry]))
+    store.commit_page(PageCommit("contacts", "run-2", quarantined=[entry]))
+    rows = store.quarantined("contacts")
+    assert len(rows) == 1 and rows[0].attempts == 2 and rows[0].run_id == "run-2"
+    assert rows[0].record == {"Email": "x@"}
+    assert store.quarantine_counts() == {"contacts": 1}
+    store.commit_page(PageCommit("contacts", "run-3", resolved=[("salesforce", "003X")]))
+    assert store.quarantined("contacts") == []
+    assert store.quarantined("contacts", status="resolved")[0].record_id == "003X"
+    store.commit_page(PageCommit("contacts", "run-4", quarantined=[entry]))
+    store.mark_gone("contacts", "salesforce", ["003X"])
+    assert store.quarantined("contacts", status="gone")[0].attempts == 3
+
+
+def test_runs_are_recorded_newest_first(store: StateStore) -> None:
+    first = store.start_run("s")
+    store.finish_run(first, "success", {"read": 3}, {"odoo": 2}, details={"conflicts": []})
+    second = store.start_run("s", "retry")
+    rows = store.runs("s")
+    assert [r.id for r in rows] == [second, first]
+    assert (rows[1].status, rows[1].counts, rows[1].api_calls) == ("success", {"read": 3}, {"odoo": 2})
+    assert rows[0].status == "running" and store.runs("s", kind="retry")[0].id == second
+
+
+def test_a_lock_is_exclusive_until_released(store: StateStore) -> None:
+    lock = store.locks.acquire("sync:a")
+    with pytest.raises(LockError, match=f"sync:a is already running: pid {os.getpid()}"):
+        store.locks.acquire("sync:a")
+    other = store.locks.acquire("sync:b")
+    lock.release()
+    store.locks.acquire("sync:a").release()
+    other.release()
+
+
+def test_a_lock_held_by_a_dead_process_is_taken_over(store: StateStore, store_url: str) -> None:
+    code = (
+        "import sys, os; from hub.state import StateStore; s = StateStore(sys.argv[1]); "
+        "s.locks.acquire('sync:dead'); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", code, store_url], check=True, timeout=60)
+    store.locks.acquire("sync:dead").release()
+
+
+def test_an_expired_lock_is_taken_over_and_heartbeats_extend(store: StateStore) -> None:
+    store.locks.acquire("sync:old", ttl=timedelta(seconds=-1))  # expired at once, never released
+    lock = store.locks.acquire("sync:old", ttl=timedelta(seconds=0.3))
+    threading.Event().wait(0.5)  # three heartbeats later it is still held
+    with pytest.raises(LockError):
+        store.locks.acquire("sync:old")
+    lock.release()
+
+
+def test_store_opens_sqlite_under_the_project_by_default(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    monkeypatch.delenv("HUB_STATE_URL", raising=False)
+    store = StateStore.open(Path(str(tmp_path)))
+    assert store.url.endswith(".hub/state.db")
+    store.close()
