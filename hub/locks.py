@@ -8,6 +8,7 @@ frees the lock at once; elsewhere the expiry does.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -19,6 +20,8 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, delete,
 from sqlalchemy.exc import IntegrityError
 
 from hub.errors import LockError
+
+log = logging.getLogger("hub.locks")
 
 
 def lock_table(metadata: MetaData) -> Table:
@@ -63,8 +66,11 @@ class Lock:
         self._thread.start()
 
     def _beat(self) -> None:
-        while not self._stop.wait(self.ttl.total_seconds() / 3):
-            self.manager.extend(self)
+        while not self._stop.wait(max(self.ttl.total_seconds() / 3, 0.05)):
+            try:
+                self.manager.extend(self)
+            except Exception as exc:  # a heartbeat must never kill the run; expiry is the fallback
+                log.warning("could not extend lock %s: %s", self.name, exc)
 
     def release(self) -> None:
         self._stop.set()

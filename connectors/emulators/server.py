@@ -114,6 +114,7 @@ class EmulatorApp:
     """Base of every emulator: routes, fault injection, and per-route call statistics."""
 
     system: ClassVar[str] = "emulator"
+    needs_tls: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -130,6 +131,14 @@ class EmulatorApp:
         self.route("GET", r"/__emulator__/stats", self._admin_stats)
         self.route("POST", r"/__emulator__/faults", self._admin_faults)
         self.route("POST", r"/__emulator__/stats/reset", self._admin_reset_stats)
+
+    def connection(self, base_url: str, ca_bundle: str | None = None) -> dict[str, Any]:
+        """Airflow's JSON form of a connection to this emulator, with its sandbox credentials."""
+        extra = {"ca_bundle": ca_bundle} if ca_bundle else {}
+        return {"conn_type": self.system, "host": base_url, "extra": extra}
+
+    def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
+        """Fill the emulator with deterministic demo data (`scale`: records per kind); none by default."""
 
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         """Register `handler` for `method` and a path regex with named groups."""

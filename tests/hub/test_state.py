@@ -103,7 +103,9 @@ def test_a_lock_held_by_a_dead_process_is_taken_over(store: StateStore, store_ur
 
 
 def test_an_expired_lock_is_taken_over_and_heartbeats_extend(store: StateStore) -> None:
-    store.locks.acquire("sync:old", ttl=timedelta(seconds=-1))  # expired at once, never released
+    hung = store.locks.acquire("sync:old", ttl=timedelta(seconds=0.2))
+    hung._stop.set()  # a run on another host that stopped beating without releasing
+    threading.Event().wait(0.3)
     lock = store.locks.acquire("sync:old", ttl=timedelta(seconds=0.3))
     threading.Event().wait(0.5)  # three heartbeats later it is still held
     with pytest.raises(LockError):

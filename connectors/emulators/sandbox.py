@@ -1,0 +1,82 @@
+"""All emulators at once, seeded, on consecutive local ports: what `hub sandbox serve` and the demo run.
+
+with Sandbox.start(folder=Path(".hub/sandbox"), port=8440) as sandbox:
+    os.environ.update(sandbox.environment())   # AIRFLOW_CONN_SALESFORCE_DEFAULT, ...
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from connectors.emulators.server import EmulatorApp, EmulatorServer
+from connectors.emulators.tls import ensure_tls_files
+from connectors.registry import EMULATORS, connector_class, emulator_class
+
+DEFAULT_SCALE = {"accounts": 200, "contacts": 1000}
+
+
+@dataclass
+class Sandbox:
+    """Running emulators by system, and the connections that reach them."""
+
+    apps: dict[str, EmulatorApp]
+    servers: dict[str, EmulatorServer]
+    ca_bundle: str
+    conn_ids: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        folder: Path,
+        port: int = 0,
+        scale: dict[str, int] | None = None,
+        seed: int = 7,
+        fault_rate: float = 0.0,
+        fault_kinds: tuple[str, ...] = ("rate_limit",),
+        latency_ms: float = 0.0,
+        systems: list[str] | None = None,
+    ) -> Sandbox:
+        """Start and seed one emulator per system (ports `port`, `port`+1, … or free ones when 0)."""
+        tls = ensure_tls_files(folder / "tls")
+        sandbox = cls({}, {}, tls.ca_cert)
+        try:
+            for offset, system in enumerate(systems or list(EMULATORS)):
+                app: EmulatorApp = emulator_class(system)(
+                    fault_rate=fault_rate, fault_kinds=fault_kinds, latency_ms=latency_ms, seed=seed
+                )
+                app.seed_sandbox(scale or DEFAULT_SCALE, seed)
+                server = EmulatorServer(
+                    app, port=port + offset if port else 0, tls=tls if app.needs_tls else None
+                )
+                sandbox.apps[system], sandbox.servers[system] = app, server.start()
+                sandbox.conn_ids[system] = connector_class(system).default_conn_id
+        except BaseException:
+            sandbox.stop()
+            raise
+        return sandbox
+
+    def connection(self, system: str) -> dict[str, Any]:
+        """Airflow's JSON form of the connection to one emulator."""
+        server = self.servers[system]
+        return self.apps[system].connection(server.url, self.ca_bundle if server.tls else None)
+
+    def environment(self) -> dict[str, str]:
+        """AIRFLOW_CONN_<ID> variables pointing at every emulator."""
+        return {
+            f"AIRFLOW_CONN_{self.conn_ids[s].upper()}": json.dumps(self.connection(s)) for s in self.servers
+        }
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+        self.servers.clear()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
