@@ -7,7 +7,7 @@ client libraries or touches the network.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from connectors.base import Connector
@@ -38,6 +38,11 @@ def connector_class(system: str) -> type[Connector]:
     cls = _load(CONNECTORS[system])
     assert isinstance(cls, type)
     return cls
+
+
+def sandbox_class() -> Any:
+    """The class that starts every emulator at once (`connectors.emulators.sandbox.Sandbox`)."""
+    return _load("connectors.emulators.sandbox:Sandbox")
 
 
 def emulator_class(system: str) -> type:

@@ -16,7 +16,10 @@ from jsonschema import FormatChecker
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+_DATE_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d+)?"
+    r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
+)
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+")
 
 
@@ -44,10 +47,13 @@ def is_date(value: str) -> bool:
 def is_date_time(value: str) -> bool:
     """An RFC 3339 date-time with an explicit offset (leap second allowed, as RFC 3339 does)."""
     match = _DATE_TIME.fullmatch(value)
-    if match is None or not is_date(match.group(1)):
+    if match is None:
         return False
-    hour, minute, second = int(match.group(2)), int(match.group(3)), int(match.group(4))
-    return hour < 24 and minute < 60 and second <= 60
+    try:
+        date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return False
+    return True
 
 
 def is_uri(value: str) -> bool:

@@ -94,6 +94,7 @@ class _Step:
     takes_record: bool
     handles_none: bool
     source: bool
+    inline: str | None = None
 
 
 @dataclass
@@ -132,7 +133,8 @@ def _steps(
         except TransformArgsError as exc:
             problems.append(doc_problem(call.where, f"{call.name}: {exc}"))
             continue
-        steps.append(_Step(fn, spec.takes_record, spec.handles_none, spec.source))
+        inline = spec.inline(call.args) if spec.inline else None
+        steps.append(_Step(fn, spec.takes_record, spec.handles_none, spec.source, inline))
     return steps
 
 
@@ -223,6 +225,9 @@ def _emit_field(gen: _Codegen, plan: _Plan, index: int, source_var: str, system:
     else:
         lines.append("    v = None")
     for step in plan.steps:
+        if step.inline is not None:  # the same semantics as step.call, without a call per record
+            lines += ["    if v is not None:", f"        v = {step.inline}"]
+            continue
         call = gen.const(step.call, "t")
         args = source_var if step.source else (f"v, {source_var}" if step.takes_record else "v")
         if step.source or step.handles_none:

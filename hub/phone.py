@@ -67,7 +67,7 @@ _BY_CODE: dict[str, Region] = {}
 for _region in REGIONS.values():
     _BY_CODE.setdefault(_region.code, _region)
 
-_SEPARATORS = str.maketrans("", "", " -.()/\u00a0\t")
+_SEPARATORS = str.maketrans("", "", " -.()/\u00a0\t\r\n")
 _EXTENSION_MARKS = ("ext.", "ext", "x", "#")
 
 
@@ -79,7 +79,9 @@ def to_e164(text: str, region: str | None = None) -> str:
     """Normalise `text` to E.164, reading a national number as one of `region` (ISO alpha-2)."""
     if text[:1] == "+" and text[1:].isdigit() and 8 <= len(text) <= 16:
         return _checked_international(text[1:], text)
-    digits = _digits(text)
+    digits = text.translate(_SEPARATORS)
+    if "(0)" in text or not digits.lstrip("+").isdigit() or digits.count("+") > 1:
+        digits = _digits(text)
     if digits.startswith("+"):
         return _checked_international(digits[1:], text)
     if digits.startswith("00"):
@@ -94,16 +96,23 @@ def to_e164(text: str, region: str | None = None) -> str:
 
 def _digits(text: str) -> str:
     lowered = text.strip().lower()
-    for mark in _EXTENSION_MARKS:
-        at = lowered.find(mark, 1)
-        if at > 0 and lowered[at + len(mark) :].strip().isdigit():
-            lowered = lowered[:at]
-            break
+    if not lowered.translate(_SEPARATORS).lstrip("+").isdigit():
+        lowered = _without_extension(lowered)
+    if lowered.startswith(("+", "00")):
+        lowered = lowered.replace("(0)", "")  # "+44 (0)20 …": the trunk 0 is not dialled from abroad
     compact = lowered.translate(_SEPARATORS)
     body = compact[1:] if compact.startswith("+") else compact
     if not body.isdigit():
         raise PhoneError(f"{text!r} is not a phone number")
     return compact
+
+
+def _without_extension(text: str) -> str:
+    for mark in _EXTENSION_MARKS:
+        at = text.find(mark, 1)
+        if at > 0 and text[at + len(mark) :].strip().isdigit():
+            return text[:at]
+    return text
 
 
 def _national(digits: str, home: Region, text: str) -> str:

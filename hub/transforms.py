@@ -53,16 +53,20 @@ class Transform:
     takes_record: bool = False
     source: bool = False
     handles_none: bool = False
+    inline: Callable[[Any], str] | None = None
+    """Python source doing what the callable does to `v`, for the compiler to inline (hot transforms)."""
 
 
 REGISTRY: dict[str, Transform] = {}
 
 
-def register(name: str, summary: str, **flags: bool) -> Callable[[Any], Any]:
+def register(
+    name: str, summary: str, inline: Callable[[Any], str] | None = None, **flags: bool
+) -> Callable[[Any], Any]:
     """Class-free registration decorator: `@register("trim", "…")` on a factory."""
 
     def decorate(factory: Callable[[Any, CompileContext], Callable[..., Any]]) -> Any:
-        REGISTRY[name] = Transform(name, summary, factory, **flags)
+        REGISTRY[name] = Transform(name, summary, factory, inline=inline, **flags)
         return factory
 
     return decorate
@@ -75,7 +79,11 @@ def _text_method(method: Callable[[str], str]) -> Callable[[Any], Any]:
     return apply
 
 
-@register("trim", "strip surrounding whitespace; an empty result becomes null")
+@register(
+    "trim",
+    "strip surrounding whitespace; an empty result becomes null",
+    inline=lambda args: "(v.strip() or None) if isinstance(v, str) else v",
+)
 def _trim(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     def trim(value: Any) -> Any:
         if isinstance(value, str):
@@ -85,12 +93,12 @@ def _trim(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     return trim
 
 
-@register("lower", "lower-case text")
+@register("lower", "lower-case text", inline=lambda args: "v.lower() if isinstance(v, str) else v")
 def _lower(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     return _text_method(str.lower)
 
 
-@register("upper", "upper-case text")
+@register("upper", "upper-case text", inline=lambda args: "v.upper() if isinstance(v, str) else v")
 def _upper(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     return _text_method(str.upper)
 
@@ -110,7 +118,13 @@ def _string(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     return string
 
 
-@register("truncate", "cut text to at most N characters", takes_args=True, needs_args=True)
+@register(
+    "truncate",
+    "cut text to at most N characters",
+    takes_args=True,
+    needs_args=True,
+    inline=lambda args: f"v[:{int(args)}] if isinstance(v, str) else v",
+)
 def _truncate(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     limit = _positive_int(args, "truncate")
 

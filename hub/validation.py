@@ -18,6 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema._utils import equal, uniq
 from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 
 from hub.formats import FORMATS, format_checker
 
@@ -81,6 +82,31 @@ class UnsupportedSchema(Exception):
     """The schema uses a keyword the compiler does not implement."""
 
 
+def _types(schema: dict[str, Any]) -> frozenset[str] | None:
+    if "type" not in schema:
+        return None
+    declared = schema["type"]
+    return frozenset(declared if isinstance(declared, list) else [declared])
+
+
+def _guarded(tests: list[str], var: str, types: frozenset[str] | None, kind: str, otherwise: str) -> str:
+    """Constraints that apply to one kind of value only, guarded as little as the declared type allows."""
+    if not tests:
+        return ""
+    body = " and ".join(tests)
+    if types is None:
+        return f"{otherwise} or ({body})"
+    kinds = {"integer", "number"} if kind == "number" else {kind}
+    if not types & kinds:
+        return ""
+    others = types - kinds
+    if not others:
+        return body
+    if others == {"null"}:
+        return f"{var} is None or ({body})"
+    return f"{otherwise} or ({body})"
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
@@ -111,6 +137,8 @@ class _Compiler:
         }
         self.functions: dict[int, str] = {}
         self.resolvers: list[Any] = [resolver]
+        self.expanding: set[int] = set()
+        self.recursive: dict[int, str] = {}
         self.counter = 0
 
     def constant(self, value: Any, prefix: str = "c") -> str:
@@ -129,14 +157,15 @@ class _Compiler:
         unknown = {k for k in schema if k not in SUPPORTED and not k.startswith("x-")}
         if unknown:
             raise UnsupportedSchema(f"keywords {sorted(unknown)}")
+        types = _types(schema)
         parts = [
             p
             for p in (
                 self._ref(schema, var),
-                self._type(schema, var),
-                self._enum(schema, var),
-                self._strings(schema, var),
-                self._numbers(schema, var),
+                self._type(types, var),
+                self._enum(schema, var, types),
+                self._strings(schema, var, types),
+                self._numbers(schema, var, types),
             )
             if p
         ]
@@ -145,32 +174,41 @@ class _Compiler:
         return " and ".join(f"({p})" for p in parts) or "True"
 
     def _ref(self, schema: dict[str, Any], var: str) -> str:
+        """The referenced schema's check, inlined (a function only when the reference recurses)."""
         if "$ref" not in schema:
             return ""
         resolved = self.resolvers[-1].lookup(schema["$ref"])
         key = id(resolved.contents)
-        if key not in self.functions:
-            name = f"_ref{len(self.functions)}"
-            self.functions[key] = name
-            self.resolvers.append(resolved.resolver)
-            body = self.check_expression(resolved.contents, "v")
-            self.resolvers.pop()
-            self.lines += [f"def {name}(v):", f"    return {body}", ""]
-        return f"{self.functions[key]}({var})"
+        if key in self.functions:
+            return f"{self.functions[key]}({var})"
+        if key in self.expanding:
+            name = self.functions[key] = f"_ref{len(self.functions)}"
+            self.recursive[key] = name
+            return f"{name}({var})"
+        self.expanding.add(key)
+        self.resolvers.append(resolved.resolver)
+        body = self.check_expression(resolved.contents, "v" if key in self.recursive else var)
+        if key in self.recursive:
+            self.lines += [f"def {self.recursive[key]}(v):", f"    return {body}", ""]
+            body = f"{self.recursive[key]}({var})"
+        self.resolvers.pop()
+        self.expanding.discard(key)
+        return body
 
-    def _type(self, schema: dict[str, Any], var: str) -> str:
-        if "type" not in schema:
+    def _type(self, types: frozenset[str] | None, var: str) -> str:
+        if types is None:
             return ""
-        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        return " or ".join(_TYPE_TESTS[t].format(v=var) for t in types)
+        order = ["string", "null", "boolean", "integer", "number", "object", "array"]
+        return " or ".join(_TYPE_TESTS[t].format(v=var) for t in sorted(types, key=order.index))
 
-    def _enum(self, schema: dict[str, Any], var: str) -> str:
+    def _enum(self, schema: dict[str, Any], var: str, types: frozenset[str] | None) -> str:
         parts = []
         if "enum" in schema:
             options = tuple(schema["enum"])
-            strings = frozenset(o for o in options if isinstance(o, str))
             if all(isinstance(o, str) or o is None for o in options):
-                test = f"(isinstance({var}, str) and {var} in {self.constant(strings, 'enum')})"
+                strings = self.constant(frozenset(o for o in options if isinstance(o, str)), "enum")
+                safe = types is not None and types <= {"string", "null"}  # hashable: type checked first
+                test = f"{var} in {strings}" if safe else f"(isinstance({var}, str) and {var} in {strings})"
                 parts.append(f"{var} is None or {test}" if None in options else test)
             else:
                 parts.append(f"_in_enum({var}, {self.constant(options, 'enum')})")
@@ -178,7 +216,7 @@ class _Compiler:
             parts.append(f"_equal({var}, {self.constant(schema['const'])})")
         return " and ".join(f"({p})" for p in parts)
 
-    def _strings(self, schema: dict[str, Any], var: str) -> str:
+    def _strings(self, schema: dict[str, Any], var: str, types: frozenset[str] | None) -> str:
         tests = []
         if "minLength" in schema:
             tests.append(f"len({var}) >= {int(schema['minLength'])}")
@@ -189,12 +227,12 @@ class _Compiler:
             tests.append(f"{regex}({var}) is not None")
         if schema.get("format") in FORMATS:
             tests.append(f"{self.constant(FORMATS[schema['format']], 'fmt')}({var})")
-        return f"not isinstance({var}, str) or ({' and '.join(tests)})" if tests else ""
+        return _guarded(tests, var, types, "string", f"not isinstance({var}, str)")
 
-    def _numbers(self, schema: dict[str, Any], var: str) -> str:
+    def _numbers(self, schema: dict[str, Any], var: str, types: frozenset[str] | None) -> str:
         operators = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
         tests = [f"{var} {op} {self.constant(schema[k])}" for k, op in operators.items() if k in schema]
-        return f"not _is_number({var}) or ({' and '.join(tests)})" if tests else ""
+        return _guarded(tests, var, types, "number", f"not _is_number({var})")
 
     @staticmethod
     def _needs_function(schema: dict[str, Any]) -> bool:
@@ -229,13 +267,21 @@ class _Compiler:
             body.append(f"        if not {names}.issubset(v): return False")
         properties: dict[str, Any] = schema.get("properties", {})
         for index, (prop, sub) in enumerate(properties.items()):
-            item = f"p{index}"
-            body.append(f"        {item} = v.get({prop!r}, _MISSING)")
-            body.append(
-                f"        if {item} is not _MISSING and not ({self.check_expression(sub, item)}):"
-                " return False"
-            )
+            item, check = f"p{index}", self.check_expression(sub, f"p{index}")
+            if self._accepts_none(sub):  # an absent property then reads as None and passes alike
+                body += [f"        {item} = v.get({prop!r})", f"        if not ({check}): return False"]
+            else:
+                body += [
+                    f"        {item} = v.get({prop!r}, _MISSING)",
+                    f"        if {item} is not _MISSING and not ({check}): return False",
+                ]
         self._additional(schema, frozenset(properties), body)
+
+    def _accepts_none(self, sub: Any) -> bool:
+        """Whether null satisfies a subschema, asked of the reference validator itself."""
+        # `_resolver` is how jsonschema itself evaluates a subschema in its document's context.
+        validator = Draft202012Validator(sub, _resolver=self.resolvers[-1])  # type: ignore[call-arg]
+        return bool(validator.is_valid(None))
 
     def _additional(self, schema: dict[str, Any], known: frozenset[str], body: list[str]) -> None:
         extra = schema.get("additionalProperties", True)
@@ -267,8 +313,10 @@ class _Compiler:
 
 def compile_validator(schema: dict[str, Any], registry: Registry[Any]) -> Check:
     """Compile `schema` into a fast yes/no check; raises UnsupportedSchema outside the subset."""
-    resolver = registry.resolver(base_uri=schema.get("$id", ""))
-    compiler = _Compiler(resolver)
+    base = schema.get("$id", "")
+    if base and base not in registry:
+        registry = registry.with_resource(base, DRAFT202012.create_resource(schema))
+    compiler = _Compiler(registry.resolver(base_uri=base))
     root = compiler.check_expression(schema, "v")
     source = "\n".join([*compiler.lines, "def validate(v):", f"    return {root}", ""])
     namespace = dict(compiler.constants)

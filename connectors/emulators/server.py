@@ -213,6 +213,8 @@ class EmulatorApp:
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, each keep-alive answer waits ~40 ms for an ACK.
+    disable_nagle_algorithm = True
     app: EmulatorApp  # set on the per-server subclass
 
     def _serve(self) -> None:
@@ -237,7 +239,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: emulators serve tests and demos, whose output must stay readable."""
 
 

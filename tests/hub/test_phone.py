@@ -21,6 +21,8 @@ from hub.phone import PhoneError, to_e164
         ("612 34 56 78", "ES", "+34612345678"),
         ("(02) 9374 4000", "AU", "+61293744000"),
         ("+1 415 555 0132 x12", None, "+14155550132"),
+        ("+44 (0)7700 900422", None, "+447700900422"),
+        ("0341/4637433", "DE", "+493414637433"),
     ],
 )
 def test_numbers_as_people_type_them(text: str, region: str | None, expected: str) -> None:

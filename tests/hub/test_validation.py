@@ -152,3 +152,33 @@ def test_schemas_outside_the_subset_fall_back_to_the_reference() -> None:
     assert validator.is_valid("a") and validator.is_valid(3) and not validator.is_valid(1.5)
     with pytest.raises(Exception, match="anyOf"):
         compile_validator(schema, Registry())
+
+
+SYNTHETIC = [
+    {"type": ["number", "boolean"], "minimum": 1},
+    {"type": ["integer", "string", "null"], "minimum": 0, "maxLength": 3, "pattern": "^a"},
+    {"type": "integer", "exclusiveMaximum": 10},
+    {"minLength": 2, "maximum": 5},
+    {"enum": ["a", 1, None, True]},
+    {"enum": ["a", "b"]},
+    {"type": ["string", "null"], "enum": ["a", None]},
+    {"const": 1},
+    {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
+    {"type": "object", "required": ["city"], "additionalProperties": {"type": "integer"}},
+    {"format": "email"},
+    {
+        "$ref": "#/$defs/node",
+        "$defs": {"node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/node"}}}},
+    },
+]
+
+
+@pytest.mark.parametrize("index", range(len(SYNTHETIC)))
+def test_guards_and_references_match_the_reference(index: int) -> None:
+    from referencing import Registry
+
+    schema = {"$id": f"urn:synthetic:{index}", **SYNTHETIC[index]}
+    validator = CanonicalValidator(schema, Registry())
+    assert validator.fast is not None
+    values = [*POOL, {"next": {"next": {}}}, {"next": {"next": 1}}, {"city": 1, "x": 2}, {"city": "1"}]
+    assert [validator.fast(v) for v in values] == [validator.reference.is_valid(v) for v in values]

@@ -90,8 +90,12 @@ class OdooEmulator(EmulatorApp):
     def connection(self, base_url: str, ca_bundle: str | None = None) -> dict[str, Any]:
         """The sandbox connection: the first API user on this database."""
         user = next(iter(self.users.values()))
-        return {**super().connection(base_url, ca_bundle), "login": user.login, "password": user.password,
-                "schema": self._database_name}
+        return {
+            **super().connection(base_url, ca_bundle),
+            "login": user.login,
+            "password": user.password,
+            "schema": self._database_name,
+        }
 
     def reset(self) -> None:
         """Start over from a fresh database (base data only), as if Odoo had just been installed."""

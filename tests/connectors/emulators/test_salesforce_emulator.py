@@ -1,0 +1,657 @@
+"""The Salesforce emulator driven by simple-salesforce itself, unchanged, over TLS."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
+    SalesforceExpiredSession,
+    SalesforceGeneralError,
+    SalesforceMalformedRequest,
+    SalesforceOperationError,
+    SalesforceRefusedRequest,
+    SalesforceResourceNotFound,
+)
+
+from connectors.emulators.salesforce import ManualClock, SalesforceEmulator
+from connectors.emulators.seed import invalid_count
+from connectors.emulators.server import EmulatorServer, TLSFiles
+from connectors.emulators.tls import ensure_tls_files
+
+T0 = datetime(2024, 3, 1, 9, 0, 0, tzinfo=UTC)
+SF_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000")
+NEXT_URL = re.compile(r"/services/data/v59\.0/query/01g\w{15}-(\d+)")
+
+
+@dataclass
+class Org:
+    """A running emulator and everything a test needs to reach it."""
+
+    app: SalesforceEmulator
+    server: EmulatorServer
+    clock: ManualClock
+    session: requests.Session
+    sf: Salesforce
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def admin(self, path: str, payload: dict[str, Any] | None = None) -> Any:
+        return self.session.post(f"{self.url}/__emulator__/{path}", json=payload or {}).json()
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
+    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+def trusting_session(tls: TLSFiles) -> requests.Session:
+    """A session that trusts only the emulator's CA (REQUESTS_CA_BUNDLE would override `verify`)."""
+    session = requests.Session()
+    session.verify, session.trust_env = tls.ca_cert, False
+    return session
+
+
+def oauth_token(
+    session: requests.Session, url: str, app: SalesforceEmulator, **form: str
+) -> requests.Response:
+    creds = app.credentials
+    data = {
+        "grant_type": "password",
+        "client_id": creds.client_id,
+        "client_secret": creds.client_secret,
+        "username": creds.username,
+        "password": creds.password + creds.security_token,
+    }
+    return session.post(f"{url}/services/oauth2/token", data=data | form)
+
+
+def start(tls: TLSFiles, accounts: int = 40, contacts: int = 300, **options: Any) -> Iterator[Org]:
+    clock = ManualClock(T0)
+    app = SalesforceEmulator(clock=clock, **options)
+    app.seed(accounts, contacts, seed=7)
+    with EmulatorServer(app, tls=tls) as server:
+        session = trusting_session(tls)
+        token = oauth_token(session, server.url, app).json()
+        sf = Salesforce(instance_url=token["instance_url"], session_id=token["access_token"], session=session)
+        yield Org(app, server, clock, session, sf)
+        session.close()
+
+
+@pytest.fixture
+def org(tls: TLSFiles) -> Iterator[Org]:
+    yield from start(tls)
+
+
+@pytest.fixture
+def empty_org(tls: TLSFiles) -> Iterator[Org]:
+    yield from start(tls, accounts=0, contacts=0)
+
+
+def error_of(exc: pytest.ExceptionInfo[Any]) -> dict[str, Any]:
+    content = exc.value.content
+    assert isinstance(content, list), content
+    first: dict[str, Any] = content[0]
+    return first
+
+
+def contact_rows(n: int, **overrides: Any) -> list[dict[str, Any]]:
+    return [
+        {"attributes": {"type": "Contact"}, "LastName": f"Row{i}", "Email": f"row{i}@example.com"} | overrides
+        for i in range(n)
+    ]
+
+
+# ---- login and sessions ----
+
+
+def test_password_grant_returns_a_token_for_this_emulator_and_refuses_bad_credentials(org: Org) -> None:
+    body = oauth_token(org.session, org.url, org.app).json()
+    assert body["instance_url"] == org.url and body["token_type"] == "Bearer"
+    assert set(body) == {"access_token", "instance_url", "id", "token_type", "issued_at", "signature"}
+    assert body["issued_at"] == str(int(T0.timestamp() * 1000))
+
+    refused = oauth_token(org.session, org.url, org.app, password="wrong")
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "invalid_grant", "error_description": "authentication failure"}
+    assert (
+        oauth_token(org.session, org.url, org.app, client_secret="nope").json()["error"] == "invalid_client"
+    )
+    assert oauth_token(org.session, org.url, org.app, client_id="nope").json()["error"] == "invalid_client_id"
+
+
+def test_client_credentials_login_through_simple_salesforce(org: Org) -> None:
+    creds = org.app.credentials
+    sf = Salesforce(
+        consumer_key=creds.client_id,
+        consumer_secret=creds.client_secret,
+        domain=org.app.login_domain(org.url, "omnihub.my"),
+        session=org.session,
+    )
+    assert sf.query("SELECT COUNT() FROM Account")["totalSize"] == 40
+
+
+def test_username_password_token_login_logs_in_again_when_the_session_expires(org: Org) -> None:
+    creds = org.app.credentials
+    sf = Salesforce(
+        username=creds.username,
+        password=creds.password,
+        security_token=creds.security_token,
+        domain=org.app.login_domain(org.url),
+        session=org.session,
+    )
+    assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 300
+    assert org.admin("expire-tokens")["expired"] >= 2
+    assert (
+        sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 300
+    )  # simple-salesforce re-ran the SOAP login
+    assert sum(count for route, count in org.app.stats.items() if "/services/Soap/u/" in route) == 2
+
+    with pytest.raises(SalesforceAuthenticationFailed, match="INVALID_LOGIN"):
+        Salesforce(username=creds.username, password=creds.password, security_token="wrong",
+                   domain=org.app.login_domain(org.url), session=org.session)  # fmt: skip
+
+
+def test_a_given_session_that_expires_raises_salesforce_expired_session(org: Org) -> None:
+    org.sf.query("SELECT Id FROM Account LIMIT 1")
+    org.clock.advance(hours=2, seconds=1)
+    with pytest.raises(SalesforceExpiredSession) as exc:
+        org.sf.query("SELECT Id FROM Account LIMIT 1")
+    assert exc.value.status == 401
+    assert error_of(exc) == {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+
+
+def test_every_rest_response_reports_api_usage(org: Org) -> None:
+    org.sf.query("SELECT Id FROM Account LIMIT 1")
+    first = org.sf.api_usage["api-usage"]
+    limits = org.sf.limits()
+    assert (first.used, first.total) == (1, 15000)
+    assert org.sf.api_usage["api-usage"].used == 2
+    assert limits["DailyApiRequests"] == {"Max": 15000, "Remaining": 15000 - 2}
+
+
+# ---- SOQL ----
+
+
+def test_query_pages_follow_batch_size_and_next_records_url(org: Org) -> None:
+    options = {"Sforce-Query-Options": "batchSize=200"}
+    first = org.sf.query("SELECT Id, LastName FROM Contact ORDER BY Id", headers=options)
+    assert (first["totalSize"], first["done"], len(first["records"])) == (300, False, 200)
+    assert NEXT_URL.fullmatch(first["nextRecordsUrl"]).group(1) == "200"  # type: ignore[union-attr]
+
+    second = org.sf.query_more(first["nextRecordsUrl"], identifier_is_url=True)
+    assert (second["totalSize"], second["done"], len(second["records"])) == (300, True, 100)
+    assert "nextRecordsUrl" not in second
+    ids = [r["Id"] for r in first["records"] + second["records"]]
+    assert ids == sorted(ids) and len(set(ids)) == 300
+
+    tiny = org.sf.query("SELECT Id FROM Contact", headers={"Sforce-Query-Options": "batchSize=5"})
+    assert len(tiny["records"]) == 200, "batch sizes below 200 are raised to 200"
+    assert len(org.sf.query_all("SELECT Id FROM Contact", headers=options)["records"]) == 300
+
+
+def test_a_query_result_is_a_snapshot_taken_when_it_ran(org: Org) -> None:
+    first = org.sf.query(
+        "SELECT Id, LastName FROM Contact ORDER BY Id", headers={"Sforce-Query-Options": "batchSize=200"}
+    )
+    later = org.app.records("Contact")[250]
+    org.app.edit("Contact", later["Id"], {"LastName": "Changed"})
+    org.app.delete(org.app.records("Contact")[260]["Id"])
+    rest = org.sf.query_more(first["nextRecordsUrl"], identifier_is_url=True)["records"]
+    assert len(rest) == 100
+    assert {"Id": later["Id"], "LastName": later["LastName"]}.items() <= dict(rest[50]).items()
+
+
+def test_query_leaves_deleted_records_out_and_query_all_keeps_them(org: Org) -> None:
+    victim = org.app.records("Contact")[0]["Id"]
+    org.sf.Contact.delete(victim)
+    soql = f"SELECT Id, IsDeleted FROM Contact WHERE Id = '{victim}'"
+    assert org.sf.query(soql)["totalSize"] == 0
+    everything = org.sf.query_all(soql, include_deleted=True)
+    assert [(r["Id"], r["IsDeleted"]) for r in everything["records"]] == [(victim, True)]
+
+
+def test_soql_filters_and_ordering_match_the_data(org: Org) -> None:
+    contacts = org.app.records("Contact")
+    soql = (
+        "SELECT Id, LastName, MailingCountryCode FROM Contact "
+        "WHERE (MailingCountryCode IN ('DE', 'FR') OR LastName LIKE 'm%') AND NOT Email = null "
+        "AND MailingCountryCode NOT IN ('XX') ORDER BY LastName DESC, Id ASC LIMIT 25 OFFSET 5"
+    )
+    got = [r["Id"] for r in org.sf.query(soql)["records"]]
+    wanted = [
+        c for c in contacts
+        if (c["MailingCountryCode"] in ("DE", "FR") or c["LastName"].lower().startswith("m"))
+        and c["Email"] is not None and c["MailingCountryCode"] != "XX"
+    ]  # fmt: skip
+    wanted.sort(key=lambda c: c["Id"])
+    wanted.sort(key=lambda c: c["LastName"].casefold(), reverse=True)
+    assert got == [c["Id"] for c in wanted[5:30]]
+
+
+@pytest.mark.parametrize(
+    "literal", ["2023-09-01T00:00:00Z", "2023-09-01T02:00:00.000+0200", "2023-09-01T00:00:00+00:00"]
+)
+def test_unquoted_datetime_literals_in_any_iso_spelling(org: Org, literal: str) -> None:
+    cutoff = datetime(2023, 9, 1, tzinfo=UTC)
+    result = org.sf.query_all(
+        f"SELECT Id, SystemModstamp FROM Contact WHERE SystemModstamp >= {literal} ORDER BY SystemModstamp"
+    )
+    stamps = [r["SystemModstamp"] for r in result["records"]]
+    expected = [
+        c
+        for c in org.app.records("Contact")
+        if datetime.strptime(c["SystemModstamp"], "%Y-%m-%dT%H:%M:%S.%f%z") >= cutoff
+    ]
+    assert len(stamps) == len(expected) > 0
+    assert stamps == sorted(stamps) and all(SF_DATETIME.fullmatch(s) for s in stamps)
+
+
+def test_parent_relationship_fields_come_back_nested_with_their_own_attributes(org: Org) -> None:
+    orphan = org.sf.Contact.create({"LastName": "Nobody"})["id"]
+    account = org.app.records("Account")[0]
+    employee = org.sf.Contact.create({"LastName": "Staff", "AccountId": account["Id"]})["id"]
+    soql = f"SELECT Id, Account.Name, Account.BillingCity FROM Contact WHERE Id IN ('{orphan}', '{employee}') ORDER BY LastName"
+    nobody, staff = org.sf.query(soql)["records"]
+    assert nobody["Account"] is None
+    assert staff["Account"] == {
+        "attributes": {"type": "Account", "url": f"/services/data/v59.0/sobjects/Account/{account['Id']}"},
+        "Name": account["Name"],
+        "BillingCity": account["BillingCity"],
+    }
+    filtered = org.sf.query(
+        f"SELECT Id FROM Contact WHERE Account.Name = '{account['Name'].replace(chr(39), chr(92) + chr(39))}'"
+    )
+    assert employee in [r["Id"] for r in filtered["records"]]
+
+
+def test_count_and_case_insensitive_names(org: Org) -> None:
+    assert org.sf.query("select count() from contact where lastname != null")["totalSize"] == 300
+    record = org.sf.query("select id, lastname from CONTACT limit 1")["records"][0]
+    assert set(record) == {"attributes", "Id", "LastName"}
+
+
+def test_date_literals_and_null_ordering(org: Org) -> None:
+    born = [c["Birthdate"] for c in org.app.records("Contact")]
+    older = org.sf.query("SELECT COUNT() FROM Contact WHERE Birthdate < 1980-01-01")["totalSize"]
+    assert older == sum(1 for b in born if b is not None and b < "1980-01-01") > 0
+    first = org.sf.query("SELECT Birthdate FROM Contact ORDER BY Birthdate LIMIT 1")["records"][0]
+    last = org.sf.query("SELECT Birthdate FROM Contact ORDER BY Birthdate DESC NULLS LAST LIMIT 1")[
+        "records"
+    ][0]
+    assert first["Birthdate"] is None and last["Birthdate"] == max(b for b in born if b)
+
+
+@pytest.mark.parametrize(
+    ("soql", "code", "message"),
+    [
+        ("SELECT Id FORM Contact", "MALFORMED_QUERY", "ERROR at Row:1:Column:11\nunexpected token: 'FORM'"),
+        ("SELECT Id, Foo FROM Contact", "INVALID_FIELD", "No such column 'Foo' on entity 'Contact'. If you are"),
+        ("SELECT Id FROM Contat", "INVALID_TYPE", "sObject type 'Contat' is not supported."),
+        ("SELECT Id FROM Contact WHERE CreatedDate > '2024-01-01'", "INVALID_QUERY_FILTER_OPERATOR",
+         "value of filter criterion for field 'CreatedDate' must be of type dateTime and should not be enclosed in quotes"),
+        ("SELECT Id FROM Contact WHERE LastName = 'a' AND Email = 'b' OR Title = 'c'", "MALFORMED_QUERY",
+         "unexpected token: 'OR'"),
+        ("SELECT Id FROM Contact WHERE Description = 'x'", "INVALID_FIELD", "can not be filtered"),
+        ("SELECT Id FROM Contact WHERE Id = 'nope'", "INVALID_QUERY_FILTER_OPERATOR", "invalid ID field: nope"),
+        ("SELECT Id, Owner.Name FROM Contact", "INVALID_FIELD", "Didn't understand relationship 'Owner'"),
+    ],
+)  # fmt: skip
+def test_bad_soql_is_answered_with_salesforce_error_codes(
+    org: Org, soql: str, code: str, message: str
+) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        org.sf.query(soql)
+    assert error_of(exc)["errorCode"] == code
+    assert message in error_of(exc)["message"]
+
+
+# ---- single records ----
+
+
+def test_create_get_update_upsert_and_delete_one_record(org: Org) -> None:
+    created = org.sf.Contact.create({"FirstName": "Ana", "LastName": "López", "Email": "ana@example.com"})
+    assert created["success"] is True and created["errors"] == [] and created["id"].startswith("003")
+    record = org.sf.Contact.get(created["id"])
+    assert (record["Name"], record["CreatedDate"]) == ("Ana López", "2024-03-01T09:00:00.000+0000")
+
+    org.clock.advance(seconds=61.5)
+    assert org.sf.Contact.update(created["id"], {"Title": "CFO"}) == 204
+    assert org.sf.Contact.get(created["id"])["SystemModstamp"] == "2024-03-01T09:01:01.500+0000"
+
+    hub_id = "0b6f1c2e-7f43-4d8e-9a55-2f1c3a9e8d10"
+    first = org.sf.Contact.upsert(f"Hub_Id__c/{hub_id}", {"LastName": "Upserted"}, raw_response=True)
+    again = org.sf.Contact.upsert(f"Hub_Id__c/{hub_id}", {"LastName": "Again"}, raw_response=True)
+    assert (first.status_code, first.json()["created"]) == (201, True)
+    assert (again.status_code, again.json()) == (
+        200,
+        {"id": first.json()["id"], "success": True, "errors": [], "created": False},
+    )
+    assert org.sf.Contact.get_by_custom_id("Hub_Id__c", hub_id)["LastName"] == "Again"
+
+    assert org.sf.Contact.delete(created["id"]) == 204
+    with pytest.raises(SalesforceResourceNotFound) as exc:
+        org.sf.Contact.get(created["id"])
+    assert error_of(exc)["errorCode"] == "ENTITY_IS_DELETED"
+
+
+@pytest.mark.parametrize(
+    ("values", "code", "message"),
+    [
+        ({"FirstName": "No"}, "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]"),
+        ({"LastName": "X", "Email": "foo"}, "INVALID_EMAIL_ADDRESS", "Email: invalid email address: foo"),
+        ({"LastName": "X" * 81}, "STRING_TOO_LONG", "Last Name: data value too large: " + "X" * 81 + " (max length=80)"),
+        ({"LastName": "X", "Foo__c": 1}, "INVALID_FIELD", "No such column 'Foo__c' on sobject of type Contact"),
+        ({"LastName": "X", "CreatedDate": "2020-01-01T00:00:00Z"}, "INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: CreatedDate."),
+        ({"LastName": "X", "AccountId": "nonsense"}, "MALFORMED_ID", "Account ID: id value of incorrect type: nonsense"),
+        ({"LastName": "X", "AccountId": "001000000000000AAA"}, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id"),
+        ({"LastName": "X", "Birthdate": "21-03-1978"}, "JSON_PARSER_ERROR", "Cannot deserialize instance of date from VALUE_STRING value 21-03-1978"),
+    ],
+)  # fmt: skip
+def test_invalid_writes_are_refused_with_salesforce_error_codes(
+    org: Org, values: dict[str, Any], code: str, message: str
+) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        org.sf.Contact.create(values)
+    assert error_of(exc)["errorCode"] == code
+    assert error_of(exc)["message"].startswith(message)
+    assert org.sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 300
+
+
+def test_an_external_id_value_belongs_to_one_record(org: Org) -> None:
+    first = org.sf.Contact.create({"LastName": "One", "Hub_Id__c": "hub-1"})["id"]
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        org.sf.Contact.create({"LastName": "Two", "Hub_Id__c": "HUB-1"})
+    assert error_of(exc) == {
+        "message": f"duplicate value found: Hub_Id__c duplicates value on record with id: {first[:15]}",
+        "errorCode": "DUPLICATE_VALUE",
+    }
+
+
+def test_missing_records_and_unknown_resources_answer_not_found(org: Org) -> None:
+    with pytest.raises(SalesforceResourceNotFound) as exc:
+        org.sf.Contact.get("003000000000000AAA")
+    assert error_of(exc) == {"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}
+    with pytest.raises(SalesforceResourceNotFound, match="Provided external ID field does not exist"):
+        org.sf.Contact.get_by_custom_id("LastName", "Smith")
+    answer = org.session.put(f"{org.url}/services/data/v59.0/sobjects/Contact/003000000000000AAA",
+                             headers={"Authorization": f"Bearer {org.sf.session_id}"})  # fmt: skip
+    assert answer.status_code == 405 and answer.json()[0]["errorCode"] == "METHOD_NOT_ALLOWED"
+
+
+def test_deleting_an_account_deletes_its_contacts(org: Org) -> None:
+    account = org.app.records("Account")[0]["Id"]
+    children = org.sf.query(f"SELECT Id FROM Contact WHERE AccountId = '{account}'")["records"]
+    assert children
+    org.clock.advance(minutes=5)
+    org.sf.Account.delete(account)
+    org.clock.advance(minutes=5)
+    gone = org.sf.Contact.deleted(T0, org.clock() + timedelta(minutes=1))["deletedRecords"]
+    assert {r["id"] for r in gone} == {r["Id"] for r in children}
+    assert all(r["deletedDate"] == "2024-03-01T09:05:00.000+0000" for r in gone)
+
+
+def test_updated_and_deleted_list_changes_within_the_window(org: Org) -> None:
+    contacts = org.app.records("Contact")
+    org.clock.advance(minutes=10)
+    org.sf.Contact.update(contacts[0]["Id"], {"Title": "Edited"})
+    org.sf.Contact.delete(contacts[1]["Id"])
+    org.clock.advance(minutes=10)
+    window = (T0 + timedelta(minutes=5), T0 + timedelta(minutes=15, seconds=30))
+    updated = org.sf.Contact.updated(*window)
+    deleted = org.sf.Contact.deleted(*window)
+    assert updated == {"ids": [contacts[0]["Id"]], "latestDateCovered": "2024-03-01T09:15:00.000+0000"}
+    assert [r["id"] for r in deleted["deletedRecords"]] == [contacts[1]["Id"]]
+    assert SF_DATETIME.fullmatch(deleted["earliestDateAvailable"])
+    with pytest.raises(SalesforceMalformedRequest, match="INVALID_REPLICATION_DATE"):
+        org.sf.Contact.updated(window[1], window[0])
+
+
+def test_describe_reports_objects_and_fields(org: Org) -> None:
+    assert [s["name"] for s in org.sf.describe()["sobjects"]] == ["Account", "Contact"]
+    fields = {f["name"]: f for f in org.sf.Contact.describe()["fields"]}
+    assert (
+        fields["Hub_Id__c"]["externalId"],
+        fields["Hub_Id__c"]["unique"],
+        fields["Hub_Id__c"]["length"],
+    ) == (True, True, 36)
+    assert (
+        fields["AccountId"]["referenceTo"] == ["Account"]
+        and fields["AccountId"]["relationshipName"] == "Account"
+    )
+    assert fields["LastName"]["nillable"] is False and fields["Email"]["type"] == "email"
+    assert fields["SystemModstamp"]["updateable"] is False and fields["Birthdate"]["type"] == "date"
+
+
+# ---- sObject Collections ----
+
+
+def test_collections_answer_each_row_in_request_order(empty_org: Org) -> None:
+    rows = contact_rows(4)
+    rows[1]["Email"] = "not-an-email"
+    rows[2].pop("LastName")
+    results = empty_org.sf.restful(
+        "composite/sobjects", method="POST", json={"allOrNone": False, "records": rows}
+    )
+    assert [r["success"] for r in results] == [True, False, False, True]
+    assert results[1]["errors"] == [
+        {
+            "statusCode": "INVALID_EMAIL_ADDRESS",
+            "message": "Email: invalid email address: not-an-email",
+            "fields": ["Email"],
+        }
+    ]
+    assert results[2]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING" and "id" not in results[2]
+    assert empty_org.sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 2
+
+
+def test_collections_all_or_none_rolls_every_row_back(empty_org: Org) -> None:
+    rows = contact_rows(3)
+    rows[2]["Email"] = "broken@"
+    results = empty_org.sf.restful(
+        "composite/sobjects", method="POST", json={"allOrNone": True, "records": rows}
+    )
+    assert [r["errors"][0]["statusCode"] for r in results] == [
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK", "ALL_OR_NONE_OPERATION_ROLLED_BACK", "INVALID_EMAIL_ADDRESS",
+    ]  # fmt: skip
+    assert empty_org.sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 0
+
+
+def test_collections_refuse_more_than_200_records(empty_org: Org) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        empty_org.sf.restful("composite/sobjects", method="POST", json={"records": contact_rows(201)})
+    assert exc.value.status == 400
+    assert error_of(exc) == {
+        "message": "record limit reached. cannot submit more than 200 records into this call",
+        "errorCode": "EXCEEDED_ID_LIMIT",
+    }
+    assert (
+        len(empty_org.sf.restful("composite/sobjects", method="POST", json={"records": contact_rows(200)}))
+        == 200
+    )
+
+
+def test_collections_upsert_update_retrieve_and_delete(empty_org: Org) -> None:
+    sf = empty_org.sf
+    upsert = [
+        {"attributes": {"type": "Contact"}, "Hub_Id__c": f"h-{i}", "LastName": f"U{i}"} for i in range(3)
+    ]
+    created = sf.restful("composite/sobjects/Contact/Hub_Id__c", method="PATCH", json={"records": upsert})
+    assert [r["created"] for r in created] == [True, True, True]
+    upsert[0]["LastName"] = "Renamed"
+    again = sf.restful("composite/sobjects/Contact/Hub_Id__c", method="PATCH", json={"records": upsert[:1]})
+    assert again == [{"id": created[0]["id"], "success": True, "errors": [], "created": False}]
+
+    ids = [r["id"] for r in created]
+    updates = [{"attributes": {"type": "Contact"}, "id": ids[1], "Title": "VP"},
+               {"attributes": {"type": "Contact"}, "id": "001000000000000AAA", "Title": "VP"}]  # fmt: skip
+    updated = sf.restful("composite/sobjects", method="PATCH", json={"records": updates})
+    assert updated[0]["success"] and updated[1]["errors"][0]["statusCode"] == "MALFORMED_ID"
+
+    read = sf.restful(
+        "composite/sobjects/Contact",
+        params={"ids": ",".join([*ids, "003000000000000AAA"]), "fields": "LastName,Title"},
+    )
+    assert [r and (r["LastName"], r["Title"]) for r in read] == [
+        ("Renamed", None),
+        ("U1", "VP"),
+        ("U2", None),
+        None,
+    ]
+
+    deleted = sf.restful(
+        "composite/sobjects",
+        method="DELETE",
+        params={"ids": f"{ids[0]},{ids[0]},garbage", "allOrNone": "false"},
+    )
+    assert [r["success"] for r in deleted] == [True, False, False]
+    assert [deleted[1]["errors"][0]["statusCode"], deleted[2]["errors"][0]["statusCode"]] == [
+        "ENTITY_IS_DELETED",
+        "MALFORMED_ID",
+    ]
+
+
+# ---- Bulk API 2.0 ----
+
+
+def test_bulk2_upsert_reports_failed_and_successful_rows(empty_org: Org) -> None:
+    sf = empty_org.sf
+    existing = sf.Contact.create({"LastName": "Before", "Hub_Id__c": "b-0"})["id"]
+    records = [
+        {"Hub_Id__c": "b-0", "LastName": "After", "Email": "after@example.com"},
+        {"Hub_Id__c": "b-1", "LastName": "New", "Email": "new@example.com"},
+        {"Hub_Id__c": "b-2", "LastName": "", "Email": "missing-name@example.com"},
+        {"Hub_Id__c": "b-3", "LastName": "Bad", "Email": "bad@"},
+        {"Hub_Id__c": "", "LastName": "No key", "Email": "nokey@example.com"},
+    ]
+    started = time.perf_counter()
+    [job] = sf.bulk2.Contact.upsert(records=records, external_id_field="Hub_Id__c", wait=0)
+    assert time.perf_counter() - started < 2
+    assert {k: job[k] for k in ("numberRecordsProcessed", "numberRecordsFailed", "numberRecordsTotal")} == {
+        "numberRecordsProcessed": 5, "numberRecordsFailed": 3, "numberRecordsTotal": 5,
+    }  # fmt: skip
+    successes = list(csv.DictReader(io.StringIO(sf.bulk2.Contact.get_successful_records(job["job_id"]))))
+    failures = list(csv.DictReader(io.StringIO(sf.bulk2.Contact.get_failed_records(job["job_id"]))))
+    assert [(r["sf__Id"] == existing, r["sf__Created"], r["Hub_Id__c"]) for r in successes] == [
+        (True, "false", "b-0"), (False, "true", "b-1"),
+    ]  # fmt: skip
+    assert [(r["Hub_Id__c"], r["sf__Error"]) for r in failures] == [
+        ("b-2", "REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --"),
+        ("b-3", "INVALID_EMAIL_ADDRESS:Email: invalid email address: bad@:Email --"),
+        ("", "MISSING_ARGUMENT:Hub_Id__c not specified:--"),
+    ]
+    [header] = sf.bulk2.Contact.get_unprocessed_records(job["job_id"]).splitlines()
+    assert set(header.split(",")) == {"Hub_Id__c", "Email", "LastName"}
+    assert sf.Contact.get(existing)["LastName"] == "After"
+
+
+def test_bulk2_update_and_delete_by_id_and_a_job_that_fails(empty_org: Org) -> None:
+    sf = empty_org.sf
+    ids = [sf.Contact.create({"LastName": f"C{i}", "Title": "Old"})["id"] for i in range(3)]
+    [update] = sf.bulk2.Contact.update(
+        records=[{"Id": ids[0], "Title": "Boss"}, {"Id": ids[1], "Title": "#N/A"}], wait=0
+    )
+    assert update["numberRecordsFailed"] == 0
+    assert [sf.Contact.get(i)["Title"] for i in ids] == ["Boss", None, "Old"]
+    [delete] = sf.bulk2.Contact.delete(records=[{"Id": ids[2]}], wait=0)
+    assert delete["numberRecordsProcessed"] == 1
+    assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 2
+    with pytest.raises(SalesforceOperationError, match="Field name not found : Nickname"):
+        sf.bulk2.Contact.insert(records=[{"LastName": "X", "Nickname": "x"}], wait=0)
+    job = sf.restful("jobs/ingest", method="POST", json={"object": "Contact", "operation": "insert"})
+    assert (
+        sf.restful(f"jobs/ingest/{job['id']}", method="PATCH", json={"state": "Aborted"})["state"]
+        == "Aborted"
+    )
+    listed = sf.restful("jobs/ingest")["records"]
+    assert [job["state"] for job in listed] == ["JobComplete", "JobComplete", "Failed", "Aborted"]
+    assert sf.restful(f"jobs/ingest/{job['id']}", method="DELETE") is None
+    assert len(sf.restful("jobs/ingest")["records"]) == 3
+
+
+# ---- throttling and outages ----
+
+
+def test_injected_rate_limit_is_salesforce_403_request_limit_exceeded(org: Org) -> None:
+    org.admin("faults", {"rate": 1.0, "kinds": ["rate_limit"]})
+    with pytest.raises(SalesforceRefusedRequest) as exc:
+        org.sf.query("SELECT Id FROM Account")
+    assert exc.value.status == 403
+    assert error_of(exc) == {
+        "message": "TotalRequests Limit exceeded.",
+        "errorCode": "REQUEST_LIMIT_EXCEEDED",
+    }
+    raw = org.session.get(
+        f"{org.url}/services/data/v59.0/limits/", headers={"Authorization": f"Bearer {org.sf.session_id}"}
+    )
+    assert raw.status_code == 403 and "Retry-After" not in raw.headers
+
+    org.admin("faults", {"rate": 1.0, "kinds": ["unavailable"]})
+    with pytest.raises(SalesforceGeneralError) as down:
+        org.sf.query("SELECT Id FROM Account")
+    assert down.value.status == 503 and error_of(down)["errorCode"] == "SERVER_UNAVAILABLE"
+    org.admin("faults", {"rate": 0.0})
+    assert org.sf.query("SELECT COUNT() FROM Account")["totalSize"] == 40
+
+
+def test_exhausting_the_daily_allocation_refuses_further_calls(tls: TLSFiles) -> None:
+    for small in start(tls, accounts=1, contacts=0, daily_api_limit=2):
+        small.sf.query("SELECT Id FROM Account")
+        small.sf.query("SELECT Id FROM Account")
+        with pytest.raises(SalesforceRefusedRequest, match="REQUEST_LIMIT_EXCEEDED"):
+            small.sf.query("SELECT Id FROM Account")
+
+
+# ---- seeding and scale ----
+
+
+def test_seeded_records_are_deterministic_spread_over_two_years_and_1_percent_broken(org: Org) -> None:
+    twin = SalesforceEmulator(clock=ManualClock(T0))
+    twin.seed(40, 300, seed=7)
+    assert twin.records("Contact") == org.app.records("Contact")
+    assert len(org.app.invalid_records) == invalid_count(40) + invalid_count(300) == 3
+    created = [
+        datetime.strptime(c["CreatedDate"], "%Y-%m-%dT%H:%M:%S.%f%z") for c in org.app.records("Contact")
+    ]
+    assert min(created) >= T0 - timedelta(days=731) and max(created) <= T0
+    assert max(created) - min(created) > timedelta(days=600)
+    contacts = {c["Id"]: c for c in org.app.records("Contact")}
+    broken = [contacts[i] for i in org.app.invalid_records if i in contacts]
+    assert broken and all(c["Email"] is not None for c in broken)
+
+
+def test_ten_thousand_contacts_seed_in_a_second_and_page_quickly(tls: TLSFiles) -> None:
+    app = SalesforceEmulator(clock=ManualClock(T0))
+    started = time.perf_counter()
+    app.seed(2000, 10000)
+    assert time.perf_counter() - started < 1.0
+    with EmulatorServer(app, tls=tls) as server:
+        sf = Salesforce(instance_url=server.url, session_id=app.access_token(), session=trusting_session(tls))
+        soql = "SELECT Id, FirstName, LastName, Email, Account.Name, SystemModstamp FROM Contact ORDER BY SystemModstamp, Id"
+        started = time.perf_counter()
+        page = sf.query(soql)
+        pages = 1
+        while not page["done"]:
+            assert time.perf_counter() - started < pages * 1.0
+            page = sf.query_more(page["nextRecordsUrl"], identifier_is_url=True)
+            pages += 1
+        assert (pages, page["totalSize"]) == (5, 10000)
+
+
+def test_the_sandbox_connection_carries_the_org_credentials(org: Org) -> None:
+    connection = org.app.connection(org.url, "/ca.pem")
+    assert connection["host"] == org.url and connection["login"] == org.app.credentials.username
+    assert connection["extra"]["security_token"] == org.app.credentials.security_token
+    assert connection["extra"]["ca_bundle"] == "/ca.pem"
