@@ -102,8 +102,8 @@ class Connector(ABC):
         """How many records `read_changes` would return, when the system can say cheaply."""
         return None
 
-    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> list[str]:
-        """Ids of records deleted since `since` (only when `supports_deletes`)."""
+    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
+        """Ids of records deleted since `since`, and the time up to which the answer is complete."""
         raise UnsupportedOperation(f"{self.display_name} cannot report deleted records")
 
     def delete(self, obj: ObjectSpec, ids: Sequence[str]) -> list[WriteResult]:

@@ -215,12 +215,14 @@ class OdooConnector(Connector):
         rows = self.execute(obj.name, "search_read", domain, fields=self._columns(obj))
         return self._normalize(obj, rows)
 
-    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> list[str]:
+    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
         """Archived records (Odoo keeps no trace of hard deletes)."""
         domain = [*self._domain(obj), ("active", "=", False)]
         if since:
             domain.append(("write_date", ">=", odoo_datetime(since)))
-        return [str(i) for i in self.execute(obj.name, "search", domain)]
+        rows = self.execute(obj.name, "search_read", domain, fields=["write_date"], order="write_date asc")
+        latest = parse_odoo_datetime(rows[-1]["write_date"]) if rows else since
+        return [str(row["id"]) for row in rows], latest
 
     def _normalize(self, obj: ObjectSpec, rows: list[dict[str, Any]]) -> list[Record]:
         types = self.fields_of(obj.name)

@@ -21,7 +21,7 @@ import io
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -38,6 +38,7 @@ API_VERSION = "59.0"
 COLLECTION_LIMIT = 200
 ID_CHUNK = 200
 DEFAULT_BULK_THRESHOLD = 5000
+RECYCLE_BIN = timedelta(days=15)
 
 
 def soql_literal(value: Any) -> str:
@@ -203,11 +204,17 @@ class SalesforceConnector(Connector):
         )
         return self._select_in(obj, first, list(values), extra)
 
-    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> list[str]:
-        start = since or datetime(2000, 1, 1, tzinfo=UTC)
+    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
+        """`sobjects/{Object}/deleted/` (Salesforce keeps 15 days; it answers to the minute)."""
+        now = datetime.now(UTC)
+        start = max(since or now - RECYCLE_BIN, now - RECYCLE_BIN)
+        if start >= now - timedelta(minutes=1):
+            return [], since
         with self._errors("deleted"):
-            result = getattr(self.client, obj.name).deleted(start, datetime.now(UTC))
-        return [str(item["id"]) for item in result.get("deletedRecords", [])]
+            result = getattr(self.client, obj.name).deleted(start, now)
+        covered = result.get("latestDateCovered")
+        ids = [str(item["id"]) for item in result.get("deletedRecords", [])]
+        return ids, parse_salesforce_datetime(covered) if covered else since
 
     # Writes -----------------------------------------------------------------------------------
     @property

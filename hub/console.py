@@ -9,10 +9,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _console(stderr: bool = False) -> Console:
+    # Piped output (CI logs, `make demo | tee`) has no width to ask for; 80 columns squeeze the tables.
+    probe = Console(stderr=stderr)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=None if probe.is_terminal else 140)
+
+
+out = _console()
+err = _console(stderr=True)
 
 COUNT_COLUMNS = ("read", "created", "updated", "unchanged", "conflicts", "quarantined", "failed")
+SHORT = {"unchanged": "same", "conflicts": "confl.", "quarantined": "quar."}
 STATUS_STYLE = {"success": "green", "partial": "yellow", "failed": "red", "running": "cyan"}
 
 
@@ -26,11 +34,11 @@ def summary_table(title: str, rows: Iterable[dict[str, Any]]) -> Table:
     table.add_column("sync")
     table.add_column("status")
     for name in COUNT_COLUMNS:
-        table.add_column(name, justify="right")
-    table.add_column("API calls", justify="right")
-    table.add_column("seconds", justify="right")
+        table.add_column(SHORT.get(name, name), justify="right")
+    table.add_column("API calls")
+    table.add_column("s", justify="right")
     for row in rows:
-        calls = ", ".join(f"{k} {v}" for k, v in sorted(row["api_calls"].items())) or "-"
+        calls = " ".join(f"{k}:{v}" for k, v in sorted(row["api_calls"].items())) or "-"
         table.add_row(
             row["sync"],
             status_text(row["status"]),

@@ -37,7 +37,8 @@ def sync_order(project: Project) -> list[str]:
     return ordered
 
 
-def run_all(engine: SyncEngine, names: list[str], progress: BarProgress) -> list[SyncResult]:
+def run_all(engine: SyncEngine, names: list[str]) -> list[SyncResult]:
+    engine.progress = progress = BarProgress()
     with progress:
         return [engine.sync(name) for name in names]
 
@@ -57,13 +58,13 @@ def run_demo(root: Path, *, accounts: int = 2000, contacts: int = 10000, seed: i
         folder=folder, scale={"accounts": accounts, "contacts": contacts}, seed=seed
     ) as sandbox:
         os.environ.update(sandbox.environment())
+        state_url = f"sqlite:///{(folder / 'state' / 'state.db').relative_to(root)}"
         store = StateStore(f"sqlite:///{folder / 'state' / 'state.db'}")
-        engine = SyncEngine(project, store, progress=BarProgress())
-        first = run_all(engine, names, BarProgress())
+        engine = SyncEngine(project, store)
+        first = run_all(engine, names)
         out.print(summary_table("First run: everything valid is created", [r.summary() for r in first]))
-        _show_quarantine(store)
-        engine.progress = BarProgress()
-        second = run_all(engine, names, engine.progress)
+        _show_quarantine(store, state_url)
+        second = run_all(engine, names)
         out.print(
             summary_table("Second run: nothing changed, so nothing is written", [r.summary() for r in second])
         )
@@ -71,22 +72,24 @@ def run_demo(root: Path, *, accounts: int = 2000, contacts: int = 10000, seed: i
     return _verdict(first, second)
 
 
-def _show_quarantine(store: StateStore) -> None:
-    rows = store.quarantined(limit=10_000)
+def _show_quarantine(store: StateStore, state_url: str) -> None:
+    rows = store.quarantined(limit=100_000)
     reasons = Counter(f"{e.get('field')}: {e.get('rule')}" for row in rows for e in row.errors)
     out.print(
         plain_table(
-            f"Quarantined: {len(rows)} records, by reason (hub quarantine list)",
-            ["reason", "records"],
-            reasons.most_common(8),
+            f"Quarantined: {len(rows)} records, by reason", ["reason", "records"], reasons.most_common(8)
         )
     )
-    if rows:
-        sample = rows[0]
-        out.print(
-            f"  e.g. {sample.sync} {sample.system}:{sample.record_id}: "
-            + "; ".join(str(e.get("message")) for e in sample.errors)
-        )
+    for rule in ("format", "transform", "enum", "unresolved_reference"):
+        sample = next((r for r in rows if any(e.get("rule") == rule for e in r.errors)), None)
+        if sample is not None:
+            error = next(e for e in sample.errors if e.get("rule") == rule)
+            out.print(
+                f"  {sample.system}:{sample.record_id} {error.get('field')}: {error.get('message')}",
+                markup=False,
+                highlight=False,
+            )
+    out.print(f"  all of them: hub quarantine list --state-url {state_url}", markup=False, highlight=False)
 
 
 def _verdict(first: list[SyncResult], second: list[SyncResult]) -> int:

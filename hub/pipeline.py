@@ -92,6 +92,7 @@ class PagePipeline:
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
+        self.blocked: dict[tuple[str, str], str] = {}
         self.entity = ctx.spec.entity
         self.src_system, self.tgt_system = ctx.spec.source.system, ctx.spec.target.system
 
@@ -150,8 +151,27 @@ class PagePipeline:
                 elif ctx.bring is not None:
                     ctx.bring(entity, missing)
                     table = self._reference_table(entity, ids)
+                    self._explain_missing(entity, [i for i in ids if i not in table])
             refs_in[entity] = table
         return refs_in
+
+    def _explain_missing(self, entity: str, ids: list[str]) -> None:
+        """Remember why references stayed unresolved: usually the referenced record is quarantined."""
+        name = self.ctx.spec.references[entity]
+        for row in self.ctx.store.quarantined(name, record_ids=ids) if ids else []:
+            reasons = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in row.errors)
+            self.blocked[(entity, row.record_id)] = (
+                f"{entity} {row.record_id} is quarantined by {name} ({reasons})"
+            )
+
+    def _problems(self, failure: MappingFailure) -> list[dict[str, Any]]:
+        found = []
+        for problem in failure.problems:
+            entry = problem.as_dict()
+            if problem.reference is not None and problem.reference in self.blocked:
+                entry["message"] = self.blocked[problem.reference]
+            found.append(entry)
+        return found
 
     def _reference_table(self, entity: str, ids: set[str]) -> dict[str, str]:
         """Referenced source ids that the hub knows and that already exist in the target."""
@@ -169,7 +189,7 @@ class PagePipeline:
                 item.canonical = self.ctx.src_map.to_canonical(item.raw, refs)
             except MappingFailure as failure:
                 stage = "reference" if len(failure.unresolved) == len(failure.problems) else "inbound"
-                self._quarantine(commit, item, stage, [p.as_dict() for p in failure.problems])
+                self._quarantine(commit, item, stage, self._problems(failure))
                 continue
             kept.append(item)
         return kept

@@ -411,6 +411,7 @@ class StateStore:
         *,
         status: str | None = "open",
         ids: Sequence[int] | None = None,
+        record_ids: Sequence[str] | None = None,
         limit: int | None = None,
     ) -> list[QuarantineRow]:
         """Quarantine entries, newest first."""
@@ -421,6 +422,8 @@ class StateStore:
             query = query.where(quarantine.c.status == status)
         if ids:
             query = query.where(quarantine.c.id.in_(list(ids)))
+        if record_ids is not None:
+            query = query.where(quarantine.c.record_id.in_(list(record_ids)[:_CHUNK]))
         if limit:
             query = query.limit(limit)
         with self.engine.connect() as conn:

@@ -24,7 +24,7 @@ from hub.mapping import CompiledMapping
 from hub.pipeline import Counts, PagePipeline, RunContext
 from hub.project import Endpoint, Project, SyncSpec
 from hub.redact import redact
-from hub.state import StateStore
+from hub.state import PageCommit, StateStore
 from hub.transforms import format_utc
 
 log = logging.getLogger("hub.sync")
@@ -327,8 +327,10 @@ class SyncEngine:
 
     # Mirror ---------------------------------------------------------------------------------
     def _mirror_deletes(self, ctx: RunContext, since: datetime | None) -> None:
-        entity = ctx.spec.entity
-        deleted = ctx.source.read_deletes(ctx.src_obj, since)
+        entity, key = ctx.spec.entity, f"{ctx.src_obj.name}#deletes"
+        stored = self.store.cursor(ctx.spec.name, ctx.spec.source.system, key)
+        start = datetime.fromisoformat(stored) if stored else since
+        deleted, covered = ctx.source.read_deletes(ctx.src_obj, start)
         hub_ids = {
             x.hub_id: k
             for k, x in self.store.xrefs_by_external(entity, ctx.spec.source.system, deleted).items()
@@ -338,14 +340,21 @@ class SyncEngine:
             for x in self.store.xrefs_by_hub(entity, ctx.spec.target.system, hub_ids).values()
             if not x.deleted
         ]
-        if not targets or ctx.dry_run:
-            ctx.details["deleted"] = len(targets)
+        ctx.details["deleted"] = len(targets)
+        if ctx.dry_run:
             return
-        results = ctx.target.delete(ctx.tgt_obj, [x.external_id for x in targets])
-        done = [x for x, r in zip(targets, results, strict=True) if r.ok]
-        self.store.mark_deleted(entity, ctx.spec.target.system, [x.external_id for x in done])
-        self.store.mark_deleted(entity, ctx.spec.source.system, [hub_ids[x.hub_id] for x in done])
-        ctx.details["deleted"] = len(done)
+        if targets:
+            results = ctx.target.delete(ctx.tgt_obj, [x.external_id for x in targets])
+            done = [x for x, r in zip(targets, results, strict=True) if r.ok]
+            self.store.mark_deleted(entity, ctx.spec.target.system, [x.external_id for x in done])
+            self.store.mark_deleted(entity, ctx.spec.source.system, [hub_ids[x.hub_id] for x in done])
+            ctx.details["deleted"] = len(done)
+        if covered is not None:
+            self.store.commit_page(
+                PageCommit(
+                    ctx.spec.name, ctx.run_id, cursor=(ctx.spec.source.system, key, cursor_text(covered))
+                )
+            )
 
 
 def object_spec(compiled: CompiledMapping) -> ObjectSpec:

@@ -51,3 +51,11 @@ def store(store_url: str) -> Iterator[StateStore]:
     state = StateStore(store_url)
     yield state
     state.close()
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """One throwaway certificate authority for every TLS emulator of the session."""
+    from connectors.emulators.tls import ensure_tls_files
+
+    return ensure_tls_files(tmp_path_factory.mktemp("tls"))

@@ -7,7 +7,9 @@ with Sandbox.start(folder=Path(".hub/sandbox"), port=8440) as sandbox:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +41,23 @@ class Sandbox:
         fault_kinds: tuple[str, ...] = ("rate_limit",),
         latency_ms: float = 0.0,
         systems: list[str] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> Sandbox:
-        """Start and seed one emulator per system (ports `port`, `port`+1, … or free ones when 0)."""
+        """Start and seed one emulator per system (ports `port`, `port`+1, … or free ones when 0).
+
+        `clock` (tests) replaces the real UTC time every emulator stamps its writes with.
+        """
         tls = ensure_tls_files(folder / "tls")
         sandbox = cls({}, {}, tls.ca_cert)
         try:
             for offset, system in enumerate(systems or list(EMULATORS)):
+                options: dict[str, Any] = {"clock": clock} if clock else {}
                 app: EmulatorApp = emulator_class(system)(
-                    fault_rate=fault_rate, fault_kinds=fault_kinds, latency_ms=latency_ms, seed=seed
+                    fault_rate=fault_rate,
+                    fault_kinds=fault_kinds,
+                    latency_ms=latency_ms,
+                    seed=seed,
+                    **options,
                 )
                 app.seed_sandbox(scale or DEFAULT_SCALE, seed)
                 server = EmulatorServer(

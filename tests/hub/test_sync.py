@@ -1,0 +1,321 @@
+"""The sync engine end to end: Salesforce emulator → engine → Odoo emulator, with a real state store."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.emulators.sandbox import Sandbox
+from hub.errors import LockError
+from hub.project import Project
+from hub.state import StateStore
+from hub.sync import SyncEngine
+
+ROOT = Path(__file__).resolve().parents[2]
+SUMMARY_KEYS = [
+    "sync",
+    "run_id",
+    "status",
+    "read",
+    "created",
+    "updated",
+    "unchanged",
+    "conflicts",
+    "quarantined",
+    "failed",
+    "api_calls",
+    "duration_s",
+]
+
+
+def start_sandbox(folder: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Sandbox:
+    sandbox = Sandbox.start(folder=folder, scale={"accounts": 100, "contacts": 400}, seed=5, **options)
+    for name, value in sandbox.environment().items():
+        spec = json.loads(value)
+        spec.setdefault("extra", {}).update({"retry_base_delay": 0.01, "retry_max_delay": 0.05})
+        monkeypatch.setenv(name, json.dumps(spec))
+    return sandbox
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    sandbox = start_sandbox(tmp_path / "sandbox", monkeypatch)
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StateStore]:
+    state = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    yield state
+    state.close()
+
+
+@pytest.fixture
+def engine(sandbox: Sandbox, store: StateStore) -> SyncEngine:
+    return SyncEngine(Project.load(ROOT), store)
+
+
+def odoo_partners(sandbox: Sandbox, companies: bool | None = None) -> list[dict[str, Any]]:
+    rows = [r for r in sandbox.apps["odoo"].records("res.partner") if r["x_hub_id"]]  # type: ignore[attr-defined]
+    return [r for r in rows if companies is None or r["is_company"] == companies]
+
+
+def invalid_ids(sandbox: Sandbox, prefix: str) -> set[str]:
+    invalid: dict[str, str] = sandbox.apps["salesforce"].invalid_records  # type: ignore[attr-defined]
+    return {k for k in invalid if k.startswith(prefix)}
+
+
+def variant(tmp_path: Path, sync: str, old: str, new: str) -> Project:
+    """A copy of the project with one sync file edited."""
+    root = tmp_path / "variant"
+    for folder in ("schemas", "mappings"):
+        shutil.copytree(ROOT / folder, root / folder, dirs_exist_ok=True)
+    path = root / "mappings" / "syncs" / f"{sync}.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    project = Project.load(root)
+    assert project.problems == []
+    return project
+
+
+def test_first_run_creates_valid_records_and_quarantines_the_rest(
+    engine: SyncEngine, sandbox: Sandbox, store: StateStore
+) -> None:
+    result = engine.sync("crm_accounts_to_erp")
+    summary = result.summary()
+    assert list(summary) == SUMMARY_KEYS
+    bad = invalid_ids(sandbox, "001")
+    assert bad, "the seed must hold broken accounts"
+    assert (summary["status"], summary["read"], summary["quarantined"]) == ("partial", 100, len(bad))
+    assert summary["created"] == 100 - len(bad) == len(odoo_partners(sandbox, companies=True))
+    quarantined = store.quarantined("crm_accounts_to_erp")
+    assert {q.record_id for q in quarantined} == bad
+    assert all(q.errors and q.errors[0]["field"] and q.errors[0]["message"] for q in quarantined)
+    assert result.exit_code == 1
+    assert store.runs("crm_accounts_to_erp")[0].counts["created"] == summary["created"]
+
+
+def test_second_run_makes_no_write_call(engine: SyncEngine, sandbox: Sandbox) -> None:
+    engine.sync("crm_accounts_to_erp")
+    engine.sync("crm_contacts_to_erp")
+    before = {r["id"]: r["write_date"] for r in odoo_partners(sandbox)}
+    again = [engine.sync("crm_accounts_to_erp"), engine.sync("crm_contacts_to_erp")]
+    assert all(r.counts.created == r.counts.updated == 0 for r in again)
+    assert all("odoo" not in r.api_calls for r in again), [r.api_calls for r in again]
+    assert {r["id"]: r["write_date"] for r in odoo_partners(sandbox)} == before
+
+
+def test_an_edit_changes_exactly_that_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: StateStore
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from connectors.emulators.salesforce.ids import ManualClock
+
+    clock = ManualClock(datetime.now(UTC) - timedelta(hours=1))
+    sandbox = start_sandbox(tmp_path / "clocked", monkeypatch, clock=clock)
+    try:
+        engine = SyncEngine(Project.load(ROOT), store)
+        engine.sync("crm_contacts_to_erp")
+        sf_ids = [r["Id"] for r in sandbox.apps["salesforce"].records("Contact")]  # type: ignore[attr-defined]
+        synced = store.xrefs_by_external("contact", "salesforce", sf_ids)
+        in_odoo = store.xrefs_by_hub("contact", "odoo", [x.hub_id for x in synced.values()])
+        sf_id = next(i for i in sf_ids if i in synced and synced[i].hub_id in in_odoo)
+        odoo_id = int(in_odoo[synced[sf_id].hub_id].external_id)
+        before = {r["id"]: r["write_date"] for r in odoo_partners(sandbox)}
+        clock.advance(minutes=10)
+        sandbox.apps["salesforce"].edit("Contact", sf_id, {"Title": "Chief Analytical Engine Officer"})  # type: ignore[attr-defined]
+        result = engine.sync("crm_contacts_to_erp")
+        assert (result.counts.updated, result.counts.created) == (1, 0)
+        assert result.counts.unchanged == result.counts.read - 1  # the overlap window re-reads, harmlessly
+        after = {r["id"]: r for r in odoo_partners(sandbox)}
+        assert after[odoo_id]["function"] == "Chief Analytical Engine Officer"
+        assert [i for i, r in after.items() if r["write_date"] != before[i]] == [odoo_id]
+    finally:
+        sandbox.stop()
+
+
+def test_plan_predicts_and_writes_nothing(engine: SyncEngine, sandbox: Sandbox, store: StateStore) -> None:
+    plan = engine.plan("crm_contacts_to_erp")
+    assert plan.run_id.startswith("plan-")
+    assert odoo_partners(sandbox) == []
+    assert store.runs() == [] and store.quarantined() == []
+    assert store.cursor("crm_contacts_to_erp", "salesforce", "Contact") is None
+    assert (
+        store.xrefs_by_external(
+            "contact", "salesforce", [r["Id"] for r in sandbox.apps["salesforce"].records("Contact")]
+        )
+        == {}
+    )
+    real = engine.sync("crm_contacts_to_erp")
+    bad_accounts = len(invalid_ids(sandbox, "001"))
+    assert bad_accounts >= 0
+    assert plan.counts.read == real.counts.read
+    assert plan.counts.created + plan.counts.quarantined == real.counts.created + real.counts.quarantined
+    assert plan.summary().keys() == real.summary().keys()
+
+
+def test_contacts_bring_their_accounts_over_on_demand(
+    engine: SyncEngine, sandbox: Sandbox, store: StateStore
+) -> None:
+    result = engine.sync("crm_contacts_to_erp")
+    brought = result.details["references"]["crm_accounts_to_erp"]
+    companies = odoo_partners(sandbox, companies=True)
+    assert brought["created"] == len(companies) > 0
+    people = odoo_partners(sandbox, companies=False)
+    by_id = {c["id"]: c for c in companies}
+    linked = [p for p in people if p["parent_id"]]
+    assert linked and all(p["parent_id"][0] in by_id for p in linked)
+    blocked = [q for q in store.quarantined("crm_contacts_to_erp") if q.stage == "reference"]
+    assert all("is quarantined by crm_accounts_to_erp" in q.errors[0]["message"] for q in blocked)
+
+
+def test_match_keys_link_records_that_already_exist(engine: SyncEngine, sandbox: Sandbox) -> None:
+    salesforce, odoo = sandbox.apps["salesforce"], sandbox.apps["odoo"]
+    person = next(
+        r for r in salesforce.records("Contact") if r["Id"] not in invalid_ids(sandbox, "003") and r["Email"]
+    )
+    existing = odoo.create(
+        "res.partner",
+        {
+            "name": "Already Here",
+            "email": person["Email"].lower(),  # type: ignore[attr-defined]
+            "is_company": False,
+        },
+    )
+    engine.sync("crm_contacts_to_erp")
+    same_email = [r for r in odoo.records("res.partner") if r["email"] == person["Email"].lower()]  # type: ignore[attr-defined]
+    assert [r["id"] for r in same_email] == [existing]
+    assert same_email[0]["x_hub_id"] is not None
+    assert same_email[0]["name"] == f"{person['FirstName']} {person['LastName']}"
+
+
+def test_fixed_records_leave_quarantine_on_retry(
+    engine: SyncEngine, sandbox: Sandbox, store: StateStore
+) -> None:
+    engine.sync("crm_contacts_to_erp")
+    bad = next(q for q in store.quarantined("crm_contacts_to_erp") if q.errors[0]["field"] == "email")
+    sandbox.apps["salesforce"].edit("Contact", bad.record_id, {"Email": "fixed@example.com"})  # type: ignore[attr-defined]
+    result = engine.retry("crm_contacts_to_erp", [bad.id])
+    assert (result.counts.read, result.counts.created) == (1, 1)
+    assert bad.record_id not in {q.record_id for q in store.quarantined("crm_contacts_to_erp")}
+    assert store.quarantined("crm_contacts_to_erp", status="resolved")[0].record_id == bad.record_id
+    assert [r for r in odoo_partners(sandbox) if r["email"] == "fixed@example.com"]
+
+
+def test_a_second_concurrent_run_is_refused(engine: SyncEngine, store: StateStore) -> None:
+    with (
+        store.locks.acquire("sync:crm_accounts_to_erp"),
+        pytest.raises(LockError, match="is already running"),
+    ):
+        engine.sync("crm_accounts_to_erp")
+
+
+def test_a_429_and_503_storm_slows_the_sync_but_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: StateStore
+) -> None:
+    sandbox = start_sandbox(
+        tmp_path / "stormy", monkeypatch, fault_rate=0.3, fault_kinds=("rate_limit", "unavailable")
+    )
+    sandbox.apps["odoo"].retry_after = "0"  # type: ignore[attr-defined]
+    try:
+        engine = SyncEngine(Project.load(ROOT), store)
+        results = [engine.sync("crm_accounts_to_erp"), engine.sync("crm_contacts_to_erp")]
+        assert all(r.status == "partial" and r.counts.failed == 0 for r in results)
+        assert sum(sum(r.details.get("retries", {}).values()) for r in results) > 0
+        sandbox.apps["odoo"].faults.configure(0.0, ())
+        sandbox.apps["salesforce"].faults.configure(0.0, ())
+        expected = [r for r in sandbox.apps["salesforce"].records("Contact")]  # type: ignore[attr-defined]
+        quarantined = {q.record_id for q in store.quarantined("crm_contacts_to_erp")}
+        assert len(odoo_partners(sandbox, companies=False)) == len(expected) - len(quarantined)
+    finally:
+        sandbox.stop()
+
+
+def test_target_wins_keeps_edits_made_in_the_target(
+    tmp_path: Path, sandbox: Sandbox, store: StateStore
+) -> None:
+    project = variant(tmp_path, "crm_accounts_to_erp", "conflict: source_wins", "conflict: target_wins")
+    engine = SyncEngine(project, store)
+    engine.sync("crm_accounts_to_erp")
+    salesforce, odoo = sandbox.apps["salesforce"], sandbox.apps["odoo"]
+    company = odoo_partners(sandbox, companies=True)[0]
+    sf_id = next(k for k, x in store.xrefs_by_hub("account", "salesforce", [company["x_hub_id"]]).items())
+    sf_id = store.xrefs_by_hub("account", "salesforce", [company["x_hub_id"]])[
+        company["x_hub_id"]
+    ].external_id
+    odoo.edit("res.partner", company["id"], {"name": "Renamed in Odoo"})  # type: ignore[attr-defined]
+    salesforce.edit("Account", sf_id, {"Name": "Renamed in Salesforce"})  # type: ignore[attr-defined]
+    result = engine.sync("crm_accounts_to_erp")
+    assert result.counts.conflicts == 1 and result.counts.updated == 0
+    assert result.details["conflicts"][0]["winner"] == "target"
+    assert [r["name"] for r in odoo_partners(sandbox) if r["id"] == company["id"]] == ["Renamed in Odoo"]
+
+
+def test_mirror_propagates_deletes_as_archiving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: StateStore
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from connectors.emulators.salesforce.ids import ManualClock
+
+    clock = ManualClock(datetime.now(UTC) - timedelta(minutes=30))  # behind real time, as servers are
+    sandbox = start_sandbox(tmp_path / "clocked", monkeypatch, clock=clock)
+    try:
+        engine = SyncEngine(variant(tmp_path, "crm_accounts_to_erp", "mode: upsert", "mode: mirror"), store)
+        assert engine.sync("crm_accounts_to_erp").details["deleted"] == 0
+        company = odoo_partners(sandbox, companies=True)[0]
+        sf_id = store.xrefs_by_hub("account", "salesforce", [company["x_hub_id"]])[
+            company["x_hub_id"]
+        ].external_id
+        clock.advance(minutes=3)
+        sandbox.apps["salesforce"].delete(sf_id)  # type: ignore[attr-defined]
+        clock.advance(minutes=3)
+        result = engine.sync("crm_accounts_to_erp")
+        assert result.details["deleted"] == 1
+        assert [r["active"] for r in odoo_partners(sandbox) if r["id"] == company["id"]] == [False]
+        clock.advance(minutes=3)
+        assert engine.sync("crm_accounts_to_erp").details["deleted"] == 0
+    finally:
+        sandbox.stop()
+
+
+def test_secrets_stay_out_of_logs_and_errors(
+    engine: SyncEngine,
+    sandbox: Sandbox,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from hub.redact import RedactingFilter
+
+    secrets = [json.loads(v).get("password") for v in sandbox.environment().values()]
+    caplog.handler.addFilter(RedactingFilter())
+    with caplog.at_level(logging.DEBUG):
+        engine.sync("crm_accounts_to_erp")
+        spec = json.loads(sandbox.environment()["AIRFLOW_CONN_ODOO_DEFAULT"])
+        spec["password"] = "a-wrong-secret-999"
+        monkeypatch.setenv("AIRFLOW_CONN_ODOO_DEFAULT", json.dumps(spec))
+        fresh = SyncEngine(engine.project, StateStore(f"sqlite:///{tmp_path / 'other.db'}"))
+        failed = fresh.sync("crm_accounts_to_erp")
+    assert failed.status == "failed" and "refused login" in (failed.error or "")
+    text = caplog.text + (failed.error or "") + json.dumps(failed.details)
+    for secret in [*secrets, "a-wrong-secret-999"]:
+        assert secret and secret not in text
+
+
+def test_the_same_run_on_postgresql_state(sandbox: Sandbox, pg_url: str) -> None:
+    store = StateStore(pg_url)
+    engine = SyncEngine(Project.load(ROOT), store)
+    first = engine.sync("crm_contacts_to_erp")
+    second = engine.sync("crm_contacts_to_erp")
+    assert first.counts.created > 350 and second.counts.created + second.counts.updated == 0
+    store.close()
