@@ -74,6 +74,11 @@ class Connector(ABC):
         )
         return session
 
+    def batch_size(self, obj: ObjectSpec) -> int:
+        """Records per write call: the sync's `batch_size` when set, never above the API's ceiling."""
+        wanted = obj.options.get("batch_size")
+        return min(int(wanted), self.max_batch) if wanted else self.max_batch
+
     def retryable(self, response: Any) -> bool:
         """Whether an answer outside 429/5xx still means "throttled, try again" for this system."""
         return False

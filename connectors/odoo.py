@@ -331,8 +331,9 @@ class OdooConnector(Connector):
 
     def _create(self, obj: ObjectSpec, records: list[Record]) -> list[WriteResult]:
         results: list[WriteResult] = []
-        for start in range(0, len(records), self.max_batch):
-            chunk = records[start : start + self.max_batch]
+        size = self.batch_size(obj)
+        for start in range(0, len(records), size):
+            chunk = records[start : start + size]
             results += _isolating(chunk, lambda part: self._create_batch(obj, part))
         return results
 
@@ -361,8 +362,9 @@ class OdooConnector(Connector):
             outcome = _isolating(ids, partial(self._write_same, obj, record=pairs[indexes[0]][1]))
             for i, result in zip(indexes, outcome, strict=True):
                 results[i] = result
-        for start in range(0, len(singles), self.max_batch):
-            chunk = singles[start : start + self.max_batch]
+        size = self.batch_size(obj)
+        for start in range(0, len(singles), size):
+            chunk = singles[start : start + size]
             loaded = _isolating([pairs[i] for i in chunk], lambda part: self._load(obj, part))
             for i, result in zip(chunk, loaded, strict=True):
                 results[i] = result

@@ -245,8 +245,9 @@ class SalesforceConnector(Connector):
     def _collections(self, obj: ObjectSpec, ops: Sequence[WriteOp], by_id: bool) -> list[WriteResult]:
         path = "composite/sobjects" if by_id else f"composite/sobjects/{obj.name}/{obj.external_id_field}"
         results: list[WriteResult] = []
-        for start in range(0, len(ops), COLLECTION_LIMIT):
-            chunk = ops[start : start + COLLECTION_LIMIT]
+        size = self.batch_size(obj)
+        for start in range(0, len(ops), size):
+            chunk = ops[start : start + size]
             body = {"allOrNone": False, "records": [self._payload(obj, op, by_id) for op in chunk]}
             with self._errors("write"):
                 answer: Any = self.client.restful(

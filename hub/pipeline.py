@@ -23,7 +23,6 @@ from hub.records import Record, WriteOp, WriteResult
 from hub.state import PageCommit, QuarantineEntry, StateStore, XrefRow
 from hub.validation import CanonicalValidator
 
-PENDING = "(pending)"
 MAX_LISTED_CONFLICTS = 100
 
 
@@ -64,7 +63,7 @@ class RunContext:
     match_rules: list[list[str]]
     dry_run: bool = False
     seen_digest: Callable[[Record], str] | None = None
-    bring: Callable[[str, list[str]], None] | None = None
+    bring: Callable[[str, list[str]], dict[str, str]] | None = None
     counts: Counts = field(default_factory=Counts)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
@@ -93,14 +92,19 @@ class PagePipeline:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.blocked: dict[tuple[str, str], str] = {}
+        self.pending: set[str] = set()
+        self.written: dict[str, str] = {}
         self.entity = ctx.spec.entity
         self.src_system, self.tgt_system = ctx.spec.source.system, ctx.spec.target.system
 
-    def run(self, records: Sequence[Record], cursor: str | None) -> None:
-        """Process one page and commit it (nothing is written or committed in a dry run)."""
+    def run(self, records: Sequence[Record], cursor: str | None, *, retry: bool = False) -> None:
+        """Process one page and commit it (nothing is written or committed in a dry run).
+
+        Records still quarantined and unchanged are skipped, unless this is a retry of them.
+        """
         ctx = self.ctx
         commit = PageCommit(ctx.spec.name, ctx.run_id)
-        items = self._dedupe(records)
+        items = self._dedupe(records) if retry else self._skip_known_bad(self._dedupe(records))
         ctx.counts.read += len(records)
         refs_in = self._bring_references(items)
         items = self._map_inbound(items, refs_in, commit)
@@ -127,6 +131,28 @@ class PagePipeline:
             by_id[source_id] = _Item(source_id, raw)
         return list(by_id.values())
 
+    def _skip_known_bad(self, items: list[_Item]) -> list[_Item]:
+        """Records still quarantined and unchanged since (re-read in the overlap window) stay put."""
+        stamp = self.ctx.src_obj.cursor_field
+        if not stamp or not items:
+            return items
+        held = {
+            q.record_id: q
+            for q in self.ctx.store.quarantined(self.ctx.spec.name, record_ids=[i.source_id for i in items])
+        }
+        kept = []
+        for item in items:
+            known = held.get(item.source_id)
+            if (
+                known is not None
+                and known.record
+                and _text(known.record.get(stamp)) == _text(item.raw.get(stamp))
+            ):
+                self.ctx.counts.unchanged += 1
+                continue
+            kept.append(item)
+        return kept
+
     def _quarantine(self, commit: PageCommit, item: _Item, stage: str, errors: list[dict[str, Any]]) -> None:
         commit.quarantined.append(
             QuarantineEntry(
@@ -145,13 +171,14 @@ class PagePipeline:
         for entity, ids in wanted.items():
             table = self._reference_table(entity, ids)
             missing = [i for i in ids if i not in table]
-            if missing and entity in ctx.spec.references:
-                if ctx.dry_run:
-                    table.update({i: f"{PENDING}{i}" for i in missing})
-                elif ctx.bring is not None:
-                    ctx.bring(entity, missing)
+            if missing and entity in ctx.spec.references and ctx.bring is not None:
+                brought = ctx.bring(entity, missing)
+                if ctx.dry_run:  # the plan of the referenced sync says which would arrive
+                    self.pending |= set(brought.values())
+                    table.update(brought)
+                else:
                     table = self._reference_table(entity, ids)
-                    self._explain_missing(entity, [i for i in ids if i not in table])
+                self._explain_missing(entity, [i for i in ids if i not in table])
             refs_in[entity] = table
         return refs_in
 
@@ -317,7 +344,7 @@ class PagePipeline:
         ).items():
             known = ctx.store.xrefs_by_hub(entity, self.tgt_system, hub_ids)
             refs[entity] = {h: x.external_id for h, x in known.items() if not x.deleted}
-            refs[entity].update({h: h for h in hub_ids if h.startswith(PENDING)})
+            refs[entity].update({h: h for h in hub_ids if h in self.pending})
         kept = []
         for item in items:
             try:
@@ -376,6 +403,7 @@ class PagePipeline:
                     ctx.counts.created += 1
                 else:
                     ctx.counts.updated += 1
+                self.written[item.source_id] = item.hub_id
             return
         ops = [WriteOp(i.hub_id, i.values, i.target_id) for i in items]
         failpoint("before_write")

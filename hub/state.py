@@ -423,11 +423,19 @@ class StateStore:
         if ids:
             query = query.where(quarantine.c.id.in_(list(ids)))
         if record_ids is not None:
-            query = query.where(quarantine.c.record_id.in_(list(record_ids)[:_CHUNK]))
+            return self._quarantined_by_record(query, record_ids)
         if limit:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             return [QuarantineRow(**dict(row)) for row in conn.execute(query).mappings()]
+
+    def _quarantined_by_record(self, query: Any, record_ids: Sequence[str]) -> list[QuarantineRow]:
+        found: list[QuarantineRow] = []
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(record_ids)):
+                rows = conn.execute(query.where(quarantine.c.record_id.in_(chunk))).mappings()
+                found += [QuarantineRow(**dict(row)) for row in rows]
+        return found
 
     def quarantine_counts(self) -> dict[str, int]:
         """Open quarantine entries per sync."""

@@ -232,7 +232,7 @@ class SyncEngine:
             src_map=src_map,
             tgt_map=tgt_map,
             src_obj=object_spec(src_map),
-            tgt_obj=object_spec(tgt_map),
+            tgt_obj=object_spec(tgt_map, spec.batch_size),
             validator=self.project.validator(spec.entity),
             match_rules=self._match_rules(spec),
             seen_digest=self._seen_digest(spec),
@@ -265,30 +265,37 @@ class SyncEngine:
         depth: int,
         entity: str,
         source_ids: list[str],
-    ) -> None:
-        """Sync the referenced records over first, through the sync the references section names."""
+    ) -> dict[str, str]:
+        """Sync the referenced records over first, through the sync the references section names.
+
+        Returns source id → hub_id of the records that reached the target (would, in a plan).
+        """
         name = parent.spec.references[entity]
         if depth >= MAX_REFERENCE_DEPTH:
-            return
+            return {}
         try:
-            lock = self.store.locks.acquire(f"sync:{name}")
+            lock = None if parent.dry_run else self.store.locks.acquire(f"sync:{name}")
         except LockError as exc:
             log.warning("cannot bring %s references now: %s", entity, exc)
-            return
-        with lock:
+            return {}
+        try:
             ctx = self._context(
                 self._spec(name),
                 parent.run_id,
                 parent.source.calls,
                 connectors,
-                dry_run=False,
+                dry_run=parent.dry_run,
                 depth=depth + 1,
             )
-            records = ctx.source.fetch(ctx.src_obj, source_ids)
-            PagePipeline(ctx).run(records, cursor=None)
+            pipeline = PagePipeline(ctx)
+            pipeline.run(ctx.source.fetch(ctx.src_obj, source_ids), cursor=None)
+        finally:
+            if lock is not None:
+                lock.release()
         brought = parent.details.setdefault("references", {}).setdefault(name, Counts().as_dict())
         for key, value in ctx.counts.as_dict().items():
             brought[key] += value
+        return pipeline.written
 
     # Quarantine -----------------------------------------------------------------------------
     def _retry_quarantined(
@@ -307,7 +314,7 @@ class SyncEngine:
         for start in range(0, len(wanted), RETRY_CHUNK):
             records = ctx.source.fetch(ctx.src_obj, wanted[start : start + RETRY_CHUNK])
             found |= {ctx.source.record_id(ctx.src_obj, r) for r in records}
-            pipeline.run(records, cursor=None)
+            pipeline.run(records, cursor=None, retry=True)
         gone = [i for i in wanted if i not in found]
         if gone:
             self.store.mark_gone(ctx.spec.name, ctx.spec.source.system, gone)
@@ -357,9 +364,10 @@ class SyncEngine:
             )
 
 
-def object_spec(compiled: CompiledMapping) -> ObjectSpec:
-    """The connector's view of a mapping's object."""
+def object_spec(compiled: CompiledMapping, batch_size: int | None = None) -> ObjectSpec:
+    """The connector's view of a mapping's object (with the sync's batch size, when it sets one)."""
     spec = compiled.spec
+    options = {**spec.options, "batch_size": batch_size} if batch_size else spec.options
     return ObjectSpec(
         name=spec.object,
         fields=tuple(compiled.read_fields),
@@ -367,7 +375,7 @@ def object_spec(compiled: CompiledMapping) -> ObjectSpec:
         cursor_field=spec.cursor_field,
         external_id_field=spec.external_id_field,
         filter=spec.filter,
-        options=spec.options,
+        options=options,
     )
 
 

@@ -166,7 +166,9 @@ def test_large_writes_go_through_bulk_api_2(org: tuple[SalesforceEmulator, Emula
     assert results[7].error is not None and results[7].error.code == "INVALID_EMAIL_ADDRESS"
     assert results[0].created and results[0].id == app.records("Contact")[0]["Id"]
     assert c.calls.total("salesforce") <= math.ceil(1200 / 200) + 3
-    jobs = sum(n for route, n in app.stats.items() if route.startswith("POST") and route.endswith("/jobs/ingest"))
+    jobs = sum(
+        n for route, n in app.stats.items() if route.startswith("POST") and route.endswith("/jobs/ingest")
+    )
     assert jobs == 1
 
 
