@@ -381,6 +381,7 @@ def _sentence(error: Any) -> str:
     if error.validator == "pattern":
         return f"{value!r} does not have the expected form ({error.validator_value})"
     if error.validator == "enum":
-        options = ", ".join(repr(o) for o in error.validator_value if o is not None)
-        return f"{value!r} is not one of the allowed values ({options})"
+        options = [repr(o) for o in error.validator_value if o is not None]
+        shown = ", ".join(options[:6]) + (f", … ({len(options)} in all)" if len(options) > 6 else "")
+        return f"{value!r} is not one of the allowed values ({shown})"
     return str(error.message)

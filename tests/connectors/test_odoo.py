@@ -195,7 +195,8 @@ def test_delete_archives_and_is_reported_as_deleted(
     ids = [r.id for r in c.write(COMPANIES, [company(i) for i in range(3)])]
     assert all(r.ok for r in c.delete(COMPANIES, [str(ids[0])]))
     assert [r["active"] for r in app.records("res.partner") if str(r["id"]) == ids[0]] == [False]
-    assert c.read_deletes(COMPANIES, clock.now - timedelta(minutes=1)) == [ids[0]]
+    deleted, covered = c.read_deletes(COMPANIES, clock.now - timedelta(minutes=1))
+    assert deleted == [ids[0]] and covered == clock.now
 
 
 def test_throttling_is_retried(odoo: tuple[OdooEmulator, EmulatorServer]) -> None:

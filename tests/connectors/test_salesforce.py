@@ -206,9 +206,16 @@ def test_refused_credentials_are_a_clear_error_without_secrets(
     assert "wrong-password-123" not in str(caught.value)
 
 
-def test_fetch_find_and_deletes(org: tuple[SalesforceEmulator, EmulatorServer], clock: ManualClock) -> None:
-    app, _ = org
-    c = connector(org)
+def test_fetch_find_and_deletes(tls_files: TLSFiles) -> None:
+    clock = ManualClock(datetime.now(UTC) - timedelta(minutes=30))  # the deleted/ window ends at "now"
+    app = SalesforceEmulator(clock=clock)
+    with EmulatorServer(app, tls=tls_files) as server:
+        check_fetch_find_and_deletes(app, server, clock)
+
+
+def check_fetch_find_and_deletes(app: SalesforceEmulator, server: EmulatorServer, clock: ManualClock) -> None:
+    start = clock.now
+    c = connector((app, server))
     ids = [r.id for r in c.write(CONTACTS, [contact(i) for i in range(5)])]
     assert sorted(r["Id"] for r in c.fetch(CONTACTS, [str(ids[1]), str(ids[3])])) == sorted([ids[1], ids[3]])
     found = c.find(CONTACTS, {"Email": ["ada2@example.com", "nobody@example.com"]})
@@ -216,6 +223,7 @@ def test_fetch_find_and_deletes(org: tuple[SalesforceEmulator, EmulatorServer], 
     clock.advance(minutes=2)
     app.delete(str(ids[4]))
     clock.advance(minutes=2)
-    assert c.read_deletes(CONTACTS, START) == [ids[4]]
+    deleted, covered = c.read_deletes(CONTACTS, start)
+    assert deleted == [ids[4]] and covered == clock.now.replace(second=0, microsecond=0)
     assert all(r.ok for r in c.delete(CONTACTS, [str(ids[0])]))
     assert app.record(str(ids[0]))["IsDeleted"] is True  # type: ignore[index]

@@ -319,3 +319,37 @@ def test_the_same_run_on_postgresql_state(sandbox: Sandbox, pg_url: str) -> None
     second = engine.sync("crm_contacts_to_erp")
     assert first.counts.created > 350 and second.counts.created + second.counts.updated == 0
     store.close()
+
+
+def test_a_bidirectional_pair_settles_and_then_writes_nothing(
+    tmp_path: Path, sandbox: Sandbox, store: StateStore
+) -> None:
+    project = variant(
+        tmp_path,
+        "crm_accounts_to_erp",
+        "conflict: source_wins",
+        "conflict: {owners: {description: target}, default: source}",
+    )
+    reverse = project.root / "mappings" / "syncs" / "erp_accounts_to_crm.yaml"
+    reverse.write_text(
+        "entity: account\n"
+        "source: {system: odoo, connection: odoo_default, mapping: odoo/account}\n"
+        "target: {system: salesforce, connection: salesforce_default, mapping: salesforce/account}\n"
+        "match: [[name, billing_address.country]]\n"
+        "conflict: {owners: {description: source}, default: target}\n"
+    )
+    project = Project.load(project.root)
+    assert project.problems == []
+    engine = SyncEngine(project, store)
+    rounds = []
+    for _ in range(3):
+        rounds.append([engine.sync("crm_accounts_to_erp"), engine.sync("erp_accounts_to_crm")])
+    written = [[r.counts.created + r.counts.updated for r in pair] for pair in rounds]
+    assert written[0][0] > 90, written  # the first pass fills Odoo
+    assert written[2] == [0, 0], written  # echo suppression: nothing bounces back and forth
+    assert all(r.status != "failed" for pair in rounds for r in pair), [r.error for p in rounds for r in p]
+    salesforce_accounts = sandbox.apps["salesforce"].records("Account")  # type: ignore[attr-defined]
+    descriptions = {r["Name"]: r["Description"] for r in salesforce_accounts}
+    odoo_companies = {r["name"]: r["comment"] for r in odoo_partners(sandbox, companies=True)}
+    shared = [name for name in odoo_companies if name in descriptions]
+    assert shared and all(bool(descriptions[n]) == bool(odoo_companies[n]) for n in shared)
