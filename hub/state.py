@@ -378,32 +378,12 @@ class StateStore:
         for system, record_id in keys:
             by_system.setdefault(system, []).append(record_id)
         for system, ids in by_system.items():
-            for chunk in _chunks(ids):
-                conn.execute(
-                    update(quarantine)
-                    .where(
-                        quarantine.c.sync == sync,
-                        quarantine.c.system == system,
-                        quarantine.c.record_id.in_(chunk),
-                        quarantine.c.status == "open",
-                    )
-                    .values(status="resolved", updated_at=now_text())
-                )
+            _close(conn, sync, system, ids, "resolved")
 
     def mark_gone(self, sync: str, system: str, record_ids: Sequence[str]) -> None:
         """Close quarantine entries whose records no longer exist in the source."""
         with self.engine.begin() as conn:
-            for chunk in _chunks(list(record_ids)):
-                conn.execute(
-                    update(quarantine)
-                    .where(
-                        quarantine.c.sync == sync,
-                        quarantine.c.system == system,
-                        quarantine.c.record_id.in_(chunk),
-                        quarantine.c.status == "open",
-                    )
-                    .values(status="gone", updated_at=now_text())
-                )
+            _close(conn, sync, system, list(record_ids), "gone")
 
     def quarantined(
         self,
@@ -501,6 +481,21 @@ class StateStore:
         with self.engine.connect() as conn:
             row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().first()
         return RunRow(**dict(row)) if row else None
+
+
+def _close(conn: DBConnection, sync: str, system: str, record_ids: list[str], status: str) -> None:
+    """Move open quarantine entries of these records to `status` (resolved, gone)."""
+    for chunk in _chunks(record_ids):
+        conn.execute(
+            update(quarantine)
+            .where(
+                quarantine.c.sync == sync,
+                quarantine.c.system == system,
+                quarantine.c.record_id.in_(chunk),
+                quarantine.c.status == "open",
+            )
+            .values(status=status, updated_at=now_text())
+        )
 
 
 def _xref_values(row: XrefRow, stamp: str) -> dict[str, Any]:

@@ -67,6 +67,8 @@ SUPPORTED = (
     | ANNOTATIONS
 )
 
+OBJECT_KEYWORDS = ("properties", "required", "additionalProperties")
+ARRAY_KEYWORDS = ("items", "minItems", "maxItems", "uniqueItems")
 _TYPE_TESTS = {
     "string": "isinstance({v}, str)",
     "null": "{v} is None",
@@ -236,16 +238,7 @@ class _Compiler:
 
     @staticmethod
     def _needs_function(schema: dict[str, Any]) -> bool:
-        keys = (
-            "properties",
-            "required",
-            "additionalProperties",
-            "items",
-            "minItems",
-            "maxItems",
-            "uniqueItems",
-        )
-        return any(k in schema for k in keys)
+        return any(k in schema for k in OBJECT_KEYWORDS + ARRAY_KEYWORDS)
 
     def _function_for(self, schema: dict[str, Any]) -> str:
         self.counter += 1
@@ -257,8 +250,7 @@ class _Compiler:
         return name
 
     def _object_body(self, schema: dict[str, Any], body: list[str]) -> None:
-        keys = ("properties", "required", "additionalProperties")
-        if not any(k in schema for k in keys):
+        if not any(k in schema for k in OBJECT_KEYWORDS):
             return
         body.append("    if isinstance(v, dict):")
         required = schema.get("required", [])
@@ -296,8 +288,7 @@ class _Compiler:
         body.append(f"            if k not in {names} and not ({test}): return False")
 
     def _array_body(self, schema: dict[str, Any], body: list[str]) -> None:
-        keys = ("items", "minItems", "maxItems", "uniqueItems")
-        if not any(k in schema for k in keys):
+        if not any(k in schema for k in ARRAY_KEYWORDS):
             return
         body.append("    if isinstance(v, list):")
         if "minItems" in schema:

@@ -13,6 +13,21 @@ import pytest
 from hub.state import StateStore
 
 ROOT = Path(__file__).resolve().parent.parent
+SUMMARY_KEYS = [
+    "sync",
+    "run_id",
+    "status",
+    "read",
+    "created",
+    "updated",
+    "unchanged",
+    "conflicts",
+    "quarantined",
+    "failed",
+    "api_calls",
+    "duration_s",
+]
+"""The keys of `hub sync --json`, in the documented order."""
 PG_ADMIN = os.environ.get("HUB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

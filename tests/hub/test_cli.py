@@ -16,22 +16,9 @@ from typer.testing import CliRunner
 
 from connectors.emulators.sandbox import Sandbox
 from hub.cli import app
+from tests.conftest import SUMMARY_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = [
-    "sync",
-    "run_id",
-    "status",
-    "read",
-    "created",
-    "updated",
-    "unchanged",
-    "conflicts",
-    "quarantined",
-    "failed",
-    "api_calls",
-    "duration_s",
-]
 
 
 @pytest.fixture
@@ -51,7 +38,7 @@ def hub(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
 def test_sync_json_is_exactly_one_object_and_partial_exits_1(env: dict[str, str]) -> None:
     code, stdout, _ = hub("sync", "crm_accounts_to_erp", "--json", env=env)
     summary = json.loads(stdout)
-    assert stdout.count("\n") == 1 and list(summary) == KEYS
+    assert stdout.count("\n") == 1 and list(summary) == SUMMARY_KEYS
     assert (code, summary["status"], summary["read"]) == (1, "partial", 60)
     assert set(summary["api_calls"]) == {"salesforce", "odoo"}
     code, stdout, _ = hub("sync", "crm_accounts_to_erp", "--json", env=env)
@@ -62,7 +49,7 @@ def test_sync_json_is_exactly_one_object_and_partial_exits_1(env: dict[str, str]
 def test_plan_json_has_the_same_keys_and_writes_nothing(env: dict[str, str]) -> None:
     code, stdout, _ = hub("plan", "crm_contacts_to_erp", "--json", env=env)
     plan = json.loads(stdout)
-    assert code == 1 and list(plan) == KEYS and plan["created"] > 250
+    assert code == 1 and list(plan) == SUMMARY_KEYS and plan["created"] > 250
     assert json.loads(hub("runs", "--json", env=env)[1]) == {"runs": []}
     _, stdout, _ = hub("sync", "crm_contacts_to_erp", "--json", env=env)
     real = json.loads(stdout)

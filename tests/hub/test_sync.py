@@ -16,22 +16,9 @@ from hub.errors import LockError
 from hub.project import Project
 from hub.state import StateStore
 from hub.sync import SyncEngine
+from tests.conftest import SUMMARY_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
-SUMMARY_KEYS = [
-    "sync",
-    "run_id",
-    "status",
-    "read",
-    "created",
-    "updated",
-    "unchanged",
-    "conflicts",
-    "quarantined",
-    "failed",
-    "api_calls",
-    "duration_s",
-]
 
 
 def start_sandbox(folder: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Sandbox:
