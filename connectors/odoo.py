@@ -24,7 +24,7 @@ from functools import cached_property, partial
 from itertools import count
 from typing import Any
 
-from connectors.base import Connector, FormField, ObjectSpec
+from hub.connector import Connector, ObjectSpec
 from hub.errors import APIError, AuthenticationError, FatalAPIError, OutcomeUnknown, RetryableAPIError
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.redact import redact
@@ -82,7 +82,7 @@ class OdooConnector(Connector):
     max_batch = 1000
     max_page = 2000
     supports_deletes = True
-    form_fields = {"ca_bundle": FormField("CA bundle", "Path of a CA certificate file to trust")}
+    form_fields = Connector.form_fields
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

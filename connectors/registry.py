@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from connectors.base import Connector
+    from hub.connector import Connector
 
 CONNECTORS: dict[str, str] = {
     "salesforce": "connectors.salesforce:SalesforceConnector",

@@ -29,7 +29,7 @@ from typing import Any
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
-from connectors.base import Connector, FormField, ObjectSpec
+from hub.connector import Connector, FormField, ObjectSpec
 from hub.errors import APIError, AuthenticationError, FatalAPIError, RetryableAPIError
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.redact import redact
@@ -87,6 +87,7 @@ class SalesforceConnector(Connector):
     max_page = 2000
     supports_deletes = True
     form_fields = {
+        **Connector.form_fields,
         "security_token": FormField(
             "Security token", "Appended to the password for the password grant", secret=True
         ),
@@ -95,7 +96,6 @@ class SalesforceConnector(Connector):
         "grant_type": FormField("Grant type", "password (default) or client_credentials"),
         "api_version": FormField("API version", f"Default {API_VERSION}"),
         "bulk_threshold": FormField("Bulk threshold", "Records per write from which Bulk API 2.0 is used"),
-        "ca_bundle": FormField("CA bundle", "Path of a CA certificate file to trust (sandboxes)"),
     }
 
     # Session ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-from connectors.base import Connector, ObjectSpec
+from hub.connector import Connector, ObjectSpec
 from hub.records import Record
 from hub.state import StateStore, XrefRow
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.base import Connector, ObjectSpec
+from hub.connector import Connector, ObjectSpec
 from hub.failpoints import failpoint
 from hub.identity import match_targets, resolve_hub_ids
 from hub.mapping import CompiledMapping, MappingFailure, referenced_values

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 from uuid import uuid4
 
-from connectors.base import Connector, ObjectSpec
 from connectors.registry import connector_class
 from hub.connections import get_connection
+from hub.connector import Connector, ObjectSpec
 from hub.errors import ConfigError, HubError, LockError
 from hub.http import ApiCalls
 from hub.mapping import CompiledMapping

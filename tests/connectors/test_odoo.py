@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.base import ObjectSpec
 from connectors.emulators.odoo import OdooEmulator
 from connectors.emulators.server import EmulatorServer
 from connectors.odoo import OdooConnector
 from hub.connections import parse_connection
+from hub.connector import ObjectSpec
 from hub.errors import AuthenticationError
 from hub.http import RetryPolicy
 from hub.records import WriteOp

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from connectors.base import ObjectSpec
 from connectors.emulators.salesforce import SalesforceEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer, TLSFiles
 from connectors.salesforce import SalesforceConnector
 from hub.connections import parse_connection
+from hub.connector import ObjectSpec
 from hub.errors import AuthenticationError
 from hub.http import RetryPolicy
 from hub.records import WriteOp

@@ -1,4 +1,6 @@
-"""The one small interface every connector implements, and the object description it works from.
+"""The one small interface every connector implements (`connectors/` subclasses it), and the object
+description it works from. It lives in `hub` because connectors depend on the engine's public types,
+never the reverse: the engine reaches connector modules only through `connectors.registry`.
 
 A connector adapts one system's API: read records changed since a cursor, page by page; fetch
 records by id; find records by field values (for match keys); write a batch and return one result
@@ -53,7 +55,18 @@ class Connector(ABC):
     max_batch: ClassVar[int]
     max_page: ClassVar[int]
     supports_deletes: ClassVar[bool] = False
-    form_fields: ClassVar[dict[str, FormField]] = {}
+    form_fields: ClassVar[dict[str, FormField]] = {
+        "ca_bundle": FormField(
+            "CA bundle", "Path of a CA certificate file to trust (private CAs, sandboxes)"
+        ),
+        "retry_attempts": FormField(
+            "Retry attempts", "Tries per request on 429/5xx and connection errors (8)"
+        ),
+        "retry_base_delay": FormField(
+            "Retry base delay", "Seconds of the first backoff, doubled each retry (0.5)"
+        ),
+        "retry_max_delay": FormField("Retry max delay", "Longest backoff in seconds (30)"),
+    }
 
     def __init__(
         self, connection: Connection, *, calls: ApiCalls | None = None, policy: RetryPolicy | None = None
@@ -65,14 +78,22 @@ class Connector(ABC):
     @cached_property
     def session(self) -> HubSession:
         """The shared-rules HTTP session, trusting the connection's `ca_bundle` when it has one."""
-        session = HubSession(
+        return HubSession(
             self.system,
             calls=self.calls,
-            policy=self.policy,
+            policy=self.policy or self._policy(),
             verify=self.connection.option("ca_bundle"),
             retry_on=self.retryable,
         )
-        return session
+
+    def _policy(self) -> RetryPolicy:
+        """Retry settings from the connection's extras (`retry_attempts`, `retry_base_delay`, …)."""
+        default, option = RetryPolicy(), self.connection.option
+        return RetryPolicy(
+            max_attempts=int(option("retry_attempts") or default.max_attempts),
+            base_delay=float(option("retry_base_delay") or default.base_delay),
+            max_delay=float(option("retry_max_delay") or default.max_delay),
+        )
 
     def batch_size(self, obj: ObjectSpec) -> int:
         """Records per write call: the sync's `batch_size` when set, never above the API's ceiling."""
