@@ -340,3 +340,78 @@ def test_a_bidirectional_pair_settles_and_then_writes_nothing(
     odoo_companies = {r["name"]: r["comment"] for r in odoo_partners(sandbox, companies=True)}
     shared = [name for name in odoo_companies if name in descriptions]
     assert shared and all(bool(descriptions[n]) == bool(odoo_companies[n]) for n in shared)
+
+
+def test_newest_wins_lets_the_later_edit_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: StateStore
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from connectors.emulators.salesforce.ids import ManualClock
+
+    clock = ManualClock(datetime.now(UTC) - timedelta(hours=1))
+    sandbox = start_sandbox(tmp_path / "clocked", monkeypatch, clock=clock)
+    try:
+        engine = SyncEngine(
+            variant(tmp_path, "crm_accounts_to_erp", "conflict: source_wins", "conflict: newest_wins"), store
+        )
+        engine.sync("crm_accounts_to_erp")
+        first, second = odoo_partners(sandbox, companies=True)[:2]
+        ids = {
+            c["id"]: store.xrefs_by_hub("account", "salesforce", [c["x_hub_id"]])[c["x_hub_id"]].external_id
+            for c in (first, second)
+        }
+        salesforce, odoo = sandbox.apps["salesforce"], sandbox.apps["odoo"]
+        clock.advance(minutes=5)
+        odoo.edit("res.partner", first["id"], {"name": "Odoo edit, older"})  # type: ignore[attr-defined]
+        salesforce.edit("Account", ids[second["id"]], {"Name": "Salesforce edit, older"})  # type: ignore[attr-defined]
+        clock.advance(minutes=5)
+        salesforce.edit("Account", ids[first["id"]], {"Name": "Salesforce edit, newer"})  # type: ignore[attr-defined]
+        odoo.edit("res.partner", second["id"], {"name": "Odoo edit, newer"})  # type: ignore[attr-defined]
+        result = engine.sync("crm_accounts_to_erp")
+        names = {r["id"]: r["name"] for r in odoo_partners(sandbox)}
+        assert names[first["id"]] == "Salesforce edit, newer"
+        assert names[second["id"]] == "Odoo edit, newer"
+        assert result.counts.conflicts == 2 and result.counts.updated == 1
+        assert sorted(c["winner"] for c in result.details["conflicts"]) == ["source", "target"]
+    finally:
+        sandbox.stop()
+
+
+def test_insert_mode_never_updates_and_update_mode_never_creates(
+    tmp_path: Path, sandbox: Sandbox, store: StateStore
+) -> None:
+    updating = SyncEngine(variant(tmp_path, "crm_accounts_to_erp", "mode: upsert", "mode: update"), store)
+    nothing = updating.sync("crm_accounts_to_erp")
+    assert (nothing.counts.created, nothing.counts.updated) == (0, 0) and odoo_partners(sandbox) == []
+    inserting = SyncEngine(
+        variant(tmp_path / "2", "crm_accounts_to_erp", "mode: upsert", "mode: insert"), store
+    )
+    assert inserting.sync("crm_accounts_to_erp", full=True).counts.created > 90
+    record = sandbox.apps["salesforce"].records("Account")[0]  # type: ignore[attr-defined]
+    sandbox.apps["salesforce"].edit("Account", record["Id"], {"Name": "Changed later"})  # type: ignore[attr-defined]
+    again = inserting.sync("crm_accounts_to_erp")
+    assert (again.counts.created, again.counts.updated) == (0, 0)
+    assert "Changed later" not in {r["name"] for r in odoo_partners(sandbox)}
+
+
+def test_a_mapping_fix_releases_quarantined_records(
+    tmp_path: Path, sandbox: Sandbox, store: StateStore
+) -> None:
+    engine = SyncEngine(Project.load(ROOT), store)
+    engine.sync("crm_contacts_to_erp")
+    bad_emails = [q for q in store.quarantined("crm_contacts_to_erp") if q.errors[0]["field"] == "email"]
+    assert bad_emails
+    fixed_root = variant(tmp_path, "crm_contacts_to_erp", "mode: upsert", "mode: upsert").root
+    mapping = fixed_root / "mappings" / "salesforce" / "contact.yaml"
+    text = mapping.read_text()
+    email = "  - canonical: email\n    system: Email\n    transforms: [trim, lower]\n"
+    assert email in text
+    mapping.write_text(text.replace(email, ""))  # the fix: stop carrying Salesforce's email
+    result = SyncEngine(Project.load(fixed_root), store).retry(
+        "crm_contacts_to_erp", [q.id for q in bad_emails]
+    )
+    assert (result.counts.read, result.counts.created) == (len(bad_emails), len(bad_emails))
+    assert not {q.record_id for q in bad_emails} & {
+        q.record_id for q in store.quarantined("crm_contacts_to_erp")
+    }
