@@ -262,20 +262,36 @@ def _nested_literal(pairs: list[tuple[str, str]]) -> str:
 
 def _generate(
     plans: list[_Plan], *, nested_output: bool, extra: Mapping[str, Any], system: str, name: str
-) -> Callable[[Record, Refs], Record]:
+) -> Callable[..., Record]:
+    """One function mapping a record; on any failure it maps again field by field to name the causes."""
     gen = _Codegen()
-    gen.namespace["_ref"] = _ref_lookup
-    gen.lines.append(f"def {name}(r, refs):")
+    gen.namespace |= {"_ref": _ref_lookup, "_fail": _failure(plans, system)}
     for index, plan in enumerate(plans):
         _emit_field(gen, plan, index, "r", system)
     pairs = [(p.write, f"o{i}") for i, p in enumerate(plans)]
     pairs += [(k, gen.const(v, "f")) for k, v in extra.items()]
     flat = "{" + ", ".join(f"{k!r}: {v}" for k, v in pairs) + "}"
     literal = _nested_literal(pairs) if nested_output else flat
-    gen.lines.append(f"    return {literal}")
-    exec(compile("\n".join(gen.lines), f"<mapping {name}>", "exec"), gen.namespace)
-    fn: Callable[[Record, Refs], Record] = gen.namespace[name]
+    body = [f"    {line}" for line in gen.lines]
+    lines = [
+        f"def {name}(r, refs=_E):",
+        "    try:",
+        *body,
+        f"        return {literal}",
+        "    except Exception:",
+        "        _fail(r, refs)",
+        "        raise",
+    ]
+    exec(compile("\n".join(lines), f"<mapping {name}>", "exec"), gen.namespace)
+    fn: Callable[..., Record] = gen.namespace[name]
     return fn
+
+
+def _failure(plans: list[_Plan], system: str) -> Callable[[Mapping[str, Any], Refs], None]:
+    def fail(record: Mapping[str, Any], refs: Refs) -> None:
+        raise MappingFailure(_diagnose(plans, record, refs, system)) from None
+
+    return fail
 
 
 def _run_plan(plan: _Plan, record: Mapping[str, Any], refs: Refs, system: str) -> Any:
@@ -322,7 +338,15 @@ def make_digest(paths: Iterable[str], containers: frozenset[str] = frozenset()) 
 
 
 class CompiledMapping:
-    """A mapping ready for the per-record path, in both directions."""
+    """A mapping ready for the per-record path, in both directions.
+
+    `to_canonical(record, refs)` maps a system record to its canonical form (without hub_id);
+    `to_system(canonical, refs)` maps a canonical record to the system's field values. Both are the
+    generated functions themselves (no wrapper per record) and raise MappingFailure on bad data.
+    """
+
+    to_canonical: Callable[..., Record]
+    to_system: Callable[..., Record]
 
     def __init__(self, spec: MappingSpec, project: Project, owned: frozenset[str] | None = None) -> None:
         self.spec = spec
@@ -334,10 +358,10 @@ class CompiledMapping:
         schema = project.entity_schema(spec.entity) or {}
         paths = canonical_paths(schema, project.registry)
         self.containers = frozenset(p for p, s in paths.items() if is_container(s))
-        self._fast_in = _generate(
+        self.to_canonical = _generate(
             self._in, nested_output=True, extra={}, system=spec.system, name="to_canonical"
         )
-        self._fast_out = _generate(
+        self.to_system = _generate(
             self._out, nested_output=False, extra=spec.filter, system=spec.system, name="to_system"
         )
         self.written_paths = sorted({p for plan in self._out for p in plan.reads_paths})
@@ -350,20 +374,6 @@ class CompiledMapping:
         wanted = [spec.primary_key, spec.cursor_field, spec.external_id_field, *spec.filter]
         wanted += [p for plan in self._in for p in plan.reads_paths]
         return list(dict.fromkeys(w for w in wanted if w))
-
-    def to_canonical(self, record: Record, refs: Refs = _EMPTY) -> Record:
-        """Map a system record to its canonical form (without hub_id); MappingFailure on bad data."""
-        try:
-            return self._fast_in(record, refs)
-        except Exception:
-            raise MappingFailure(_diagnose(self._in, record, refs, self.spec.system)) from None
-
-    def to_system(self, record: Record, refs: Refs = _EMPTY) -> Record:
-        """Map a canonical record to the system's field values; MappingFailure on bad data."""
-        try:
-            return self._fast_out(record, refs)
-        except Exception:
-            raise MappingFailure(_diagnose(self._out, record, refs, self.spec.system)) from None
 
     def inbound_refs(self) -> list[tuple[str, str]]:
         """(system path, entity) of every reference read inbound."""

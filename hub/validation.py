@@ -260,7 +260,9 @@ class _Compiler:
         properties: dict[str, Any] = schema.get("properties", {})
         for index, (prop, sub) in enumerate(properties.items()):
             item, check = f"p{index}", self.check_expression(sub, f"p{index}")
-            if self._accepts_none(sub):  # an absent property then reads as None and passes alike
+            if prop in required:  # present: checked just above
+                body += [f"        {item} = v[{prop!r}]", f"        if not ({check}): return False"]
+            elif self._accepts_none(sub):  # an absent property then reads as None and passes alike
                 body += [f"        {item} = v.get({prop!r})", f"        if not ({check}): return False"]
             else:
                 body += [
