@@ -107,35 +107,36 @@ class SyncEngine:
         self, name: str, *, kind: str, full: bool = False, retry_ids: Sequence[int] | None = None
     ) -> SyncResult:
         spec = self._spec(name)
-        dry_run = kind == "plan"
-        calls = ApiCalls()
-        connectors: dict[Endpoint, Connector] = {}
-        lock = None if dry_run else self.store.locks.acquire(f"sync:{name}")
-        started = time.monotonic()
-        run_id = f"plan-{uuid4()}" if dry_run else self.store.start_run(name, kind)
+        lock = None if kind == "plan" else self.store.locks.acquire(f"sync:{name}")
+        try:
+            return self._run(spec, kind, full, retry_ids)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _run(self, spec: SyncSpec, kind: str, full: bool, retry_ids: Sequence[int] | None) -> SyncResult:
+        dry_run, started = kind == "plan", time.monotonic()
+        run_id = f"plan-{uuid4()}" if dry_run else self.store.start_run(spec.name, kind)
+        calls, connectors = ApiCalls(), dict[Endpoint, Connector]()
         ctx: RunContext | None = None
         try:
             ctx = self._context(spec, run_id, calls, connectors, dry_run=dry_run, depth=0)
             self._work(ctx, kind, full, retry_ids)
             status: Status = "success" if ctx.counts.quarantined + ctx.counts.failed == 0 else "partial"
             error = None
-        except (ConfigError, LockError):
-            status, error = "failed", None
+        except ConfigError:
             self._finish(run_id, dry_run, "failed", ctx, calls, "configuration error")
             raise
         except Exception as exc:
             status, error = "failed", redact(_describe(exc))
-            log.error("sync %s failed: %s", name, error, exc_info=not isinstance(exc, HubError))
+            log.error("sync %s failed: %s", spec.name, error, exc_info=not isinstance(exc, HubError))
         finally:
             for connector in connectors.values():
                 connector.close()
-            if lock is not None:
-                lock.release()
         details = self._finish(run_id, dry_run, status, ctx, calls, error)
         counts = ctx.counts if ctx else Counts()
-        return SyncResult(
-            name, run_id, status, counts, calls.snapshot(), time.monotonic() - started, error, details
-        )
+        duration = time.monotonic() - started
+        return SyncResult(spec.name, run_id, status, counts, calls.snapshot(), duration, error, details)
 
     def _finish(
         self,
