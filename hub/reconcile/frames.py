@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from hub.reconcile.normalize import normalize
 
@@ -195,10 +196,20 @@ def _keys(frame: pd.DataFrame, key: str | Sequence[str]) -> pd.Series:
     return joined.reset_index(drop=True)
 
 
-def _classify(left_keys: pd.Series, right_keys: pd.Series) -> tuple[np.ndarray, ...]:
-    """Row positions: matched (left, right), only left, only right, duplicate left, duplicate right."""
-    n = len(left_keys)
-    codes = pd.factorize(pd.concat([left_keys, right_keys], ignore_index=True), use_na_sentinel=True)[0]
+def _exact_codes(left_keys: pd.Series, right_keys: pd.Series) -> np.ndarray:
+    both = pd.concat([left_keys, right_keys], ignore_index=True)
+    return np.asarray(pd.factorize(both, use_na_sentinel=True)[0], dtype=np.int64)
+
+
+def _hashed_codes(left_keys: pd.Series, right_keys: pd.Series) -> np.ndarray:
+    """Key codes from 64-bit hashes, computed by Polars on both cores (callers verify collisions)."""
+    both = pl.concat([pl.from_pandas(left_keys), pl.from_pandas(right_keys)])
+    codes = both.hash(seed=17).rank("dense").to_numpy().astype(np.int64) - 1
+    codes[both.is_null().to_numpy()] = -1
+    return codes
+
+
+def _classified(codes: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
     size = int(codes.max()) + 1 if len(codes) else 0
     left_codes, right_codes = codes[:n], codes[n:]
     left_count = np.bincount(left_codes[left_codes >= 0], minlength=size)
@@ -226,6 +237,26 @@ def _classify(left_keys: pd.Series, right_keys: pd.Series) -> tuple[np.ndarray, 
     )
 
 
+def _consistent(parts: tuple[np.ndarray, ...], left_keys: pd.Series, right_keys: pd.Series) -> bool:
+    """Whether hashing told the truth: matched keys are equal, and the duplicates are duplicates."""
+    lrows, rrows, _, _, dup_l, dup_r = parts
+    if not np.all(_aligned_equal(left_keys, right_keys, lrows, rrows)):
+        return False
+    if not (len(dup_l) or len(dup_r)):
+        return True
+    exact = _classified(_exact_codes(left_keys.take(dup_l), right_keys.take(dup_r)), len(dup_l))
+    return len(exact[4]) == len(dup_l) and len(exact[5]) == len(dup_r)
+
+
+def _classify(left_keys: pd.Series, right_keys: pd.Series) -> tuple[np.ndarray, ...]:
+    """Row positions: matched (left, right), only left, only right, duplicate left, duplicate right."""
+    if left_keys.dtype == right_keys.dtype:
+        parts = _classified(_hashed_codes(left_keys, right_keys), len(left_keys))
+        if _consistent(parts, left_keys, right_keys):
+            return parts
+    return _classified(_exact_codes(left_keys, right_keys), len(left_keys))
+
+
 def _numeric(left: pd.Series, right: pd.Series) -> bool:
     kinds = (
         pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
@@ -247,18 +278,36 @@ class _Outcome:
     max_difference: float | None
 
 
+def _aligned_equal(left: pd.Series, right: pd.Series, lrows: np.ndarray, rrows: np.ndarray) -> np.ndarray:
+    """Whether left[lrows[i]] equals right[rrows[i]] exactly (missing counts as not equal here).
+
+    Polars gathers and compares string views on both cores, several times faster than Arrow takes;
+    columns Polars cannot hold (mixed Python objects) take the pandas path.
+    """
+    try:
+        a, b = pl.from_pandas(left).gather(lrows), pl.from_pandas(right).gather(rrows)
+        return np.asarray((a == b).fill_null(False).to_numpy(), dtype=bool)
+    except (pl.exceptions.PolarsError, TypeError, ValueError, ArithmeticError):
+        return _same(left.take(lrows).reset_index(drop=True), right.take(rrows).reset_index(drop=True))
+
+
 def _compare_column(
-    left: pd.Series, right: pd.Series, steps: tuple[str, ...], tolerance: Tolerance | None
+    left: pd.Series,
+    right: pd.Series,
+    lrows: np.ndarray,
+    rrows: np.ndarray,
+    steps: tuple[str, ...],
+    tolerance: Tolerance | None,
 ) -> _Outcome:
-    """Which pairs differ. Only pairs that are not byte-for-byte equal are normalised and re-checked,
+    """Which matched pairs differ. Only pairs that are not exactly equal are normalised and re-checked,
     since a normaliser maps equal values to equal values: that keeps the work near the discrepancies."""
-    unequal = ~_same(left, right)
+    unequal = ~_aligned_equal(left, right, lrows, rrows)
     candidates = np.flatnonzero(unequal)
     numeric = tolerance is not None or _numeric(left, right)
     if not candidates.size:
         return _Outcome(unequal, 0, 0.0 if numeric else None)
-    a = normalize(left.take(candidates).reset_index(drop=True), steps)
-    b = normalize(right.take(candidates).reset_index(drop=True), steps)
+    a = normalize(left.take(lrows[candidates]).reset_index(drop=True), steps)
+    b = normalize(right.take(rrows[candidates]).reset_index(drop=True), steps)
     differs, nulls, gap = _differs(a, b, numeric, tolerance)
     unequal[candidates] = differs
     return _Outcome(unequal, nulls, gap)
@@ -317,9 +366,9 @@ def compare_frames(
         np.array([], dtype=object),
     )
     for name in columns:
-        a, b = left[name].take(lrows).reset_index(drop=True), right[name].take(rrows).reset_index(drop=True)
+        a, b = left[name].reset_index(drop=True), right[name].reset_index(drop=True)
         tolerance = Tolerance.of((tolerances or {}).get(name))
-        outcome = _compare_column(a, b, tuple((normalizers or {}).get(name, ())), tolerance)
+        outcome = _compare_column(a, b, lrows, rrows, tuple((normalizers or {}).get(name, ())), tolerance)
         unequal_any |= outcome.unequal
         rows = np.flatnonzero(outcome.unequal)
         result.fields[name] = FieldDifferences(
@@ -328,8 +377,8 @@ def compare_frames(
             outcome.max_difference,
             tolerance,
             _pick(left_keys, lrows[rows]),
-            a.take(rows).to_numpy(dtype=object),
-            b.take(rows).to_numpy(dtype=object),
+            a.take(lrows[rows]).to_numpy(dtype=object),
+            b.take(rrows[rows]).to_numpy(dtype=object),
         )
     result.unequal_keys = _pick(left_keys, lrows[unequal_any])
     return result

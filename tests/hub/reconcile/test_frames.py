@@ -184,3 +184,16 @@ def test_rechecking_some_keys_replaces_their_outcome() -> None:
     recheck = compare_frames(left[left["id"].isin(flagged)], fixed[fixed["id"].isin(flagged)], "id")
     combined = first.without(flagged).add(recheck)
     assert combined.summary == compare_frames(left, fixed, "id").summary
+
+
+def test_hash_collisions_fall_back_to_exact_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hub.reconcile.frames as frames_module
+
+    left, right = random_frames(500, 4)
+    honest = compare_frames(left, right, "key").summary
+    colliding = lambda lk, rk: np.zeros(len(lk) + len(rk), dtype=np.int64)  # noqa: E731 - every key "equal"
+    monkeypatch.setattr(frames_module, "_hashed_codes", colliding)
+    assert compare_frames(left, right, "key").summary == honest
+    two_keys = lambda lk, rk: np.arange(len(lk) + len(rk), dtype=np.int64) % 2  # noqa: E731
+    monkeypatch.setattr(frames_module, "_hashed_codes", two_keys)
+    assert compare_frames(left, right, "key").summary == honest
