@@ -24,7 +24,7 @@ from functools import cached_property, partial
 from itertools import count
 from typing import Any
 
-from hub.connector import Connector, ObjectSpec
+from hub.connector import Connector, ObjectSpec, filter_terms
 from hub.errors import APIError, AuthenticationError, FatalAPIError, OutcomeUnknown, RetryableAPIError
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.redact import redact
@@ -89,6 +89,7 @@ class OdooConnector(Connector):
         self._ids = count(1)
         self._fields: dict[str, dict[str, dict[str, Any]]] = {}
         self._related: dict[tuple[str, str], dict[Any, Any]] = {}
+        self._archived: set[str] = set()
 
     # RPC --------------------------------------------------------------------------------------
     @property
@@ -168,7 +169,7 @@ class OdooConnector(Connector):
 
     # Reads ------------------------------------------------------------------------------------
     def _domain(self, obj: ObjectSpec) -> list[Any]:
-        return [(name, "=", value) for name, value in obj.filter.items()]
+        return list(filter_terms(obj))
 
     def _columns(self, obj: ObjectSpec) -> list[str]:
         return list(dict.fromkeys(path.split(".")[0] for path in obj.fields))
@@ -260,6 +261,9 @@ class OdooConnector(Connector):
             except ValueError as exc:
                 results[index] = WriteResult(op.target_id, error=RecordError("INVALID_VALUE", str(exc)))
         known = self._existing(obj, [ops[i].hub_id for i in values if ops[i].target_id is None])
+        for i in values:
+            if ops[i].target_id is None and ops[i].hub_id in self._archived:
+                values[i]["active"] = True  # an upsert makes the record exist again
         targets = {i: ops[i].target_id or known.get(ops[i].hub_id) for i in values}
         creates = [i for i in values if not targets[i]]
         updates = [i for i in values if targets[i]]
@@ -320,13 +324,15 @@ class OdooConnector(Connector):
         key = obj.external_id_field
         if not hub_ids or not key:
             return {}
+        has_active = "active" in self.fields_of(obj.name)
         rows = self.execute(
             obj.name,
             "search_read",
             [(key, "in", hub_ids)],
-            fields=["id", key],
+            fields=["id", key, *(["active"] if has_active else [])],
             context={"active_test": False},
         )
+        self._archived = {row[key] for row in rows if has_active and not row["active"]}
         return {row[key]: str(row["id"]) for row in rows}
 
     def _create(self, obj: ObjectSpec, records: list[Record]) -> list[WriteResult]:

@@ -29,7 +29,7 @@ from typing import Any
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
-from hub.connector import Connector, FormField, ObjectSpec
+from hub.connector import Connector, FormField, ObjectSpec, filter_terms
 from hub.errors import APIError, AuthenticationError, FatalAPIError, RetryableAPIError
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.redact import redact
@@ -60,6 +60,12 @@ def parse_salesforce_datetime(text: str) -> datetime:
     if text.endswith("+0000"):
         text = text[:-5] + "+00:00"
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _condition(name: str, operator: str, value: Any) -> str:
+    if operator == "not in":
+        return f"{name} NOT IN ({', '.join(soql_literal(v) for v in value)})"
+    return f"{name} {operator} {soql_literal(value)}"
 
 
 def _strip_attributes(record: Mapping[str, Any]) -> Record:
@@ -160,7 +166,7 @@ class SalesforceConnector(Connector):
 
     # Reads ------------------------------------------------------------------------------------
     def _where(self, obj: ObjectSpec, since: datetime | None) -> str:
-        conditions = [f"{name} = {soql_literal(value)}" for name, value in obj.filter.items()]
+        conditions = [_condition(name, operator, value) for name, operator, value in filter_terms(obj)]
         if since is not None and obj.cursor_field:
             conditions.insert(0, f"{obj.cursor_field} >= {soql_literal(since)}")
         return f" WHERE {' AND '.join(conditions)}" if conditions else ""

@@ -36,6 +36,24 @@ class ObjectSpec:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
+def filter_terms(obj: ObjectSpec) -> list[tuple[str, str, Any]]:
+    """The mapping's filter as (field, operator, value) with operator one of =, !=, not in."""
+    terms = []
+    for name, value in obj.filter.items():
+        if isinstance(value, dict) and "not" in value:
+            terms.append((name, "!=", value["not"]))
+        elif isinstance(value, dict) and "not_in" in value:
+            terms.append((name, "not in", list(value["not_in"])))
+        else:
+            terms.append((name, "=", value))
+    return terms
+
+
+def written_filter(filter: Mapping[str, Any]) -> dict[str, Any]:
+    """The equality conditions of a filter: values every written record gets."""
+    return {name: value for name, value in filter.items() if not isinstance(value, dict)}
+
+
 @dataclass(frozen=True)
 class FormField:
     """One connection field as a UI shows it (Airflow's connection form, `hub connectors`)."""

@@ -21,7 +21,15 @@ err = _console(stderr=True)
 
 COUNT_COLUMNS = ("read", "created", "updated", "unchanged", "conflicts", "quarantined", "failed")
 SHORT = {"unchanged": "same", "conflicts": "confl.", "quarantined": "quar."}
-STATUS_STYLE = {"success": "green", "partial": "yellow", "failed": "red", "running": "cyan"}
+STATUS_STYLE = {
+    "success": "green",
+    "partial": "yellow",
+    "failed": "red",
+    "running": "cyan",
+    "pass": "green",
+    "warn": "yellow",
+    "fail": "red",
+}
 
 
 def status_text(status: str) -> str:

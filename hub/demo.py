@@ -3,7 +3,8 @@
 It starts the emulators, seeds Salesforce with accounts and contacts (about 1% of them deliberately
 invalid), runs every shipped sync twice against a fresh state store, and shows what each run did:
 the first run creates everything valid and quarantines the rest with reasons; the second writes
-nothing at all.
+nothing at all. Then it edits a few records directly in Odoo, reconciles every sync, checks that the
+reports show exactly those edits, and prints where the index of reports is.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from __future__ import annotations
 import os
 import shutil
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from connectors.registry import sandbox_class
 from hub.console import BarProgress, out, plain_table, summary_table
 from hub.project import Project
+from hub.reconcile.engine import Reconciler
+from hub.report.document import KINDS
 from hub.state import StateStore
 from hub.sync import SyncEngine, SyncResult
 
@@ -68,8 +73,90 @@ def run_demo(root: Path, *, accounts: int = 2000, contacts: int = 10000, seed: i
         out.print(
             summary_table("Second run: nothing changed, so nothing is written", [r.summary() for r in second])
         )
+        edits = edit_in_odoo(sandbox, store)
+        found = reconcile_all(engine, names, root / ".hub" / "reports")
         store.close()
-    return _verdict(first, second)
+    return _verdict(first, second) or _check_reports(edits, found)
+
+
+def edit_in_odoo(sandbox: Any, store: StateStore) -> set[tuple[str, str, str]]:
+    """Change a few records directly in Odoo, as a user would; returns (sync, hub_id, what) expected."""
+    odoo = sandbox.apps["odoo"]
+    partners = sorted(
+        (r for r in odoo.records("res.partner") if r["x_hub_id"] and r["active"]), key=lambda r: r["id"]
+    )
+    company = next(r for r in partners if r["is_company"])
+    people = [r for r in partners if not r["is_company"]][:3]
+    odoo.edit("res.partner", company["id"], {"name": company["name"] + " (renamed in Odoo)"})
+    odoo.edit("res.partner", people[0]["id"], {"phone": "+33 1 40 20 50 50"})
+    odoo.edit("res.partner", people[1]["id"], {"function": "Head of Everything"})
+    odoo.edit("res.partner", people[2]["id"], {"active": False})  # archived: Odoo's delete
+    out.print(
+        f"\nEdited directly in Odoo: company {company['id']} renamed; contact {people[0]['id']} phone, "
+        f"contact {people[1]['id']} job title; contact {people[2]['id']} archived."
+    )
+    return {
+        ("crm_accounts_to_erp", company["x_hub_id"], "name"),
+        ("crm_contacts_to_erp", people[0]["x_hub_id"], "phone"),
+        ("crm_contacts_to_erp", people[1]["x_hub_id"], "title"),
+        ("crm_contacts_to_erp", people[2]["x_hub_id"], "only_in_source"),
+    }
+
+
+def reconcile_all(engine: SyncEngine, names: list[str], reports: Path) -> set[tuple[str, str, str]]:
+    """Reconcile every sync (nothing is in flight here: min_age 0); returns what the reports show."""
+    reconciler = Reconciler(engine.project, engine.store, engine=engine)
+    found, rows, index = set(), [], reports / "index.html"
+    for name in names:
+        result = reconciler.run(name, min_age=timedelta(0))
+        files, doc = reconciler.report(result, reports)
+        index = files.index
+        for key, field, _, _, kind in result.comparison.discrepancies():
+            found.add((name, str(key), field if kind == "different" else KINDS[kind]))
+        counts = doc["counts"]
+        rows.append(
+            (
+                name,
+                doc["status"],
+                counts["matched"],
+                counts["unequal"],
+                counts["only_in_source"],
+                counts["only_in_target"],
+                counts["quarantined_in_source"],
+                files.html.relative_to(reports.parent.parent),
+            )
+        )
+    out.print(
+        plain_table(
+            "Reconciliation",
+            [
+                "sync",
+                "status",
+                "matched",
+                "unequal",
+                "only in source",
+                "only in target",
+                "quarantined",
+                "report",
+            ],
+            rows,
+        )
+    )
+    out.print(f"Index of every sync's latest report: {index}", markup=False, highlight=False)
+    return found
+
+
+def _check_reports(edits: set[tuple[str, str, str]], found: set[tuple[str, str, str]]) -> int:
+    if edits == found:
+        out.print(
+            f"[green]ok[/]: the reports show exactly the {len(edits)} edits made in Odoo, and nothing else."
+        )
+        return 0
+    out.print(
+        f"[red]the reports differ from the edits[/]: missed {sorted(edits - found)}, "
+        f"unexpected {sorted(found - edits)}"
+    )
+    return 1
 
 
 def _show_quarantine(store: StateStore, state_url: str) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.connector import written_filter
 from hub.errors import HubError, MappingError, Problem, UnresolvedReference
 from hub.project import FieldSpec, MappingSpec, Project, TransformCall
 from hub.records import Record
@@ -362,7 +363,11 @@ class CompiledMapping:
             self._in, nested_output=True, extra={}, system=spec.system, name="to_canonical"
         )
         self.to_system = _generate(
-            self._out, nested_output=False, extra=spec.filter, system=spec.system, name="to_system"
+            self._out,
+            nested_output=False,
+            extra=written_filter(spec.filter),
+            system=spec.system,
+            name="to_system",
         )
         self.written_paths = sorted({p for plan in self._out for p in plan.reads_paths})
         self.digest = make_digest(self.written_paths, self.containers)

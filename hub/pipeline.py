@@ -67,6 +67,8 @@ class RunContext:
     counts: Counts = field(default_factory=Counts)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    force: bool = False
+    forget_targets: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -254,10 +256,10 @@ class PagePipeline:
         kept = []
         for item in items:
             item.digest = ctx.tgt_map.digest(item.canonical)
-            item.target = targets.get(item.hub_id)
+            item.target = None if item.hub_id in ctx.forget_targets else targets.get(item.hub_id)
             if item.target is not None and not item.target.deleted:
                 item.target_id = item.target.external_id
-                if item.target.last_hash == item.digest:
+                if item.target.last_hash == item.digest and not ctx.force:
                     ctx.counts.unchanged += 1
                     commit.resolved.append((self.src_system, item.source_id))
                     self._seen(item, commit)

@@ -27,7 +27,7 @@ from hub.yamldoc import Document, PathItem, load_document
 SyncMode = Literal["insert", "update", "upsert", "mirror"]
 Policy = Literal["source_wins", "target_wins", "newest_wins", "owners"]
 Direction = Literal["both", "inbound", "outbound"]
-META_SCHEMAS = ("mapping.schema.json", "sync.schema.json")
+META_SCHEMAS = ("mapping.schema.json", "sync.schema.json", "recon_report.schema.json")
 SCHEMA_BASE = "https://omnihub.dev/schemas/"
 
 

@@ -41,6 +41,14 @@ class Progress(Protocol):
     def advance(self, records: int, total: int | None = None) -> None: ...
 
 
+@dataclass(frozen=True)
+class Forced:
+    """Records to write regardless of change detection (healing)."""
+
+    source_ids: list[str]
+    forget_targets: set[str]
+
+
 @dataclass
 class SyncResult:
     """The outcome of a run, as `hub sync --json` prints it."""
@@ -102,26 +110,55 @@ class SyncEngine:
         """Run quarantined records of a sync again (all open ones, or the given entry ids)."""
         return self._execute(name, kind="retry", retry_ids=ids)
 
+    def push(
+        self, spec: SyncSpec, source_ids: Sequence[str], *, forget_targets: Sequence[str] = ()
+    ) -> SyncResult:
+        """Write these source records now, even when the hub believes the target already has them.
+
+        Reconciliation heals with it: what it found different is rewritten; hub_ids in
+        `forget_targets` are written as if the target had never had them (it lost them).
+        """
+        forced = Forced(list(source_ids), set(forget_targets))
+        return self._execute(spec.name, kind="heal", spec=spec, forced=forced)
+
     # Run lifecycle ----------------------------------------------------------------------------
     def _execute(
-        self, name: str, *, kind: str, full: bool = False, retry_ids: Sequence[int] | None = None
+        self,
+        name: str,
+        *,
+        kind: str,
+        full: bool = False,
+        retry_ids: Sequence[int] | None = None,
+        spec: SyncSpec | None = None,
+        forced: Forced | None = None,
     ) -> SyncResult:
-        spec = self._spec(name)
+        spec = spec or self.spec(name)
         lock = None if kind == "plan" else self.store.locks.acquire(f"sync:{name}")
         try:
-            return self._run(spec, kind, full, retry_ids)
+            return self._run(spec, kind, full, retry_ids, forced)
         finally:
             if lock is not None:
                 lock.release()
 
-    def _run(self, spec: SyncSpec, kind: str, full: bool, retry_ids: Sequence[int] | None) -> SyncResult:
+    def _run(
+        self,
+        spec: SyncSpec,
+        kind: str,
+        full: bool,
+        retry_ids: Sequence[int] | None,
+        forced: Forced | None = None,
+    ) -> SyncResult:
         dry_run, started = kind == "plan", time.monotonic()
         run_id = f"plan-{uuid4()}" if dry_run else self.store.start_run(spec.name, kind)
         calls, connectors = ApiCalls(), dict[Endpoint, Connector]()
         ctx: RunContext | None = None
         try:
             ctx = self._context(spec, run_id, calls, connectors, dry_run=dry_run, depth=0)
-            self._work(ctx, kind, full, retry_ids)
+            if forced is not None:
+                ctx.force, ctx.forget_targets = True, forced.forget_targets
+                PagePipeline(ctx).run(ctx.source.fetch(ctx.src_obj, forced.source_ids), None, retry=True)
+            else:
+                self._work(ctx, kind, full, retry_ids)
             status: Status = "success" if ctx.counts.quarantined + ctx.counts.failed == 0 else "partial"
             error = None
         except ConfigError:
@@ -157,7 +194,8 @@ class SyncEngine:
             self.store.finish_run(run_id, status, counts, calls.snapshot(), details=details, error=error)
         return details
 
-    def _spec(self, name: str) -> SyncSpec:
+    def spec(self, name: str) -> SyncSpec:
+        """A sync's definition, or ConfigError when it (or a file it uses) has problems."""
         spec = self.project.sync(name)
         problems = self.project.problems_for_sync(name)
         if problems:
@@ -222,7 +260,7 @@ class SyncEngine:
         )
         for endpoint in (spec.source, spec.target):
             if endpoint not in connectors:
-                connectors[endpoint] = self._factory(endpoint, calls)
+                connectors[endpoint] = self.connect(endpoint, calls)
         ctx = RunContext(
             spec=spec,
             store=self.store,
@@ -235,13 +273,18 @@ class SyncEngine:
             src_obj=object_spec(src_map),
             tgt_obj=object_spec(tgt_map, spec.batch_size),
             validator=self.project.validator(spec.entity),
-            match_rules=self._match_rules(spec),
+            match_rules=self.match_rules(spec),
             seen_digest=self._seen_digest(spec),
         )
         ctx.bring = lambda entity, ids: self._bring(ctx, connectors, depth, entity, ids)
         return ctx
 
-    def _match_rules(self, spec: SyncSpec) -> list[list[str]]:
+    def connect(self, endpoint: Endpoint, calls: ApiCalls) -> Connector:
+        """A connector for one side of a sync (through the registry, or the test's factory)."""
+        return self._factory(endpoint, calls)
+
+    def match_rules(self, spec: SyncSpec) -> list[list[str]]:
+        """The sync's match rules, or the entity's default `x-match`."""
         if spec.match is not None:
             return spec.match
         schema = self.project.entity_schema(spec.entity) or {}
@@ -281,7 +324,7 @@ class SyncEngine:
             return {}
         try:
             ctx = self._context(
-                self._spec(name),
+                self.spec(name),
                 parent.run_id,
                 parent.source.calls,
                 connectors,

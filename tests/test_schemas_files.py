@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
 BASE = "https://omnihub.dev/schemas/"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-META_SCHEMAS = {"mapping.schema.json", "sync.schema.json"}
+META_SCHEMAS = {"mapping.schema.json", "sync.schema.json", "recon_report.schema.json"}
 ENTITIES = (
     "account",
     "contact",

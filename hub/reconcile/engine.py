@@ -1,0 +1,242 @@
+"""`Reconciler.run(sync)`: read both systems in full, join, compare, look twice, heal, report.
+
+both sides ─▶ canonical rows ─▶ join on hub_id, then on match keys ─▶ drop in-flight (min_age)
+─▶ compare field by field ─▶ re-read flagged records once ─▶ [heal] ─▶ thresholds ─▶ reports
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hub.connector import Connector
+from hub.http import ApiCalls
+from hub.project import Project, SyncSpec
+from hub.reconcile.frames import FrameComparison, compare_frames
+from hub.reconcile.heal import heal
+from hub.reconcile.partitions import compare_partitioned
+from hub.reconcile.settings import Settings, Status, settings_for, status_of
+from hub.reconcile.sides import ID, KEY, Side, SideReader, young_keys
+from hub.report import ReportFiles, write_reports
+from hub.report.document import counts
+from hub.state import StateStore
+from hub.sync import SyncEngine, object_spec
+
+log = logging.getLogger("hub.reconcile")
+
+
+@dataclass
+class Reconciliation:
+    """Everything a report needs about one reconciliation run."""
+
+    sync: SyncSpec
+    run_id: str
+    settings: Settings
+    comparison: FrameComparison
+    sides: dict[str, Side]
+    started_at: datetime
+    duration_s: float = 0.0
+    status: Status = "pass"
+    breaches: list[str] = field(default_factory=list)
+    skipped_young: int = 0
+    rechecked: int = 0
+    quarantined: int = 0
+    healed: dict[str, Any] = field(default_factory=dict)
+    api_calls: dict[str, int] = field(default_factory=dict)
+    ids: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.status == "fail" else 0
+
+
+class Reconciler:
+    """Reconciles the project's syncs, using the sync engine's connectors and mappings."""
+
+    def __init__(
+        self,
+        project: Project,
+        store: StateStore,
+        *,
+        engine: SyncEngine | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.project, self.store, self.clock = project, store, clock
+        self.engine = engine or SyncEngine(project, store)
+
+    def run(
+        self,
+        name: str,
+        *,
+        heal_records: bool = False,
+        min_age: timedelta | None = None,
+        work_folder: Path | None = None,
+    ) -> Reconciliation:
+        """Reconcile one sync; with `heal_records`, re-sync what differs from the side of truth."""
+        spec = self.engine.spec(name)
+        src_map = self.engine.compiled(spec.source.mapping)
+        tgt_map = self.engine.compiled(spec.target.mapping)
+        settings = settings_for(spec.reconcile, src_map, tgt_map, spec.conflict.policy)
+        if min_age is not None:
+            settings.min_age = min_age
+        calls, started = ApiCalls(), time.monotonic()
+        run_id = self.store.start_run(name, "reconcile")
+        sides = {role: self._side(role, spec, calls) for role in ("source", "target")}
+        result = self._compare(spec, settings, sides, work_folder)
+        result.run_id, result.started_at = run_id, self.clock()
+        if heal_records:
+            result.healed = heal(self.engine, spec, settings, result)
+        result.breaches = settings.thresholds.breaches(result.comparison.summary)
+        result.status = status_of(result.comparison.summary, result.breaches)
+        result.api_calls, result.duration_s = calls.snapshot(), time.monotonic() - started
+        for side in sides.values():
+            side.connector.close()
+        return result
+
+    def report(self, result: Reconciliation, out: Path) -> tuple[ReportFiles, dict[str, Any]]:
+        """Record the run (same numbers as the JSON report) and write its reports."""
+        numbers = counts(result)
+        details = {
+            "report": str(out / result.sync.name / result.run_id / "report.html"),
+            "breaches": result.breaches,
+            "healed": result.healed,
+            "fields": result.comparison.summary["fields"],
+        }
+        self.store.finish_run(result.run_id, result.status, numbers, result.api_calls, details=details)
+        return write_reports(result, out, self.store)
+
+    def _side(self, role: str, spec: SyncSpec, calls: ApiCalls) -> Side:
+        endpoint = spec.source if role == "source" else spec.target
+        compiled = self.engine.compiled(endpoint.mapping)
+        connector: Connector = self.engine.connect(endpoint, calls)
+        return Side(role, endpoint.system, connector, compiled, object_spec(compiled))
+
+    def _reader(self, spec: SyncSpec, side: Side, settings: Settings) -> SideReader:
+        return SideReader(self.store, spec.entity, side, settings.compare, settings.computed)
+
+    def _compare(
+        self, spec: SyncSpec, settings: Settings, sides: dict[str, Side], work_folder: Path | None
+    ) -> Reconciliation:
+        for side in sides.values():
+            self._reader(spec, side, settings).read_all()
+        left, right = (sides[r].frame(settings.fields) for r in ("source", "target"))
+        pair_by_match_keys(left, right, self.engine.match_rules(spec))
+        young = young_keys([left, right], self.clock() - settings.min_age) if settings.min_age else set()
+        left, right = left[~left[KEY].isin(young)], right[~right[KEY].isin(young)]
+        ids = {
+            "source": dict(zip(left[KEY], left[ID], strict=True)),
+            "target": dict(zip(right[KEY], right[ID], strict=True)),
+        }
+        first = self._frames(left, right, settings, work_folder)
+        recheck = self._recheck(spec, settings, sides, first, ids)
+        comparison = first.without(first.flagged_keys()).add(recheck) if recheck is not None else first
+        held = self._quarantined(spec, comparison, ids)
+        result = Reconciliation(
+            spec, "", settings, comparison.without(np.array(held, dtype=object)), sides, self.clock(), ids=ids
+        )
+        result.quarantined = len(held)
+        result.skipped_young, result.rechecked = len(young), len(first.flagged_keys())
+        return result
+
+    def _quarantined(
+        self, spec: SyncSpec, comparison: FrameComparison, ids: dict[str, dict[str, str]]
+    ) -> list[str]:
+        """Keys missing from the target because the sync set them aside: known, not discrepancies."""
+        by_id = {ids["source"][k]: k for k in comparison.only_left if k in ids["source"]}
+        held = self.store.quarantined(spec.name, record_ids=list(by_id)) if by_id else []
+        return [by_id[q.record_id] for q in held if q.system == spec.source.system]
+
+    def _frames(
+        self, left: pd.DataFrame, right: pd.DataFrame, settings: Settings, work_folder: Path | None
+    ) -> FrameComparison:
+        options: dict[str, Any] = {"normalizers": settings.normalizers, "tolerances": settings.tolerances}
+        if settings.partitions <= 1:
+            return compare_frames(left, right, KEY, compare=settings.fields, **options)
+        folder = (work_folder or Path(".hub")) / "partitions"
+        return compare_partitioned(
+            iter([left]),
+            iter([right]),
+            KEY,
+            partitions=settings.partitions,
+            folder=folder,
+            columns=settings.fields,
+            **options,
+        )
+
+    def _recheck(
+        self,
+        spec: SyncSpec,
+        settings: Settings,
+        sides: dict[str, Side],
+        first: FrameComparison,
+        ids: dict[str, dict[str, str]],
+    ) -> FrameComparison | None:
+        """Read every flagged record again and compare once more: in-flight changes settle."""
+        flagged = first.flagged_keys()
+        if not len(flagged):
+            return None
+        again = {}
+        for role, side in sides.items():
+            fresh = Side(role, side.system, side.connector, side.mapping, side.obj)
+            wanted = [ids[role][k] for k in flagged if k in ids[role]]
+            again[role] = self._reader(spec, fresh, settings).fetch(wanted).frame(settings.fields)
+        left, right = again["source"], again["target"]
+        pair_by_match_keys(left, right, self.engine.match_rules(spec))
+        keep = pd.Index(flagged)
+        left, right = left[left[KEY].isin(keep)], right[right[KEY].isin(keep)]
+        return compare_frames(
+            left,
+            right,
+            KEY,
+            compare=settings.fields,
+            normalizers=settings.normalizers,
+            tolerances=settings.tolerances,
+        )
+
+
+def pair_by_match_keys(left: pd.DataFrame, right: pd.DataFrame, rules: list[list[str]]) -> None:
+    """Give records the hub cannot join by hub_id a shared key when a match rule pairs them uniquely.
+
+    Only orphans take part: rows without a key, or whose key the other side does not have. Rows still
+    without a key afterwards get one of their own (`source:<id>`), so they show as missing.
+    """
+    for rule in rules:
+        if all(f in left.columns and f in right.columns for f in rule):
+            _pair(left, right, rule)
+    for frame, role in ((left, "source"), (right, "target")):
+        missing = frame[KEY].isna()
+        frame.loc[missing, KEY] = role + ":" + frame.loc[missing, ID].astype("str")
+
+
+def _pair(left: pd.DataFrame, right: pd.DataFrame, rule: list[str]) -> None:
+    lefts, rights = _unique_values(left, right, rule), _unique_values(right, left, rule)
+    for value, li in lefts.items():
+        ri = rights.get(value)
+        if ri is None:
+            continue
+        mine, theirs = left.at[li, KEY], right.at[ri, KEY]
+        shared = mine if isinstance(mine, str) else theirs if isinstance(theirs, str) else f"match:{value}"
+        left.at[li, KEY], right.at[ri, KEY] = shared, shared
+
+
+def _unique_values(frame: pd.DataFrame, other: pd.DataFrame, rule: list[str]) -> dict[str, Any]:
+    """Match-rule values of this side's orphans that occur once: value → row label."""
+    orphans = frame[frame[KEY].isna() | ~frame[KEY].isin(other[KEY].dropna())][rule].dropna()
+    found: dict[str, Any] = {}
+    seen: set[str] = set()
+    for label, values in zip(orphans.index, orphans.itertuples(index=False), strict=True):
+        value = "\x1f".join(str(v).strip().casefold() for v in values)
+        if value in seen:
+            found.pop(value, None)
+        else:
+            seen.add(value)
+            found[value] = label
+    return found

@@ -1,0 +1,113 @@
+"""Reading one side of a sync into a frame of canonical values, keyed by hub_id where the hub knows it.
+
+Each row carries `_key` (the hub_id from the cross-reference table, or the one the record itself
+keeps in its external-id field; None when the hub has never seen the record), `_id` (the system's
+own id), `_updated` (canonical updated_at) and one column per compared canonical field. Records the
+mapping cannot read are set apart with their reasons instead of being compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from hub.connector import Connector, ObjectSpec
+from hub.mapping import CompiledMapping, MappingFailure, path_getter, referenced_values
+from hub.reconcile.settings import Computed
+from hub.records import Record
+from hub.state import StateStore
+
+KEY, ID, UPDATED = "_key", "_id", "_updated"
+
+
+@dataclass
+class Side:
+    """One system's records for a reconciliation."""
+
+    role: str
+    system: str
+    connector: Connector
+    mapping: CompiledMapping
+    obj: ObjectSpec
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    unreadable: list[dict[str, Any]] = field(default_factory=list)
+
+    def frame(self, fields: Sequence[str]) -> pd.DataFrame:
+        columns = [KEY, ID, UPDATED, *fields]
+        return pd.DataFrame(self.rows, columns=columns) if self.rows else _empty(columns)
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+
+
+class SideReader:
+    """Turns pages of one system's records into canonical rows."""
+
+    def __init__(
+        self,
+        store: StateStore,
+        entity: str,
+        side: Side,
+        fields: Sequence[str],
+        computed: Sequence[Computed] = (),
+    ) -> None:
+        self.store, self.entity, self.side = store, entity, side
+        self.getters = [(name, path_getter(name)) for name in fields]
+        self.getters += [(c.name, c.build) for c in computed]
+
+    def read_all(self) -> Side:
+        """Every record of the side (a full read: reconciliation ignores cursors)."""
+        for page in self.side.connector.read_changes(self.side.obj, None, self.side.connector.max_page):
+            self.add(page.records)
+        return self.side
+
+    def fetch(self, ids: Iterable[str]) -> Side:
+        """Only these records, read again now (the second look at flagged records)."""
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), 500):
+            self.add(self.side.connector.fetch(self.side.obj, wanted[start : start + 500]))
+        return self.side
+
+    def add(self, records: Sequence[Record]) -> None:
+        side = self.side
+        ids = [side.connector.record_id(side.obj, r) for r in records]
+        known = self.store.xrefs_by_external(self.entity, side.system, ids)
+        refs = self._references(records)
+        for system_id, record in zip(ids, records, strict=True):
+            try:
+                canonical = side.mapping.to_canonical(record, refs)
+            except MappingFailure as failure:
+                side.unreadable.append({"id": system_id, "errors": [p.as_dict() for p in failure.problems]})
+                continue
+            xref = known.get(system_id)
+            key = xref.hub_id if xref else _own_hub_id(record, side.obj)
+            row = {KEY: key, ID: system_id, UPDATED: canonical.get("updated_at")}
+            row.update((name, get(canonical)) for name, get in self.getters)
+            side.rows.append(row)
+
+    def _references(self, records: Sequence[Record]) -> dict[str, dict[str, str]]:
+        """Referenced ids as hub_ids; ids the hub does not know stay visible as `unsynced:<id>`."""
+        tables: dict[str, dict[str, str]] = {}
+        for entity, values in referenced_values(records, self.side.mapping.inbound_refs()).items():
+            known = self.store.xrefs_by_external(entity, self.side.system, values)
+            tables[entity] = {v: known[v].hub_id if v in known else f"unsynced:{v}" for v in values}
+        return tables
+
+
+def _own_hub_id(record: Record, obj: ObjectSpec) -> str | None:
+    value = record.get(obj.external_id_field) if obj.external_id_field else None
+    return str(value) if value else None
+
+
+def young_keys(frames: Sequence[pd.DataFrame], cutoff: datetime) -> set[str]:
+    """Keys of records changed after `cutoff` on any side (still in flight: not judged yet)."""
+    young: set[str] = set()
+    for frame in frames:
+        stamps = pd.to_datetime(frame[UPDATED], utc=True, format="ISO8601", errors="coerce")
+        young |= set(frame.loc[stamps > pd.Timestamp(cutoff), KEY].dropna())
+    return young
