@@ -369,27 +369,32 @@ class OdooConnector(Connector):
             for i, result in zip(indexes, outcome, strict=True):
                 results[i] = result
         size = self.batch_size(obj)
-        for start in range(0, len(singles), size):
-            chunk = singles[start : start + size]
-            loaded = _isolating([pairs[i] for i in chunk], lambda part: self._load(obj, part))
-            for i, result in zip(chunk, loaded, strict=True):
-                results[i] = result
+        by_fields: dict[tuple[str, ...], list[int]] = {}
+        for i in singles:  # one import per set of columns: a missing column must not mean "empty it"
+            by_fields.setdefault(tuple(sorted(pairs[i][1])), []).append(i)
+        for same_fields in by_fields.values():
+            for start in range(0, len(same_fields), size):
+                chunk = same_fields[start : start + size]
+                loaded = _isolating([pairs[i] for i in chunk], lambda part: self._load(obj, part))
+                for i, result in zip(chunk, loaded, strict=True):
+                    results[i] = result
         return [r for r in results if r is not None]
 
     def _write_same(self, obj: ObjectSpec, ids: list[int], record: Record) -> list[WriteResult]:
-        self.execute(obj.name, "write", ids, record)
+        self.execute(obj.name, "write", ids, record, context={"active_test": False})
         return [WriteResult(str(i)) for i in ids]
 
     def _load(self, obj: ObjectSpec, pairs: list[tuple[str, Record]]) -> list[WriteResult]:
         """Update records with different values in one call, through Odoo's import (`load`)."""
         types = self.fields_of(obj.name)
-        names = list(dict.fromkeys(name for _, record in pairs for name in record))
+        names = list(pairs[0][1])  # every record of one call has the same fields
         columns = [".id", *(f"{n}/.id" if types.get(n, {}).get("type") == "many2one" else n for n in names)]
         rows = [
-            [target, *(_load_text(record.get(n, False), types.get(n, {}).get("type")) for n in names)]
+            [target, *(_load_text(record[n], types.get(n, {}).get("type")) for n in names)]
             for target, record in pairs
         ]
-        answer = self.execute(obj.name, "load", columns, rows)
+        # active_test off: records the hub updates may be archived (an upsert brings them back)
+        answer = self.execute(obj.name, "load", columns, rows, context={"active_test": False})
         if not answer.get("ids"):
             messages = answer.get("messages") or [{"message": "load refused the batch"}]
             raise OdooRPCError(

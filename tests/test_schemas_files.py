@@ -79,6 +79,8 @@ def test_the_house_keywords_are_all_ones_the_compiled_validator_implements() -> 
     from hub.validation import SUPPORTED
 
     assert ALLOWED - {"x-match"} <= SUPPORTED
+
+
 JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 REF = re.compile(r"^(common\.schema\.json)?#/\$defs/[a-z_][a-z0-9_]*$")

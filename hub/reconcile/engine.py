@@ -136,12 +136,11 @@ class Reconciler:
             "target": dict(zip(right[KEY], right[ID], strict=True)),
         }
         first = self._frames(left, right, settings, work_folder)
+        held = self._quarantined(spec, first, ids)
+        first = first.without(np.array(held, dtype=object))
         recheck = self._recheck(spec, settings, sides, first, ids)
         comparison = first.without(first.flagged_keys()).add(recheck) if recheck is not None else first
-        held = self._quarantined(spec, comparison, ids)
-        result = Reconciliation(
-            spec, "", settings, comparison.without(np.array(held, dtype=object)), sides, self.clock(), ids=ids
-        )
+        result = Reconciliation(spec, "", settings, comparison, sides, self.clock(), ids=ids)
         result.quarantined = len(held)
         result.skipped_young, result.rechecked = len(young), len(first.flagged_keys())
         return result

@@ -215,3 +215,21 @@ def test_refused_credentials_are_a_clear_error(odoo: tuple[OdooEmulator, Emulato
     _, server = odoo
     with pytest.raises(AuthenticationError, match="Odoo refused login 'admin' on database 'omnihub'"):
         connector(server, password="wrong").fetch(COMPANIES, ["1"])
+
+
+def test_records_with_different_fields_never_clear_each_others(
+    odoo: tuple[OdooEmulator, EmulatorServer],
+) -> None:
+    app, server = odoo
+    c = connector(server)
+    first, second = company(1), company(2)
+    ids = [r.id for r in c.write(COMPANIES, [first, second])]
+    app.edit("res.partner", int(ids[1]), {"active": False})  # type: ignore[arg-type]
+    again = [
+        WriteOp(first.hub_id, {**first.values, "name": "One"}, ids[0]),
+        WriteOp(second.hub_id, second.values),
+    ]
+    assert all(r.ok for r in c.write(COMPANIES, again))
+    rows = {r["id"]: r for r in app.records("res.partner")}
+    assert rows[int(ids[0])]["active"] is True and rows[int(ids[0])]["name"] == "One"  # type: ignore[arg-type]
+    assert rows[int(ids[1])]["active"] is True  # type: ignore[arg-type]  # the upsert brought it back

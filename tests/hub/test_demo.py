@@ -29,6 +29,9 @@ def test_the_demo_creates_everything_valid_then_writes_nothing(tmp_path: Path) -
     assert "Second run: nothing changed, so nothing is written" in out
     assert "the second run wrote nothing" in out
     assert "is not a valid email" in out and "is quarantined by crm_accounts_to_erp" in out
+    assert "the reports show exactly the 4 edits made in Odoo, and nothing else" in out
+    index = project / ".hub" / "reports" / "index.html"
+    assert f"Index of every sync's latest report: {index}" in out and index.exists()
     assert elapsed < 120
     listed = subprocess.run(
         [
