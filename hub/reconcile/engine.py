@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,6 +125,20 @@ class Reconciler:
     def _compare(
         self, spec: SyncSpec, settings: Settings, sides: dict[str, Side], work_folder: Path | None
     ) -> Reconciliation:
+        compare = self._in_memory if settings.partitions <= 1 else self._by_partition
+        first, ids, young = compare(spec, settings, sides, work_folder)
+        held = self._quarantined(spec, first, ids)
+        first = first.without(np.array(held, dtype=object))
+        recheck = self._recheck(spec, settings, sides, first, ids)
+        comparison = first.without(first.flagged_keys()).add(recheck) if recheck is not None else first
+        result = Reconciliation(spec, "", settings, comparison, sides, self.clock(), ids=ids)
+        result.quarantined = len(held)
+        result.skipped_young, result.rechecked = young, len(first.flagged_keys())
+        return result
+
+    def _in_memory(
+        self, spec: SyncSpec, settings: Settings, sides: dict[str, Side], work_folder: Path | None
+    ) -> tuple[FrameComparison, dict[str, dict[str, str]], int]:
         for side in sides.values():
             self._reader(spec, side, settings).read_all()
         left, right = (sides[r].frame(settings.fields) for r in ("source", "target"))
@@ -135,15 +149,59 @@ class Reconciler:
             "source": dict(zip(left[KEY], left[ID], strict=True)),
             "target": dict(zip(right[KEY], right[ID], strict=True)),
         }
-        first = self._frames(left, right, settings, work_folder)
-        held = self._quarantined(spec, first, ids)
-        first = first.without(np.array(held, dtype=object))
-        recheck = self._recheck(spec, settings, sides, first, ids)
-        comparison = first.without(first.flagged_keys()).add(recheck) if recheck is not None else first
-        result = Reconciliation(spec, "", settings, comparison, sides, self.clock(), ids=ids)
-        result.quarantined = len(held)
-        result.skipped_young, result.rechecked = len(young), len(first.flagged_keys())
-        return result
+        comparison = compare_frames(
+            left,
+            right,
+            KEY,
+            compare=settings.fields,
+            normalizers=settings.normalizers,
+            tolerances=settings.tolerances,
+        )
+        return comparison, ids, len(young)
+
+    def _by_partition(
+        self, spec: SyncSpec, settings: Settings, sides: dict[str, Side], work_folder: Path | None
+    ) -> tuple[FrameComparison, dict[str, dict[str, str]], int]:
+        """Pages stream to hash partitions on disk: memory holds one page and one partition pair.
+
+        Records the hub never linked are not paired by match keys here (they would need every
+        partition at once): they show as missing on their side.
+        """
+        young: set[str] = set()
+        cutoff = self.clock() - settings.min_age
+
+        def pages(side: Side) -> Iterator[pd.DataFrame]:
+            for frame in self._reader(spec, side, settings).stream(settings.fields):
+                young.update(young_keys([frame], cutoff) if settings.min_age else ())
+                yield frame
+
+        ids: dict[str, dict[str, str]] = {"source": {}, "target": {}}
+
+        def drop_young(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+            return left[~left[KEY].isin(young)], right[~right[KEY].isin(young)]
+
+        def remember_ids(result: FrameComparison, left: pd.DataFrame, right: pd.DataFrame) -> None:
+            flagged = pd.Index(result.flagged_keys())
+            for role, frame in (("source", left), ("target", right)):
+                if ID not in frame.columns:  # an empty partition
+                    continue
+                hit = frame[frame[KEY].isin(flagged)]
+                ids[role].update(zip(hit[KEY], hit[ID], strict=True))
+
+        folder = (work_folder or Path(".hub")) / "partitions" / spec.name
+        comparison = compare_partitioned(
+            pages(sides["source"]),
+            pages(sides["target"]),
+            KEY,
+            partitions=settings.partitions,
+            folder=folder,
+            columns=settings.fields,
+            prepare=drop_young,
+            on_partition=remember_ids,
+            normalizers=settings.normalizers,
+            tolerances=settings.tolerances,
+        )
+        return comparison, ids, len(young)
 
     def _quarantined(
         self, spec: SyncSpec, comparison: FrameComparison, ids: dict[str, dict[str, str]]
@@ -152,23 +210,6 @@ class Reconciler:
         by_id = {ids["source"][k]: k for k in comparison.only_left if k in ids["source"]}
         held = self.store.quarantined(spec.name, record_ids=list(by_id)) if by_id else []
         return [by_id[q.record_id] for q in held if q.system == spec.source.system]
-
-    def _frames(
-        self, left: pd.DataFrame, right: pd.DataFrame, settings: Settings, work_folder: Path | None
-    ) -> FrameComparison:
-        options: dict[str, Any] = {"normalizers": settings.normalizers, "tolerances": settings.tolerances}
-        if settings.partitions <= 1:
-            return compare_frames(left, right, KEY, compare=settings.fields, **options)
-        folder = (work_folder or Path(".hub")) / "partitions"
-        return compare_partitioned(
-            iter([left]),
-            iter([right]),
-            KEY,
-            partitions=settings.partitions,
-            folder=folder,
-            columns=settings.fields,
-            **options,
-        )
 
     def _recheck(
         self,

@@ -56,10 +56,15 @@ def compare_partitioned(
     partitions: int,
     folder: Path,
     columns: Sequence[str],
-    on_partition: Callable[[int, FrameComparison], None] | None = None,
+    prepare: Callable[[pd.DataFrame, pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+    on_partition: Callable[[FrameComparison, pd.DataFrame, pd.DataFrame], None] | None = None,
     **options: Any,
 ) -> FrameComparison:
-    """Compare chunked sides partition by partition (options as for `compare_frames`)."""
+    """Compare chunked sides partition by partition (options as for `compare_frames`).
+
+    `prepare` may filter a partition's two frames before they are compared (it runs after every
+    chunk of both sides was read); `on_partition` sees each partition's result and frames.
+    """
     shutil.rmtree(folder, ignore_errors=True)
     spill(left_chunks, key, partitions, folder / "left")
     spill(right_chunks, key, partitions, folder / "right")
@@ -71,9 +76,11 @@ def compare_partitioned(
                 _load(folder / "left" / str(part), names),
                 _load(folder / "right" / str(part), names),
             )
+            if prepare:
+                left, right = prepare(left, right)
             result = compare_frames(left, right, key, compare=list(columns), **options)
             if on_partition:
-                on_partition(part, result)
+                on_partition(result, left, right)
             total = total.add(result)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

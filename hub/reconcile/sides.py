@@ -8,7 +8,7 @@ mapping cannot read are set apart with their reasons instead of being compared.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,14 +35,18 @@ class Side:
     obj: ObjectSpec
     rows: list[dict[str, Any]] = field(default_factory=list)
     unreadable: list[dict[str, Any]] = field(default_factory=list)
+    read: int = 0
 
     def frame(self, fields: Sequence[str]) -> pd.DataFrame:
-        columns = [KEY, ID, UPDATED, *fields]
-        return pd.DataFrame(self.rows, columns=columns) if self.rows else _empty(columns)
+        return rows_frame(self.rows, fields)
 
 
-def _empty(columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+def rows_frame(rows: list[dict[str, Any]], fields: Sequence[str]) -> pd.DataFrame:
+    """Canonical rows as a frame with the key, id and updated columns first."""
+    columns = [KEY, ID, UPDATED, *fields]
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+    return pd.DataFrame(rows, columns=columns)
 
 
 class SideReader:
@@ -61,20 +65,30 @@ class SideReader:
         self.getters += [(c.name, c.build) for c in computed]
 
     def read_all(self) -> Side:
-        """Every record of the side (a full read: reconciliation ignores cursors)."""
+        """Every record of the side (a full read: reconciliation ignores cursors), kept in memory."""
         for page in self.side.connector.read_changes(self.side.obj, None, self.side.connector.max_page):
-            self.add(page.records)
+            self.side.rows += self.rows(page.records)
         return self.side
+
+    def stream(self, fields: Sequence[str]) -> Iterator[pd.DataFrame]:
+        """Every record of the side, a page at a time, as frames (nothing kept: for partitions)."""
+        for page in self.side.connector.read_changes(self.side.obj, None, self.side.connector.max_page):
+            frame = rows_frame(self.rows(page.records), fields)
+            missing = frame[KEY].isna()
+            frame.loc[missing, KEY] = self.side.role + ":" + frame.loc[missing, ID].astype("str")
+            yield frame
 
     def fetch(self, ids: Iterable[str]) -> Side:
         """Only these records, read again now (the second look at flagged records)."""
         wanted = sorted(set(ids))
         for start in range(0, len(wanted), 500):
-            self.add(self.side.connector.fetch(self.side.obj, wanted[start : start + 500]))
+            self.side.rows += self.rows(self.side.connector.fetch(self.side.obj, wanted[start : start + 500]))
         return self.side
 
-    def add(self, records: Sequence[Record]) -> None:
-        side = self.side
+    def rows(self, records: Sequence[Record]) -> list[dict[str, Any]]:
+        """Canonical rows of these records; the unreadable ones are noted on the side instead."""
+        side, rows = self.side, []
+        side.read += len(records)
         ids = [side.connector.record_id(side.obj, r) for r in records]
         known = self.store.xrefs_by_external(self.entity, side.system, ids)
         refs = self._references(records)
@@ -88,7 +102,8 @@ class SideReader:
             key = xref.hub_id if xref else _own_hub_id(record, side.obj)
             row = {KEY: key, ID: system_id, UPDATED: canonical.get("updated_at")}
             row.update((name, get(canonical)) for name, get in self.getters)
-            side.rows.append(row)
+            rows.append(row)
+        return rows
 
     def _references(self, records: Sequence[Record]) -> dict[str, dict[str, str]]:
         """Referenced ids as hub_ids; ids the hub does not know stay visible as `unsynced:<id>`."""

@@ -64,8 +64,8 @@ def discrepancy_rows(result: Reconciliation) -> Iterator[dict[str, Any]]:
 def counts(result: Reconciliation) -> dict[str, int]:
     summary = result.comparison.summary
     return {
-        "source_records": len(result.sides["source"].rows) + len(result.sides["source"].unreadable),
-        "target_records": len(result.sides["target"].rows) + len(result.sides["target"].unreadable),
+        "source_records": result.sides["source"].read,
+        "target_records": result.sides["target"].read,
         "matched": summary["matched"],
         "equal": summary["equal"],
         "unequal": summary["unequal"],
