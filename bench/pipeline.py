@@ -32,6 +32,7 @@ from jsonschema import Draft202012Validator  # noqa: E402
 
 from connectors.emulators.salesforce.seeding import contact_values  # noqa: E402
 from connectors.emulators.seed import generate_companies, generate_people  # noqa: E402
+from hub.connector import written_filter  # noqa: E402
 from hub.formats import format_checker  # noqa: E402
 from hub.mapping import CompiledMapping, MappingFailure  # noqa: E402
 from hub.project import Project, _plain  # noqa: E402
@@ -173,7 +174,7 @@ def build(project: Project) -> tuple[Callable[..., int], Callable[..., int]]:
             hashlib.sha256(json.dumps(projection, sort_keys=True, default=str).encode()).hexdigest()
             values = naive_out.run(canonical, refs_out)
             if sink is not None:
-                sink.append((canonical, {**values, **target.filter}, None))
+                sink.append((canonical, {**values, **written_filter(target.filter)}, None))
             done += 1
         return done
 

@@ -11,172 +11,18 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Engine,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    delete,
-    event,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import Engine, Table, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import Connection as DBConnection
 
-from hub.locks import LockManager, lock_table
-
-metadata = MetaData()
-
-cursors = Table(
-    "hub_cursors",
-    metadata,
-    Column("sync", String(200), primary_key=True),
-    Column("system", String(50), primary_key=True),
-    Column("object", String(200), primary_key=True),
-    Column("value", String(64), nullable=False),
-    Column("updated_at", String(40), nullable=False),
-)
-
-xref = Table(
-    "hub_xref",
-    metadata,
-    Column("entity", String(50), primary_key=True),
-    Column("system", String(50), primary_key=True),
-    Column("external_id", String(255), primary_key=True),
-    Column("hub_id", String(36), nullable=False),
-    Column("last_hash", String(32)),
-    Column("last_modified", String(40)),
-    Column("deleted", Boolean, nullable=False, default=False),
-    Column("updated_at", String(40), nullable=False),
-    UniqueConstraint("entity", "system", "hub_id", name="uq_hub_xref_hub"),
-)
-Index("ix_hub_xref_hub", xref.c.entity, xref.c.hub_id)
-
-runs = Table(
-    "hub_runs",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("sync", String(200), nullable=False, index=True),
-    Column("kind", String(20), nullable=False),
-    Column("started_at", String(40), nullable=False, index=True),
-    Column("finished_at", String(40)),
-    Column("status", String(20), nullable=False),
-    Column("counts", JSON, nullable=False, default=dict),
-    Column("api_calls", JSON, nullable=False, default=dict),
-    Column("details", JSON, nullable=False, default=dict),
-    Column("error", Text),
-)
-
-quarantine = Table(
-    "hub_quarantine",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("sync", String(200), nullable=False),
-    Column("system", String(50), nullable=False),
-    Column("object", String(200), nullable=False),
-    Column("record_id", String(255), nullable=False),
-    Column("run_id", String(36), nullable=False),
-    Column("stage", String(20), nullable=False),
-    Column("record", JSON),
-    Column("errors", JSON, nullable=False),
-    Column("attempts", Integer, nullable=False, default=1),
-    Column("status", String(10), nullable=False, default="open"),
-    Column("created_at", String(40), nullable=False),
-    Column("updated_at", String(40), nullable=False),
-    UniqueConstraint("sync", "system", "record_id", name="uq_hub_quarantine_record"),
-)
-Index("ix_hub_quarantine_status", quarantine.c.sync, quarantine.c.status)
-locks = lock_table(metadata)
+from hub.locks import LockManager
+from hub.state.rows import PageCommit, QuarantineEntry, QuarantineRow, RunRow, XrefRow, now_text
+from hub.state.tables import cursors, locks, metadata, quarantine, runs, xref
 
 _CHUNK = 500
-
-
-def now_text() -> str:
-    """The current UTC time as stored: ISO 8601 with microseconds and Z (sortable as text)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@dataclass
-class XrefRow:
-    """One system's id for one hub_id, with what the hub last knew of that record there."""
-
-    entity: str
-    system: str
-    external_id: str
-    hub_id: str
-    last_hash: str | None = None
-    last_modified: str | None = None
-    deleted: bool = False
-
-
-@dataclass
-class QuarantineEntry:
-    """A record set aside with the reasons it could not be synced."""
-
-    system: str
-    object: str
-    record_id: str
-    stage: str
-    errors: list[dict[str, Any]]
-    record: dict[str, Any] | None = None
-
-
-@dataclass
-class PageCommit:
-    """Everything one processed page changes in the state, applied in one transaction."""
-
-    sync: str
-    run_id: str
-    xrefs: list[XrefRow] = field(default_factory=list)
-    quarantined: list[QuarantineEntry] = field(default_factory=list)
-    resolved: list[tuple[str, str]] = field(default_factory=list)
-    cursor: tuple[str, str, str] | None = None
-
-
-@dataclass
-class RunRow:
-    id: str
-    sync: str
-    kind: str
-    started_at: str
-    finished_at: str | None
-    status: str
-    counts: dict[str, Any]
-    api_calls: dict[str, int]
-    details: dict[str, Any]
-    error: str | None
-
-
-@dataclass
-class QuarantineRow:
-    id: int
-    sync: str
-    system: str
-    object: str
-    record_id: str
-    run_id: str
-    stage: str
-    record: dict[str, Any] | None
-    errors: list[dict[str, Any]]
-    attempts: int
-    status: str
-    created_at: str
-    updated_at: str
 
 
 def default_url(root: Path) -> str:
@@ -521,3 +367,15 @@ def _xref_row(row: Any) -> XrefRow:
         row["last_modified"],
         bool(row["deleted"]),
     )
+
+
+__all__ = [
+    "PageCommit",
+    "QuarantineEntry",
+    "QuarantineRow",
+    "RunRow",
+    "StateStore",
+    "XrefRow",
+    "default_url",
+    "now_text",
+]

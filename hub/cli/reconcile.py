@@ -1,0 +1,98 @@
+"""`hub reconcile`: compare both systems of a sync and write the reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hub.cli.base import (
+    JsonOption,
+    ProjectOption,
+    StateOption,
+    app,
+    engine,
+    guarded,
+    print_json,
+)
+from hub.console import err, out, plain_table, status_text
+
+
+@app.command()
+def reconcile(
+    sync_name: Annotated[str, typer.Argument(metavar="SYNC")],
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the reports and their index.")] = Path(
+        ".hub/reports"
+    ),
+    heal: Annotated[
+        bool, typer.Option("--heal", help="Re-sync what differs, from the side of truth.")
+    ] = False,
+    min_age: Annotated[
+        str | None,
+        typer.Option("--min-age", help="Judge only records older than this (90s, 5m); overrides YAML."),
+    ] = None,
+) -> None:
+    """Compare both systems of a sync field by field and write JSON, CSV and HTML reports (exit 1 on fail)."""
+    from hub.reconcile.engine import Reconciler
+    from hub.transforms import parse_duration
+
+    def body() -> int:
+        sync_engine = engine(project, state_url)
+        reconciler = Reconciler(sync_engine.project, sync_engine.store, engine=sync_engine)
+        age = parse_duration(min_age) if min_age is not None else None
+        result = reconciler.run(sync_name, heal_records=heal, min_age=age)
+        files, doc = reconciler.report(result, out if out.is_absolute() else sync_engine.project.root / out)
+        summary = {
+            "sync": doc["sync"],
+            "run_id": doc["run_id"],
+            "status": doc["status"],
+            **doc["counts"],
+            "fields": {f["field"]: f["unequal"] for f in doc["fields"]},
+            "breaches": doc["thresholds"]["breaches"],
+            "healed": doc["healed"],
+            "report": str(files.html),
+            "index": str(files.index),
+        }
+        if as_json:
+            print_json(summary)
+        else:
+            _print_reconciliation(summary)
+        return result.exit_code
+
+    guarded(body)
+
+
+def _print_reconciliation(summary: dict[str, Any]) -> None:
+    keys = (
+        "source_records",
+        "target_records",
+        "matched",
+        "equal",
+        "unequal",
+        "only_in_source",
+        "only_in_target",
+        "duplicates_in_source",
+        "duplicates_in_target",
+        "quarantined_in_source",
+        "skipped_in_flight",
+    )
+    out.print(
+        plain_table(
+            f"reconcile {summary['sync']}: {status_text(summary['status'])}",
+            ["", "records"],
+            [(k.replace("_", " "), f"{summary[k]:,}") for k in keys],
+        )
+    )
+    differing = [(name, n) for name, n in summary["fields"].items() if n]
+    if differing:
+        out.print(plain_table("unequal rows per field", ["field", "rows"], differing))
+    for breach in summary["breaches"]:
+        err.print(f"[red]threshold crossed:[/] {breach}")
+    if summary["healed"]:
+        healed = summary["healed"]
+        out.print(f"healed: {healed['records']} records copied from {healed['from']} to {healed['to']}")
+    out.print(f"report: {summary['report']}\nindex:  {summary['index']}", markup=False, highlight=False)

@@ -1,0 +1,177 @@
+"""Commands that run syncs and show their history: plan, sync, runs, quarantine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hub.cli.base import (
+    JsonOption,
+    ProjectOption,
+    StateOption,
+    app,
+    engine,
+    guarded,
+    print_json,
+    quarantine_app,
+    report,
+)
+from hub.console import BarProgress, err, out, plain_table, status_text
+from hub.state import StateStore
+from hub.sync import SyncEngine, SyncResult
+
+
+def _run(
+    sync_name: str,
+    project: Path,
+    state_url: str | None,
+    as_json: bool,
+    title: str,
+    run: Callable[[SyncEngine], SyncResult],
+) -> None:
+    def body() -> int:
+        if as_json or not err.is_terminal:
+            return report(run(engine(project, state_url)), as_json, title)
+        with BarProgress() as progress:
+            result = run(engine(project, state_url, progress))
+        return report(result, as_json, title)
+
+    guarded(body)
+
+
+@app.command()
+def plan(
+    sync_name: Annotated[str, typer.Argument(metavar="SYNC")],
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    full: Annotated[bool, typer.Option("--full", help="Plan a full read.")] = False,
+) -> None:
+    """What a sync would create, update, skip and quarantine now. Writes nothing."""
+    _run(sync_name, project, state_url, as_json, f"plan {sync_name}", lambda e: e.plan(sync_name, full=full))
+
+
+@app.command()
+def sync(
+    sync_name: Annotated[str, typer.Argument(metavar="SYNC")],
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    full: Annotated[bool, typer.Option("--full", help="Read everything, not just changes.")] = False,
+) -> None:
+    """Run a sync (incremental from the stored cursor)."""
+    _run(sync_name, project, state_url, as_json, f"sync {sync_name}", lambda e: e.sync(sync_name, full=full))
+
+
+@app.command()
+def runs(
+    sync_name: Annotated[str | None, typer.Argument(metavar="[SYNC]")] = None,
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option(help="How many runs.")] = 20,
+) -> None:
+    """Recent runs, newest first, with their counts and API calls."""
+
+    def body() -> int:
+        store = StateStore.open(project.resolve(), state_url)
+        rows = store.runs(sync_name, limit=limit)
+        if as_json:
+            print_json({"runs": [row.__dict__ for row in rows]})
+            return 0
+        table = plain_table(
+            "runs",
+            ["started", "sync", "kind", "status", "counts", "API calls"],
+            [
+                (
+                    r.started_at[:19],
+                    r.sync,
+                    r.kind,
+                    status_text(r.status),
+                    _counts(r.counts),
+                    sum(r.api_calls.values()),
+                )
+                for r in rows
+            ],
+        )
+        out.print(table)
+        return 0
+
+    guarded(body)
+
+
+RUN_COUNTS = (
+    "read",
+    "created",
+    "updated",
+    "unchanged",
+    "quarantined",
+    "failed",
+    "matched",
+    "unequal",
+    "only_in_source",
+    "only_in_target",
+)
+
+
+def _counts(counts: dict[str, Any]) -> str:
+    """The non-zero counts of a run, sync or reconciliation alike."""
+    return " · ".join(f"{k.replace('_', ' ')} {counts[k]:,}" for k in RUN_COUNTS if counts.get(k)) or "-"
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    sync_name: Annotated[str | None, typer.Argument(metavar="[SYNC]")] = None,
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    every: Annotated[bool, typer.Option("--all", help="Include resolved entries.")] = False,
+    limit: Annotated[int, typer.Option(help="How many entries.")] = 50,
+) -> None:
+    """Quarantined records with their reasons (open ones by default)."""
+
+    def body() -> int:
+        store = StateStore.open(project.resolve(), state_url)
+        rows = store.quarantined(sync_name, status=None if every else "open", limit=limit)
+        if as_json:
+            print_json({"quarantine": [row.__dict__ for row in rows]})
+            return 0
+        table = plain_table(
+            "quarantine",
+            ["id", "sync", "record", "stage", "attempts", "status", "reasons"],
+            [
+                (
+                    r.id,
+                    r.sync,
+                    f"{r.system}:{r.record_id}",
+                    r.stage,
+                    r.attempts,
+                    r.status,
+                    "; ".join(f"{e.get('field')}: {e.get('message')}" for e in r.errors),
+                )
+                for r in rows
+            ],
+        )
+        out.print(table)
+        open_counts = store.quarantine_counts()
+        out.print(
+            f"open: {sum(open_counts.values())} " + " ".join(f"{k}={v}" for k, v in open_counts.items())
+        )
+        return 0
+
+    guarded(body)
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    sync_name: Annotated[str, typer.Argument(metavar="SYNC")],
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    ids: Annotated[list[int] | None, typer.Option("--id", help="Only these entries.")] = None,
+) -> None:
+    """Run quarantined records of a sync again (after fixing the mapping or the data)."""
+    _run(sync_name, project, state_url, as_json, f"retry {sync_name}", lambda e: e.retry(sync_name, ids))

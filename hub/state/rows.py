@@ -1,0 +1,80 @@
+"""Rows of the state tables as the rest of the hub sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+def now_text() -> str:
+    """The current UTC time as stored: ISO 8601 with microseconds and Z (sortable as text)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class XrefRow:
+    """One system's id for one hub_id, with what the hub last knew of that record there."""
+
+    entity: str
+    system: str
+    external_id: str
+    hub_id: str
+    last_hash: str | None = None
+    last_modified: str | None = None
+    deleted: bool = False
+
+
+@dataclass
+class QuarantineEntry:
+    """A record set aside with the reasons it could not be synced."""
+
+    system: str
+    object: str
+    record_id: str
+    stage: str
+    errors: list[dict[str, Any]]
+    record: dict[str, Any] | None = None
+
+
+@dataclass
+class PageCommit:
+    """Everything one processed page changes in the state, applied in one transaction."""
+
+    sync: str
+    run_id: str
+    xrefs: list[XrefRow] = field(default_factory=list)
+    quarantined: list[QuarantineEntry] = field(default_factory=list)
+    resolved: list[tuple[str, str]] = field(default_factory=list)
+    cursor: tuple[str, str, str] | None = None
+
+
+@dataclass
+class RunRow:
+    id: str
+    sync: str
+    kind: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    counts: dict[str, Any]
+    api_calls: dict[str, int]
+    details: dict[str, Any]
+    error: str | None
+
+
+@dataclass
+class QuarantineRow:
+    id: int
+    sync: str
+    system: str
+    object: str
+    record_id: str
+    run_id: str
+    stage: str
+    record: dict[str, Any] | None
+    errors: list[dict[str, Any]]
+    attempts: int
+    status: str
+    created_at: str
+    updated_at: str

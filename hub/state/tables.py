@@ -1,0 +1,70 @@
+"""The state tables (SQLAlchemy Core): cursors, cross-references, runs, quarantine and locks."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+from hub.locks import lock_table
+
+metadata = MetaData()
+
+cursors = Table(
+    "hub_cursors",
+    metadata,
+    Column("sync", String(200), primary_key=True),
+    Column("system", String(50), primary_key=True),
+    Column("object", String(200), primary_key=True),
+    Column("value", String(64), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+xref = Table(
+    "hub_xref",
+    metadata,
+    Column("entity", String(50), primary_key=True),
+    Column("system", String(50), primary_key=True),
+    Column("external_id", String(255), primary_key=True),
+    Column("hub_id", String(36), nullable=False),
+    Column("last_hash", String(32)),
+    Column("last_modified", String(40)),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("updated_at", String(40), nullable=False),
+    UniqueConstraint("entity", "system", "hub_id", name="uq_hub_xref_hub"),
+)
+Index("ix_hub_xref_hub", xref.c.entity, xref.c.hub_id)
+
+runs = Table(
+    "hub_runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("sync", String(200), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("started_at", String(40), nullable=False, index=True),
+    Column("finished_at", String(40)),
+    Column("status", String(20), nullable=False),
+    Column("counts", JSON, nullable=False, default=dict),
+    Column("api_calls", JSON, nullable=False, default=dict),
+    Column("details", JSON, nullable=False, default=dict),
+    Column("error", Text),
+)
+
+quarantine = Table(
+    "hub_quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sync", String(200), nullable=False),
+    Column("system", String(50), nullable=False),
+    Column("object", String(200), nullable=False),
+    Column("record_id", String(255), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("record", JSON),
+    Column("errors", JSON, nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("status", String(10), nullable=False, default="open"),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    UniqueConstraint("sync", "system", "record_id", name="uq_hub_quarantine_record"),
+)
+Index("ix_hub_quarantine_status", quarantine.c.sync, quarantine.c.status)
+locks = lock_table(metadata)

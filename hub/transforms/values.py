@@ -1,0 +1,130 @@
+"""Transforms of values: exact decimals, numbers, integers, booleans, value maps, defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from hub.transforms import (
+    CompileContext,
+    TransformArgsError,
+    TransformError,
+    parse_options,
+    register,
+)
+
+
+@register("decimal", "exact decimal number as text (`places` rounds half-even)", takes_args=True)
+def _decimal(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
+    options = parse_options(args, "decimal", {"places"})
+    quantum = Decimal(1).scaleb(-_positive_or_zero(options["places"])) if "places" in options else None
+
+    def to_decimal(value: Any) -> Any:
+        number = _as_decimal(value)
+        if quantum is not None:
+            number = number.quantize(quantum)
+        text = format(number, "f")
+        return "0" if text in ("-0", "") else text
+
+    return to_decimal
+
+
+def _positive_or_zero(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TransformArgsError(f"places needs a whole number of 0 or more, got {value!r}")
+    return value
+
+
+def _as_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise TransformError(f"expected a number, got {value!r}")
+    if isinstance(value, float):
+        value = repr(value)  # the shortest text that round-trips, not the binary expansion
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise TransformError(f"{value!r} is not a number") from None
+    if not number.is_finite():
+        raise TransformError(f"{value!r} is not a finite number")
+    return number
+
+
+@register("number", "number from text or number (integers stay integers)")
+def _number(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
+    def to_number(value: Any) -> Any:
+        number = _as_decimal(value)
+        return int(number) if number == number.to_integral_value() else float(number)
+
+    return to_number
+
+
+@register("integer", "whole number from text or number")
+def _integer(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
+    def to_integer(value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        number = _as_decimal(value)
+        if number != number.to_integral_value():
+            raise TransformError(f"{value!r} is not a whole number")
+        return int(number)
+
+    return to_integer
+
+
+_TRUE = frozenset({"true", "t", "yes", "y", "1", "on"})
+
+
+_FALSE = frozenset({"false", "f", "no", "n", "0", "off", ""})
+
+
+@register("boolean", "true/false from booleans, 0/1 and words like yes/no")
+def _boolean(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
+    def to_boolean(value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise TransformError(f"{value!r} is not a yes/no value")
+
+    return to_boolean
+
+
+@register(
+    "map",
+    "replace values by a table (`values`), with an optional `default`",
+    takes_args=True,
+    needs_args=True,
+)
+def _map(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
+    options = parse_options(args, "map", {"values", "default"}, frozenset({"values"}))
+    table = options["values"]
+    if not isinstance(table, Mapping):
+        raise TransformArgsError("map needs `values`: a mapping from input to output values")
+    lookup = {_map_key(k): v for k, v in table.items()}
+    has_default, default = "default" in options, options.get("default")
+
+    def map_value(value: Any) -> Any:
+        key = _map_key(value)
+        if key in lookup:
+            return lookup[key]
+        if has_default:
+            return default
+        raise TransformError(f"{value!r} is not in the value map ({', '.join(map(repr, table))})")
+
+    return map_value
+
+
+def _map_key(value: Any) -> Any:
+    # YAML keys arrive as text or numbers; compare booleans and numbers by their text as well.
+    return value if isinstance(value, str) else repr(value)
+
+
+@register("default", "use this value when the input is empty", takes_args=True, handles_none=True)
+def _default(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
+    def default(value: Any) -> Any:
+        return args if value is None or value == "" else value
+
+    return default
