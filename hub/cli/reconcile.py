@@ -90,6 +90,12 @@ def _print_reconciliation(summary: dict[str, Any]) -> None:
     differing = [(name, n) for name, n in summary["fields"].items() if n]
     if differing:
         out.print(plain_table("unequal rows per field", ["field", "rows"], differing))
+    if summary["skipped_in_flight"]:
+        out.print(
+            f"{summary['skipped_in_flight']:,} records changed too recently to judge (min_age); "
+            "--min-age 0s judges them now",
+            markup=False,
+        )
     for breach in summary["breaches"]:
         err.print(f"[red]threshold crossed:[/] {breach}")
     if summary["healed"]:
