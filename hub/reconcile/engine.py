@@ -20,7 +20,7 @@ import pandas as pd
 from hub.connector import Connector
 from hub.http import ApiCalls
 from hub.project import Project, SyncSpec
-from hub.reconcile.frames import FrameComparison, compare_frames
+from hub.reconcile.frames import FrameComparison
 from hub.reconcile.heal import heal
 from hub.reconcile.partitions import compare_partitioned
 from hub.reconcile.settings import Settings, Status, settings_for, status_of
@@ -149,14 +149,7 @@ class Reconciler:
             "source": dict(zip(left[KEY], left[ID], strict=True)),
             "target": dict(zip(right[KEY], right[ID], strict=True)),
         }
-        comparison = compare_frames(
-            left,
-            right,
-            KEY,
-            compare=settings.fields,
-            normalizers=settings.normalizers,
-            tolerances=settings.tolerances,
-        )
+        comparison = settings.compare_frames(left, right)
         return comparison, ids, len(young)
 
     def _by_partition(
@@ -232,14 +225,7 @@ class Reconciler:
         pair_by_match_keys(left, right, self.engine.match_rules(spec))
         keep = pd.Index(flagged)
         left, right = left[left[KEY].isin(keep)], right[right[KEY].isin(keep)]
-        return compare_frames(
-            left,
-            right,
-            KEY,
-            compare=settings.fields,
-            normalizers=settings.normalizers,
-            tolerances=settings.tolerances,
-        )
+        return settings.compare_frames(left, right)
 
 
 def pair_by_match_keys(left: pd.DataFrame, right: pd.DataFrame, rules: list[list[str]]) -> None:

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
+import pandas as pd
+
 from hub.errors import ConfigError
 from hub.mapping import CompiledMapping, path_getter
+from hub.reconcile.frames import FrameComparison, compare_frames
 from hub.transforms import REGISTRY, CompileContext, parse_duration
 
 Status = Literal["pass", "warn", "fail"]
@@ -64,6 +67,12 @@ class Settings:
     @property
     def fields(self) -> list[str]:
         return [*self.compare, *(c.name for c in self.computed)]
+
+    def compare_frames(self, left: pd.DataFrame, right: pd.DataFrame) -> FrameComparison:
+        """Compare two frames of canonical rows (keyed `_key`) with these settings."""
+        return compare_frames(
+            left, right, "_key", compare=self.fields, normalizers=self.normalizers, tolerances=self.tolerances
+        )
 
 
 def _readable(mapping: CompiledMapping) -> set[str]:

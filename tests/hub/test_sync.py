@@ -17,17 +17,9 @@ from hub.project import Project
 from hub.state import StateStore
 from hub.sync import SyncEngine
 from tests.conftest import SUMMARY_KEYS
+from tests.emulated import start_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def start_sandbox(folder: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Sandbox:
-    sandbox = Sandbox.start(folder=folder, scale={"accounts": 100, "contacts": 400}, seed=5, **options)
-    for name, value in sandbox.environment().items():
-        spec = json.loads(value)
-        spec.setdefault("extra", {}).update({"retry_base_delay": 0.01, "retry_max_delay": 0.05})
-        monkeypatch.setenv(name, json.dumps(spec))
-    return sandbox
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from hub.project import Project
 from hub.reconcile.engine import Reconciler, Reconciliation
 from hub.state import StateStore
 from hub.sync import SyncEngine
+from tests.emulated import start_sandbox
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = timedelta(0)
@@ -23,9 +24,7 @@ NOW = timedelta(0)
 
 @pytest.fixture
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    sandbox = Sandbox.start(folder=tmp_path / "sandbox", scale={"accounts": 100, "contacts": 400}, seed=5)
-    for name, value in sandbox.environment().items():
-        monkeypatch.setenv(name, value)
+    sandbox = start_sandbox(tmp_path / "sandbox", monkeypatch)
     yield sandbox
     sandbox.stop()
 

@@ -12,15 +12,14 @@ from hub.project import Project
 from hub.reconcile.engine import Reconciler
 from hub.state import StateStore
 from hub.sync import SyncEngine
+from tests.emulated import start_sandbox
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
 def edited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Reconciler, Sandbox, Path]]:
-    sandbox = Sandbox.start(folder=tmp_path / "sandbox", scale={"accounts": 60, "contacts": 300}, seed=8)
-    for name, value in sandbox.environment().items():
-        monkeypatch.setenv(name, value)
+    sandbox = start_sandbox(tmp_path / "sandbox", monkeypatch, accounts=60, contacts=300, seed=8)
     store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
     engine = SyncEngine(Project.load(ROOT), store)
     engine.sync("crm_contacts_to_erp")
