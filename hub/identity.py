@@ -41,6 +41,19 @@ def resolve_hub_ids(
     return {**known, **store.claim_identities(fresh)}
 
 
+def _field(record: Record, path: str) -> Any:
+    """A record's value at a system field path: a flat key, or nested (Odoo's `country_id.code`
+    arrives as {"country_id": {"id": …, "code": …}})."""
+    if path in record:
+        return record[path]
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
 def _key(values: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(v.casefold() if isinstance(v, str) else v for v in values)
 
@@ -73,12 +86,12 @@ def match_targets(
         if not pending or any(f is None for f in fields):
             continue
         names = [f for f in fields if f is not None]
-        wanted = {hub: _key([rec.get(f) for f in names]) for hub, rec in pending.items()}
+        wanted = {hub: _key([_field(rec, f) for f in names]) for hub, rec in pending.items()}
         wanted = {hub: key for hub, key in wanted.items() if all(v not in (None, "") for v in key)}
         if not wanted:
             continue
         criteria = {
-            f: sorted({rec.get(f) for rec in pending.values() if rec.get(f) is not None}, key=str)
+            f: sorted({v for rec in pending.values() if (v := _field(rec, f)) is not None}, key=str)
             for f in names
         }
         records = connector.find(obj, criteria)
@@ -86,7 +99,7 @@ def match_targets(
         taken |= already_linked(ids)
         found: dict[tuple[Any, ...], list[str]] = {}
         for record, target_id in zip(records, ids, strict=True):
-            found.setdefault(_key([record.get(f) for f in names]), []).append(target_id)
+            found.setdefault(_key([_field(record, f) for f in names]), []).append(target_id)
         _settle(wanted, found, rule, outcome, pending, taken)
     return outcome
 

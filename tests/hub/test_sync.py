@@ -177,6 +177,23 @@ def test_match_keys_link_records_that_already_exist(engine: SyncEngine, sandbox:
     assert same_email[0]["name"] == f"{person['FirstName']} {person['LastName']}"
 
 
+def test_a_lost_state_store_links_by_match_keys_instead_of_duplicating(
+    engine: SyncEngine, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Match keys through a related field (`country_id.code`) find what an earlier hub wrote."""
+    first = engine.sync("crm_accounts_to_erp")
+    before = {r["id"] for r in odoo_partners(sandbox, companies=True)}
+    assert first.counts.created == len(before) > 0
+    fresh = StateStore(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        again = SyncEngine(Project.load(ROOT), fresh).sync("crm_accounts_to_erp")
+    finally:
+        fresh.close()
+    assert again.counts.created == 0
+    assert again.counts.updated + again.counts.unchanged == len(before)
+    assert {r["id"] for r in odoo_partners(sandbox, companies=True)} == before
+
+
 def test_fixed_records_leave_quarantine_on_retry(
     engine: SyncEngine, sandbox: Sandbox, store: StateStore
 ) -> None:
