@@ -83,6 +83,16 @@ class OdooConnector(Connector):
     max_page = 2000
     supports_deletes = True
     form_fields = Connector.form_fields
+    standard_fields = {
+        "hidden": [],
+        "labels": {
+            "host": "Odoo URL",
+            "schema": "Database",
+            "login": "Login",
+            "password": "Password or API key",
+        },
+        "placeholders": {"host": "https://mycompany.odoo.com", "schema": "mycompany", "port": "443"},
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,6 +146,9 @@ class OdooConnector(Connector):
                 f"{conn.login!r} on database {self.database!r}",
             )
         return int(uid)
+
+    def check(self) -> str:
+        return f"Odoo accepted {self.connection.login!r} on database {self.database!r} (uid {self.uid})"
 
     def execute(self, model: str, method: str, *args: Any, idempotent: bool = True, **kwargs: Any) -> Any:
         """`object.execute_kw` on a model."""

@@ -40,6 +40,49 @@ def connector_class(system: str) -> type[Connector]:
     return cls
 
 
+def airflow_provider_info() -> dict[str, Any]:
+    """Omnihub as an Airflow provider (the `apache_airflow_provider` entry point in pyproject.toml).
+
+    One connection type per registered connector, with its form: the extra fields (`form_fields`,
+    secrets as password fields) and how the standard fields are labelled or hidden. Airflow reads
+    this without importing the hooks, so connectors added to CONNECTORS get their form for free.
+    """
+    from importlib.metadata import version
+
+    types = []
+    for system in systems():
+        cls = connector_class(system)
+        fields = {
+            name: {
+                "label": field.label,
+                "description": field.description,
+                "schema": {"type": [field.kind, "null"], **({"format": "password"} if field.secret else {})},
+            }
+            for name, field in cls.form_fields.items()
+        }
+        standard = cls.standard_fields
+        types.append(
+            {
+                "connection-type": cls.conn_type,
+                "hook-class-name": f"hub.airflow.{cls.__name__.removesuffix('Connector')}Hook",
+                "hook-name": cls.display_name,
+                "conn-fields": fields,
+                "ui-field-behaviour": {
+                    "hidden-fields": [*standard.get("hidden", []), "extra"],
+                    "relabeling": dict(standard.get("labels", {})),
+                    "placeholders": dict(standard.get("placeholders", {})),
+                },
+            }
+        )
+    return {
+        "package-name": "omnihub",
+        "name": "Omnihub",
+        "description": "Connection types of the systems Omnihub syncs and reconciles.",
+        "versions": [version("omnihub")],
+        "connection-types": types,
+    }
+
+
 def sandbox_class() -> Any:
     """The class that starts every emulator at once (`connectors.emulators.sandbox.Sandbox`)."""
     return _load("connectors.emulators.sandbox:Sandbox")

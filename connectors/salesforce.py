@@ -101,7 +101,17 @@ class SalesforceConnector(Connector):
         "client_secret": FormField("Consumer secret", "Connected app consumer secret", secret=True),
         "grant_type": FormField("Grant type", "password (default) or client_credentials"),
         "api_version": FormField("API version", f"Default {API_VERSION}"),
-        "bulk_threshold": FormField("Bulk threshold", "Records per write from which Bulk API 2.0 is used"),
+        "bulk_threshold": FormField(
+            "Bulk threshold", "Records per write from which Bulk API 2.0 is used", kind="integer"
+        ),
+    }
+    standard_fields = {
+        "hidden": ["schema"],
+        "labels": {"host": "Login URL", "login": "Username", "password": "Password"},
+        "placeholders": {
+            "host": "https://login.salesforce.com (or https://test.salesforce.com, a My Domain URL)",
+            "login": "integration@example.com",
+        },
     }
 
     # Session ----------------------------------------------------------------------------------
@@ -149,6 +159,15 @@ class SalesforceConnector(Connector):
         )
         self.session.on_unauthorized = self._refresh
         return client
+
+    def check(self) -> str:
+        conn = self.connection
+        who = (
+            conn.login
+            if (conn.option("grant_type") or "password") == "password"
+            else conn.option("client_id")
+        )
+        return f"Salesforce accepted {who!r}; instance {self.client.sf_instance}"
 
     def _refresh(self) -> dict[str, str]:
         """A new access token after a 401 (simple-salesforce cannot refresh a session it was given)."""

@@ -61,6 +61,7 @@ class FormField:
     label: str
     description: str = ""
     secret: bool = False
+    kind: str = "string"  # the JSON type a form offers: string, integer or number
 
 
 class Connector(ABC):
@@ -78,13 +79,17 @@ class Connector(ABC):
             "CA bundle", "Path of a CA certificate file to trust (private CAs, sandboxes)"
         ),
         "retry_attempts": FormField(
-            "Retry attempts", "Tries per request on 429/5xx and connection errors (8)"
+            "Retry attempts", "Tries per request on 429/5xx and connection errors (8)", kind="integer"
         ),
         "retry_base_delay": FormField(
-            "Retry base delay", "Seconds of the first backoff, doubled each retry (0.5)"
+            "Retry base delay", "Seconds of the first backoff, doubled each retry (0.5)", kind="number"
         ),
-        "retry_max_delay": FormField("Retry max delay", "Longest backoff in seconds (30)"),
+        "retry_max_delay": FormField("Retry max delay", "Longest backoff in seconds (30)", kind="number"),
     }
+    # How a connection form shows the standard fields (host, schema, login, password, port, extra):
+    # which are hidden, what they are called and what they hold by example (Airflow's
+    # "ui-field-behaviour"; see connectors.registry.airflow_provider_info).
+    standard_fields: ClassVar[dict[str, Any]] = {"hidden": [], "labels": {}, "placeholders": {}}
 
     def __init__(
         self, connection: Connection, *, calls: ApiCalls | None = None, policy: RetryPolicy | None = None
@@ -153,6 +158,12 @@ class Connector(ABC):
     def delete(self, obj: ObjectSpec, ids: Sequence[str]) -> list[WriteResult]:
         """Delete (or archive) records by id; one result per id."""
         raise UnsupportedOperation(f"{self.display_name} does not support deleting records")
+
+    def check(self) -> str:
+        """Log in and say so (a connection test: the Airflow UI's Test button, `hub connections`).
+
+        Raises the connector's AuthenticationError or APIError when the system refuses."""
+        raise UnsupportedOperation(f"{self.display_name} cannot test a connection")
 
     def close(self) -> None:
         """Release the HTTP session."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,11 @@ import psycopg
 import pytest
 
 from hub.state import StateStore
+
+# Airflow reads its configuration when first imported: give the test process a home of its own (never
+# ~/airflow) and no example DAGs. Tests that run Airflow's processes give each its own home (hub.stack).
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="hub-test-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY_KEYS = [

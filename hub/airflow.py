@@ -1,0 +1,256 @@
+"""Airflow: DAGs generated from the project's syncs, connections from Airflow, hooks for its UI.
+
+The only module of the engine that imports Airflow; `dags/omnihub.py` and Airflow itself (for the
+hooks) import it. Parsing is offline and fast: `build_dags` reads YAML and compiles mappings, and
+touches no network, database or connection store. Tasks call the engine:
+
+    sync__<name>       one task, `sync`; publishes the Asset omnihub://sync/<name>
+    reconcile__<name>  one task, `reconcile`; by default scheduled on that Asset (after each sync)
+
+A sync or mapping file with problems does not silently lose its DAG: it becomes an Airflow import
+error carrying the validator's `path:line:column: message` lines, while the other DAGs still load.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG, Asset, BaseHook, Param
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from connectors.registry import connector_class, systems
+from hub.checks import check_project
+from hub.connections import Connection, set_resolver
+from hub.connector import Connector
+from hub.errors import ConfigError, Problem
+from hub.project import Project, SyncSpec
+from hub.transforms import parse_duration
+
+log = logging.getLogger("hub.airflow")
+START = datetime(2024, 1, 1, tzinfo=UTC)
+ASSET_URI = "omnihub://sync/{name}"
+
+
+def airflow_connection(conn_id: str) -> Connection:
+    """A connection from Airflow (its Connections, and so any secrets backend), as the hub uses it."""
+    found = BaseHook.get_connection(conn_id)
+    return Connection(
+        conn_id,
+        found.conn_type,
+        found.host,
+        found.login,
+        found.password,
+        found.schema,
+        found.port,
+        dict(found.extra_dejson or {}),
+    )
+
+
+def _engine_for(project_root: str) -> Any:
+    from hub.state import StateStore
+    from hub.sync import SyncEngine
+
+    set_resolver(airflow_connection)
+    project = Project.load(project_root)
+    return SyncEngine(project, StateStore.open(project.root))
+
+
+def run_sync(sync_name: str, project_root: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The `sync` task: run the sync; only counts go to XCom. A failed run fails the task.
+
+    The watermark is the hub's own cursor in its state store, not the run's data interval: manual
+    and asset-triggered runs have none, and a retried or late run must not skip or repeat records.
+    """
+    full = bool((params or {}).get("full"))
+    try:
+        result = _engine_for(project_root).sync(sync_name, full=full)
+    except ConfigError as exc:  # retrying cannot mend a broken file or a missing connection
+        raise AirflowFailException(f"sync {sync_name}: {exc}") from None
+    summary: dict[str, Any] = result.summary()
+    log.info("sync %s: %s", sync_name, summary)
+    if result.status == "failed":
+        raise AirflowException(f"sync {sync_name} failed: {result.error}")
+    return summary
+
+
+def run_reconcile(
+    sync_name: str, project_root: str, params: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The `reconcile` task: reconcile and write the reports; fails when a threshold is crossed."""
+    from hub.reconcile.engine import Reconciler
+
+    options = params or {}
+    min_age = parse_duration(options["min_age"]) if options.get("min_age") not in (None, "") else None
+    engine = _engine_for(project_root)
+    reconciler = Reconciler(engine.project, engine.store, engine=engine)
+    try:
+        result = reconciler.run(sync_name, heal_records=bool(options.get("heal")), min_age=min_age)
+    except ConfigError as exc:
+        raise AirflowFailException(f"reconciliation of {sync_name}: {exc}") from None
+    out = Path(os.environ.get("HUB_REPORTS", engine.project.root / ".hub" / "reports"))
+    files, doc = reconciler.report(result, out)
+    summary = {"status": doc["status"], **doc["counts"], "report": str(files.html), "index": str(files.index)}
+    log.info("reconcile %s: %s; report: %s", sync_name, doc["status"], files.html)
+    if result.status == "fail":  # a finding, not a fault: no retry would change it
+        raise AirflowFailException(
+            f"reconciliation of {sync_name} crossed its thresholds "
+            f"({'; '.join(result.breaches)}); report: {files.html}"
+        )
+    return summary
+
+
+def _default_args(spec: SyncSpec) -> dict[str, Any]:
+    options = spec.airflow
+    return {
+        "owner": options.get("owner", "omnihub"),
+        "retries": int(options.get("retries", 0)),
+        "retry_delay": parse_duration(options.get("retry_delay", "5m")),
+    }
+
+
+def _dag(dag_id: str, spec: SyncSpec, schedule: Any, purpose: str, params: dict[str, Param]) -> DAG:
+    options = spec.airflow
+    start = (
+        datetime.fromisoformat(options["start_date"]).replace(tzinfo=UTC)
+        if "start_date" in options
+        else START
+    )
+    return DAG(
+        dag_id=dag_id,
+        schedule=schedule,
+        start_date=start,
+        catchup=False,
+        max_active_runs=int(options.get("max_active_runs", 1)),
+        default_args=_default_args(spec),
+        tags=sorted({"omnihub", *options.get("tags", [])}),
+        description=f"{purpose}: {spec.source.system} → {spec.target.system} ({spec.entity})",
+        doc_md=spec.description or None,
+        params=params,
+    )
+
+
+def sync_dag(spec: SyncSpec, root: Path) -> DAG:
+    """sync__<name>: one task running the sync, publishing the sync's Asset when it succeeds."""
+    params = {
+        "full": Param(
+            False, type="boolean", description="Read everything, not only what changed since the cursor"
+        )
+    }
+    with _dag(f"sync__{spec.name}", spec, spec.schedule, "sync", params) as dag:
+        PythonOperator(
+            task_id="sync",
+            python_callable=run_sync,
+            op_kwargs={"sync_name": spec.name, "project_root": str(root)},
+            outlets=[Asset(ASSET_URI.format(name=spec.name))],
+        )
+    return dag
+
+
+def reconcile_dag(spec: SyncSpec, root: Path) -> DAG:
+    """reconcile__<name>: on its own schedule, or after every successful sync (its Asset)."""
+    schedule = (spec.reconcile or {}).get("schedule") or [Asset(ASSET_URI.format(name=spec.name))]
+    params = {
+        "heal": Param(False, type="boolean", description="Re-sync what differs, from the side of truth"),
+        "min_age": Param(
+            None,
+            type=["null", "string"],
+            description="Skip records changed more recently than this (e.g. 5m); empty: the YAML's min_age",
+        ),
+    }
+    with _dag(f"reconcile__{spec.name}", spec, schedule, "reconcile", params) as dag:
+        PythonOperator(
+            task_id="reconcile",
+            python_callable=run_reconcile,
+            op_kwargs={"sync_name": spec.name, "project_root": str(root)},
+        )
+    return dag
+
+
+class ProjectProblems(DAG):
+    """Stands for the project files that have problems: Airflow records its validation failure as
+    an import error (with every `path:line:column: message`) instead of losing DAGs silently."""
+
+    problems: ClassVar[list[str]] = []
+
+    def validate(self) -> None:
+        raise AirflowException("Omnihub project files have problems:\n" + "\n".join(self.problems))
+
+
+def _files_of(project: Project, name: str) -> set[str]:
+    files = {f"mappings/syncs/{name}.yaml"}
+    spec = project.syncs.get(name)
+    if spec is not None:
+        files |= {f"mappings/{spec.source.mapping}.yaml", f"mappings/{spec.target.mapping}.yaml"}
+    return files
+
+
+def build_dags(root: Path) -> dict[str, DAG]:
+    """Every DAG of the project under `root`, keyed by dag_id (plus one standing for any problems)."""
+    project = Project.load(root)
+    problems = check_project(project)
+    dags: dict[str, DAG] = {}
+    broken: list[Problem] = [p for p in problems if p.path.startswith("schemas/")]
+    for name in sorted(project.sync_docs):
+        own = [p for p in problems if p.path in _files_of(project, name)]
+        spec = project.syncs.get(name)
+        if own or broken or spec is None:
+            broken += own
+            continue
+        dags[f"sync__{name}"] = sync_dag(spec, project.root)
+        if spec.reconcile is not None:
+            dags[f"reconcile__{name}"] = reconcile_dag(spec, project.root)
+    if broken:
+        holder = type("OmnihubProjectProblems", (ProjectProblems,), {"problems": [str(p) for p in broken]})
+        dags["omnihub__project_problems"] = holder(
+            dag_id="omnihub__project_problems", schedule=None, start_date=START
+        )
+    return dags
+
+
+class OmnihubHook(BaseHook):
+    """Gives Airflow a connection type per connector (the form in the UI, `airflow connections test`)."""
+
+    conn_name_attr = "conn_id"
+    system: ClassVar[str] = ""
+
+    def __init__(self, conn_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.conn_id = conn_id or connector_class(self.system).default_conn_id
+
+    def get_conn(self) -> Connector:
+        """The connector, built from the Airflow connection (it touches the network only when used)."""
+        return connector_class(self.system)(airflow_connection(self.conn_id))
+
+    def test_connection(self) -> tuple[bool, str]:
+        """The UI's Test button: log in to the system (no records are read or written)."""
+        connector = self.get_conn()
+        try:
+            return True, connector.check()
+        except Exception as exc:  # every failure is the answer the form shows
+            return False, f"{type(exc).__name__}: {exc}"
+        finally:
+            connector.close()
+
+
+def _hook(system: str) -> type[OmnihubHook]:
+    connector = connector_class(system)
+    name = f"{connector.__name__.removesuffix('Connector')}Hook"
+    attributes = {
+        "system": system,
+        "conn_type": connector.conn_type,
+        "hook_name": connector.display_name,
+        "default_conn_name": connector.default_conn_id,
+        "__module__": __name__,
+    }
+    return type(name, (OmnihubHook,), attributes)
+
+
+for _system in systems():  # one hook class per registered connector: hub.airflow.SalesforceHook, …
+    _cls = _hook(_system)
+    globals()[_cls.__name__] = _cls

@@ -1,0 +1,126 @@
+"""The DAG folder as Airflow's own DagBag loads it: the exact DAGs, their settings, broken YAML as an
+import error, and parsing that touches neither network nor database."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk import Asset
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPECTED = {
+    "sync__crm_accounts_to_erp",
+    "sync__crm_contacts_to_erp",
+    "reconcile__crm_accounts_to_erp",
+    "reconcile__crm_contacts_to_erp",
+}
+
+
+def copy_project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    for folder in ("schemas", "mappings", "dags"):
+        shutil.copytree(ROOT / folder, root / folder)
+    return root
+
+
+def load(folder: Path) -> DagBag:
+    return DagBag(dag_folder=str(folder))
+
+
+def test_the_dag_folder_has_exactly_one_dag_per_sync_and_reconciliation() -> None:
+    bag = load(ROOT / "dags")
+    assert bag.import_errors == {}
+    assert set(bag.dags) == EXPECTED
+
+
+def test_schedules_retries_owners_and_tags_come_from_the_yaml() -> None:
+    bag = load(ROOT / "dags")
+    sync = bag.dags["sync__crm_accounts_to_erp"]
+    assert sync.schedule == "*/15 * * * *"
+    assert sync.catchup is False and sync.max_active_runs == 1
+    assert set(sync.tags) == {"omnihub", "crm", "erp", "salesforce", "odoo"}
+    task = sync.get_task("sync")
+    assert (task.owner, task.retries, task.retry_delay.total_seconds()) == ("integrations", 2, 300)
+    assert [o.uri for o in task.outlets] == ["omnihub://sync/crm_accounts_to_erp"]
+    assert sync.params["full"] is False
+    reconcile = bag.dags["reconcile__crm_accounts_to_erp"]
+    assert reconcile.get_task("reconcile").outlets == []
+    assert reconcile.schedule == [Asset("omnihub://sync/crm_accounts_to_erp")]  # after every sync
+    assert reconcile.params["heal"] is False and reconcile.params["min_age"] is None
+
+
+def test_adding_a_yaml_file_adds_its_dags(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    text = (root / "mappings/syncs/crm_accounts_to_erp.yaml").read_text()
+    text = text.replace('schedule: "*/15 * * * *"', "schedule: '@daily'").replace("reconcile:", "unused:", 1)
+    text = text.split("\nunused:")[0] + "\n"  # the copy has no reconciliation
+    (root / "mappings/syncs/accounts_daily.yaml").write_text(text)
+    bag = load(root / "dags")
+    assert bag.import_errors == {}
+    assert set(bag.dags) == EXPECTED | {"sync__accounts_daily"}
+    assert bag.dags["sync__accounts_daily"].schedule == "@daily"
+
+
+def test_a_reconciliation_with_its_own_schedule_does_not_wait_for_the_sync(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    path = root / "mappings/syncs/crm_contacts_to_erp.yaml"
+    path.write_text(path.read_text().replace("reconcile:\n", "reconcile:\n  schedule: '@hourly'\n", 1))
+    bag = load(root / "dags")
+    assert bag.dags["reconcile__crm_contacts_to_erp"].schedule == "@hourly"
+
+
+def test_broken_yaml_is_an_import_error_with_the_validators_location(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    path = root / "mappings/syncs/crm_contacts_to_erp.yaml"
+    lines = path.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines) if line.startswith("mode:"))
+    lines[number] = "mode: upsertt"
+    path.write_text("\n".join(lines) + "\n")
+    bag = load(root / "dags")
+    assert list(bag.import_errors) == [str(root / "dags" / "omnihub.py")]
+    message = next(iter(bag.import_errors.values()))
+    assert f"mappings/syncs/crm_contacts_to_erp.yaml:{number + 1}:7: " in message
+    assert "upsertt" in message
+    # the healthy sync keeps its DAGs; the broken one is not silently missing, it is the error above
+    assert set(bag.dags) == {"sync__crm_accounts_to_erp", "reconcile__crm_accounts_to_erp"}
+
+
+def test_a_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    path = root / "mappings/salesforce/account.yaml"
+    path.write_text(path.read_text() + "fields: [unclosed\n")
+    bag = load(root / "dags")
+    message = next(iter(bag.import_errors.values()))
+    assert "mappings/salesforce/account.yaml:" in message
+    assert "sync__crm_accounts_to_erp" not in bag.dags
+
+
+def test_parsing_touches_no_network_database_or_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("parse time must stay offline")
+
+    import sqlalchemy
+
+    import hub.connections
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(sqlalchemy, "create_engine", refuse)
+    monkeypatch.setattr(hub.connections, "_resolver", refuse)
+    for name in ("AIRFLOW_CONN_SALESFORCE_DEFAULT", "AIRFLOW_CONN_ODOO_DEFAULT"):
+        monkeypatch.delenv(name, raising=False)
+    bag = load(ROOT / "dags")
+    assert bag.import_errors == {}
+    assert set(bag.dags) == EXPECTED
+
+
+def test_assets_link_each_sync_to_its_reconciliation() -> None:
+    bag = load(ROOT / "dags")
+    for name in ("crm_accounts_to_erp", "crm_contacts_to_erp"):
+        published = bag.dags[f"sync__{name}"].get_task("sync").outlets
+        assert published == [Asset(f"omnihub://sync/{name}")]

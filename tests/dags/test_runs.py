@@ -1,0 +1,163 @@
+"""The hub's DAGs run by real Airflow against the emulators: `airflow dags test`, a scheduler with a DAG
+processor and API server driven over REST, and a Celery worker with Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import redis
+
+from connectors.emulators.sandbox import Sandbox
+from hub.stack import AirflowStack
+from tests.conftest import PG_ADMIN
+from tests.emulated import start_sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def partners(sandbox: Sandbox, companies: bool) -> list[dict[str, Any]]:
+    rows = sandbox.apps["odoo"].records("res.partner")  # type: ignore[attr-defined]
+    return [r for r in rows if r["x_hub_id"] and r["is_company"] == companies]
+
+
+def valid_accounts(sandbox: Sandbox) -> set[str]:
+    invalid: dict[str, str] = sandbox.apps["salesforce"].invalid_records  # type: ignore[attr-defined]
+    return {r["Id"] for r in sandbox.apps["salesforce"].records("Account") if r["Id"] not in invalid}  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    sandbox = start_sandbox(tmp_path / "sandbox", monkeypatch, accounts=60, contacts=150)
+    yield sandbox
+    sandbox.stop()
+
+
+def last_run(stack: AirflowStack, dag_id: str) -> dict[str, Any]:
+    out = stack.airflow("dags", "list-runs", dag_id, "--output", "json").stdout
+    runs = json.loads(next(line for line in reversed(out.splitlines()) if line.startswith("[")))
+    return dict(max(runs, key=lambda run: run["start_date"]))
+
+
+def test_airflow_dags_test_runs_a_sync_and_its_reconciliation(sandbox: Sandbox, tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    stack = AirflowStack(
+        home=tmp_path / "airflow",
+        project=ROOT,
+        environ={"HUB_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}", "HUB_REPORTS": str(reports)},
+    )
+    stack.migrate()
+    stack.airflow("dags", "reserialize")
+
+    stack.airflow("dags", "test", "sync__crm_accounts_to_erp")
+    assert last_run(stack, "sync__crm_accounts_to_erp")["state"] == "success"
+    written = partners(sandbox, companies=True)
+    assert len({r["x_hub_id"] for r in written}) == len(written) == len(valid_accounts(sandbox))
+
+    conf = json.dumps({"min_age": "0s"})
+    stack.airflow("dags", "test", "reconcile__crm_accounts_to_erp", "--conf", conf)
+    assert last_run(stack, "reconcile__crm_accounts_to_erp")["state"] == "success"
+    assert list(reports.glob("crm_accounts_to_erp/*/report.html"))
+
+    for record in written[:6]:  # 10% of the accounts edited in Odoo: over max_unequal_ratio 0.01
+        sandbox.apps["odoo"].edit("res.partner", record["id"], {"website": "https://x.example"})  # type: ignore[attr-defined]
+    done = stack.airflow("dags", "test", "reconcile__crm_accounts_to_erp", "--conf", conf, check=False)
+    assert last_run(stack, "reconcile__crm_accounts_to_erp")["state"] == "failed"
+    log = done.stdout + done.stderr
+    assert "crossed its thresholds" in log
+    newest = max(reports.glob("crm_accounts_to_erp/*/report.html"), key=lambda p: p.stat().st_mtime)
+    assert f"report: {newest}" in log
+
+
+def test_a_scheduler_runs_a_sync_triggered_through_the_rest_api(tmp_path: Path) -> None:
+    sandbox = Sandbox.start(folder=tmp_path / "sandbox", scale={"accounts": 60, "contacts": 150}, seed=3)
+    stack = AirflowStack(
+        home=tmp_path / "airflow",
+        project=ROOT,
+        port=free_port(),
+        environ={
+            "HUB_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}",
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",  # only the run this test triggers
+        },
+    )
+    try:
+        stack.migrate()
+        # Connections live in Airflow's metadata database (no AIRFLOW_CONN_* in this environment):
+        # the task reads them through the API server, as it would from any secrets backend.
+        stack.import_connections({sandbox.conn_ids[s]: sandbox.connection(s) for s in sandbox.servers})
+        stack.start()
+        stack.wait_for_dag("sync__crm_accounts_to_erp")
+        stack.unpause("sync__crm_accounts_to_erp")
+        run_id = stack.trigger("sync__crm_accounts_to_erp")
+        run = stack.wait_for_run("sync__crm_accounts_to_erp", run_id)
+        assert run["state"] == "success", stack.log("scheduler")
+        counts = stack.xcom("sync__crm_accounts_to_erp", run_id, "sync")
+        assert counts["created"] == len(valid_accounts(sandbox)) == len(partners(sandbox, companies=True))
+        assert set(counts) >= {"read", "created", "updated", "quarantined", "run_id"}
+    finally:
+        stack.stop()
+        sandbox.stop()
+    assert not stack.processes
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def databases() -> Iterator[tuple[str, str]]:
+    """Two throwaway PostgreSQL databases: Airflow's metadata and the hub state."""
+    names = [f"hub_af_{uuid.uuid4().hex[:10]}", f"hub_state_{uuid.uuid4().hex[:10]}"]
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        for name in names:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    yield f"{base}/{names[0]}", f"{base}/{names[1]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        for name in names:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_celery_worker_runs_a_sync_with_redis_and_postgresql(
+    tmp_path: Path, databases: tuple[str, str]
+) -> None:
+    metadata, state = databases
+    broker = "redis://127.0.0.1:6379/7"
+    redis.Redis.from_url(broker).flushdb()
+    sandbox = Sandbox.start(folder=tmp_path / "sandbox", scale={"accounts": 60, "contacts": 150}, seed=4)
+    stack = AirflowStack(
+        home=tmp_path / "airflow",
+        project=ROOT,
+        port=free_port(),
+        executor="CeleryExecutor",
+        metadata_url=metadata.replace("postgresql://", "postgresql+psycopg://"),
+        celery_broker=broker,
+        environ={"HUB_STATE_URL": state, "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"},
+    )
+    try:
+        stack.migrate()
+        stack.import_connections({sandbox.conn_ids[s]: sandbox.connection(s) for s in sandbox.servers})
+        stack.start()
+        stack.wait_for_dag("sync__crm_accounts_to_erp")
+        stack.unpause("sync__crm_accounts_to_erp")
+        run_id = stack.trigger("sync__crm_accounts_to_erp")
+        run = stack.wait_for_run("sync__crm_accounts_to_erp", run_id)
+        assert run["state"] == "success", stack.log("celery-worker")
+        assert "sync__crm_accounts_to_erp" in stack.log("celery-worker", lines=400)
+        assert len(partners(sandbox, companies=True)) == len(valid_accounts(sandbox))
+    finally:
+        stack.stop()
+        sandbox.stop()
+    with psycopg.connect(state) as conn:  # the hub state went to PostgreSQL
+        statuses = conn.execute("SELECT status FROM hub_runs WHERE sync = 'crm_accounts_to_erp'").fetchall()
+    assert statuses == [("partial",)] or statuses == [("success",)]
