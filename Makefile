@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench sandbox clean chromium
+.PHONY: demo test lint typecheck pytest bench sandbox airflow clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,9 +37,15 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/reconcile.py
+	$(BIN)/python bench/dag_parse.py
 
 sandbox: $(STAMP)
 	$(BIN)/hub sandbox serve
+
+# Airflow (UI + API server, scheduler, DAG processor) on the hub's DAGs, with the emulators and their
+# connections; prints the UI address and login. Ctrl-C stops everything.
+airflow: $(STAMP)
+	$(BIN)/hub airflow
 
 clean:
 	rm -rf $(VENV) .hub .mypy_cache .ruff_cache .pytest_cache

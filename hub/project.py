@@ -7,7 +7,6 @@ checks across files (references, transforms, fields) live in `hub.checks`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -176,7 +175,7 @@ class Project:
             doc = self._read(path)
             if doc is None:
                 continue
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = doc.data
             if path.name in META_SCHEMAS:
                 self.meta_schemas[path.name] = data
             elif self._schema_is_sound(doc, data, path):

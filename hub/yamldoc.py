@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +23,27 @@ PathItem = str | int
 
 @dataclass
 class Document:
-    """A parsed file: its data (plain dicts and lists) and where each node stood in the text."""
+    """A parsed file: its data (plain dicts and lists) and where each node stood in the text.
+
+    JSON files are parsed by the json module; their positions come from a second, slower parse that
+    happens only when a problem must be located (most loads find none: DAG parsing stays fast).
+    """
 
     path: str
     data: Any
+    text: str | None = None
+
+    @cached_property
+    def marked(self) -> Any:
+        """The data with line/column marks (ruamel's round-trip nodes)."""
+        return self.data if self.text is None else YAML(typ="rt", pure=True).load(self.text)
 
     def position(self, where: Sequence[PathItem], *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the node at `where`, or of its nearest existing ancestor.
 
         With `key=True` the position is that of the mapping key rather than of its value.
         """
-        node: Any = self.data
+        node: Any = self.marked
         line, column = _own_position(node)
         for step in where:
             found = _child_position(node, step, key=key)
@@ -77,7 +88,7 @@ def load_document(path: Path, display: str | None = None) -> Document:
     except OSError as exc:
         raise ConfigError([Problem(shown, 1, 1, f"cannot read file: {exc.strerror}")]) from exc
     if path.suffix == ".json":
-        _check_json_syntax(text, shown)
+        return Document(shown, _parse_json(text, shown), text)
     try:
         data = YAML(typ="rt", pure=True).load(text)
     except MarkedYAMLError as exc:
@@ -87,8 +98,8 @@ def load_document(path: Path, display: str | None = None) -> Document:
     return Document(shown, data)
 
 
-def _check_json_syntax(text: str, shown: str) -> None:
+def _parse_json(text: str, shown: str) -> Any:
     try:
-        json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError([Problem(shown, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]) from exc

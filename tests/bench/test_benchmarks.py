@@ -24,3 +24,9 @@ def test_reconcile_benchmark_runs_and_agrees_with_datacompy() -> None:
     out = run("bench/reconcile.py", "--rows", "3000", "--partitioned", "5000", "--partitions", "3")
     assert "counts identical to datacompy: True" in out
     assert "5,000 x" in out and "peak resident memory" in out
+
+
+def test_dag_parse_benchmark_runs_and_loads_every_dag() -> None:
+    out = run("bench/dag_parse.py", "--syncs", "6", "--repeat", "1")
+    assert "6 sync files -> 12 DAGs (0 import errors)" in out
+    assert "hand-written" in out and "target:" in out

@@ -1,0 +1,79 @@
+"""`hub airflow` (what `make airflow` runs): Airflow, the emulators and their connections, then a clean stop."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.dags.test_runs import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def test_hub_airflow_serves_the_dags_runs_them_and_stops_everything(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    for folder in ("schemas", "mappings", "dags"):
+        shutil.copytree(ROOT / folder, project / folder)
+    port, sandbox_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "HUB_"))}
+    command = [
+        str(Path(sys.executable).parent / "hub"),
+        "airflow",
+        "--project",
+        str(project),
+        "--port",
+        str(port),
+    ]
+    command += ["--sandbox-port", str(sandbox_port), "--accounts", "30", "--contacts", "60"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    lines: list[str] = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("logs:"):
+                break
+        printed = "".join(lines)
+        assert f"Airflow UI:  http://127.0.0.1:{port}" in printed, printed
+        password = next(x for x in lines if x.startswith("login:")).split(" / ")[1].strip()
+        token = requests.post(
+            f"http://127.0.0.1:{port}/auth/token",
+            json={"username": "admin", "password": password},
+            timeout=30,
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        deadline, states = time.monotonic() + 180, {}
+        while time.monotonic() < deadline:  # unpaused: the latest scheduled run, then the asset-triggered one
+            runs = requests.get(
+                f"http://127.0.0.1:{port}/api/v2/dags/reconcile__crm_accounts_to_erp/dagRuns",
+                headers=headers,
+                timeout=30,
+            ).json()["dag_runs"]
+            states = {(r["run_type"], r["state"]) for r in runs}
+            if ("asset_triggered", "success") in states:
+                break
+            time.sleep(2)
+        assert ("asset_triggered", "success") in states
+        conn = requests.get(
+            f"http://127.0.0.1:{port}/api/v2/connections/odoo_default", headers=headers, timeout=30
+        ).json()
+        assert conn["conn_type"] == "odoo" and conn["password"] == "***"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        rest = process.communicate(timeout=90)[0]
+    assert process.returncode == 0, "".join(lines) + rest
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=5)
+    survivors = subprocess.run(["pgrep", "-f", str(project)], capture_output=True, text=True).stdout.split()
+    assert survivors == []
