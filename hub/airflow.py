@@ -5,7 +5,9 @@ hooks) import it. Parsing is offline and fast: `build_dags` reads YAML and compi
 touches no network, database or connection store. Tasks call the engine:
 
     sync__<name>       one task, `sync`; publishes the Asset omnihub://sync/<name>
-    reconcile__<name>  one task, `reconcile`; by default scheduled on that Asset (after each sync)
+    reconcile__<name>  one task, `reconcile`; by default scheduled on that Asset (after each sync).
+                       With `partitions: N` in its settings: `spill` >> `compare` (mapped over the
+                       N partitions, never over records) >> `reconcile`
 
 A sync or mapping file with problems does not silently lose its DAG: it becomes an Airflow import
 error carrying the validator's `path:line:column: message` lines, while the other DAGs still load.
@@ -15,8 +17,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -79,18 +82,64 @@ def run_sync(sync_name: str, project_root: str, params: Mapping[str, Any] | None
     return summary
 
 
+def _min_age(params: Mapping[str, Any] | None) -> timedelta | None:
+    value = (params or {}).get("min_age")
+    return parse_duration(value) if value not in (None, "") else None
+
+
+def _staged(project_root: str, sync_name: str, run_id: str | None) -> Any:
+    """The steps of a partitioned reconciliation, in a work folder of this DAG run (HUB_WORK, or
+    .hub/work under the project: with workers on several hosts it must be a shared file system)."""
+    from hub.reconcile.engine import Reconciler
+    from hub.reconcile.staged import StagedReconciliation
+
+    engine = _engine_for(project_root)
+    base = Path(os.environ.get("HUB_WORK") or Path(project_root) / ".hub" / "work")
+    folder = base / "reconcile" / sync_name / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id or "manual")
+    return StagedReconciliation(Reconciler(engine.project, engine.store, engine=engine), sync_name, folder)
+
+
+def run_spill(
+    sync_name: str, project_root: str, params: Mapping[str, Any] | None = None, run_id: str | None = None
+) -> list[list[int]]:
+    """The `spill` task of a partitioned reconciliation: both systems read into hash partitions on
+    disk. XCom gets the partition numbers (as the mapped `compare` task's op_args), never records."""
+    try:
+        partitions = _staged(project_root, sync_name, run_id).spill(_min_age(params))
+    except ConfigError as exc:
+        raise AirflowFailException(f"reconciliation of {sync_name}: {exc}") from None
+    log.info("reconcile %s: %d partitions spilled", sync_name, len(partitions))
+    return [[partition] for partition in partitions]
+
+
+def run_compare(
+    partition: int, sync_name: str, project_root: str, run_id: str | None = None
+) -> dict[str, int]:
+    """One mapped `compare` task: one partition of both sides; XCom gets its counts."""
+    counts: dict[str, int] = _staged(project_root, sync_name, run_id).compare(partition)
+    log.info("reconcile %s, partition %d: %s", sync_name, partition, counts)
+    return counts
+
+
 def run_reconcile(
-    sync_name: str, project_root: str, params: Mapping[str, Any] | None = None
+    sync_name: str,
+    project_root: str,
+    params: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
+    staged: bool = False,
 ) -> dict[str, Any]:
-    """The `reconcile` task: reconcile and write the reports; fails when a threshold is crossed."""
+    """The `reconcile` task: reconcile (or, `staged`, merge the partitions compared before) and write
+    the reports; fails, without retries, when a threshold is crossed, naming the report."""
     from hub.reconcile.engine import Reconciler
 
-    options = params or {}
-    min_age = parse_duration(options["min_age"]) if options.get("min_age") not in (None, "") else None
+    heal_records = bool((params or {}).get("heal"))
     engine = _engine_for(project_root)
     reconciler = Reconciler(engine.project, engine.store, engine=engine)
     try:
-        result = reconciler.run(sync_name, heal_records=bool(options.get("heal")), min_age=min_age)
+        if staged:
+            result = _staged(project_root, sync_name, run_id).finish(heal_records)
+        else:
+            result = reconciler.run(sync_name, heal_records=heal_records, min_age=_min_age(params))
     except ConfigError as exc:
         raise AirflowFailException(f"reconciliation of {sync_name}: {exc}") from None
     out = Path(os.environ.get("HUB_REPORTS", engine.project.root / ".hub" / "reports"))
@@ -163,12 +212,20 @@ def reconcile_dag(spec: SyncSpec, root: Path) -> DAG:
             description="Skip records changed more recently than this (e.g. 5m); empty: the YAML's min_age",
         ),
     }
+    common = {"sync_name": spec.name, "project_root": str(root)}
+    partitions = int((spec.reconcile or {}).get("partitions", 1))
     with _dag(f"reconcile__{spec.name}", spec, schedule, "reconcile", params) as dag:
-        PythonOperator(
-            task_id="reconcile",
-            python_callable=run_reconcile,
-            op_kwargs={"sync_name": spec.name, "project_root": str(root)},
-        )
+        if partitions <= 1:
+            PythonOperator(task_id="reconcile", python_callable=run_reconcile, op_kwargs=common)
+        else:  # spill -> compare (mapped over partitions, never over records) -> reconcile
+            spill = PythonOperator(task_id="spill", python_callable=run_spill, op_kwargs=common)
+            compare = PythonOperator.partial(
+                task_id="compare", python_callable=run_compare, op_kwargs=common
+            ).expand(op_args=spill.output)
+            finish = PythonOperator(
+                task_id="reconcile", python_callable=run_reconcile, op_kwargs={**common, "staged": True}
+            )
+            spill >> compare >> finish
     return dag
 
 

@@ -81,23 +81,38 @@ class Reconciler:
         work_folder: Path | None = None,
     ) -> Reconciliation:
         """Reconcile one sync; with `heal_records`, re-sync what differs from the side of truth."""
+        spec, settings = self.prepare(name, min_age)
+        calls, started = ApiCalls(), time.monotonic()
+        run_id = self.store.start_run(name, "reconcile")
+        sides = self.sides(spec, calls)
+        result = self._compare(spec, settings, sides, work_folder)
+        result.run_id, result.started_at = run_id, self.clock()
+        return self.conclude(result, heal_records, calls, started)
+
+    def prepare(self, name: str, min_age: timedelta | None = None) -> tuple[SyncSpec, Settings]:
+        """A sync's definition and reconciliation settings (`min_age` overriding the YAML's)."""
         spec = self.engine.spec(name)
         src_map = self.engine.compiled(spec.source.mapping)
         tgt_map = self.engine.compiled(spec.target.mapping)
         settings = settings_for(spec.reconcile, src_map, tgt_map, spec.conflict.policy)
         if min_age is not None:
             settings.min_age = min_age
-        calls, started = ApiCalls(), time.monotonic()
-        run_id = self.store.start_run(name, "reconcile")
-        sides = {role: self._side(role, spec, calls) for role in ("source", "target")}
-        result = self._compare(spec, settings, sides, work_folder)
-        result.run_id, result.started_at = run_id, self.clock()
+        return spec, settings
+
+    def sides(self, spec: SyncSpec, calls: ApiCalls) -> dict[str, Side]:
+        """Both systems of a sync, connected, counting API calls into `calls`."""
+        return {role: self._side(role, spec, calls) for role in ("source", "target")}
+
+    def conclude(
+        self, result: Reconciliation, heal_records: bool, calls: ApiCalls, started: float
+    ) -> Reconciliation:
+        """Heal (when asked), apply the thresholds, close the connections."""
         if heal_records:
-            result.healed = heal(self.engine, spec, settings, result)
-        result.breaches = settings.thresholds.breaches(result.comparison.summary)
+            result.healed = heal(self.engine, result.sync, result.settings, result)
+        result.breaches = result.settings.thresholds.breaches(result.comparison.summary)
         result.status = status_of(result.comparison.summary, result.breaches)
         result.api_calls, result.duration_s = calls.snapshot(), time.monotonic() - started
-        for side in sides.values():
+        for side in result.sides.values():
             side.connector.close()
         return result
 
@@ -119,7 +134,7 @@ class Reconciler:
         connector: Connector = self.engine.connect(endpoint, calls)
         return Side(role, endpoint.system, connector, compiled, object_spec(compiled))
 
-    def _reader(self, spec: SyncSpec, side: Side, settings: Settings) -> SideReader:
+    def reader(self, spec: SyncSpec, side: Side, settings: Settings) -> SideReader:
         return SideReader(self.store, spec.entity, side, settings.compare, settings.computed)
 
     def _compare(
@@ -127,6 +142,18 @@ class Reconciler:
     ) -> Reconciliation:
         compare = self._in_memory if settings.partitions <= 1 else self._by_partition
         first, ids, young = compare(spec, settings, sides, work_folder)
+        return self.settle(spec, settings, sides, first, ids, young)
+
+    def settle(
+        self,
+        spec: SyncSpec,
+        settings: Settings,
+        sides: dict[str, Side],
+        first: FrameComparison,
+        ids: dict[str, dict[str, str]],
+        young: int,
+    ) -> Reconciliation:
+        """From a first comparison: set quarantined records aside, re-read what was flagged, once."""
         held = self._quarantined(spec, first, ids)
         first = first.without(np.array(held, dtype=object))
         recheck = self._recheck(spec, settings, sides, first, ids)
@@ -140,7 +167,7 @@ class Reconciler:
         self, spec: SyncSpec, settings: Settings, sides: dict[str, Side], work_folder: Path | None
     ) -> tuple[FrameComparison, dict[str, dict[str, str]], int]:
         for side in sides.values():
-            self._reader(spec, side, settings).read_all()
+            self.reader(spec, side, settings).read_all()
         left, right = (sides[r].frame(settings.fields) for r in ("source", "target"))
         pair_by_match_keys(left, right, self.engine.match_rules(spec))
         young = young_keys([left, right], self.clock() - settings.min_age) if settings.min_age else set()
@@ -164,7 +191,7 @@ class Reconciler:
         cutoff = self.clock() - settings.min_age
 
         def pages(side: Side) -> Iterator[pd.DataFrame]:
-            for frame in self._reader(spec, side, settings).stream(settings.fields):
+            for frame in self.reader(spec, side, settings).stream(settings.fields):
                 young.update(young_keys([frame], cutoff) if settings.min_age else ())
                 yield frame
 
@@ -220,7 +247,7 @@ class Reconciler:
         for role, side in sides.items():
             fresh = Side(role, side.system, side.connector, side.mapping, side.obj)
             wanted = [ids[role][k] for k in flagged if k in ids[role]]
-            again[role] = self._reader(spec, fresh, settings).fetch(wanted).frame(settings.fields)
+            again[role] = self.reader(spec, fresh, settings).fetch(wanted).frame(settings.fields)
         left, right = again["source"], again["target"]
         pair_by_match_keys(left, right, self.engine.match_rules(spec))
         keep = pd.Index(flagged)

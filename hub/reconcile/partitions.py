@@ -41,7 +41,8 @@ def spill(chunks: Iterable[pd.DataFrame], key: str, partitions: int, folder: Pat
     return rows
 
 
-def _load(folder: Path, columns: list[str]) -> pd.DataFrame:
+def load_partition(folder: Path, columns: list[str]) -> pd.DataFrame:
+    """Every row spilled to one partition folder (an empty frame with `columns` when none)."""
     files = sorted(folder.glob("*.arrow")) if folder.is_dir() else []
     if not files:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
@@ -73,8 +74,8 @@ def compare_partitioned(
     try:
         for part in range(partitions):
             left, right = (
-                _load(folder / "left" / str(part), names),
-                _load(folder / "right" / str(part), names),
+                load_partition(folder / "left" / str(part), names),
+                load_partition(folder / "right" / str(part), names),
             )
             if prepare:
                 left, right = prepare(left, right)

@@ -124,3 +124,16 @@ def test_assets_link_each_sync_to_its_reconciliation() -> None:
     for name in ("crm_accounts_to_erp", "crm_contacts_to_erp"):
         published = bag.dags[f"sync__{name}"].get_task("sync").outlets
         assert published == [Asset(f"omnihub://sync/{name}")]
+
+
+def test_a_partitioned_reconciliation_maps_a_task_over_partitions(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    path = root / "mappings/syncs/crm_contacts_to_erp.yaml"
+    path.write_text(path.read_text().replace("reconcile:\n", "reconcile:\n  partitions: 8\n", 1))
+    bag = load(root / "dags")
+    dag = bag.dags["reconcile__crm_contacts_to_erp"]
+    assert [t.task_id for t in dag.topological_sort()] == ["spill", "compare", "reconcile"]
+    compare = dag.get_task("compare")
+    assert type(compare).__name__ == "MappedOperator"  # one task instance per partition at run time
+    assert dag.get_task("reconcile").op_kwargs["staged"] is True
+    assert [t.task_id for t in bag.dags["reconcile__crm_accounts_to_erp"].tasks] == ["reconcile"]

@@ -4,6 +4,7 @@ processor and API server driven over REST, and a Celery worker with Redis and Po
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -161,3 +162,30 @@ def test_a_celery_worker_runs_a_sync_with_redis_and_postgresql(
     with psycopg.connect(state) as conn:  # the hub state went to PostgreSQL
         statuses = conn.execute("SELECT status FROM hub_runs WHERE sync = 'crm_accounts_to_erp'").fetchall()
     assert statuses == [("partial",)] or statuses == [("success",)]
+
+
+def test_a_partitioned_reconciliation_runs_one_mapped_task_per_partition(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    for folder in ("schemas", "mappings", "dags"):
+        shutil.copytree(ROOT / folder, project / folder)
+    path = project / "mappings/syncs/crm_contacts_to_erp.yaml"
+    path.write_text(path.read_text().replace("reconcile:\n", "reconcile:\n  partitions: 3\n", 1))
+    stack = AirflowStack(
+        home=tmp_path / "airflow",
+        project=project,
+        environ={"HUB_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}", "HUB_REPORTS": str(tmp_path / "r")},
+    )
+    stack.migrate()
+    stack.airflow("dags", "reserialize")
+    stack.airflow("dags", "test", "sync__crm_contacts_to_erp")
+    done = stack.airflow(
+        "dags", "test", "reconcile__crm_contacts_to_erp", "--conf", json.dumps({"min_age": "0s"})
+    )
+    assert last_run(stack, "reconcile__crm_contacts_to_erp")["state"] == "success"
+    log = done.stdout + done.stderr
+    for index in range(3):
+        assert f"task_id=compare map_index={index}" in log
+    assert "reconcile crm_contacts_to_erp: pass; report:" in log
+    assert not list((project / ".hub" / "work").rglob("*.arrow"))  # the partitions are cleaned up
