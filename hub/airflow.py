@@ -25,13 +25,13 @@ from typing import Any, ClassVar
 
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Asset, BaseHook, Param
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
 
 from connectors.registry import connector_class, systems
 from hub.checks import check_project
 from hub.connections import Connection, set_resolver
 from hub.connector import Connector
-from hub.errors import ConfigError, Problem
+from hub.errors import ConfigError, ConnectionNotFound, Problem
 from hub.project import Project, SyncSpec
 from hub.transforms import parse_duration
 
@@ -42,7 +42,13 @@ ASSET_URI = "omnihub://sync/{name}"
 
 def airflow_connection(conn_id: str) -> Connection:
     """A connection from Airflow (its Connections, and so any secrets backend), as the hub uses it."""
-    found = BaseHook.get_connection(conn_id)
+    try:
+        found = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        raise ConnectionNotFound(
+            f"connection {conn_id!r} is not defined in Airflow (Admin > Connections, AIRFLOW_CONN_"
+            f"{conn_id.upper()}, or a secrets backend)"
+        ) from None
     return Connection(
         conn_id,
         found.conn_type,

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 import redis
+import requests
 
 from connectors.emulators.sandbox import Sandbox
 from hub.stack import AirflowStack
@@ -101,10 +102,25 @@ def test_a_scheduler_runs_a_sync_triggered_through_the_rest_api(tmp_path: Path) 
         counts = stack.xcom("sync__crm_accounts_to_erp", run_id, "sync")
         assert counts["created"] == len(valid_accounts(sandbox)) == len(partners(sandbox, companies=True))
         assert set(counts) >= {"read", "created", "updated", "quarantined", "run_id"}
+        # the UI's connection form knows each connector's type and fields
+        forms = requests.get(
+            f"{stack.url}/ui/connections/hook_meta",
+            headers={"Authorization": f"Bearer {stack.token()}"},
+            timeout=30,
+        ).json()
+        by_type = {form["connection_type"]: form for form in forms}
+        salesforce, odoo = by_type["salesforce"], by_type["odoo"]
+        assert salesforce["hook_class_name"] == "hub.airflow.SalesforceHook"
+        assert salesforce["standard_fields"]["host"]["title"] == "Login URL"
+        assert salesforce["extra_fields"]["client_secret"]["schema"]["format"] == "password"
+        assert odoo["standard_fields"]["url_schema"]["title"] == "Database"
+        started = list(stack.processes.values())
     finally:
         stack.stop()
         sandbox.stop()
-    assert not stack.processes
+    assert started and all(process.poll() is not None for process in started)
+    with pytest.raises(requests.ConnectionError):  # nothing answers on the API server's port any more
+        requests.get(f"{stack.url}/api/v2/monitor/health", timeout=5)
 
 
 def free_port() -> int:

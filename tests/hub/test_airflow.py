@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from airflow.providers_manager import ProvidersManager
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from connectors.emulators.sandbox import Sandbox
 from connectors.registry import airflow_provider_info, connector_class, systems
 from hub import airflow as hub_airflow
+from hub.connections import set_resolver
 from tests.emulated import start_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,13 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
     monkeypatch.setenv("HUB_REPORTS", str(tmp_path / "reports"))
     yield sandbox
     sandbox.stop()
+
+
+@pytest.fixture(autouse=True)
+def default_resolver() -> Iterator[None]:
+    """The tasks install Airflow's connection resolver for their process; other tests expect the default."""
+    yield
+    set_resolver(None)
 
 
 def scalars_only(value: Any) -> bool:
@@ -85,6 +93,14 @@ def test_the_sync_task_returns_counts_only_and_uses_the_hubs_cursor(sandbox: San
     assert (again["created"], again["updated"]) == (0, 0)  # the cursor in the hub state, not a data interval
     full = hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT), params={"full": True})
     assert full["read"] == 40 and full["created"] == 0
+
+
+def test_a_connection_missing_from_airflow_fails_without_retries(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_SALESFORCE_DEFAULT")
+    with pytest.raises(AirflowFailException, match="'salesforce_default' is not defined in Airflow"):
+        hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
 
 
 def test_a_failed_sync_fails_the_task(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,14 +14,12 @@ def test_the_demo_creates_everything_valid_then_writes_nothing(tmp_path: Path) -
     project.mkdir()
     for folder in ("schemas", "mappings"):
         subprocess.run(["cp", "-r", str(ROOT / folder), str(project / folder)], check=True)
-    started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "hub", "demo", "--project", str(project)],
         capture_output=True,
         text=True,
         timeout=300,
     )
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "2,000 accounts and 10,000 contacts" in out
@@ -32,7 +29,6 @@ def test_the_demo_creates_everything_valid_then_writes_nothing(tmp_path: Path) -
     assert "the reports show exactly the 4 edits made in Odoo, and nothing else" in out
     index = project / ".hub" / "reports" / "index.html"
     assert f"Index of every sync's latest report: {index}" in out and index.exists()
-    assert elapsed < 120
     listed = subprocess.run(
         [
             sys.executable,
