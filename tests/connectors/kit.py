@@ -1,0 +1,157 @@
+"""The shared connector test kit: what every connector must do against its emulator.
+
+A connector joins the kit with one `Subject`: how to start its emulator, build the connector (with
+good or wrong credentials), create and edit records directly in the emulator, and make valid and
+invalid write operations. `tests/connectors/test_kit.py` runs the same checks over every subject.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from connectors.emulators.odoo import OdooEmulator
+from connectors.emulators.salesforce import SalesforceEmulator
+from connectors.emulators.salesforce.ids import ManualClock
+from connectors.emulators.server import EmulatorServer
+from connectors.emulators.tls import ensure_tls_files
+from connectors.odoo import OdooConnector
+from connectors.salesforce import SalesforceConnector
+from hub.connections import parse_connection
+from hub.connector import Connector, ObjectSpec
+from hub.http import RetryPolicy
+from hub.records import WriteOp
+
+START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+QUICK = RetryPolicy(base_delay=0.01, max_delay=0.05)
+
+
+@dataclass
+class Subject:
+    """One connector and its emulator, as the kit drives them."""
+
+    name: str
+    app: Any
+    server: EmulatorServer
+    clock: ManualClock
+    obj: ObjectSpec
+    page: int  # a small page size the connector accepts
+    build: Callable[[str | None], Connector]  # password override (None: the right one)
+    create: Callable[[int], str]  # a record made in the emulator directly, by number; its id
+    edit: Callable[[str], None]  # change a record in the emulator directly
+    op: Callable[[int, bool], WriteOp]  # a write operation, valid or not
+    stored: Callable[[], set[str]]  # ids of the records the kit's writes and creates made
+    secret: str | None  # the right password, which no error may show (None: it is also the login)
+
+    def connector(self, password: str | None = None) -> Connector:
+        return self.build(password)
+
+    def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds=seconds)
+
+
+@contextmanager
+def salesforce(folder: Path) -> Iterator[Subject]:
+    clock = ManualClock(START)
+    app = SalesforceEmulator(clock=clock)
+    obj = ObjectSpec(
+        "Contact",
+        ("Id", "SystemModstamp", "Hub_Id__c", "LastName", "Email"),
+        "Id",
+        "SystemModstamp",
+        "Hub_Id__c",
+    )
+    tls = ensure_tls_files(folder / "tls")
+    with EmulatorServer(app, tls=tls) as server:
+        spec = app.connection(server.url, tls.ca_cert)
+
+        def build(password: str | None) -> Connector:
+            given = {**spec, "password": password} if password is not None else spec
+            return SalesforceConnector(
+                parse_connection("salesforce_default", json.dumps(given)), policy=QUICK
+            )
+
+        def op(i: int, valid: bool) -> WriteOp:
+            values = {"LastName": f"Kit {i}" if valid else None, "Email": f"kit{i}@example.com"}
+            return WriteOp(str(uuid.uuid4()), values)
+
+        yield Subject(
+            "salesforce",
+            app,
+            server,
+            clock,
+            obj,
+            200,
+            build,
+            lambda i: str(app.create("Contact", {"LastName": f"Direct {i}", "Hub_Id__c": str(uuid.uuid4())})),
+            lambda record_id: app.edit("Contact", record_id, {"LastName": "Edited"}),
+            op,
+            lambda: {str(r["Id"]) for r in app.records("Contact")},
+            spec["password"],
+        )
+
+
+@contextmanager
+def odoo(folder: Path) -> Iterator[Subject]:
+    clock = ManualClock(START)
+    app = OdooEmulator(clock=lambda: clock.now)
+    app.retry_after = "0"
+    obj = ObjectSpec(
+        "res.partner",
+        ("id", "write_date", "x_hub_id", "is_company", "name", "email"),
+        "id",
+        "write_date",
+        "x_hub_id",
+        {"is_company": True},
+    )
+    with EmulatorServer(app) as server:
+
+        def build(password: str | None) -> Connector:
+            url = f"odoo://admin:{password or 'admin'}@{server.host}:{server.port}/omnihub"
+            return OdooConnector(parse_connection("odoo_default", url), policy=QUICK)
+
+        def op(i: int, valid: bool) -> WriteOp:
+            values = {
+                "name": f"Kit {i}" if valid else None,
+                "email": f"kit{i}@example.com",
+                "is_company": True,
+            }
+            return WriteOp(str(uuid.uuid4()), values)
+
+        def create(i: int) -> str:
+            return str(
+                app.create("res.partner", {"name": f"Direct {i}", "is_company": True, "x_hub_id": f"D{i}"})
+            )
+
+        yield Subject(
+            "odoo",
+            app,
+            server,
+            clock,
+            obj,
+            7,
+            build,
+            create,
+            lambda record_id: app.edit("res.partner", int(record_id), {"name": "Edited"}),
+            op,
+            lambda: {str(r["id"]) for r in app.records("res.partner") if r["x_hub_id"]},
+            None,  # the emulator's admin password is "admin", which messages name as the login
+        )
+
+
+SUBJECTS: dict[str, Callable[[Path], Any]] = {"salesforce": salesforce, "odoo": odoo}
+"""Every connector in the kit, by system (new connectors add theirs here)."""
+
+
+def read_ids(connector: Connector, obj: ObjectSpec, since: datetime | None, page: int) -> list[str]:
+    return [connector.record_id(obj, r) for p in connector.read_changes(obj, since, page) for r in p.records]
+
+
+def just_before(moment: datetime) -> datetime:
+    return moment - timedelta(seconds=1)
