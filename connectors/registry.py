@@ -15,11 +15,13 @@ if TYPE_CHECKING:
 CONNECTORS: dict[str, str] = {
     "salesforce": "connectors.salesforce:SalesforceConnector",
     "odoo": "connectors.odoo:OdooConnector",
+    "hubspot": "connectors.hubspot:HubSpotConnector",
 }
 
 EMULATORS: dict[str, str] = {
     "salesforce": "connectors.emulators.salesforce:SalesforceEmulator",
     "odoo": "connectors.emulators.odoo:OdooEmulator",
+    "hubspot": "connectors.emulators.hubspot:HubSpotEmulator",
 }
 
 

@@ -38,7 +38,7 @@ def airflow_up(
 ) -> None:
     """Start Airflow (API server + UI, scheduler, DAG processor) on the hub's DAGs, with the emulators
     seeded and their connections stored in Airflow; print the UI address and login (Ctrl-C stops)."""
-    from connectors.registry import sandbox_class
+    from connectors.registry import EMULATORS, sandbox_class
     from hub.stack import AirflowStack
 
     def body() -> int:
@@ -46,7 +46,7 @@ def airflow_up(
         root = loaded.root
         dag_ids = [f"sync__{name}" for name in sorted(loaded.syncs)]
         dag_ids += [f"reconcile__{name}" for name, spec in sorted(loaded.syncs.items()) if spec.reconcile]
-        for wanted in (port, *range(sandbox_port, sandbox_port + 2)):
+        for wanted in (port, *range(sandbox_port, sandbox_port + len(EMULATORS))):
             if _port_taken(wanted):
                 raise ConfigError(f"port {wanted} is in use; choose others with --port / --sandbox-port")
         home = root / ".hub" / "airflow"

@@ -16,11 +16,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from connectors.emulators.hubspot import HubSpotEmulator
 from connectors.emulators.odoo import OdooEmulator
 from connectors.emulators.salesforce import SalesforceEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 from connectors.emulators.tls import ensure_tls_files
+from connectors.hubspot import HubSpotConnector
 from connectors.odoo import OdooConnector
 from connectors.salesforce import SalesforceConnector
 from hub.connections import parse_connection
@@ -145,7 +147,45 @@ def odoo(folder: Path) -> Iterator[Subject]:
         )
 
 
-SUBJECTS: dict[str, Callable[[Path], Any]] = {"salesforce": salesforce, "odoo": odoo}
+@contextmanager
+def hubspot(folder: Path) -> Iterator[Subject]:
+    clock = ManualClock(START)
+    app = HubSpotEmulator(clock=clock)
+    obj = ObjectSpec(
+        "contacts",
+        ("id", "lastmodifieddate", "hub_id", "lastname", "email"),
+        "id",
+        "lastmodifieddate",
+        "hub_id",
+    )
+    with EmulatorServer(app) as server:
+        spec = app.connection(server.url)
+
+        def build(password: str | None) -> Connector:
+            given = {**spec, "password": password} if password is not None else spec
+            return HubSpotConnector(parse_connection("hubspot_default", json.dumps(given)), policy=QUICK)
+
+        def op(i: int, valid: bool) -> WriteOp:
+            email = f"kit{i}@example.com" if valid else f"kit{i} at example"
+            return WriteOp(str(uuid.uuid4()), {"lastname": f"Kit {i}", "email": email})
+
+        yield Subject(
+            "hubspot",
+            app,
+            server,
+            clock,
+            obj,
+            7,
+            build,
+            lambda i: app.create("contacts", {"lastname": f"Direct {i}", "hub_id": str(uuid.uuid4())}),
+            lambda record_id: app.edit("contacts", record_id, {"lastname": "Edited"}),
+            op,
+            lambda: {str(r["id"]) for r in app.records("contacts")},
+            app.token,
+        )
+
+
+SUBJECTS: dict[str, Callable[[Path], Any]] = {"salesforce": salesforce, "odoo": odoo, "hubspot": hubspot}
 """Every connector in the kit, by system (new connectors add theirs here)."""
 
 

@@ -1,0 +1,344 @@
+"""An emulator of HubSpot's CRM v3 objects API (contacts, companies, deals, tickets).
+
+    GET  /crm/v3/objects/{type}                  list: limit ≤ 100, `after` cursor (no `paging` at the end)
+    GET  /crm/v3/objects/{type}/{id}             one record (`idProperty` for a unique property)
+    POST /crm/v3/objects/{type}/search           filterGroups, sorts, limit ≤ 200, 10,000 results per query
+    POST /crm/v3/objects/{type}/batch/{op}       read, create, update, upsert, archive: ≤ 100 inputs;
+                                                 207 Multi-Status with `errors` when some inputs failed
+
+Bearer tokens (private-app style) authenticate; errors have HubSpot's body (`status`, `message`,
+`correlationId`, `category`); throttling is a 429 with `policyName` and no Retry-After.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.emulators.hubspot.search import SearchError, search
+from connectors.emulators.hubspot.store import (
+    OBJECT_TYPES,
+    UNIQUE,
+    HubSpotObject,
+    ObjectStore,
+    PropertyError,
+    modified_property,
+)
+from connectors.emulators.seed import generate_companies, generate_people
+from connectors.emulators.server import EmulatorApp, Request, Response
+
+BATCH_LIMIT = 100
+LIST_LIMIT = 100
+SEARCH_LIMIT = 200
+SEARCH_CEILING = 10_000
+TYPES = "|".join(OBJECT_TYPES)
+
+
+def error(status: int, category: str, message: str, **extra: Any) -> Response:
+    body = {"status": "error", "message": message, "correlationId": str(uuid.uuid4()), "category": category}
+    return Response.json({**body, **extra}, status)
+
+
+class HubSpotEmulator(EmulatorApp):
+    """HubSpot CRM v3 in memory; `records(type)`, `create`, `edit` let tests act like a user in the UI."""
+
+    system = "hubspot"
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        token: str = "pat-na1-omnihub-sandbox",
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.token = token
+        self.stores = {t: ObjectStore(t, self.clock) for t in OBJECT_TYPES}
+        base = rf"/crm/v3/objects/(?P<type>{TYPES})"
+        self.route("GET", base, self._list)
+        self.route("POST", base + r"/search", self._search)
+        self.route("POST", base + r"/batch/(?P<op>read|create|update|upsert|archive)", self._batch)
+        self.route("GET", base + r"/(?P<id>[^/]+)", self._get)
+
+    # Test helpers ---------------------------------------------------------------------------------
+    def records(self, object_type: str) -> list[dict[str, Any]]:
+        """Every live record of a type: id and properties, oldest first."""
+        return [
+            {"id": r.id, **r.properties} for r in self.stores[object_type].records.values() if not r.archived
+        ]
+
+    def create(self, object_type: str, properties: dict[str, Any]) -> str:
+        with self.lock:
+            return self.stores[object_type].create(properties).id
+
+    def edit(self, object_type: str, record_id: str, properties: dict[str, Any]) -> None:
+        with self.lock:
+            store = self.stores[object_type]
+            store.update(store.records[record_id], properties)
+
+    def connection(self, base_url: str, ca_bundle: str | None = None) -> dict[str, Any]:
+        spec = super().connection(base_url, ca_bundle)
+        return {**spec, "password": self.token}
+
+    def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
+        companies = generate_companies(scale.get("accounts", 0), seed=seed)
+        start = self.clock() - timedelta(days=365)
+        for number, company in enumerate(companies):
+            properties = {"name": company.name, "domain": company.domain, "phone": company.phone}
+            properties |= {"city": company.city, "country": company.country, "industry": company.industry}
+            self._seeded("companies", properties, start + timedelta(minutes=number))
+        for number, person in enumerate(generate_people(scale.get("contacts", 0), companies, seed=seed)):
+            properties = {"firstname": person.first_name, "lastname": person.last_name, "email": person.email}
+            self._seeded("contacts", properties, start + timedelta(minutes=number))
+
+    def _seeded(self, object_type: str, properties: dict[str, Any], when: datetime) -> None:
+        store = self.stores[object_type]
+        try:
+            record = store.create({k: v for k, v in properties.items() if v})
+        except PropertyError:
+            return
+        record.created = record.updated = when
+        stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        record.properties |= {"createdate": stamp, modified_property(object_type): stamp}
+
+    # Answers HubSpot gives --------------------------------------------------------------------------
+    def rate_limit_response(self) -> Response:
+        body = {
+            "status": "error",
+            "message": "You have reached your ten_secondly_rolling limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": str(uuid.uuid4()),
+            "policyName": "TEN_SECONDLY_ROLLING",
+        }
+        headers = {"X-HubSpot-RateLimit-Max": "100", "X-HubSpot-RateLimit-Remaining": "0"}
+        return Response.json(body, 429, headers)
+
+    def unavailable_response(self) -> Response:
+        return error(503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable")
+
+    def not_found(self, request: Request) -> Response:
+        return error(404, "OBJECT_NOT_FOUND", f"Resource not found: {request.path}")
+
+    def _authorized(self, request: Request) -> bool:
+        return request.headers.get("Authorization", "") == f"Bearer {self.token}"
+
+    def _refused(self) -> Response:
+        return error(
+            401,
+            "INVALID_AUTHENTICATION",
+            "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can "
+            "find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+        )
+
+    # Routes -----------------------------------------------------------------------------------------
+    def _properties(self, request: Request, body: dict[str, Any] | None = None) -> list[str] | None:
+        if body is not None and body.get("properties"):
+            return [str(p) for p in body["properties"]]
+        listed = request.arg("properties")
+        return [p for p in listed.split(",") if p] if listed else None
+
+    def _list(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return self._refused()
+        object_type = request.params["type"]
+        limit = int(request.arg("limit", "10") or 10)
+        if limit > LIST_LIMIT:
+            return error(400, "VALIDATION_ERROR", f"limit must be less than or equal to {LIST_LIMIT}")
+        archived = request.arg("archived", "false") == "true"
+        rows = [r for r in self.stores[object_type].records.values() if r.archived == archived]
+        start = int(request.arg("after", "0") or 0)
+        page = rows[start : start + limit]
+        body: dict[str, Any] = {"results": [r.view(object_type, self._properties(request)) for r in page]}
+        if start + limit < len(rows):
+            after = str(start + limit)
+            link = f"{request.path}?after={after}&limit={limit}"
+            body["paging"] = {"next": {"after": after, "link": link}}
+        return Response.json(body)
+
+    def _get(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return self._refused()
+        object_type, key = request.params["type"], request.params["id"]
+        found = self._lookup(object_type, key, request.arg("idProperty"))
+        if found is None:
+            return error(404, "OBJECT_NOT_FOUND", "Object not found.  objectId are usually numeric.")
+        return Response.json(found.view(object_type, self._properties(request)))
+
+    def _lookup(self, object_type: str, key: str, id_property: str | None) -> HubSpotObject | None:
+        store = self.stores[object_type]
+        if id_property and id_property != "hs_object_id":
+            return store.find_unique(id_property, key)
+        found = store.records.get(key)
+        return found if found is not None and not found.archived else None
+
+    def _search(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return self._refused()
+        object_type = request.params["type"]
+        try:
+            body = request.json() or {}
+        except ValueError:
+            return error(400, "VALIDATION_ERROR", "Invalid input JSON on line 1")
+        limit, after = int(body.get("limit", 10)), int(body.get("after", 0) or 0)
+        if limit > SEARCH_LIMIT:
+            return error(400, "VALIDATION_ERROR", f"limit must be less than or equal to {SEARCH_LIMIT}")
+        if after + limit > SEARCH_CEILING:
+            return error(
+                400,
+                "VALIDATION_ERROR",
+                f"Cannot page beyond {SEARCH_CEILING} results. Use a narrower filter instead.",
+            )
+        try:
+            found = search(list(self.stores[object_type].records.values()), body)
+        except SearchError as exc:
+            return error(400, "VALIDATION_ERROR", str(exc))
+        page = found[after : after + limit]
+        answer: dict[str, Any] = {
+            "total": len(found),
+            "results": [r.view(object_type, self._properties(request, body)) for r in page],
+        }
+        if after + limit < len(found):
+            answer["paging"] = {"next": {"after": str(after + limit), "link": ""}}
+        return Response.json(answer)
+
+    def _batch(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return self._refused()
+        object_type, op = request.params["type"], request.params["op"]
+        try:
+            body = request.json() or {}
+        except ValueError:
+            return error(400, "VALIDATION_ERROR", "Invalid input JSON on line 1")
+        inputs = body.get("inputs")
+        if not isinstance(inputs, list):
+            return error(400, "VALIDATION_ERROR", "Invalid input JSON: inputs is required")
+        if len(inputs) > BATCH_LIMIT:
+            return error(
+                400,
+                "VALIDATION_ERROR",
+                f"Batch input limit exceeded: {len(inputs)} inputs were provided, the limit is {BATCH_LIMIT}",
+                context={"limit": [str(BATCH_LIMIT)]},
+            )
+        started = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        handler = getattr(self, f"_batch_{op}")
+        results, errors = handler(object_type, inputs, body)
+        if op == "archive":
+            return Response.empty(204)
+        answer: dict[str, Any] = {
+            "status": "COMPLETE",
+            "results": results,
+            "requestedAt": started,
+            "startedAt": started,
+            "completedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        }
+        if errors:
+            answer |= {"errors": errors, "numErrors": len(errors)}
+        return Response.json(answer, 207 if errors else (201 if op == "create" else 200))
+
+    def _record_error(self, exc: PropertyError, context: dict[str, list[str]]) -> dict[str, Any]:
+        category = "CONFLICT" if exc.error == "CONFLICT" else "VALIDATION_ERROR"
+        return {
+            "status": "error",
+            "category": category,
+            "message": str(exc),
+            "context": context,
+            "errors": [{"message": str(exc), "code": exc.error, "context": {"propertyName": [exc.name]}}],
+        }
+
+    def _batch_read(
+        self, object_type: str, inputs: list[Any], body: dict[str, Any]
+    ) -> tuple[list[Any], list[Any]]:
+        wanted, missing, results = body.get("properties") or None, [], []
+        for item in inputs:
+            key = str(item.get("id", ""))
+            found = self._lookup(object_type, key, body.get("idProperty"))
+            if found is None:
+                missing.append(key)
+            else:
+                results.append(found.view(object_type, wanted))
+        errors = []
+        if missing:
+            errors.append(
+                {"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Could not get some "
+                 f"{object_type} objects, they may be deleted or not exist.", "context": {"ids": missing}}
+            )  # fmt: skip
+        return results, errors
+
+    def _batch_create(
+        self, object_type: str, inputs: list[Any], body: dict[str, Any]
+    ) -> tuple[list[Any], list[Any]]:
+        results, errors = [], []
+        for number, item in enumerate(inputs):
+            try:
+                record = self.stores[object_type].create(item.get("properties") or {})
+            except PropertyError as exc:
+                errors.append(self._record_error(exc, {"index": [str(number)]}))
+                continue
+            results.append(record.view(object_type, list(record.properties)))
+        return results, errors
+
+    def _batch_update(
+        self, object_type: str, inputs: list[Any], body: dict[str, Any]
+    ) -> tuple[list[Any], list[Any]]:
+        results, errors = [], []
+        for item in inputs:
+            key = str(item.get("id", ""))
+            found = self._lookup(object_type, key, item.get("idProperty"))
+            if found is None:
+                message = f"Object {key} not found"
+                errors.append(
+                    {
+                        "status": "error",
+                        "category": "OBJECT_NOT_FOUND",
+                        "message": message,
+                        "context": {"ids": [key]},
+                    }
+                )
+                continue
+            try:
+                record = self.stores[object_type].update(found, item.get("properties") or {})
+            except PropertyError as exc:
+                errors.append(self._record_error(exc, {"ids": [key]}))
+                continue
+            results.append(record.view(object_type, list(record.properties)))
+        return results, errors
+
+    def _batch_upsert(
+        self, object_type: str, inputs: list[Any], body: dict[str, Any]
+    ) -> tuple[list[Any], list[Any]]:
+        results, errors = [], []
+        store = self.stores[object_type]
+        for item in inputs:
+            key, id_property = str(item.get("id", "")), item.get("idProperty")
+            if id_property not in UNIQUE[object_type]:
+                message = f"{id_property} is not a unique property of {object_type}"
+                errors.append(
+                    {
+                        "status": "error",
+                        "category": "VALIDATION_ERROR",
+                        "message": message,
+                        "context": {"ids": [key]},
+                    }
+                )
+                continue
+            properties = {**(item.get("properties") or {}), id_property: key}
+            existing = store.find_unique(id_property, key)
+            try:
+                record = store.update(existing, properties) if existing else store.create(properties)
+            except PropertyError as exc:
+                errors.append(self._record_error(exc, {"ids": [key]}))
+                continue
+            results.append({**record.view(object_type, list(record.properties)), "new": existing is None})
+        return results, errors
+
+    def _batch_archive(
+        self, object_type: str, inputs: list[Any], body: dict[str, Any]
+    ) -> tuple[list[Any], list[Any]]:
+        for item in inputs:
+            found = self.stores[object_type].records.get(str(item.get("id", "")))
+            if found is not None:
+                found.archived, found.archived_at = True, self.clock()
+        return [], []

@@ -1,0 +1,291 @@
+"""HubSpot CRM v3 (contacts, companies, deals, tickets) through its REST API.
+
+Reads are incremental through the search endpoint: modified at or after the cursor, sorted by the
+modified-date property (`lastmodifieddate` on contacts, `hs_lastmodifieddate` elsewhere), 200 per page
+with `after` paging. A search query stops at 10,000 results, so before reaching that ceiling the
+connector starts a new query whose window begins at the last modified time it saw, skipping the
+records of that instant it already returned.
+
+Writes go through `batch/upsert` on the unique `hub_id` property (100 inputs per call) for records the
+hub has not linked yet, and `batch/update` by HubSpot id for the others; a 207 Multi-Status answer is
+mapped back to one result per record. Authentication is a bearer token (a private-app token, or an
+OAuth access token) in the connection's password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from hub.connector import Connector, FormField, ObjectSpec
+from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
+from hub.records import Page, Record, RecordError, WriteOp, WriteResult
+
+BATCH = 100
+SEARCH_PAGE = 200
+SEARCH_CEILING = 10_000
+DEFAULT_HOST = "https://api.hubapi.com"
+
+
+def parse_hubspot_datetime(value: Any) -> datetime | None:
+    """ISO-8601 (`2024-01-15T14:22:10.456Z`) or epoch milliseconds, as HubSpot writes dates."""
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text) / 1000, UTC)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _epoch_ms(moment: datetime) -> str:
+    return str(int(moment.timestamp() * 1000))
+
+
+def _value(value: Any) -> Any:
+    """A property value as HubSpot takes it (strings, numbers and booleans as they are)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+class HubSpotConnector(Connector):
+    """HubSpot CRM (v3 objects, search and batch APIs)."""
+
+    system = "hubspot"
+    display_name = "HubSpot"
+    conn_type = "hubspot"
+    default_conn_id = "hubspot_default"
+    max_batch = BATCH
+    max_page = SEARCH_PAGE
+    supports_deletes = True
+    form_fields = {
+        **Connector.form_fields,
+        "id_property": FormField("Hub id property", "Unique property holding the hub id (hub_id)"),
+    }
+    standard_fields = {
+        "hidden": ["schema", "login", "port"],
+        "labels": {"host": "API base URL", "password": "Private app token"},
+        "placeholders": {"host": DEFAULT_HOST, "password": "pat-na1-…"},
+    }
+
+    # HTTP -------------------------------------------------------------------------------------
+    @property
+    def base(self) -> str:
+        return self.connection.base_url() if self.connection.host else DEFAULT_HOST
+
+    @property
+    def id_property(self) -> str:
+        return str(self.connection.option("id_property") or "hub_id")
+
+    def call(self, method: str, path: str, body: Any = None, *, idempotent: bool = True) -> Any:
+        """One API call; HubSpot's error bodies become the hub's errors (never with the token)."""
+        response = self.session.request(
+            method,
+            self.base + path,
+            json=body,
+            headers={"Authorization": f"Bearer {self.connection.password or ''}"},
+            idempotent=idempotent,
+        )
+        if response.status_code in (200, 201, 204, 207):
+            return response.json() if response.content else None
+        try:
+            detail = response.json()
+        except ValueError:
+            detail = {"message": response.text[:200]}
+        message = (
+            f"{method} {path.split('?')[0]} answered HTTP {response.status_code}: {detail.get('message')}"
+        )
+        if response.status_code == 401:
+            raise AuthenticationError(
+                "hubspot", f"connection {self.connection.conn_id!r}: HubSpot refused the token ({message})"
+            )
+        kind = RetryableAPIError if response.status_code in (429, 502, 503, 504) else FatalAPIError
+        raise kind("hubspot", message, status=response.status_code)
+
+    def check(self) -> str:
+        self.call("GET", "/crm/v3/objects/contacts?limit=1")
+        return "HubSpot accepted the token"
+
+    # Reads ------------------------------------------------------------------------------------
+    def _properties(self, obj: ObjectSpec) -> list[str]:
+        return [f for f in obj.fields if f != obj.primary_key]
+
+    def _flatten(self, row: Mapping[str, Any]) -> Record:
+        return {"id": str(row["id"]), **(row.get("properties") or {})}
+
+    def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
+        cursor = obj.cursor_field or "hs_lastmodifieddate"
+        limit = max(1, min(SEARCH_PAGE, page_size))
+        window, after, seen_at_start = since, 0, set[str]()
+        while True:
+            filters = (
+                [{"propertyName": cursor, "operator": "GTE", "value": _epoch_ms(window)}] if window else []
+            )
+            body = {
+                "filterGroups": [{"filters": [*filters, *self._filter(obj)]}]
+                if filters or obj.filter
+                else [],
+                "sorts": [{"propertyName": cursor, "direction": "ASCENDING"}],
+                "properties": self._properties(obj),
+                "limit": limit,
+                "after": str(after),
+            }
+            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body)
+            rows = [self._flatten(r) for r in answer.get("results", [])]
+            fresh = [r for r in rows if r["id"] not in seen_at_start]
+            last = parse_hubspot_datetime(rows[-1].get(cursor)) if rows else None
+            if fresh:
+                yield Page(fresh, last, int(answer.get("total", 0)))
+            following = ((answer.get("paging") or {}).get("next") or {}).get("after")
+            if following is None or not rows:
+                return
+            after = int(following)
+            if after + limit > SEARCH_CEILING:  # re-window: a new query from the last instant seen
+                if last is None or last == window:
+                    raise FatalAPIError("hubspot", f"more than {SEARCH_CEILING:,} records share one {cursor}")
+                window, after = last, 0
+                seen_at_start = {r["id"] for r in rows if parse_hubspot_datetime(r.get(cursor)) == last}
+
+    def _filter(self, obj: ObjectSpec) -> list[dict[str, Any]]:
+        return [
+            {"propertyName": name, "operator": "EQ", "value": _value(value)}
+            for name, value in obj.filter.items()
+            if not isinstance(value, dict)
+        ]
+
+    def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
+        found: list[Record] = []
+        for start in range(0, len(ids), BATCH):
+            body = {
+                "properties": self._properties(obj),
+                "inputs": [{"id": i} for i in ids[start : start + BATCH]],
+            }
+            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/read", body)
+            found += [self._flatten(r) for r in answer.get("results", [])]
+        return found
+
+    def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
+        found: dict[str, Record] = {}
+        names = list(criteria)
+        if not names:
+            return []
+        first, rest = names[0], names[1:]
+        values = list(criteria[first])
+        for start in range(0, len(values), BATCH):
+            filters = [
+                {
+                    "propertyName": first,
+                    "operator": "IN",
+                    "values": [_value(v) for v in values[start : start + BATCH]],
+                }
+            ]
+            filters += [
+                {"propertyName": n, "operator": "IN", "values": [_value(v) for v in criteria[n]]}
+                for n in rest
+            ]
+            after = 0
+            while True:
+                body = {
+                    "filterGroups": [{"filters": filters + self._filter(obj)}],
+                    "properties": self._properties(obj),
+                    "limit": SEARCH_PAGE,
+                    "after": str(after),
+                }
+                answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body)
+                for row in answer.get("results", []):
+                    found[str(row["id"])] = self._flatten(row)
+                following = ((answer.get("paging") or {}).get("next") or {}).get("after")
+                if following is None:
+                    break
+                after = int(following)
+        return list(found.values())
+
+    # Writes -----------------------------------------------------------------------------------
+    def _properties_of(self, obj: ObjectSpec, op: WriteOp) -> dict[str, Any]:
+        values = {
+            k: _value(v) for k, v in op.values.items() if k != obj.primary_key and k != obj.cursor_field
+        }
+        written = {k: _value(v) for k, v in obj.filter.items() if not isinstance(v, dict)}
+        return {**written, **values, self.id_property: op.hub_id}
+
+    def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        results: list[WriteResult | None] = [None] * len(ops)
+        linked = [i for i, op in enumerate(ops) if op.target_id]
+        unlinked = [i for i, op in enumerate(ops) if not op.target_id]
+        for start in range(0, len(unlinked), BATCH):
+            self._upsert(obj, ops, unlinked[start : start + BATCH], results)
+        for start in range(0, len(linked), BATCH):
+            self._update(obj, ops, linked[start : start + BATCH], results)
+        return [
+            r or WriteResult(None, error=RecordError("NO_RESULT", "HubSpot returned no result"))
+            for r in results
+        ]
+
+    def _upsert(
+        self, obj: ObjectSpec, ops: Sequence[WriteOp], chunk: list[int], results: list[WriteResult | None]
+    ) -> None:
+        inputs = [
+            {
+                "id": ops[i].hub_id,
+                "idProperty": self.id_property,
+                "properties": self._properties_of(obj, ops[i]),
+            }
+            for i in chunk
+        ]
+        answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/upsert", {"inputs": inputs})
+        by_key = {ops[i].hub_id: i for i in chunk}
+        for row in answer.get("results", []):
+            index = by_key.get(str((row.get("properties") or {}).get(self.id_property)))
+            if index is not None:
+                results[index] = WriteResult(str(row["id"]), created=bool(row.get("new")))
+        self._errors(answer, by_key, results)
+
+    def _update(
+        self, obj: ObjectSpec, ops: Sequence[WriteOp], chunk: list[int], results: list[WriteResult | None]
+    ) -> None:
+        inputs = [{"id": ops[i].target_id, "properties": self._properties_of(obj, ops[i])} for i in chunk]
+        answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/update", {"inputs": inputs})
+        by_key = {str(ops[i].target_id): i for i in chunk}
+        for row in answer.get("results", []):
+            index = by_key.get(str(row["id"]))
+            if index is not None:
+                results[index] = WriteResult(str(row["id"]))
+        self._errors(answer, by_key, results)
+
+    def _errors(
+        self, answer: Mapping[str, Any], by_key: Mapping[str, int], results: list[WriteResult | None]
+    ) -> None:
+        for problem in answer.get("errors", []) or []:
+            context = problem.get("context") or {}
+            detail = (problem.get("errors") or [{}])[0]
+            code = str(detail.get("code") or problem.get("category") or "ERROR")
+            fields = tuple((detail.get("context") or {}).get("propertyName") or ())
+            for key in context.get("ids", []):
+                index = by_key.get(str(key))
+                if index is not None:
+                    results[index] = WriteResult(
+                        None, error=RecordError(code, str(problem.get("message")), fields)
+                    )
+
+    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
+        """Archived records (`archived=true` listing), archived at or after `since`."""
+        deleted: list[str] = []
+        latest, after = since, "0"
+        while True:
+            answer = self.call("GET", f"/crm/v3/objects/{obj.name}?archived=true&limit=100&after={after}")
+            for row in answer.get("results", []):
+                when = parse_hubspot_datetime(row.get("archivedAt"))
+                if when is not None and (since is None or when >= since):
+                    deleted.append(str(row["id"]))
+                    latest = when if latest is None else max(latest, when)
+            following = ((answer.get("paging") or {}).get("next") or {}).get("after")
+            if following is None:
+                return deleted, latest
+            after = str(following)
+
+    def delete(self, obj: ObjectSpec, ids: Sequence[str]) -> list[WriteResult]:
+        for start in range(0, len(ids), BATCH):
+            inputs = [{"id": i} for i in ids[start : start + BATCH]]
+            self.call("POST", f"/crm/v3/objects/{obj.name}/batch/archive", {"inputs": inputs})
+        return [WriteResult(str(i)) for i in ids]

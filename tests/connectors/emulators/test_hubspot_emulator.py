@@ -1,0 +1,163 @@
+"""The HubSpot emulator driven by HubSpot's own Python client (hubspot-api-client), unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import hubspot
+import pytest
+import requests
+from hubspot.crm.contacts import (
+    BatchInputSimplePublicObjectBatchInputForCreate,
+    BatchInputSimplePublicObjectBatchInputUpsert,
+    BatchReadInputSimplePublicObjectId,
+    PublicObjectSearchRequest,
+    SimplePublicObjectBatchInputForCreate,
+    SimplePublicObjectBatchInputUpsert,
+    SimplePublicObjectId,
+)
+from hubspot.crm.contacts.exceptions import ApiException
+
+from connectors.emulators.hubspot import HubSpotEmulator
+from connectors.emulators.salesforce.ids import ManualClock
+from connectors.emulators.server import EmulatorServer
+
+T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def portal() -> Iterator[tuple[HubSpotEmulator, EmulatorServer, ManualClock]]:
+    clock = ManualClock(T0)
+    app = HubSpotEmulator(clock=clock)
+    with EmulatorServer(app) as server:
+        yield app, server, clock
+
+
+def client(server: EmulatorServer, token: str) -> hubspot.Client:
+    return hubspot.Client.create(access_token=token, host=server.url)
+
+
+def test_the_official_client_creates_reads_searches_and_upserts(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, clock = portal
+    api = client(server, app.token)
+    created = api.crm.contacts.batch_api.create(
+        BatchInputSimplePublicObjectBatchInputForCreate(
+            inputs=[
+                SimplePublicObjectBatchInputForCreate(
+                    properties={"email": f"p{i}@example.com", "lastname": f"P{i}"}
+                )
+                for i in range(3)
+            ]
+        )
+    )
+    assert created.status == "COMPLETE" and len(created.results) == 3
+    first = created.results[0]
+    assert first.properties["email"] == "p0@example.com" and first.created_at == T0
+    page = api.crm.contacts.basic_api.get_page(limit=2, properties=["email"])
+    assert [r.properties["email"] for r in page.results] == ["p0@example.com", "p1@example.com"]
+    assert page.paging.next.after == "2"
+    last = api.crm.contacts.basic_api.get_page(limit=2, after=page.paging.next.after)
+    assert len(last.results) == 1 and last.paging is None  # no paging key on the last page
+    one = api.crm.contacts.basic_api.get_by_id(first.id, properties=["lastname"])
+    assert one.properties["lastname"] == "P0"
+
+    clock.advance(minutes=5)
+    app.edit("contacts", created.results[2].id, {"lastname": "Changed"})
+    found = api.crm.contacts.search_api.do_search(
+        PublicObjectSearchRequest(
+            filter_groups=[
+                {
+                    "filters": [
+                        {
+                            "propertyName": "lastmodifieddate",
+                            "operator": "GTE",
+                            "value": str(int(clock.now.timestamp() * 1000)),
+                        }
+                    ]
+                }
+            ],
+            sorts=[{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
+            properties=["lastname"],
+            limit=200,
+        )
+    )
+    assert found.total == 1 and found.results[0].properties["lastname"] == "Changed"
+
+    upserted = api.crm.contacts.batch_api.upsert(
+        BatchInputSimplePublicObjectBatchInputUpsert(
+            inputs=[
+                SimplePublicObjectBatchInputUpsert(
+                    id="p1@example.com", id_property="email", properties={"lastname": "Again"}
+                ),
+                SimplePublicObjectBatchInputUpsert(
+                    id="new@example.com", id_property="email", properties={"lastname": "New"}
+                ),
+            ]
+        )
+    )
+    assert sorted((r.properties["email"], r.new) for r in upserted.results) == [
+        ("new@example.com", True),
+        ("p1@example.com", False),
+    ]
+    read = api.crm.contacts.batch_api.read(
+        BatchReadInputSimplePublicObjectId(
+            properties=["lastname"], inputs=[SimplePublicObjectId(id=created.results[1].id)]
+        )
+    )
+    assert read.results[0].properties["lastname"] == "Again"
+
+
+def test_partial_failures_are_a_207_with_errors(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    api = client(server, app.token)
+    answer = api.crm.contacts.batch_api.upsert(
+        BatchInputSimplePublicObjectBatchInputUpsert(
+            inputs=[
+                SimplePublicObjectBatchInputUpsert(
+                    id="h1", id_property="hub_id", properties={"email": "ok@example.com"}
+                ),
+                SimplePublicObjectBatchInputUpsert(
+                    id="h2", id_property="hub_id", properties={"email": "broken"}
+                ),
+            ]
+        )
+    )
+    assert answer.num_errors == 1 and len(answer.results) == 1
+    assert answer.errors[0].category == "VALIDATION_ERROR" and answer.errors[0].context == {"ids": ["h2"]}
+
+
+def test_ceilings_tokens_and_throttling_answer_as_hubspot_does(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    with pytest.raises(ApiException) as refused:
+        client(server, "pat-wrong").crm.contacts.basic_api.get_page()
+    assert refused.value.status == 401 and "INVALID_AUTHENTICATION" in refused.value.body
+    headers = {"Authorization": f"Bearer {app.token}"}
+    too_many = {"inputs": [{"properties": {"lastname": str(i)}} for i in range(101)]}
+    answer = requests.post(
+        f"{server.url}/crm/v3/objects/contacts/batch/create", json=too_many, headers=headers, timeout=10
+    )
+    assert answer.status_code == 400 and answer.json()["category"] == "VALIDATION_ERROR"
+    deep = {"limit": 200, "after": "9900"}
+    answer = requests.post(
+        f"{server.url}/crm/v3/objects/contacts/search", json=deep, headers=headers, timeout=10
+    )
+    assert answer.status_code == 400 and "10000" in answer.json()["message"]
+    app.faults.configure(1.0, ("rate_limit",))
+    with pytest.raises(ApiException) as throttled:
+        client(server, app.token).crm.contacts.basic_api.get_page()
+    app.faults.configure(0.0, ())
+    assert throttled.value.status == 429 and '"policyName":"TEN_SECONDLY_ROLLING"' in throttled.value.body
+
+
+def test_the_sandbox_seed_is_deterministic() -> None:
+    one, two = HubSpotEmulator(clock=ManualClock(T0)), HubSpotEmulator(clock=ManualClock(T0))
+    one.seed_sandbox({"accounts": 20, "contacts": 50}, 7)
+    two.seed_sandbox({"accounts": 20, "contacts": 50}, 7)
+    assert one.records("contacts") == two.records("contacts") and len(one.records("companies")) == 20

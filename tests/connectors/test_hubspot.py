@@ -1,0 +1,133 @@
+"""The HubSpot connector against the HubSpot emulator: search windows, batch upserts, call counts."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connectors.emulators.hubspot import HubSpotEmulator
+from connectors.emulators.salesforce.ids import ManualClock
+from connectors.emulators.server import EmulatorServer
+from connectors.hubspot import HubSpotConnector
+from hub.connections import parse_connection
+from hub.connector import ObjectSpec
+from hub.http import RetryPolicy
+from hub.records import WriteOp
+
+T0 = datetime(2024, 6, 1, 8, 0, tzinfo=UTC)
+CONTACTS = ObjectSpec(
+    "contacts",
+    ("id", "lastmodifieddate", "hub_id", "firstname", "lastname", "email"),
+    "id",
+    "lastmodifieddate",
+    "hub_id",
+)
+COMPANIES = ObjectSpec(
+    "companies",
+    ("id", "hs_lastmodifieddate", "hub_id", "name", "domain"),
+    "id",
+    "hs_lastmodifieddate",
+    "hub_id",
+)
+
+
+@pytest.fixture
+def portal() -> Iterator[tuple[HubSpotEmulator, EmulatorServer, ManualClock]]:
+    clock = ManualClock(T0)
+    app = HubSpotEmulator(clock=clock)
+    with EmulatorServer(app) as server:
+        yield app, server, clock
+
+
+def connector(app: HubSpotEmulator, server: EmulatorServer) -> HubSpotConnector:
+    spec = app.connection(server.url)
+    return HubSpotConnector(
+        parse_connection("hubspot_default", json.dumps(spec)),
+        policy=RetryPolicy(base_delay=0.01, max_delay=0.05),
+    )
+
+
+def person(i: int, **values: object) -> WriteOp:
+    return WriteOp(
+        str(uuid.uuid4()),
+        {"firstname": "Grace", "lastname": f"Hopper {i}", "email": f"grace{i}@example.com", **values},
+    )
+
+
+def test_a_search_past_10000_results_starts_a_new_window(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, clock = portal
+    made = []
+    for i in range(10_450):
+        made.append(app.create("contacts", {"lastname": f"L{i}"}))
+        if i % 150 == 149:
+            clock.advance(1)  # 150 records per instant: page boundaries fall inside instants
+    c = connector(app, server)
+    pages = list(c.read_changes(CONTACTS, None, 200))
+    ids = [r["id"] for p in pages for r in p.records]
+    assert len(ids) == len(set(ids)) == 10_450 and set(ids) == set(made)
+    stamps = [r["lastmodifieddate"] for p in pages for r in p.records]
+    assert stamps == sorted(stamps)
+    assert pages[-1].cursor == clock.now
+
+
+def test_writes_take_one_call_per_100_records_and_never_duplicate(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    c = connector(app, server)
+    ops = [person(i) for i in range(1000)]
+    first = c.write(CONTACTS, ops)
+    assert all(r.ok and r.created for r in first)
+    assert c.calls.total("hubspot") == math.ceil(1000 / 100) == 10  # the batch minimum exactly
+    again = c.write(CONTACTS, ops)  # a replay upserts by hub_id
+    assert [r.id for r in again] == [r.id for r in first] and not any(r.created for r in again)
+    assert len(app.records("contacts")) == 1000
+    linked = [WriteOp(ops[0].hub_id, {"lastname": "Renamed"}, first[0].id)]
+    [updated] = c.write(CONTACTS, linked)
+    assert updated.ok and updated.id == first[0].id
+    assert next(r for r in app.records("contacts") if r["id"] == first[0].id)["lastname"] == "Renamed"
+
+
+def test_refused_records_get_hubspots_codes_in_order(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    c = connector(app, server)
+    taken = app.create("contacts", {"email": "taken@example.com"})
+    ops = [person(0), person(1, email="nope"), person(2, email="taken@example.com"), person(3)]
+    results = c.write(CONTACTS, ops)
+    assert [r.ok for r in results] == [True, False, False, True]
+    assert (
+        results[1].error is not None
+        and results[1].error.code == "INVALID_EMAIL"
+        and results[1].error.fields == ("email",)
+    )
+    assert results[2].error is not None and f"Existing ID: {taken}" in results[2].error.message
+    missing = c.write(CONTACTS, [WriteOp("h", {"lastname": "x"}, "999999")])
+    assert missing[0].error is not None and missing[0].error.code == "OBJECT_NOT_FOUND"
+
+
+def test_fetch_find_and_archive(portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock]) -> None:
+    app, server, clock = portal
+    c = connector(app, server)
+    results = c.write(
+        COMPANIES, [WriteOp(f"hub-{i}", {"name": f"Co {i}", "domain": f"co{i}.example"}) for i in range(5)]
+    )
+    ids = [str(r.id) for r in results]
+    assert [r["name"] for r in c.fetch(COMPANIES, [ids[1], ids[3], "424242"])] == ["Co 1", "Co 3"]
+    found = c.find(COMPANIES, {"domain": ["co2.example", "co4.example", "nowhere.example"]})
+    assert sorted(r["name"] for r in found) == ["Co 2", "Co 4"]
+    clock.advance(minutes=1)
+    assert all(r.ok for r in c.delete(COMPANIES, [ids[0]]))
+    assert ids[0] not in {r["id"] for r in app.records("companies")}
+    assert c.read_deletes(COMPANIES, clock.now - timedelta(seconds=5)) == ([ids[0]], clock.now)
+    since = clock.now - timedelta(seconds=1)
+    assert [r["id"] for p in c.read_changes(COMPANIES, since, 100) for r in p.records] == []
+    assert c.check() == "HubSpot accepted the token"
