@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/dag_parse.py
+	$(BIN)/python bench/api_calls.py
 
 sandbox: $(STAMP)
 	$(BIN)/hub sandbox serve

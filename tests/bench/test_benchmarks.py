@@ -30,3 +30,9 @@ def test_dag_parse_benchmark_runs_and_loads_every_dag() -> None:
     out = run("bench/dag_parse.py", "--syncs", "6", "--repeat", "1")
     assert "6 sync files -> 12 DAGs (0 import errors)" in out
     assert "hand-written" in out and "target:" in out
+
+
+def test_api_calls_benchmark_runs_for_every_connector() -> None:
+    out = run("bench/api_calls.py", "--records", "250")
+    assert "every target met: True" in out
+    assert all(system in out for system in ("salesforce", "odoo", "hubspot"))

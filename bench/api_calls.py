@@ -1,0 +1,141 @@
+"""API calls per 1,000 records written, per connector, against the minimum its batch ceiling allows.
+
+    .venv/bin/python bench/api_calls.py [--records N]
+
+Each connector writes N new records (then the same N again, as a replayed run would) to its emulator
+through the hub's shared HTTP session; the calls counted include logins and any polling. The minimum
+is ⌈N / batch ceiling⌉ write calls: Salesforce Collections 200, HubSpot batch 100, Odoo `create` with a
+list (1,000 per call by the connector's batch size). Targets: HubSpot within 10% of its minimum (issue
+5); Salesforce at most the minimum + 3 (login, and describe/bulk overhead; issue 2); Odoo has none
+(its overhead is authenticate, fields_get and one search for records already there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from connectors.emulators.hubspot import HubSpotEmulator  # noqa: E402
+from connectors.emulators.odoo import OdooEmulator  # noqa: E402
+from connectors.emulators.salesforce import SalesforceEmulator  # noqa: E402
+from connectors.emulators.server import EmulatorServer  # noqa: E402
+from connectors.emulators.tls import ensure_tls_files  # noqa: E402
+from connectors.hubspot import HubSpotConnector  # noqa: E402
+from connectors.odoo import OdooConnector  # noqa: E402
+from connectors.salesforce import SalesforceConnector  # noqa: E402
+from hub.connections import parse_connection  # noqa: E402
+from hub.connector import Connector, ObjectSpec  # noqa: E402
+from hub.records import WriteOp  # noqa: E402
+
+Case = tuple[
+    str, Any, Callable[[Any, EmulatorServer], Connector], ObjectSpec, Callable[[int], dict[str, Any]], int
+]
+TARGETS: dict[str, tuple[str, Callable[[int, int], bool]]] = {
+    "salesforce": ("<= minimum + 3", lambda calls, minimum: calls <= minimum + 3),
+    "hubspot": ("<= minimum + 10%", lambda calls, minimum: calls <= minimum * 1.10),
+}
+
+
+def cases(tls_folder: Path) -> list[Case]:
+    tls = ensure_tls_files(tls_folder)
+
+    def salesforce(app: Any, server: EmulatorServer) -> Connector:
+        spec = app.connection(server.url, tls.ca_cert)
+        return SalesforceConnector(parse_connection("salesforce_default", json.dumps(spec)))
+
+    def odoo(app: Any, server: EmulatorServer) -> Connector:
+        return OdooConnector(
+            parse_connection("odoo_default", f"odoo://admin:admin@{server.host}:{server.port}/omnihub")
+        )
+
+    def hubspot(app: Any, server: EmulatorServer) -> Connector:
+        return HubSpotConnector(parse_connection("hubspot_default", json.dumps(app.connection(server.url))))
+
+    return [
+        (
+            "salesforce",
+            SalesforceEmulator(),
+            salesforce,
+            ObjectSpec(
+                "Contact",
+                ("Id", "SystemModstamp", "Hub_Id__c", "LastName", "Email"),
+                "Id",
+                "SystemModstamp",
+                "Hub_Id__c",
+            ),
+            lambda i: {"LastName": f"Bench {i}", "Email": f"bench{i}@example.com"},
+            200,
+        ),
+        (
+            "odoo",
+            OdooEmulator(),
+            odoo,
+            ObjectSpec(
+                "res.partner",
+                ("id", "write_date", "x_hub_id", "name", "email"),
+                "id",
+                "write_date",
+                "x_hub_id",
+            ),
+            lambda i: {"name": f"Bench {i}", "email": f"bench{i}@example.com"},
+            1000,
+        ),
+        (
+            "hubspot",
+            HubSpotEmulator(),
+            hubspot,
+            ObjectSpec(
+                "contacts",
+                ("id", "lastmodifieddate", "hub_id", "lastname", "email"),
+                "id",
+                "lastmodifieddate",
+                "hub_id",
+            ),
+            lambda i: {"lastname": f"Bench {i}", "email": f"bench{i}@example.com"},
+            100,
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1000)
+    args = parser.parse_args()
+    n = args.records
+    verdicts: list[bool] = []
+    print(f"{n:,} records written, then the same {n:,} again (a replayed run); calls include logins")
+    print(f"{'system':<12}{'ceiling':>8}{'minimum':>9}{'first run':>11}{'replay':>8}  target")
+    with tempfile.TemporaryDirectory(prefix="hub-api-calls-") as tmp:
+        for system, app, build, obj, values, ceiling in cases(Path(tmp) / "tls"):
+            tls = ensure_tls_files(Path(tmp) / "tls") if app.needs_tls else None
+            with EmulatorServer(app, tls=tls) as server:
+                connector = build(app, server)
+                ops = [WriteOp(str(uuid.uuid4()), values(i)) for i in range(n)]
+                results = connector.write(obj, ops)
+                first = connector.calls.total(system)
+                again = connector.write(obj, ops)
+                replay = connector.calls.total(system) - first
+                connector.close()
+            if not all(r.ok for r in results + again):
+                raise SystemExit(f"{system}: some writes failed")
+            minimum = math.ceil(n / ceiling)
+            label, holds = TARGETS.get(system, ("none (reference)", lambda calls, least: True))
+            met = holds(first, minimum) and holds(replay, minimum)
+            verdicts.append(met)
+            shown = f"{label}: {'met' if met else 'NOT met'}" if system in TARGETS else label
+            print(f"{system:<12}{ceiling:>8}{minimum:>9}{first:>11}{replay:>8}  {shown}")
+    print(f"every target met: {all(verdicts)}")
+
+
+if __name__ == "__main__":
+    main()
