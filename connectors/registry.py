@@ -16,12 +16,16 @@ CONNECTORS: dict[str, str] = {
     "salesforce": "connectors.salesforce:SalesforceConnector",
     "odoo": "connectors.odoo:OdooConnector",
     "hubspot": "connectors.hubspot:HubSpotConnector",
+    "mailchimp": "connectors.mailchimp:MailchimpConnector",
+    "zendesk": "connectors.zendesk:ZendeskConnector",
 }
 
 EMULATORS: dict[str, str] = {
     "salesforce": "connectors.emulators.salesforce:SalesforceEmulator",
     "odoo": "connectors.emulators.odoo:OdooEmulator",
     "hubspot": "connectors.emulators.hubspot:HubSpotEmulator",
+    "mailchimp": "connectors.emulators.mailchimp:MailchimpEmulator",
+    "zendesk": "connectors.emulators.zendesk:ZendeskEmulator",
 }
 
 

@@ -1,0 +1,302 @@
+"""`MailchimpEmulator`: Mailchimp Marketing API v3 list members over in-memory audiences.
+
+    >>> from connectors.emulators.mailchimp import MailchimpEmulator
+    >>> from connectors.emulators.server import EmulatorServer
+    >>> mailchimp = MailchimpEmulator()                 # one audience, MailchimpEmulator.LIST_ID
+    >>> with EmulatorServer(mailchimp) as server:       # GET {server.url}/3.0/lists/{id}/members
+    ...     member_id = mailchimp.create("ada@example.com")
+
+Routes: `GET /3.0/ping`, `GET /3.0/lists/{list_id}/members`, `GET|PUT /3.0/lists/{list_id}/members/
+{subscriber_hash}` and the synchronous batch `POST /3.0/lists/{list_id}` (up to 500 members). Auth as
+Mailchimp: HTTP Basic with any username and the API key as password, `Authorization: apikey KEY`, or
+an OAuth token as `Bearer`/`OAuth`. Throttling answers 429 `TooManyRequests` (no Retry-After), both
+under fault injection and when more than 10 requests are in flight at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.emulators.mailchimp.errors import MailchimpProblem, invalid_resource, problem
+from connectors.emulators.mailchimp.errors import not_found as resource_not_found
+from connectors.emulators.mailchimp.members import Audience, Member, subscriber_hash, valid_email
+from connectors.emulators.seed import generate_companies, generate_people
+from connectors.emulators.server import EmulatorApp, Request, Response
+
+Clock = Callable[[], datetime]
+BATCH_LIMIT = 500
+PAGE_LIMIT = 1000
+CONNECTION_LIMIT = 10
+LIST = r"/3.0/lists/(?P<list_id>[A-Za-z0-9]+)"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MailchimpEmulator(EmulatorApp):
+    """Mailchimp's list-member endpoints, with its auth, errors, limits and consent rules."""
+
+    system = "mailchimp"
+    LIST_ID = "a1b2c3d4e5"
+    API_KEY = "0123456789abcdef0123456789abcdef-us6"
+
+    def __init__(
+        self,
+        *,
+        api_key: str = API_KEY,
+        oauth_tokens: tuple[str, ...] = (),
+        list_ids: tuple[str, ...] = (LIST_ID,),
+        clock: Clock | None = None,
+        fault_rate: float = 0.0,
+        fault_kinds: tuple[str, ...] = ("rate_limit",),
+        latency_ms: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(fault_rate=fault_rate, fault_kinds=fault_kinds, latency_ms=latency_ms, seed=seed)
+        self.api_key, self.oauth_tokens = api_key, set(oauth_tokens)
+        self.clock: Clock = clock or utc_now
+        self.audiences = {list_id: Audience(list_id, self._now) for list_id in list_ids}
+        self.max_connections = CONNECTION_LIMIT
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
+        self.route("GET", r"/3.0/ping", self._ping)
+        self.route("GET", LIST + r"/members", self._list_members)
+        self.route("GET", LIST + r"/members/(?P<member>[^/]+)", self._get_member)
+        self.route("PUT", LIST + r"/members/(?P<member>[^/]+)", self._put_member)
+        self.route("POST", LIST, self._batch)
+
+    def _now(self) -> datetime:
+        return self.clock()
+
+    # ---- in-process helpers (tests, demo) ----
+
+    def connection(self, base_url: str, ca_bundle: str | None = None) -> dict[str, Any]:
+        """The sandbox connection: any login, the API key as password."""
+        return {**super().connection(base_url, ca_bundle), "login": "anystring", "password": self.api_key}
+
+    def records(self, list_id: str | None = None) -> list[Member]:
+        """Every member of a list (default: the first), by subscriber hash."""
+        with self.lock:
+            members = self._audience(list_id).members
+            return [dict(members[key]) for key in sorted(members)]
+
+    def create(
+        self,
+        email: str,
+        *,
+        status: str = "subscribed",
+        merge_fields: dict[str, Any] | None = None,
+        list_id: str | None = None,
+    ) -> str:
+        """Add a member as a sign-up form would; returns its subscriber hash."""
+        body = {"email_address": email, "status": status, "merge_fields": merge_fields or {}}
+        with self.lock:
+            member, _ = self._audience(list_id).upsert(body)
+            return str(member["id"])
+
+    def edit(self, member_id: str, values: dict[str, Any], *, list_id: str | None = None) -> None:
+        """Change a member as someone in Mailchimp's UI would (`status` here is always applied)."""
+        with self.lock:
+            audience = self._audience(list_id)
+            member = audience.get(member_id)
+            audience.upsert({"email_address": member["email_address"], **values}, member_id)
+
+    def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
+        """`scale["members"]` (default 100) generated people; about 8% unsubscribed, 2% cleaned."""
+        count = int(scale.get("members", scale.get("contacts", 100)))
+        rng = random.Random(seed * 7919 + 11)
+        people = generate_people(count, generate_companies(max(1, count // 10), seed), seed)
+        with self.lock:
+            audience = self._audience(None)
+            for person in people:
+                if not valid_email(person.email):
+                    continue  # Mailchimp's forms refuse these
+                status = "unsubscribed" if person.email_opt_out else "subscribed"
+                if rng.random() < 0.02:
+                    status = "cleaned"
+                merge = {"FNAME": person.first_name, "LNAME": person.last_name, "PHONE": person.phone or ""}
+                audience.upsert({"email_address": person.email, "status": status, "merge_fields": merge})
+
+    def _audience(self, list_id: str | None) -> Audience:
+        if list_id is None:
+            return next(iter(self.audiences.values()))
+        audience = self.audiences.get(list_id)
+        if audience is None:
+            raise resource_not_found()
+        return audience
+
+    # ---- HTTP ----
+
+    def handle(self, request: Request) -> Response:
+        """Refuse the 11th simultaneous request, as Mailchimp limits connections per key."""
+        if request.path.startswith("/__emulator__/"):
+            return super().handle(request)
+        with self._in_flight_lock:
+            crowded = self._in_flight >= self.max_connections
+            self._in_flight += 0 if crowded else 1
+        if crowded:
+            self.stats["throttled"] += 1
+            return self.rate_limit_response()
+        try:
+            return super().handle(request)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
+
+    def _dispatch(self, request: Request, *, count: bool) -> Response:
+        if count:
+            refused = self._refused(request)
+            if refused is not None:
+                return refused
+        try:
+            return super()._dispatch(request, count=count)
+        except MailchimpProblem as exc:
+            return exc.response()
+
+    def _refused(self, request: Request) -> Response | None:
+        """401 unless the request carries the API key (Basic or apikey) or a known OAuth token."""
+        header = request.headers.get("Authorization") or ""
+        scheme, _, credentials = header.partition(" ")
+        scheme, credentials = scheme.lower(), credentials.strip()
+        if scheme == "basic":
+            try:
+                credentials = base64.b64decode(credentials).decode().partition(":")[2]
+            except ValueError:
+                credentials = ""
+        if not header:
+            return problem(401, "API Key Missing", "Your request did not include an API key.")
+        if scheme in ("basic", "apikey") and credentials == self.api_key:
+            return None
+        if scheme in ("bearer", "oauth") and credentials in self.oauth_tokens:
+            return None
+        return problem(
+            401,
+            "API Key Invalid",
+            "Your API key may be invalid, or you've attempted to access the wrong datacenter.",
+        )
+
+    def _ping(self, request: Request) -> Response:
+        return Response.json({"health_status": "Everything's Chimpy!"})
+
+    def _list_members(self, request: Request) -> Response:
+        audience = self._audience(request.params["list_id"])
+        count, offset = _integer(request, "count", 10), _integer(request, "offset", 0)
+        if count > PAGE_LIMIT:
+            raise invalid_resource("count", f"Must be less than or equal to {PAGE_LIMIT}")
+        names = ("status", "since_last_changed", "before_last_changed", "sort_field", "sort_dir")
+        members = audience.listing({name: request.arg(name) for name in names})
+        body = {
+            "members": members[offset : offset + count],
+            "list_id": audience.list_id,
+            "total_items": len(members),
+            "_links": [],
+        }
+        return Response.json(body)
+
+    def _get_member(self, request: Request) -> Response:
+        audience = self._audience(request.params["list_id"])
+        return Response.json(audience.get(_member_key(request.params["member"])))
+
+    def _put_member(self, request: Request) -> Response:
+        audience = self._audience(request.params["list_id"])
+        member, _ = audience.upsert(_body(request), _member_key(request.params["member"]))
+        return Response.json(member)
+
+    def _batch(self, request: Request) -> Response:
+        audience = self._audience(request.params["list_id"])
+        body = _body(request)
+        members = body.get("members") if isinstance(body, dict) else None
+        if not isinstance(members, list):
+            raise invalid_resource("members", "Schema describes array, NULL found instead")
+        if len(members) > BATCH_LIMIT:
+            raise invalid_resource("members", f"Schema describes array, maximum {BATCH_LIMIT} items allowed")
+        answer: dict[str, Any] = {"new_members": [], "updated_members": [], "errors": []}
+        for item in members:
+            self._batch_member(audience, item, bool(body.get("update_existing")), answer)
+        answer |= {
+            "total_created": len(answer["new_members"]),
+            "total_updated": len(answer["updated_members"]),
+            "error_count": len(answer["errors"]),
+            "_links": [],
+        }
+        return Response.json(answer)
+
+    def _batch_member(self, audience: Audience, item: Any, update: bool, answer: dict[str, Any]) -> None:
+        email = item.get("email_address") if isinstance(item, dict) else None
+        if valid_email(email) and not update and subscriber_hash(str(email)) in audience.members:
+            message = (
+                f"{email} is already a list member, do you want to update? "
+                "please provide update_existing:true in the request body"
+            )
+            answer["errors"].append(
+                {"email_address": email, "error": message, "error_code": "ERROR_CONTACT_EXISTS"}
+            )
+            return
+        try:
+            member, created = audience.upsert(item)
+        except MailchimpProblem as exc:
+            message = exc.detail if not exc.errors else "; ".join(e["message"] for e in exc.errors)
+            code = "ERROR_GENERIC"
+            answer["errors"].append({"email_address": email or "", "error": message, "error_code": code})
+            return
+        answer["new_members" if created else "updated_members"].append(dict(member))
+
+    # ---- what Mailchimp answers when throttling, down, or asked for something else ----
+
+    def rate_limit_response(self) -> Response:
+        return problem(
+            429,
+            "TooManyRequests",
+            f"You have exceeded the limit of {CONNECTION_LIMIT} simultaneous connections.",
+        )
+
+    def unavailable_response(self) -> Response:
+        page = "<html><head><title>Request Blocked</title></head><body><h1>Request Blocked</h1></body></html>"
+        return Response.text(page, 503, content_type="text/html")
+
+    def not_found(self, request: Request) -> Response:
+        return resource_not_found().response()
+
+    def method_not_allowed(self, request: Request) -> Response:
+        return problem(
+            405,
+            "Method Not Allowed",
+            "The requested method and resource are not compatible. See the Allow header for this "
+            "resource's available methods.",
+        )
+
+
+def _member_key(value: str) -> str:
+    """Members are addressed by subscriber hash; Mailchimp also accepts the email itself."""
+    return subscriber_hash(value) if "@" in value else value.lower()
+
+
+def _integer(request: Request, name: str, default: int) -> int:
+    text = request.arg(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise invalid_resource(name, f"Schema describes integer, string found instead: {text}") from None
+    if value < 0:
+        raise invalid_resource(name, "Must be greater than or equal to 0")
+    return value
+
+
+def _body(request: Request) -> Any:
+    try:
+        return request.json()
+    except ValueError:
+        raise MailchimpProblem(
+            400, "JSON Parse Exception", "We encountered an unspecified JSON parsing error."
+        ) from None
+
+
+__all__ = ["MailchimpEmulator"]

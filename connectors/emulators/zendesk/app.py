@@ -1,0 +1,329 @@
+"""`ZendeskEmulator`: Zendesk Support's REST API (users, organizations, tickets) in memory.
+
+    >>> from connectors.emulators.zendesk import ZendeskEmulator
+    >>> from connectors.emulators.server import EmulatorServer
+    >>> zendesk = ZendeskEmulator()                    # agent@omnihub.example / its API token
+    >>> with EmulatorServer(zendesk) as server:       # GET {server.url}/api/v2/users/me.json
+    ...     user_id = zendesk.create("users", {"name": "Ada", "email": "ada@example.com"})
+
+Served: `users/me`, incremental exports (cursor-based for users and tickets, time-based for all
+three), `{kind}/create_or_update_many` and `create_many` (at most 100 items, answered with a job),
+`job_statuses/{id}` and `job_statuses/show_many`, `{kind}/show_many?ids=` (`external_ids=` for users
+and organizations), `{kind}/{id}`, `users|organizations/search?external_id=` and
+`users/search?query=`. Authentication: API token (Basic `{email}/token:{token}`) or OAuth (`Bearer`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.emulators.seed import generate_companies, generate_people
+from connectors.emulators.server import EmulatorApp, Request, Response
+from connectors.emulators.zendesk.export import (
+    BadExportRequest,
+    cursor_page,
+    per_page,
+    start_time,
+    time_page,
+)
+from connectors.emulators.zendesk.jobs import JobBoard
+from connectors.emulators.zendesk.store import SINGULAR, Clock, Outcome, RecordRefused, Store
+
+MAX_MANY = 100
+KIND = r"(?P<kind>users|organizations|tickets)"
+JSON = r"(?:\.json)?"
+RATE_LIMIT_TEXT = "Number of allowed API requests per minute exceeded"
+ACCOUNT_LIMIT = 700
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def zendesk_error(status: int, error: str, description: str | None = None, **more: Any) -> Response:
+    body: dict[str, Any] = {"error": error}
+    if description is not None:
+        body["description"] = description
+    return Response.json({**body, **more}, status)
+
+
+def not_found() -> Response:
+    return zendesk_error(404, "RecordNotFound", "Not found")
+
+
+class ZendeskEmulator(EmulatorApp):
+    """Zendesk Support's API for users, organizations and tickets over an in-memory account."""
+
+    system = "zendesk"
+    retry_after = "1"
+
+    def __init__(
+        self,
+        *,
+        email: str = "agent@omnihub.example",
+        token: str = "zd-sandbox-6b1f0c2a9e7d4c3b",
+        oauth_token: str = "zd-oauth-3f9a1c7e5b2d4a60",
+        clock: Clock | None = None,
+        polls_to_complete: int = 2,
+        fault_rate: float = 0.0,
+        fault_kinds: tuple[str, ...] = ("rate_limit",),
+        latency_ms: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(fault_rate=fault_rate, fault_kinds=fault_kinds, latency_ms=latency_ms, seed=seed)
+        self.email, self.token, self.oauth_token = email, token, oauth_token
+        self.clock: Clock = clock or utc_now
+        self.store = Store(self.clock)
+        self.jobs = JobBoard(polls_to_complete)
+        self._window = (0, 0)  # (minute, requests in it) for X-Rate-Limit-Remaining
+        routes: list[tuple[str, str, Callable[[Request], Response]]] = [
+            ("GET", rf"/api/v2/users/me{JSON}", self._me),
+            ("GET", rf"/api/v2/incremental/(?P<kind>users|tickets)/cursor{JSON}", self._cursor_export),
+            ("GET", rf"/api/v2/incremental/{KIND}{JSON}", self._time_export),
+            ("POST", rf"/api/v2/{KIND}/create_or_update_many{JSON}", self._create_or_update_many),
+            ("POST", rf"/api/v2/{KIND}/create_many{JSON}", self._create_many),
+            ("GET", rf"/api/v2/job_statuses/show_many{JSON}", self._jobs_show_many),
+            ("GET", rf"/api/v2/job_statuses/(?P<job>[A-Za-z0-9-]+?){JSON}", self._job_status),
+            ("GET", rf"/api/v2/{KIND}/show_many{JSON}", self._show_many),
+            ("GET", rf"/api/v2/(?P<kind>users|organizations)/search{JSON}", self._search),
+            ("GET", rf"/api/v2/{KIND}/(?P<id>\d+){JSON}", self._show),
+        ]
+        for method, pattern, handler in routes:
+            self.route(method, pattern, self._authenticated(handler))
+
+    # ---- in-process helpers (tests, demo) ----
+
+    def connection(self, base_url: str, ca_bundle: str | None = None) -> dict[str, Any]:
+        """The sandbox connection: the agent's email and API token."""
+        return {**super().connection(base_url, ca_bundle), "login": self.email, "password": self.token}
+
+    def reset(self) -> None:
+        """An empty account again."""
+        with self.lock:
+            self.store = Store(self.clock)
+            self.jobs = JobBoard(self.jobs.polls_to_complete)
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        """Every record of `kind` (users, organizations, tickets), by id."""
+        with self.lock:
+            return [dict(self.store.tables[kind][i]) for i in sorted(self.store.tables[kind])]
+
+    def create(self, kind: str, values: dict[str, Any]) -> int:
+        """Create a record as an agent in Zendesk would (validated); returns its id."""
+        with self.lock:
+            return self.store.insert(kind, values)
+
+    def edit(self, kind: str, record_id: int, values: dict[str, Any]) -> None:
+        """Change a record as an agent would: validated, and its `updated_at` moves."""
+        with self.lock:
+            self.store.update(kind, int(record_id), values)
+
+    def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
+        """Organizations from the shared companies, users from the shared people (valid ones only).
+
+        `scale` keys: organizations (or accounts) and users (or contacts), as the sandbox passes them."""
+        with self.lock:
+            companies = generate_companies(scale.get("organizations", scale.get("accounts", 50)), seed)
+            org_ids: dict[int, int] = {}
+            for company in companies:
+                org = {"name": company.name, "domain_names": [company.domain], "details": company.city}
+                org_ids[company.index] = self._seed_one("organizations", org)
+            people = generate_people(scale.get("users", scale.get("contacts", 200)), companies, seed)
+            for person in people:
+                org_id = org_ids.get(person.company) if person.company is not None else None
+                user = {
+                    "name": f"{person.first_name} {person.last_name}",
+                    "email": person.email,
+                    "phone": person.phone,
+                    "organization_id": org_id or None,
+                }
+                self._seed_one("users", user)
+
+    def _seed_one(self, kind: str, values: dict[str, Any]) -> int:
+        try:
+            return self.store.insert(kind, values)
+        except RecordRefused:
+            return 0  # Zendesk validates every record: a broken one never gets in
+
+    # ---- HTTP plumbing ----
+
+    def handle(self, request: Request) -> Response:
+        """Answer as the base app does, with Zendesk's account rate-limit headers on every answer."""
+        response = super().handle(request)
+        if not request.path.startswith("/__emulator__/"):
+            with self.lock:
+                minute = int(self.clock().timestamp()) // 60
+                used = (self._window[1] if self._window[0] == minute else 0) + 1
+                self._window = (minute, used)
+            response.headers.setdefault("X-Rate-Limit", str(ACCOUNT_LIMIT))
+            response.headers.setdefault("X-Rate-Limit-Remaining", str(max(0, ACCOUNT_LIMIT - used)))
+        return response
+
+    def _authenticated(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        def guarded(request: Request) -> Response:
+            if not self._authorized(request.headers.get("Authorization") or ""):
+                return zendesk_error(401, "Couldn't authenticate you")
+            host = request.headers.get("Host") or "omnihub.zendesk.com"
+            self.store.base_url = f"{'https' if self.needs_tls else 'http'}://{host}"
+            return handler(request)
+
+        return guarded
+
+    def _authorized(self, header: str) -> bool:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer":
+            return value.strip() == self.oauth_token
+        if scheme.lower() != "basic":
+            return False
+        try:
+            user, _, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return user.lower() == f"{self.email.lower()}/token" and secret == self.token
+
+    @property
+    def base(self) -> str:
+        return self.store.base_url
+
+    # ---- handlers ----
+
+    def _me(self, request: Request) -> Response:
+        me = self.store.find_by("users", "email", self.email)
+        agent = me or {"id": 360000000001, "name": "Omnihub Agent", "email": self.email, "role": "admin"}
+        return Response.json({"user": agent})
+
+    def _cursor_export(self, request: Request) -> Response:
+        kind = request.params["kind"]
+        cursor = request.arg("cursor")
+        try:
+            start = None if cursor else start_time(request.arg("start_time"))
+            size = per_page(request.arg("per_page"))
+            page = cursor_page(self.store, kind, self.base, start=start, cursor=cursor, size=size)
+        except BadExportRequest as exc:
+            return zendesk_error(400, "InvalidValue", str(exc))
+        return Response.json(page)
+
+    def _time_export(self, request: Request) -> Response:
+        kind = request.params["kind"]
+        try:
+            start, size = start_time(request.arg("start_time")), per_page(request.arg("per_page"))
+        except BadExportRequest as exc:
+            return zendesk_error(400, "InvalidValue", str(exc))
+        return Response.json(time_page(self.store, kind, self.base, start=start, size=size))
+
+    def _items(self, request: Request) -> list[Any] | Response:
+        kind = request.params["kind"]
+        try:
+            body = request.json()
+        except ValueError:
+            return zendesk_error(400, "InvalidJSON", "The request body is not valid JSON")
+        items = body.get(kind) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            return zendesk_error(400, "InvalidValue", f"{kind} must be an array")
+        if len(items) > MAX_MANY:
+            return zendesk_error(
+                400,
+                "TooManyValues",
+                "Parameter  cannot specify more than 100 values",  # sic: Zendesk's double space
+                max_count=MAX_MANY,
+            )
+        return items
+
+    def _create_or_update_many(self, request: Request) -> Response:
+        items = self._items(request)
+        if isinstance(items, Response):
+            return items
+        kind = request.params["kind"]
+        return self._job(kind, [self.store.upsert(kind, item) for item in items], items)
+
+    def _create_many(self, request: Request) -> Response:
+        items = self._items(request)
+        if isinstance(items, Response):
+            return items
+        kind = request.params["kind"]
+        stripped = [{k: v for k, v in i.items() if k != "id"} if isinstance(i, dict) else i for i in items]
+        outcomes: list[Outcome] = []
+        for item in stripped:  # create_many never matches an existing record
+            known = isinstance(item, dict) and self.store.match(
+                kind, {"external_id": item.get("external_id")}
+            )
+            outcomes.append(self.store.upsert(kind, item) if not known else self._duplicate(kind))
+        return self._job(kind, outcomes, items)
+
+    def _duplicate(self, kind: str) -> Outcome:
+        return Outcome(None, "Failed", f"{SINGULAR[kind].title()}CreateError", "External: is already taken")
+
+    def _job(self, kind: str, outcomes: list[Outcome], items: list[Any]) -> Response:
+        extra = [
+            {"email": item.get("email")} if kind == "users" and isinstance(item, dict) and item.get("email")
+            else {}
+            for item in items
+        ]  # fmt: skip
+        stamp = self.clock().astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
+        job = self.jobs.add(self.base, outcomes, extra, stamp)
+        return Response.json({"job_status": job.as_json()})
+
+    def _job_status(self, request: Request) -> Response:
+        shown = self.jobs.poll(request.params["job"])
+        return Response.json({"job_status": shown}) if shown else not_found()
+
+    def _jobs_show_many(self, request: Request) -> Response:
+        ids = [i for i in (request.arg("ids") or "").split(",") if i]
+        shown = [s for s in (self.jobs.poll(i) for i in ids) if s is not None]
+        return Response.json({"job_statuses": shown})
+
+    def _show(self, request: Request) -> Response:
+        kind = request.params["kind"]
+        record = self.store.get(kind, int(request.params["id"]))
+        return Response.json({SINGULAR[kind]: record}) if record else not_found()
+
+    def _show_many(self, request: Request) -> Response:
+        kind = request.params["kind"]
+        ids = _list_arg(request.arg("ids"))
+        externals = _list_arg(request.arg("external_ids")) if kind != "tickets" else []
+        if len(ids) > MAX_MANY or len(externals) > MAX_MANY:
+            return zendesk_error(
+                400, "TooManyValues", "Parameter  cannot specify more than 100 values", max_count=MAX_MANY
+            )
+        found = [self.store.get(kind, int(i)) for i in ids if i.isdigit()]
+        found += [self.store.find_by(kind, "external_id", e) for e in externals]
+        return Response.json({kind: [r for r in found if r is not None], "count": len(found)})
+
+    def _search(self, request: Request) -> Response:
+        """`?external_id=` (exact), or for users `?query=` matching email or name (`email:` narrows)."""
+        kind, external, query = request.params["kind"], request.arg("external_id"), request.arg("query")
+        if external is not None:
+            found = [r for r in self.store.tables[kind].values() if r.get("external_id") == external]
+        elif query is not None and kind == "users":
+            found = _query_users(list(self.store.tables["users"].values()), query)
+        else:
+            return zendesk_error(400, "InvalidValue", "external_id or query is required")
+        return Response.json({kind: found, "next_page": None, "previous_page": None, "count": len(found)})
+
+    # ---- what Zendesk answers when throttling, down, or asked for an unknown path ----
+
+    def rate_limit_response(self) -> Response:
+        return Response.text(RATE_LIMIT_TEXT, 429, **{"Retry-After": self.retry_after})
+
+    def unavailable_response(self) -> Response:
+        return Response.text("Service Unavailable", 503, **{"Retry-After": self.retry_after})
+
+    def not_found(self, request: Request) -> Response:
+        return Response.json({"error": "InvalidEndpoint", "description": "Not found"}, 404)
+
+
+def _list_arg(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _query_users(users: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
+    field, _, value = query.strip().partition(":")
+    if not value:
+        field, value = "", field
+    wanted = value.strip().strip('"').lower()
+    fields = [field] if field in ("email", "name") else ["email", "name"]
+    return [u for u in users if any(str(u.get(f) or "").lower() == wanted for f in fields)]

@@ -1,0 +1,235 @@
+"""Zendesk's users, organizations and tickets in memory: ids, timestamps, validation, upserts.
+
+Every record carries `created_at`/`updated_at` in Zendesk's `2023-09-18T23:24:43Z` form (whole
+seconds, UTC) and an `external_id`. `upsert` is what one item of `create_or_update_many` does:
+match (by id, then external_id, then, for users, email), validate, then create or update.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+Clock = Callable[[], datetime]
+Kind = Literal["users", "organizations", "tickets"]
+KINDS: tuple[Kind, ...] = ("users", "organizations", "tickets")
+SINGULAR: dict[str, str] = {"users": "user", "organizations": "organization", "tickets": "ticket"}
+FIRST_IDS: dict[str, int] = {"users": 361000000001, "organizations": 362000000001, "tickets": 1}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+TICKET_STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+TICKET_PRIORITIES = (None, "low", "normal", "high", "urgent")
+READ_ONLY = frozenset({"id", "url", "created_at", "updated_at"})
+
+
+def zendesk_time(moment: datetime) -> str:
+    """`2023-09-18T23:24:43Z`, the way Zendesk writes every timestamp."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_zendesk_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def epoch(text: str) -> int:
+    """Unix seconds of a Zendesk timestamp."""
+    return int(parse_zendesk_time(text).timestamp())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one upsert did: the record id and "Created"/"Updated", or an error and its details."""
+
+    id: int | None
+    status: str
+    error: str | None = None
+    details: str | None = None
+
+
+class RecordRefused(ValueError):
+    """A record failed validation; `details` reads like Zendesk's ("Email: … is not properly formatted")."""
+
+    def __init__(self, details: str) -> None:
+        self.details = details
+        super().__init__(details)
+
+
+def _defaults(kind: str) -> dict[str, Any]:
+    common: dict[str, Any] = {"external_id": None, "tags": [], "details": None, "notes": None}
+    if kind == "users":
+        return {
+            **common,
+            "name": None,
+            "email": None,
+            "phone": None,
+            "organization_id": None,
+            "role": "end-user",
+            "active": True,
+            "verified": False,
+            "time_zone": "UTC",
+            "locale": "en-US",
+            "user_fields": {},
+        }
+    if kind == "organizations":
+        return {**common, "name": None, "domain_names": [], "group_id": None, "organization_fields": {}}
+    return {
+        "external_id": None,
+        "subject": None,
+        "description": None,
+        "status": "new",
+        "priority": None,
+        "type": None,
+        "requester_id": None,
+        "submitter_id": None,
+        "assignee_id": None,
+        "organization_id": None,
+        "tags": [],
+        "custom_fields": [],
+    }
+
+
+class Store:
+    """The account's records by kind and id."""
+
+    def __init__(self, clock: Clock, base_url: str = "https://omnihub.zendesk.com") -> None:
+        self.clock = clock
+        self.base_url = base_url
+        self.tables: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in KINDS}
+        self._next = dict(FIRST_IDS)
+
+    def now(self) -> str:
+        return zendesk_time(self.clock())
+
+    def get(self, kind: str, record_id: int) -> dict[str, Any] | None:
+        return self.tables[kind].get(record_id)
+
+    def find_by(self, kind: str, field: str, value: Any) -> dict[str, Any] | None:
+        """The first record whose `field` equals `value` (emails compare case-insensitively)."""
+        if value in (None, ""):
+            return None
+        for record in self.tables[kind].values():
+            found = record.get(field)
+            if found == value or (field == "email" and str(found or "").lower() == str(value).lower()):
+                return record
+        return None
+
+    def match(self, kind: str, values: dict[str, Any]) -> dict[str, Any] | None:
+        """The record an item of create_or_update_many updates: by id, external_id, or (users) email."""
+        if values.get("id") is not None:
+            return self.get(kind, _int(values["id"]))
+        found = self.find_by(kind, "external_id", values.get("external_id"))
+        if found is None and kind == "users":
+            found = self.find_by(kind, "email", values.get("email"))
+        return found
+
+    def upsert(self, kind: str, values: Any) -> Outcome:
+        """Create or update one record as `create_or_update_many` does for one item."""
+        if not isinstance(values, dict):
+            return Outcome(None, "Failed", _error(kind, False), "Item must be an object")
+        existing = self.match(kind, values)
+        if values.get("id") is not None and existing is None:
+            return Outcome(None, "Failed", "RecordNotFound", f"{SINGULAR[kind].title()} not found")
+        try:
+            if existing is None:
+                return Outcome(self.insert(kind, values), "Created")
+            self.update(kind, int(existing["id"]), values)
+            return Outcome(int(existing["id"]), "Updated")
+        except RecordRefused as exc:
+            known = int(existing["id"]) if existing else None
+            return Outcome(known, "Failed", _error(kind, bool(existing)), exc.details)
+
+    def insert(self, kind: str, values: dict[str, Any]) -> int:
+        """Create a record (validated); returns its id."""
+        record = {**_defaults(kind), **_writable(values)}
+        self.validate(kind, record, None)
+        record_id = self._next[kind]
+        self._next[kind] += 1
+        stamp = self.now()
+        if kind == "tickets" and record["description"] is None:
+            record["description"] = _comment_body(values)
+        record.update(id=record_id, url=self._url(kind, record_id), created_at=stamp, updated_at=stamp)
+        record.pop("comment", None)
+        self.tables[kind][record_id] = record
+        return record_id
+
+    def update(self, kind: str, record_id: int, values: dict[str, Any]) -> None:
+        """Change a record (validated); `updated_at` moves to now."""
+        current = self.tables[kind][record_id]
+        merged = {**current, **_writable(values)}
+        merged.pop("comment", None)
+        self.validate(kind, merged, record_id)
+        merged["updated_at"] = self.now()
+        self.tables[kind][record_id] = merged
+
+    def validate(self, kind: str, record: dict[str, Any], record_id: int | None) -> None:
+        """Raise RecordRefused the way Zendesk words its validation errors."""
+        problems = {"users": self._user_problems, "organizations": self._organization_problems}.get(
+            kind, self._ticket_problems
+        )(record, record_id)
+        if problems:
+            raise RecordRefused(" ".join(problems))
+
+    def _user_problems(self, record: dict[str, Any], record_id: int | None) -> list[str]:
+        problems = []
+        if not str(record.get("name") or "").strip():
+            problems.append("Name: cannot be blank")
+        email = record.get("email")
+        if email not in (None, "") and not EMAIL.match(str(email)):
+            problems.append(f"Email: {email} is not properly formatted")
+        elif email and _taken(self.find_by("users", "email", email), record_id):
+            problems.append(f"Email: {email} is already being used by another user")
+        org = record.get("organization_id")
+        if org is not None and self.get("organizations", _int(org)) is None:
+            problems.append(f"Organization: {org} does not exist")
+        return problems
+
+    def _organization_problems(self, record: dict[str, Any], record_id: int | None) -> list[str]:
+        name = str(record.get("name") or "").strip()
+        if not name:
+            return ["Name: cannot be blank"]
+        if _taken(self.find_by("organizations", "name", record.get("name")), record_id):
+            return ["Name: has already been taken"]
+        return []
+
+    def _ticket_problems(self, record: dict[str, Any], record_id: int | None) -> list[str]:
+        problems = []
+        if record_id is None and not (record.get("description") or record.get("comment")):
+            problems.append("Description: cannot be blank")
+        if record.get("status") not in TICKET_STATUSES:
+            problems.append(f"Status: {record.get('status')} is not valid")
+        if record.get("priority") not in TICKET_PRIORITIES:
+            problems.append(f"Priority: {record.get('priority')} is not valid")
+        requester = record.get("requester_id")
+        if requester is not None and self.get("users", _int(requester)) is None:
+            problems.append(f"Requester: {requester} does not exist")
+        return problems
+
+    def _url(self, kind: str, record_id: int) -> str:
+        return f"{self.base_url}/api/v2/{kind}/{record_id}.json"
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _taken(found: dict[str, Any] | None, record_id: int | None) -> bool:
+    return found is not None and found["id"] != record_id
+
+
+def _writable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k not in READ_ONLY}
+
+
+def _comment_body(values: dict[str, Any]) -> Any:
+    comment = values.get("comment")
+    return comment.get("body") if isinstance(comment, dict) else comment
+
+
+def _error(kind: str, updating: bool) -> str:
+    """The `error` of a failed job result item, e.g. UserUpdateError / OrganizationCreateError."""
+    return f"{SINGULAR[kind].title()}{'Update' if updating else 'Create'}Error"

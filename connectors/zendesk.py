@@ -1,0 +1,294 @@
+"""Zendesk Support through its REST API (`/api/v2`): users, organizations and tickets.
+
+Connection (Airflow conn_type `zendesk`): host = `https://{subdomain}.zendesk.com`, login = the
+agent's email, password = an API token (sent as Basic `{email}/token:{token}`); extras: `oauth_token`
+(sent as `Bearer` instead), `ca_bundle`, `job_poll_interval` (seconds, 1), `job_timeout` (600).
+
+Reads:  incremental exports from `start_time` = the cursor in unix seconds. Users and tickets use
+        the cursor-based export (`after_cursor` until `end_of_stream`), which never loses records
+        sharing one second; organizations only have the time-based export, whose pages repeat the
+        records of their last second, so those are deduplicated on (id, updated_at).
+Writes: `create_or_update_many` (at most 100 records; matched on id, then `external_id` = the hub
+        id, then, for users, email), then `job_statuses/{id}` polled until the job completes; its
+        results (one per record, in order, with `index`) become one WriteResult per op.
+Quirks:  timestamps `2023-09-18T23:24:43Z` (whole seconds, UTC); 429s say `Retry-After` and have a
+        plain-text body; a job result for a refused record reads `{"error", "details", "status":
+        "Failed"}` with the reason in `details`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from hub.connector import Connector, FormField, ObjectSpec, filter_terms
+from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
+from hub.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.redact import redact
+
+KINDS = {"users": "users", "user": "users", "organizations": "organizations"}
+KINDS |= {"organization": "organizations", "tickets": "tickets", "ticket": "tickets"}
+CURSOR_EXPORTS = frozenset({"users", "tickets"})
+ZENDESK_TIME = "%Y-%m-%dT%H:%M:%SZ"
+DONE = frozenset({"completed", "failed", "killed"})
+MANY = 100  # ids per show_many call
+
+
+def parse_zendesk_time(text: str) -> datetime:
+    """A Zendesk timestamp (`2023-09-18T23:24:43Z`) as an aware UTC datetime."""
+    return datetime.strptime(text, ZENDESK_TIME).replace(tzinfo=UTC)
+
+
+def _matches(record: Record, terms: list[tuple[str, str, Any]]) -> bool:
+    for name, operator, value in terms:
+        found = record.get(name)
+        if operator == "=" and found != value:
+            return False
+        if operator == "!=" and found == value:
+            return False
+        if operator == "not in" and found in value:
+            return False
+    return True
+
+
+class ZendeskConnector(Connector):
+    """Zendesk Support (REST API v2, API token or OAuth)."""
+
+    system = "zendesk"
+    display_name = "Zendesk Support"
+    conn_type = "zendesk"
+    default_conn_id = "zendesk_default"
+    max_batch = 100
+    max_page = 1000
+    form_fields = {
+        **Connector.form_fields,
+        "oauth_token": FormField("OAuth token", "Sent as a Bearer token instead of the API token", True),
+        "job_poll_interval": FormField(
+            "Job poll interval", "Seconds between job status checks (1)", kind="number"
+        ),
+        "job_timeout": FormField(
+            "Job timeout", "Longest wait for one batch job, in seconds (600)", kind="number"
+        ),
+    }
+    standard_fields = {
+        "hidden": ["schema", "port"],
+        "labels": {"host": "Zendesk URL", "login": "Agent email", "password": "API token"},
+        "placeholders": {"host": "https://mycompany.zendesk.com", "login": "agent@mycompany.com"},
+    }
+
+    def __init__(self, *args: Any, sleep: Callable[[float], None] = time.sleep, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sleep = sleep
+
+    # HTTP -------------------------------------------------------------------------------------
+    def _auth(self) -> dict[str, Any]:
+        token = self.connection.option("oauth_token")
+        if token:
+            return {"headers": {"Authorization": f"Bearer {token}"}}
+        login = self.connection.login or ""
+        return {"auth": (f"{login}/token", self.connection.password or "")}
+
+    def call(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None
+    ) -> Any:
+        """One API call under `/api/v2/`; error answers become the hub's errors."""
+        auth = self._auth()
+        headers = {"Accept": "application/json", **auth.pop("headers", {})}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        response = self.session.request(
+            method,
+            f"{self.connection.base_url()}/api/v2/{path}",
+            params=params,
+            json=body,
+            headers=headers,
+            idempotent=True,  # reads, and upserts keyed on external_id, are safe to replay
+            **auth,
+        )
+        if response.status_code >= 400:
+            raise self._error(method, path, response)
+        return response.json()
+
+    def _error(self, method: str, path: str, response: requests.Response) -> Exception:
+        status = response.status_code
+        if status == 401:
+            return AuthenticationError(
+                "zendesk",
+                f"connection {self.connection.conn_id!r}: Zendesk refused the credentials of "
+                f"{self.connection.login!r} (Couldn't authenticate you)",
+                status=401,
+            )
+        code, detail = _error_detail(response)
+        kind = RetryableAPIError if status == 429 or status >= 500 else FatalAPIError
+        return kind("zendesk", f"{method} /api/v2/{path}: {redact(detail)[:500]}", status=status, code=code)
+
+    def check(self) -> str:
+        user = self.call("GET", "users/me.json").get("user") or {}
+        if not user.get("id"):
+            raise AuthenticationError(
+                "zendesk", f"connection {self.connection.conn_id!r}: Zendesk treats the caller as anonymous"
+            )
+        return f"Zendesk accepted {user.get('email')!r} (user {user['id']}, role {user.get('role')})"
+
+    def _kind(self, obj: ObjectSpec) -> str:
+        try:
+            return KINDS[obj.name.lower()]
+        except KeyError:
+            raise FatalAPIError(
+                "zendesk", f"unknown object {obj.name!r}; use users, organizations or tickets"
+            ) from None
+
+    # Reads ------------------------------------------------------------------------------------
+    def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
+        kind = self._kind(obj)
+        start = int(since.timestamp()) if since else 0
+        size = max(1, min(page_size, self.max_page))
+        pages = self._cursor_pages if kind in CURSOR_EXPORTS else self._time_pages
+        terms = filter_terms(obj)
+        for records in pages(kind, start, size):
+            if records:
+                newest = max(parse_zendesk_time(r["updated_at"]) for r in records)
+                yield Page([r for r in records if _matches(r, terms)], newest)
+
+    def _cursor_pages(self, kind: str, start: int, size: int) -> Iterator[list[Record]]:
+        params: dict[str, Any] = {"start_time": start, "per_page": size}
+        while True:
+            body = self.call("GET", f"incremental/{kind}/cursor.json", params=params)
+            yield list(body.get(kind) or [])
+            if body.get("end_of_stream") or body.get("after_cursor") in (None, params.get("cursor")):
+                return
+            params = {"cursor": body["after_cursor"], "per_page": size}
+
+    def _time_pages(self, kind: str, start: int, size: int) -> Iterator[list[Record]]:
+        seen: set[tuple[Any, Any]] = set()
+        while True:
+            body = self.call(
+                "GET", f"incremental/{kind}.json", params={"start_time": start, "per_page": size}
+            )
+            fresh = [r for r in body.get(kind) or [] if (r.get("id"), r.get("updated_at")) not in seen]
+            seen |= {(r.get("id"), r.get("updated_at")) for r in fresh}
+            yield fresh
+            end = int(body.get("end_time") or start)
+            if body.get("end_of_stream") or end <= start:
+                return
+            start = end
+
+    def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
+        kind = self._kind(obj)
+        wanted = [str(i) for i in ids if str(i).isdigit()]
+        found: list[Record] = []
+        for offset in range(0, len(wanted), MANY):
+            chunk = ",".join(wanted[offset : offset + MANY])
+            found += self.call("GET", f"{kind}/show_many.json", params={"ids": chunk}).get(kind) or []
+        return found
+
+    def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
+        """By id (show_many), external_id (show_many), a user's email (search); else an export scan."""
+        kind = self._kind(obj)
+        if "id" in criteria:
+            candidates = self.fetch(obj, [str(v) for v in criteria["id"]])
+        elif "external_id" in criteria and kind != "tickets":
+            candidates = self._by_external_ids(kind, [str(v) for v in criteria["external_id"]])
+        elif "email" in criteria and kind == "users":
+            candidates = self._by_emails([str(v) for v in criteria["email"]])
+        else:  # Zendesk cannot look most fields up exactly: scan the export
+            candidates = [r for page in self.read_changes(obj, None, self.max_page) for r in page.records]
+        terms = filter_terms(obj)
+        return [
+            r
+            for r in candidates
+            if _matches(r, terms) and all(r.get(name) in list(values) for name, values in criteria.items())
+        ]
+
+    def _by_external_ids(self, kind: str, values: list[str]) -> list[Record]:
+        found: list[Record] = []
+        for offset in range(0, len(values), MANY):
+            chunk = ",".join(values[offset : offset + MANY])
+            found += (
+                self.call("GET", f"{kind}/show_many.json", params={"external_ids": chunk}).get(kind) or []
+            )
+        return found
+
+    def _by_emails(self, emails: list[str]) -> list[Record]:
+        found: list[Record] = []
+        for email in dict.fromkeys(emails):
+            found += (
+                self.call("GET", "users/search.json", params={"query": f"email:{email}"}).get("users") or []
+            )
+        return found
+
+    # Writes -----------------------------------------------------------------------------------
+    def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        kind = self._kind(obj)
+        size = self.batch_size(obj)
+        results: list[WriteResult] = []
+        for offset in range(0, len(ops), size):
+            results += self._write_batch(obj, kind, ops[offset : offset + size])
+        return results
+
+    def _item(self, obj: ObjectSpec, op: WriteOp) -> Record:
+        item = dict(op.values)
+        item[obj.external_id_field or "external_id"] = op.hub_id
+        if op.target_id:
+            item["id"] = int(op.target_id)
+        return item
+
+    def _write_batch(self, obj: ObjectSpec, kind: str, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        items = [self._item(obj, op) for op in ops]
+        job = self.call("POST", f"{kind}/create_or_update_many.json", body={kind: items})["job_status"]
+        job = self._wait_for(job)
+        if job.get("status") != "completed":
+            message = redact(str(job.get("message") or f"job {job.get('status')}"))
+            return [WriteResult(op.target_id, error=RecordError("JobFailed", message)) for op in ops]
+        by_index: dict[int, dict[str, Any]] = {}
+        for position, result in enumerate(job.get("results") or []):
+            by_index[int(result.get("index", position))] = result
+        return [_write_result(op, by_index.get(i)) for i, op in enumerate(ops)]
+
+    def _wait_for(self, job: dict[str, Any]) -> dict[str, Any]:
+        """Poll the job until it is done, with growing pauses, for at most `job_timeout` seconds."""
+        interval = float(self.connection.option("job_poll_interval") or 1.0)
+        deadline = time.monotonic() + float(self.connection.option("job_timeout") or 600.0)
+        polls = 0
+        while job.get("status") not in DONE:
+            if time.monotonic() > deadline:
+                raise RetryableAPIError(
+                    "zendesk", f"job {job.get('id')} still {job.get('status')} at timeout"
+                )
+            self._sleep(interval * min(2**polls, 8))
+            polls += 1
+            job = self.call("GET", f"job_statuses/{job['id']}.json")["job_status"]
+        return job
+
+
+def _write_result(op: WriteOp, result: dict[str, Any] | None) -> WriteResult:
+    if result is None:
+        return WriteResult(
+            op.target_id, error=RecordError("NoResult", "the job reported nothing for this record")
+        )
+    record_id = str(result["id"]) if result.get("id") is not None else op.target_id
+    if result.get("error") or result.get("status") == "Failed":
+        message = redact(str(result.get("details") or result.get("error") or "refused"))
+        return WriteResult(record_id, error=RecordError(str(result.get("error") or "Failed"), message))
+    return WriteResult(record_id, created=result.get("status") == "Created")
+
+
+def _error_detail(response: requests.Response) -> tuple[str | None, str]:
+    """Zendesk's error code and description (JSON bodies), or the plain text of the answer."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, response.text.strip() or f"HTTP {response.status_code}"
+    if not isinstance(body, dict):
+        return None, str(body)
+    error = body.get("error")
+    code = error if isinstance(error, str) else None
+    parts = [str(p) for p in (error, body.get("description"), body.get("details")) if p]
+    return code, "; ".join(parts) or f"HTTP {response.status_code}"
+
+
+__all__ = ["ZendeskConnector"]

@@ -1,0 +1,214 @@
+"""The Mailchimp emulator driven by Mailchimp's own Python client (mailchimp-marketing), unchanged."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import mailchimp_marketing as MailchimpMarketing
+import pytest
+import requests
+from mailchimp_marketing.api_client import ApiClientError
+
+from connectors.emulators.mailchimp import MailchimpEmulator, subscriber_hash
+from connectors.emulators.salesforce.ids import ManualClock
+from connectors.emulators.server import EmulatorServer
+
+LIST_ID = MailchimpEmulator.LIST_ID
+KEY = MailchimpEmulator.API_KEY
+T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def app(clock: ManualClock) -> MailchimpEmulator:
+    return MailchimpEmulator(clock=clock)
+
+
+@pytest.fixture
+def server(app: MailchimpEmulator) -> Iterator[EmulatorServer]:
+    with EmulatorServer(app) as running:
+        yield running
+
+
+def client_for(server: EmulatorServer, api_key: str = KEY) -> Any:
+    """The official client, pointed at the emulator through its own `host` setting."""
+    client = MailchimpMarketing.Client()
+    client.set_config({"api_key": api_key, "server": "us6"})
+    client.api_client.host = f"{server.url}/3.0"  # the default is https://server.api.mailchimp.com/3.0
+    return client
+
+
+@pytest.fixture
+def client(server: EmulatorServer) -> Any:
+    return client_for(server)
+
+
+def refusal(caught: pytest.ExceptionInfo[ApiClientError]) -> dict[str, Any]:
+    text = caught.value.text
+    body: dict[str, Any] = text if isinstance(text, dict) else json.loads(text)
+    return body
+
+
+def test_ping_answers_everything_is_chimpy(client: Any) -> None:
+    assert client.ping.get() == {"health_status": "Everything's Chimpy!"}
+
+
+def test_a_wrong_key_is_refused_with_a_problem_document(server: EmulatorServer) -> None:
+    with pytest.raises(ApiClientError) as caught:
+        client_for(server, "ffffffffffffffffffffffffffffffff-us6").ping.get()
+    assert caught.value.status_code == 401
+    body = refusal(caught)
+    assert body["title"] == "API Key Invalid" and body["status"] == 401
+    assert set(body) >= {"type", "title", "status", "detail", "instance"}
+    answer = requests.get(f"{server.url}/3.0/ping", timeout=5)
+    assert answer.status_code == 401 and answer.headers["Content-Type"].startswith("application/problem+json")
+    assert answer.json()["title"] == "API Key Missing"
+
+
+def test_other_auth_schemes_are_accepted(server: EmulatorServer) -> None:
+    app = server.app
+    assert isinstance(app, MailchimpEmulator)
+    app.oauth_tokens.add("oauth-token-1")
+    for header in (f"apikey {KEY}", "Bearer oauth-token-1", "OAuth oauth-token-1"):
+        answer = requests.get(f"{server.url}/3.0/ping", headers={"Authorization": header}, timeout=5)
+        assert answer.status_code == 200, header
+
+
+def test_members_page_by_offset_in_last_changed_order(
+    client: Any, app: MailchimpEmulator, clock: ManualClock
+) -> None:
+    for i in range(25):
+        app.create(f"person{i:02d}@example.com", merge_fields={"FNAME": f"P{i}"})
+        if i % 10 == 9:
+            clock.advance(60)
+    seen: list[dict[str, Any]] = []
+    offset = 0
+    while True:
+        page = client.lists.get_list_members_info(LIST_ID, count=7, offset=offset)
+        assert page["total_items"] == 25 and page["list_id"] == LIST_ID
+        seen += page["members"]
+        offset += len(page["members"])
+        if offset >= page["total_items"]:
+            break
+    assert len({m["id"] for m in seen}) == 25
+    keys = [(m["last_changed"], m["id"]) for m in seen]
+    assert keys == sorted(keys)
+    assert seen[0]["last_changed"] == "2024-03-01T12:00:00+00:00"
+    later = client.lists.get_list_members_info(LIST_ID, since_last_changed="2024-03-01T12:00:30+00:00")
+    assert later["total_items"] == 15 and len(later["members"]) == 10  # count defaults to 10
+
+
+def test_count_above_1000_is_refused(client: Any, server: EmulatorServer) -> None:
+    with pytest.raises(ValueError):  # the client itself refuses; a raw request shows the API does too
+        client.lists.get_list_members_info(LIST_ID, count=1001)
+    url = f"{server.url}/3.0/lists/{LIST_ID}/members?count=1001"
+    answer = requests.get(url, auth=("anystring", KEY), timeout=5)
+    assert answer.status_code == 400 and answer.json()["title"] == "Invalid Resource"
+
+
+def test_get_member_by_subscriber_hash(client: Any, app: MailchimpEmulator) -> None:
+    member_id = app.create("Ada.Lovelace@Example.com", merge_fields={"FNAME": "Ada", "LNAME": "Lovelace"})
+    assert member_id == subscriber_hash("ada.lovelace@example.com")
+    member = client.lists.get_list_member(LIST_ID, member_id)
+    assert member["email_address"] == "Ada.Lovelace@Example.com" and member["status"] == "subscribed"
+    assert member["merge_fields"]["FNAME"] == "Ada" and member["full_name"] == "Ada Lovelace"
+    with pytest.raises(ApiClientError) as caught:
+        client.lists.get_list_member(LIST_ID, subscriber_hash("nobody@example.com"))
+    assert caught.value.status_code == 404 and refusal(caught)["title"] == "Resource Not Found"
+
+
+def test_set_list_member_upserts_and_keeps_an_unsubscribe(client: Any, clock: ManualClock) -> None:
+    email = "grace@example.com"
+    member_id = subscriber_hash(email)
+    body = {"email_address": email, "status_if_new": "subscribed", "merge_fields": {"FNAME": "Grace"}}
+    created = client.lists.set_list_member(LIST_ID, member_id, body)
+    assert created["status"] == "subscribed" and created["id"] == member_id
+    clock.advance(10)
+    client.lists.set_list_member(LIST_ID, member_id, {"email_address": email, "status": "unsubscribed"})
+    clock.advance(10)
+    again = client.lists.set_list_member(LIST_ID, member_id, {**body, "merge_fields": {"FNAME": "G."}})
+    assert again["status"] == "unsubscribed"  # status_if_new applies to new members only
+    assert again["merge_fields"]["FNAME"] == "G." and again["last_changed"] == "2024-03-01T12:00:20+00:00"
+    resubscribed = client.lists.set_list_member(
+        LIST_ID, member_id, {"email_address": email, "status": "subscribed"}
+    )
+    assert resubscribed["status"] == "subscribed"  # only an explicit status changes it
+
+
+def test_an_invalid_email_looks_fake(client: Any) -> None:
+    with pytest.raises(ApiClientError) as caught:
+        client.lists.set_list_member(
+            LIST_ID,
+            subscriber_hash("bad@nowhere"),
+            {"email_address": "bad@nowhere", "status_if_new": "subscribed"},
+        )
+    assert caught.value.status_code == 400
+    assert "looks fake or invalid" in refusal(caught)["detail"]
+
+
+def test_batch_list_members_creates_updates_and_reports_errors(client: Any, app: MailchimpEmulator) -> None:
+    app.create("old@example.com", status="unsubscribed")
+    members = [
+        {"email_address": "new@example.com", "status_if_new": "subscribed"},
+        {"email_address": "old@example.com", "status_if_new": "subscribed", "merge_fields": {"FNAME": "Old"}},
+        {"email_address": "broken@", "status_if_new": "subscribed"},
+    ]
+    answer = client.lists.batch_list_members(LIST_ID, {"members": members, "update_existing": True})
+    assert [m["email_address"] for m in answer["new_members"]] == ["new@example.com"]
+    assert [m["email_address"] for m in answer["updated_members"]] == ["old@example.com"]
+    assert answer["updated_members"][0]["status"] == "unsubscribed"
+    assert answer["errors"][0]["email_address"] == "broken@"
+    assert "looks fake or invalid" in answer["errors"][0]["error"] and answer["errors"][0]["error_code"]
+    assert (answer["total_created"], answer["total_updated"], answer["error_count"]) == (1, 1, 1)
+    again = client.lists.batch_list_members(LIST_ID, {"members": members[:1], "update_existing": False})
+    assert again["errors"][0]["error_code"] == "ERROR_CONTACT_EXISTS"
+
+
+def test_a_batch_above_500_members_is_refused(client: Any) -> None:
+    members = [{"email_address": f"m{i}@example.com", "status_if_new": "subscribed"} for i in range(501)]
+    with pytest.raises(ApiClientError) as caught:
+        client.lists.batch_list_members(LIST_ID, {"members": members})
+    assert caught.value.status_code == 400 and refusal(caught)["title"] == "Invalid Resource"
+
+
+def test_injected_rate_limits_answer_429_too_many_requests(client: Any, app: MailchimpEmulator) -> None:
+    app.faults.configure(1.0, ("rate_limit",))
+    with pytest.raises(ApiClientError) as caught:
+        client.ping.get()
+    assert caught.value.status_code == 429
+    body = refusal(caught)
+    assert body["title"] == "TooManyRequests" and "10 simultaneous connections" in body["detail"]
+
+
+def test_seed_sandbox_is_deterministic() -> None:
+    first, second = MailchimpEmulator(clock=lambda: T0), MailchimpEmulator(clock=lambda: T0)
+    first.seed_sandbox({"members": 60}, seed=4)
+    second.seed_sandbox({"members": 60}, seed=4)
+    assert first.records() == second.records() and 55 <= len(first.records()) <= 60
+    assert {m["status"] for m in first.records()} <= {"subscribed", "unsubscribed", "cleaned"}
+
+
+def test_the_eleventh_simultaneous_request_is_refused(server: EmulatorServer, app: MailchimpEmulator) -> None:
+    answers: queue.Queue[int] = queue.Queue()
+
+    def ping() -> None:
+        answers.put(requests.get(f"{server.url}/3.0/ping", auth=("any", KEY), timeout=30).status_code)
+
+    threads = [threading.Thread(target=ping) for _ in range(12)]
+    with app.lock:  # requests in flight wait for the emulator's lock, holding their connection slot
+        for thread in threads:
+            thread.start()
+        refused = [answers.get(timeout=30), answers.get(timeout=30)]  # nothing else can answer yet
+    for thread in threads:
+        thread.join(timeout=30)
+    assert refused == [429, 429]
+    assert sorted(answers.get_nowait() for _ in range(10)) == [200] * 10

@@ -1,0 +1,231 @@
+"""The Zendesk emulator driven by zenpy, unchanged, and by plain requests where zenpy cannot reach.
+
+zenpy is pointed at the emulator with its own switches `ZENPY_FORCE_NETLOC` / `ZENPY_FORCE_SCHEME`
+(what zenpy's test suite uses to talk to a recorded server), so every URL it builds is its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+from zenpy import Zenpy
+from zenpy.lib.api_objects import Organization, User
+from zenpy.lib.exception import APIException
+
+from connectors.emulators.salesforce.ids import ManualClock
+from connectors.emulators.server import EmulatorServer, FaultInjector
+from connectors.emulators.zendesk import ZendeskEmulator
+
+START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def app(clock: ManualClock) -> ZendeskEmulator:
+    return ZendeskEmulator(clock=clock)
+
+
+@pytest.fixture
+def server(app: ZendeskEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
+    with EmulatorServer(app) as served:
+        monkeypatch.setenv("ZENPY_FORCE_NETLOC", f"{served.host}:{served.port}")
+        monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")
+        yield served
+
+
+@pytest.fixture
+def zenpy(app: ZendeskEmulator, server: EmulatorServer) -> Zenpy:
+    return Zenpy(subdomain="omnihub", email=app.email, token=app.token, disable_cache=True)
+
+
+def api(server: EmulatorServer, app: ZendeskEmulator, method: str, path: str, **kwargs: Any) -> Any:
+    """A plain requests call with the agent's API token."""
+    auth = (f"{app.email}/token", app.token)
+    return requests.request(method, f"{server.url}/api/v2/{path}", auth=auth, timeout=10, **kwargs)
+
+
+def finished(zenpy: Zenpy, job_id: str) -> list[dict[str, Any]]:
+    """Poll a job through zenpy until it completes (the emulator finishes on the second poll).
+
+    Returns the fields the job's results (zenpy's JobStatusResult objects) carry, as dicts."""
+    seen = []
+    for _ in range(5):
+        job = zenpy.job_status(id=job_id)
+        seen.append(job.status)
+        if job.status == "completed":
+            assert seen[0] == "working" and job.progress == job.total
+            return [{k: v for k, v in r.to_dict().items() if v is not None} for r in job.results]
+    raise AssertionError(f"job never completed: {seen}")
+
+
+def test_users_create_or_update_many_reports_each_record_in_order(zenpy: Zenpy, app: ZendeskEmulator) -> None:
+    existing = app.create("users", {"name": "Old Name", "email": "ada@example.com"})
+    users = [
+        User(name="Ada Lovelace", email="ada@example.com", external_id="HUB-1"),  # matched by email
+        User(email="nameless@example.com", external_id="HUB-2"),  # refused: no name
+        User(name="Grace Hopper", email="grace@example", external_id="HUB-3"),  # refused: bad email
+        User(name="Alan Turing", email="alan@example.com", external_id="HUB-4"),
+    ]
+    job = zenpy.users.create_or_update(users)
+    assert job.status == "queued" and job.total == 4 and job.results is None
+    results = finished(zenpy, job.id)
+    assert [r["index"] for r in results] == [0, 1, 2, 3]
+    assert results[0]["id"] == existing and results[0]["status"] == "Updated"
+    assert results[1]["status"] == "Failed" and "Name: cannot be blank" in results[1]["details"]
+    assert results[2]["error"] == "UserCreateError" and "not properly formatted" in results[2]["details"]
+    assert results[3]["status"] == "Created"
+    again = zenpy.users.create_or_update([User(name="Alan M. Turing", external_id="HUB-4")])
+    assert finished(zenpy, again.id)[0] == {
+        "index": 0,
+        "id": results[3]["id"],
+        "status": "Updated",
+        "action": "update",
+    }
+    assert zenpy.users(id=results[3]["id"]).name == "Alan M. Turing"
+
+
+def test_organizations_create_many_and_create_or_update_many(
+    zenpy: Zenpy, app: ZendeskEmulator, server: EmulatorServer
+) -> None:
+    job = zenpy.organizations.create([Organization(name="Acme", external_id="ORG-1"), Organization()])
+    results = finished(zenpy, job.id)
+    assert results[0]["status"] == "Created" and results[1]["error"] == "OrganizationCreateError"
+    body = {"organizations": [{"external_id": "ORG-1", "name": "Acme Ltd"}, {"name": "Globex"}]}
+    answer = api(server, app, "POST", "organizations/create_or_update_many.json", json=body)
+    assert answer.status_code == 200
+    assert answer.json()["job_status"]["status"] == "queued"
+    results = finished(zenpy, answer.json()["job_status"]["id"])
+    assert [r["status"] for r in results] == ["Updated", "Created"]
+    assert results[0]["id"] == zenpy.organizations(id=results[0]["id"]).id
+    assert [o.name for o in zenpy.organizations(ids=[r["id"] for r in results])] == ["Acme Ltd", "Globex"]
+
+
+def test_incremental_cursor_export_through_zenpy(
+    zenpy: Zenpy, app: ZendeskEmulator, clock: ManualClock
+) -> None:
+    made = []
+    for i in range(5):
+        made.append(app.create("users", {"name": f"User {i}", "email": f"u{i}@example.com"}))
+        clock.advance(60)
+    app.edit("users", made[0], {"name": "Moved to the end"})
+    users = list(zenpy.users.incremental(start_time=int(START.timestamp()), per_page=2))
+    assert [u.id for u in users] == [*made[1:], made[0]]
+    assert users[-1].updated_at == "2024-03-01T12:05:00Z"
+    requester = made[1]
+    ticket = app.create(
+        "tickets", {"subject": "Help", "comment": {"body": "It broke"}, "requester_id": requester}
+    )
+    tickets = list(zenpy.tickets.incremental(start_time=0))
+    assert [t.id for t in tickets] == [ticket] and tickets[0].description == "It broke"
+
+
+def test_organizations_time_based_export_through_zenpy(zenpy: Zenpy, app: ZendeskEmulator) -> None:
+    made = {app.create("organizations", {"name": f"Org {i}"}) for i in range(5)}  # all in one second
+    orgs = list(zenpy.organizations.incremental(start_time=0, per_page=2))
+    assert {o.id for o in orgs} == made  # a time-based page never splits a second
+
+
+def test_show_and_search_by_external_id(zenpy: Zenpy, app: ZendeskEmulator) -> None:
+    user_id = app.create("users", {"name": "Ada", "email": "ada@example.com", "external_id": "HUB-9"})
+    assert zenpy.users(id=user_id).email == "ada@example.com"
+    assert [u.id for u in zenpy.users.search(external_id="HUB-9")] == [user_id]
+    assert [u.id for u in zenpy.users.search(query="email:ada@example.com")] == [user_id]
+    with pytest.raises(APIException, match="RecordNotFound"):
+        zenpy.users(id=user_id + 1000)
+
+
+def test_rate_limit_answers_are_retried_by_zenpy(zenpy: Zenpy, app: ZendeskEmulator) -> None:
+    seed = next(s for s in range(1000) if _first_faults(s) == ["rate_limit", None])
+    app.faults.configure(0.5, ("rate_limit",), seed=seed)
+    assert zenpy.users.me().email == app.email  # 429 (Retry-After: 1), then the answer
+    assert app.stats["faults:rate_limit"] == 1
+
+
+def test_the_rate_limit_answer_is_zendesks(app: ZendeskEmulator, server: EmulatorServer) -> None:
+    app.faults.configure(1.0, ("rate_limit",))
+    answer = api(server, app, "GET", "users/me.json")
+    assert answer.status_code == 429 and answer.headers["Retry-After"] == "1"
+    assert answer.headers["Content-Type"].startswith("text/plain")
+    assert answer.text == "Number of allowed API requests per minute exceeded"
+
+
+def test_bad_credentials_are_refused(app: ZendeskEmulator, server: EmulatorServer) -> None:
+    wrong = Zenpy(subdomain="omnihub", email=app.email, token="not-the-token")
+    with pytest.raises(APIException, match="Couldn't authenticate you"):
+        wrong.users.me()
+    answer = requests.get(f"{server.url}/api/v2/users/me.json", auth=("x/token", "y"), timeout=10)
+    assert answer.status_code == 401 and answer.json() == {"error": "Couldn't authenticate you"}
+    oauth = Zenpy(subdomain="omnihub", oauth_token=app.oauth_token)
+    assert oauth.users.me().email == app.email
+
+
+def test_more_than_100_records_is_the_real_error(app: ZendeskEmulator, server: EmulatorServer) -> None:
+    users = [{"name": f"U{i}", "email": f"u{i}@example.com"} for i in range(101)]
+    answer = api(server, app, "POST", "users/create_or_update_many.json", json={"users": users})
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": "TooManyValues",
+        "description": "Parameter  cannot specify more than 100 values",
+        "max_count": 100,
+    }
+    assert app.records("users") == []
+
+
+def test_cursor_pages_keep_records_sharing_one_second(
+    app: ZendeskEmulator, server: EmulatorServer, clock: ManualClock
+) -> None:
+    early = [app.create("users", {"name": f"E{i}"}) for i in range(2)]
+    clock.advance(1)
+    same = [app.create("users", {"name": f"S{i}"}) for i in range(5)]
+    seen: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"start_time": int(START.timestamp()), "per_page": 3}
+    while True:
+        page = api(server, app, "GET", "incremental/users/cursor.json", params=params).json()
+        assert set(page) >= {"after_url", "after_cursor", "before_url", "before_cursor", "end_of_stream"}
+        seen += page["users"]
+        if page["end_of_stream"]:
+            break
+        params = {"cursor": page["after_cursor"], "per_page": 3}
+    assert [u["id"] for u in seen] == early + same
+    stamps = [u["updated_at"] for u in seen]
+    assert stamps == sorted(stamps) and stamps[-1] == "2024-03-01T12:00:01Z"
+
+
+def test_time_based_pages_and_rate_limit_headers(app: ZendeskEmulator, server: EmulatorServer) -> None:
+    made = [app.create("organizations", {"name": f"Org {i}"}) for i in range(3)]
+    answer = api(
+        server, app, "GET", "incremental/organizations.json", params={"start_time": 0, "per_page": 1}
+    )
+    page = answer.json()
+    assert [o["id"] for o in page["organizations"]] == made and page["count"] == 3
+    assert page["end_time"] == int(START.timestamp()) + 1 and page["end_of_stream"] is True
+    assert page["next_page"].endswith(f"/api/v2/incremental/organizations.json?start_time={page['end_time']}")
+    assert answer.headers["X-Rate-Limit"] == "700" and int(answer.headers["X-Rate-Limit-Remaining"]) < 700
+
+
+def test_seed_sandbox_takes_the_sandbox_scale() -> None:
+    app = ZendeskEmulator()
+    app.seed_sandbox({"accounts": 4, "contacts": 10}, seed=7)
+    assert len(app.records("organizations")) == 4 and len(app.records("users")) == 10
+
+
+def test_seed_sandbox_is_deterministic() -> None:
+    first, second = ZendeskEmulator(), ZendeskEmulator()
+    first.seed_sandbox({"organizations": 5, "users": 20}, seed=7)
+    second.seed_sandbox({"organizations": 5, "users": 20}, seed=7)
+    names = [[r["name"] for r in e.records("users")] for e in (first, second)]
+    assert names[0] == names[1] and len(first.records("organizations")) == 5
+    assert any(r["organization_id"] for r in first.records("users"))
+
+
+def _first_faults(seed: int) -> list[str | None]:
+    injector = FaultInjector(0.5, ("rate_limit",), seed=seed)
+    return [injector.pick(), injector.pick()]

@@ -1,0 +1,183 @@
+"""The Zendesk connector against the Zendesk emulator: exports, batch jobs and failure handling."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connectors.emulators.salesforce.ids import ManualClock
+from connectors.emulators.server import EmulatorServer
+from connectors.emulators.zendesk import ZendeskEmulator
+from connectors.zendesk import ZendeskConnector
+from hub.connections import parse_connection
+from hub.connector import ObjectSpec
+from hub.errors import AuthenticationError, FatalAPIError
+from hub.http import RetryPolicy
+from hub.records import WriteOp
+
+START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+USERS = ObjectSpec(
+    "users", ("id", "updated_at", "external_id", "name", "email"), "id", "updated_at", "external_id"
+)
+ORGANIZATIONS = ObjectSpec("organizations", ("id", "updated_at", "external_id", "name"), "id", "updated_at")
+TICKETS = ObjectSpec("tickets", ("id", "updated_at", "subject"), "id", "updated_at")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def zendesk(clock: ManualClock) -> Iterator[tuple[ZendeskEmulator, EmulatorServer]]:
+    app = ZendeskEmulator(clock=clock)
+    app.retry_after = "0"
+    with EmulatorServer(app) as server:
+        yield app, server
+
+
+def connector(app: ZendeskEmulator, server: EmulatorServer, **override: object) -> ZendeskConnector:
+    spec = {**app.connection(server.url), "extra": {"job_poll_interval": 0.01}, **override}
+    conn = parse_connection("zendesk_default", json.dumps(spec))
+    return ZendeskConnector(conn, policy=RetryPolicy(base_delay=0.01, max_delay=0.05))
+
+
+def user(i: int, **values: object) -> WriteOp:
+    return WriteOp(str(uuid.uuid4()), {"name": f"User {i}", "email": f"user{i}@example.com", **values})
+
+
+def calls(app: ZendeskEmulator, endpoint: str) -> int:
+    return sum(n for key, n in app.stats.items() if endpoint in key)
+
+
+def ids(pages: object) -> list[int]:
+    return [r["id"] for page in pages for r in page.records]  # type: ignore[attr-defined]
+
+
+def test_full_and_incremental_reads(
+    zendesk: tuple[ZendeskEmulator, EmulatorServer], clock: ManualClock
+) -> None:
+    app, server = zendesk
+    made = []
+    for i in range(9):
+        made.append(app.create("users", {"name": f"U{i}", "email": f"u{i}@example.com"}))
+        clock.advance(10)
+    pages = list(connector(app, server).read_changes(USERS, None, 4))
+    assert ids(pages) == made and [len(p.records) for p in pages] == [4, 4, 1]
+    assert pages[-1].cursor == START + timedelta(seconds=80)
+    clock.advance(600)
+    app.edit("users", made[3], {"name": "Edited"})
+    since = pages[-1].cursor
+    changed = list(connector(app, server).read_changes(USERS, since + timedelta(seconds=1), 4))
+    assert ids(changed) == [made[3]] and changed[-1].cursor == clock.now
+
+
+def test_records_sharing_one_second_survive_page_boundaries(
+    zendesk: tuple[ZendeskEmulator, EmulatorServer],
+) -> None:
+    app, server = zendesk
+    users = {app.create("users", {"name": f"U{i}"}) for i in range(11)}
+    orgs = {app.create("organizations", {"name": f"Org {i}"}) for i in range(11)}
+    tickets = {app.create("tickets", {"subject": f"T{i}", "description": "x"}) for i in range(11)}
+    zd = connector(app, server)
+    for obj, made in ((USERS, users), (ORGANIZATIONS, orgs), (TICKETS, tickets)):
+        read = ids(zd.read_changes(obj, START, 3))
+        assert sorted(read) == sorted(made), obj.name
+
+
+def test_time_based_export_dedupes_the_repeated_last_second(
+    zendesk: tuple[ZendeskEmulator, EmulatorServer], clock: ManualClock
+) -> None:
+    app, server = zendesk
+    made = []
+    for i in range(7):
+        made.append(app.create("organizations", {"name": f"Org {i}"}))
+        clock.advance(1 if i % 2 else 0)
+    read = ids(connector(app, server).read_changes(ORGANIZATIONS, None, 2))
+    assert read == made
+
+
+def test_a_mixed_batch_gives_one_result_per_record_in_order(
+    zendesk: tuple[ZendeskEmulator, EmulatorServer],
+) -> None:
+    app, server = zendesk
+    ops = [user(0), user(1, name=None), user(2, email="not-an-email"), user(3)]
+    results = connector(app, server).write(USERS, ops)
+    assert [r.ok for r in results] == [True, False, False, True]
+    assert results[1].error is not None and "Name: cannot be blank" in results[1].error.message
+    assert results[2].error is not None and results[2].error.code == "UserCreateError"
+    stored = {r["external_id"]: r for r in app.records("users")}
+    assert str(stored[ops[0].hub_id]["id"]) == results[0].id and results[0].created
+    again = connector(app, server).write(USERS, [user(0, name="Renamed")])  # matched on email
+    assert again[0].id == results[0].id and not again[0].created
+
+
+def test_batches_of_100_are_one_call_and_its_job_polls(
+    zendesk: tuple[ZendeskEmulator, EmulatorServer],
+) -> None:
+    app, server = zendesk
+    n = 250
+    zd = connector(app, server)
+    results = zd.write(USERS, [user(i) for i in range(n)])
+    assert all(r.ok for r in results) and len({r.id for r in results}) == n
+    jobs = math.ceil(n / 100)
+    assert calls(app, "create_or_update_many") == jobs
+    assert calls(app, "job_statuses") == jobs * 2  # "working", then "completed"
+    assert app.stats["requests"] == zd.calls.total("zendesk") == jobs * 3  # nothing else was called
+
+
+def test_updates_by_target_id_and_fetch_and_find(zendesk: tuple[ZendeskEmulator, EmulatorServer]) -> None:
+    app, server = zendesk
+    zd = connector(app, server)
+    created = zd.write(USERS, [user(i) for i in range(3)])
+    target = created[1].id
+    assert target is not None
+    updated = zd.write(USERS, [WriteOp("HUB-X", {"name": "By id"}, target_id=target)])
+    assert updated[0].id == target and updated[0].ok
+    assert [r["name"] for r in zd.fetch(USERS, [target, "999"])] == ["By id"]
+    hub_ids = [r["external_id"] for r in app.records("users")]
+    assert {r["external_id"] for r in zd.find(USERS, {"external_id": hub_ids[:2]})} == set(hub_ids[:2])
+    assert [r["email"] for r in zd.find(USERS, {"email": ["user2@example.com"]})] == ["user2@example.com"]
+
+
+def test_rate_limits_are_retried_and_counted(zendesk: tuple[ZendeskEmulator, EmulatorServer]) -> None:
+    app, server = zendesk
+    zd = connector(app, server)
+    app.faults.configure(0.5, ("rate_limit",), seed=3)
+    results = zd.write(USERS, [user(i) for i in range(30)])
+    read = ids(zd.read_changes(USERS, None, 7))
+    app.faults.configure(0.0, ())
+    assert all(r.ok for r in results) and {int(str(r.id)) for r in results} == set(read)
+    assert zd.calls.retries()["zendesk"] == app.stats["faults:rate_limit"] > 0
+
+
+def test_refused_credentials_raise_without_the_token(zendesk: tuple[ZendeskEmulator, EmulatorServer]) -> None:
+    app, server = zendesk
+    wrong = "Wrong-Token-4242"
+    with pytest.raises(AuthenticationError) as caught:
+        list(connector(app, server, password=wrong).read_changes(USERS, None, 10))
+    assert "'zendesk_default'" in str(caught.value) and wrong not in str(caught.value)
+    assert app.token not in str(caught.value)
+    assert "agent@omnihub.example" in connector(app, server).check()
+
+
+def test_oauth_token_from_the_extras(zendesk: tuple[ZendeskEmulator, EmulatorServer]) -> None:
+    app, server = zendesk
+    oauth = connector(app, server, password=None, extra={"oauth_token": app.oauth_token})
+    assert oauth.check()
+
+
+def test_too_large_batches_and_unknown_objects_are_fatal(
+    zendesk: tuple[ZendeskEmulator, EmulatorServer],
+) -> None:
+    app, server = zendesk
+    zd = connector(app, server)
+    with pytest.raises(FatalAPIError, match="TooManyValues"):
+        zd.call("POST", "users/create_or_update_many.json", body={"users": [{}] * 101})
+    with pytest.raises(FatalAPIError, match="unknown object"):
+        zd.fetch(ObjectSpec("macros", ("id",), "id"), ["1"])
