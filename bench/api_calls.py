@@ -5,9 +5,11 @@
 Each connector writes N new records (then the same N again, as a replayed run would) to its emulator
 through the hub's shared HTTP session; the calls counted include logins and any polling. The minimum
 is ⌈N / batch ceiling⌉ write calls: Salesforce Collections 200, HubSpot batch 100, Odoo `create` with a
-list (1,000 per call by the connector's batch size). Targets: HubSpot within 10% of its minimum (issue
-5); Salesforce at most the minimum + 3 (login, and describe/bulk overhead; issue 2); Odoo has none
-(its overhead is authenticate, fields_get and one search for records already there).
+list (1,000 per call by the connector's batch size), Zendesk `create_or_update_many` 100 (plus the
+job-status polls, counted apart), Mailchimp's list batch 500. Targets: HubSpot, Zendesk (writes) and
+Mailchimp within 10% of their minimum (issue 5); Salesforce at most the minimum + 3 (login, and
+describe/bulk overhead; issue 2); Odoo has none (its overhead is authenticate, fields_get and one search
+for records already there).
 """
 
 from __future__ import annotations
@@ -26,13 +28,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from connectors.emulators.hubspot import HubSpotEmulator  # noqa: E402
+from connectors.emulators.mailchimp import MailchimpEmulator  # noqa: E402
 from connectors.emulators.odoo import OdooEmulator  # noqa: E402
 from connectors.emulators.salesforce import SalesforceEmulator  # noqa: E402
 from connectors.emulators.server import EmulatorServer  # noqa: E402
 from connectors.emulators.tls import ensure_tls_files  # noqa: E402
+from connectors.emulators.zendesk import ZendeskEmulator  # noqa: E402
 from connectors.hubspot import HubSpotConnector  # noqa: E402
+from connectors.mailchimp import MailchimpConnector  # noqa: E402
 from connectors.odoo import OdooConnector  # noqa: E402
 from connectors.salesforce import SalesforceConnector  # noqa: E402
+from connectors.zendesk import ZendeskConnector  # noqa: E402
 from hub.connections import parse_connection  # noqa: E402
 from hub.connector import Connector, ObjectSpec  # noqa: E402
 from hub.records import WriteOp  # noqa: E402
@@ -43,6 +49,8 @@ Case = tuple[
 TARGETS: dict[str, tuple[str, Callable[[int, int], bool]]] = {
     "salesforce": ("<= minimum + 3", lambda calls, minimum: calls <= minimum + 3),
     "hubspot": ("<= minimum + 10%", lambda calls, minimum: calls <= minimum * 1.10),
+    "mailchimp": ("<= minimum + 10%", lambda calls, minimum: calls <= minimum * 1.10),
+    "zendesk": ("writes <= minimum + 10%, plus job polls", lambda calls, minimum: calls <= minimum * 1.10),
 }
 
 
@@ -60,6 +68,15 @@ def cases(tls_folder: Path) -> list[Case]:
 
     def hubspot(app: Any, server: EmulatorServer) -> Connector:
         return HubSpotConnector(parse_connection("hubspot_default", json.dumps(app.connection(server.url))))
+
+    def zendesk(app: Any, server: EmulatorServer) -> Connector:
+        spec = {**app.connection(server.url), "extra": {"job_poll_interval": 0.01}}
+        return ZendeskConnector(parse_connection("zendesk_default", json.dumps(spec)))
+
+    def mailchimp(app: Any, server: EmulatorServer) -> Connector:
+        return MailchimpConnector(
+            parse_connection("mailchimp_default", json.dumps(app.connection(server.url)))
+        )
 
     return [
         (
@@ -104,7 +121,40 @@ def cases(tls_folder: Path) -> list[Case]:
             lambda i: {"lastname": f"Bench {i}", "email": f"bench{i}@example.com"},
             100,
         ),
+        (
+            "zendesk",
+            ZendeskEmulator(),
+            zendesk,
+            ObjectSpec(
+                "users",
+                ("id", "updated_at", "external_id", "name", "email"),
+                "id",
+                "updated_at",
+                "external_id",
+            ),
+            lambda i: {"name": f"Bench {i}", "email": f"bench{i}@example.com"},
+            100,
+        ),
+        (
+            "mailchimp",
+            MailchimpEmulator(),
+            mailchimp,
+            ObjectSpec(
+                MailchimpEmulator.LIST_ID,
+                ("id", "last_changed", "merge_fields.HUBID", "email_address", "status"),
+                "id",
+                "last_changed",
+                "merge_fields.HUBID",
+            ),
+            lambda i: {"email_address": f"bench{i}@example.com", "status": "subscribed"},
+            500,
+        ),
     ]
+
+
+def polls(app: Any) -> int:
+    """Job-status polls an emulator answered (Zendesk's asynchronous writes)."""
+    return sum(n for route, n in app.stats.items() if "job_statuses" in route)
 
 
 def main() -> None:
@@ -122,17 +172,19 @@ def main() -> None:
                 connector = build(app, server)
                 ops = [WriteOp(str(uuid.uuid4()), values(i)) for i in range(n)]
                 results = connector.write(obj, ops)
-                first = connector.calls.total(system)
+                first, polls_first = connector.calls.total(system), polls(app)
                 again = connector.write(obj, ops)
-                replay = connector.calls.total(system) - first
+                replay, polls_replay = connector.calls.total(system) - first, polls(app) - polls_first
                 connector.close()
             if not all(r.ok for r in results + again):
                 raise SystemExit(f"{system}: some writes failed")
             minimum = math.ceil(n / ceiling)
             label, holds = TARGETS.get(system, ("none (reference)", lambda calls, least: True))
-            met = holds(first, minimum) and holds(replay, minimum)
+            met = holds(first - polls_first, minimum) and holds(replay - polls_replay, minimum)
             verdicts.append(met)
             shown = f"{label}: {'met' if met else 'NOT met'}" if system in TARGETS else label
+            if polls_first:
+                shown += f" ({first - polls_first} writes + {polls_first} job polls)"
             print(f"{system:<12}{ceiling:>8}{minimum:>9}{first:>11}{replay:>8}  {shown}")
     print(f"every target met: {all(verdicts)}")
 

@@ -258,12 +258,13 @@ def build_dags(root: Path) -> dict[str, DAG]:
     project = Project.load(root)
     problems = check_project(project)
     dags: dict[str, DAG] = {}
-    broken: list[Problem] = [p for p in problems if p.path.startswith("schemas/")]
+    shared: list[Problem] = [p for p in problems if p.path.startswith("schemas/")]  # every sync's
+    broken = list(shared)
     for name in sorted(project.sync_docs):
         own = [p for p in problems if p.path in _files_of(project, name)]
         spec = project.syncs.get(name)
-        if own or broken or spec is None:
-            broken += own
+        if own or shared or spec is None:
+            broken += [p for p in own if p not in broken]
             continue
         dags[f"sync__{name}"] = sync_dag(spec, project.root)
         if spec.reconcile is not None:

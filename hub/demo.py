@@ -56,8 +56,8 @@ def run_demo(root: Path, *, accounts: int = 2000, contacts: int = 10000, seed: i
     (folder / "state").mkdir(parents=True)
     names = sync_order(project)
     out.print(
-        f"Seeding the sandbox: {accounts:,} accounts and {contacts:,} contacts in Salesforce, "
-        "an empty Odoo ..."
+        f"Seeding the sandbox: {accounts:,} accounts and {contacts:,} contacts in Salesforce, as many "
+        "companies and contacts in HubSpot, members in Mailchimp, users in Zendesk, an empty Odoo ..."
     )
     with sandbox_class().start(
         folder=folder, scale={"accounts": accounts, "contacts": contacts}, seed=seed
@@ -85,7 +85,8 @@ def edit_in_odoo(sandbox: Any, store: StateStore) -> set[tuple[str, str, str]]:
     partners = sorted(
         (r for r in odoo.records("res.partner") if r["x_hub_id"] and r["active"]), key=lambda r: r["id"]
     )
-    company = next(r for r in partners if r["is_company"])
+    from_salesforce = store.xrefs_by_hub("account", "salesforce", [r["x_hub_id"] for r in partners])
+    company = next(r for r in partners if r["is_company"] and r["x_hub_id"] in from_salesforce)
     people = [r for r in partners if not r["is_company"]][:3]
     odoo.edit("res.partner", company["id"], {"name": company["name"] + " (renamed in Odoo)"})
     odoo.edit("res.partner", people[0]["id"], {"phone": "+33 1 40 20 50 50"})

@@ -135,7 +135,9 @@ class Reconciler:
         return Side(role, endpoint.system, connector, compiled, object_spec(compiled))
 
     def reader(self, spec: SyncSpec, side: Side, settings: Settings) -> SideReader:
-        return SideReader(self.store, spec.entity, side, settings.compare, settings.computed)
+        """Reads one side; the target's records that another source's sync wrote are left out."""
+        owner = spec.source.system if side.role == "target" else None
+        return SideReader(self.store, spec.entity, side, settings.compare, settings.computed, owner=owner)
 
     def _compare(
         self, spec: SyncSpec, settings: Settings, sides: dict[str, Side], work_folder: Path | None

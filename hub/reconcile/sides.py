@@ -36,6 +36,7 @@ class Side:
     rows: list[dict[str, Any]] = field(default_factory=list)
     unreadable: list[dict[str, Any]] = field(default_factory=list)
     read: int = 0
+    foreign: int = 0  # target records another source's sync wrote: not this reconciliation's to judge
 
     def frame(self, fields: Sequence[str]) -> pd.DataFrame:
         return rows_frame(self.rows, fields)
@@ -59,8 +60,12 @@ class SideReader:
         side: Side,
         fields: Sequence[str],
         computed: Sequence[Computed] = (),
+        *,
+        owner: str | None = None,
     ) -> None:
-        self.store, self.entity, self.side = store, entity, side
+        """`owner`: for a target side, the sync's source system; records the hub linked to a hub_id
+        that has no record in that system came from another source (several CRMs feeding one ERP)."""
+        self.store, self.entity, self.side, self.owner = store, entity, side, owner
         self.getters = [(name, path_getter(name)) for name in fields]
         self.getters += [(c.name, c.build) for c in computed]
 
@@ -91,8 +96,12 @@ class SideReader:
         side.read += len(records)
         ids = [side.connector.record_id(side.obj, r) for r in records]
         known = self.store.xrefs_by_external(self.entity, side.system, ids)
+        foreign = self._foreign(known)
         refs = self._references(records)
         for system_id, record in zip(ids, records, strict=True):
+            if system_id in foreign:
+                side.foreign += 1
+                continue
             try:
                 canonical = side.mapping.to_canonical(record, refs)
             except MappingFailure as failure:
@@ -104,6 +113,13 @@ class SideReader:
             row.update((name, get(canonical)) for name, get in self.getters)
             rows.append(row)
         return rows
+
+    def _foreign(self, known: dict[str, Any]) -> set[str]:
+        """Ids of linked records whose hub_id has no record in the owner system."""
+        if self.owner is None or not known:
+            return set()
+        owned = self.store.xrefs_by_hub(self.entity, self.owner, [x.hub_id for x in known.values()])
+        return {system_id for system_id, x in known.items() if x.hub_id not in owned}
 
     def _references(self, records: Sequence[Record]) -> dict[str, dict[str, str]]:
         """Referenced ids as hub_ids; ids the hub does not know stay visible as `unsynced:<id>`."""

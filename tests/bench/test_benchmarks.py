@@ -35,4 +35,4 @@ def test_dag_parse_benchmark_runs_and_loads_every_dag() -> None:
 def test_api_calls_benchmark_runs_for_every_connector() -> None:
     out = run("bench/api_calls.py", "--records", "250")
     assert "every target met: True" in out
-    assert all(system in out for system in ("salesforce", "odoo", "hubspot"))
+    assert all(system in out for system in ("salesforce", "odoo", "hubspot", "zendesk", "mailchimp"))

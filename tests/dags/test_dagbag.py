@@ -18,6 +18,8 @@ EXPECTED = {
     "sync__crm_contacts_to_erp",
     "reconcile__crm_accounts_to_erp",
     "reconcile__crm_contacts_to_erp",
+    "sync__hubspot_companies_to_erp",
+    "reconcile__hubspot_companies_to_erp",
 }
 
 
@@ -87,7 +89,7 @@ def test_broken_yaml_is_an_import_error_with_the_validators_location(tmp_path: P
     assert f"mappings/syncs/crm_contacts_to_erp.yaml:{number + 1}:7: " in message
     assert "upsertt" in message
     # the healthy sync keeps its DAGs; the broken one is not silently missing, it is the error above
-    assert set(bag.dags) == {"sync__crm_accounts_to_erp", "reconcile__crm_accounts_to_erp"}
+    assert set(bag.dags) == EXPECTED - {"sync__crm_contacts_to_erp", "reconcile__crm_contacts_to_erp"}
 
 
 def test_a_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
@@ -121,7 +123,7 @@ def test_parsing_touches_no_network_database_or_connection(monkeypatch: pytest.M
 
 def test_assets_link_each_sync_to_its_reconciliation() -> None:
     bag = load(ROOT / "dags")
-    for name in ("crm_accounts_to_erp", "crm_contacts_to_erp"):
+    for name in ("crm_accounts_to_erp", "crm_contacts_to_erp", "hubspot_companies_to_erp"):
         published = bag.dags[f"sync__{name}"].get_task("sync").outlets
         assert published == [Asset(f"omnihub://sync/{name}")]
 

@@ -53,8 +53,14 @@ def test_hub_airflow_serves_the_dags_runs_them_and_stops_everything(tmp_path: Pa
             timeout=30,
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
+        requests.post(  # besides the scheduled run, which the cron schedule decides on
+            f"http://127.0.0.1:{port}/api/v2/dags/sync__crm_accounts_to_erp/dagRuns",
+            json={"logical_date": None},
+            headers=headers,
+            timeout=30,
+        ).raise_for_status()
         deadline, states = time.monotonic() + 180, {}
-        while time.monotonic() < deadline:  # unpaused: the latest scheduled run, then the asset-triggered one
+        while time.monotonic() < deadline:  # a sync's success triggers its reconciliation (the Asset)
             runs = requests.get(
                 f"http://127.0.0.1:{port}/api/v2/dags/reconcile__crm_accounts_to_erp/dagRuns",
                 headers=headers,
@@ -64,7 +70,17 @@ def test_hub_airflow_serves_the_dags_runs_them_and_stops_everything(tmp_path: Pa
             if ("asset_triggered", "success") in states:
                 break
             time.sleep(2)
-        assert ("asset_triggered", "success") in states
+        if ("asset_triggered", "success") not in states:  # say what happened instead
+            syncs = requests.get(
+                f"http://127.0.0.1:{port}/api/v2/dags/sync__crm_accounts_to_erp/dagRuns",
+                headers=headers,
+                timeout=30,
+            ).json()
+            logs = project / ".hub" / "airflow" / "logs"
+            tails = {p.name: p.read_text(errors="replace")[-3000:] for p in logs.glob("*.log")}
+            raise AssertionError(
+                f"no reconciliation after the sync: {states}; sync runs {syncs}; logs {tails}"
+            )
         conn = requests.get(
             f"http://127.0.0.1:{port}/api/v2/connections/odoo_default", headers=headers, timeout=30
         ).json()

@@ -84,11 +84,19 @@ class HubSpotEmulator(EmulatorApp):
         return {**spec, "password": self.token}
 
     def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
-        companies = generate_companies(scale.get("accounts", 0), seed=seed)
+        # other companies than the CRM sandbox's (same seed, same names): one customer in two CRMs is
+        # an identity merge the hub does not do yet
+        companies = generate_companies(scale.get("accounts", 0), seed=seed + 1000)
         start = self.clock() - timedelta(days=365)
         for number, company in enumerate(companies):
-            properties = {"name": company.name, "domain": company.domain, "phone": company.phone}
-            properties |= {"city": company.city, "country": company.country, "industry": company.industry}
+            properties: dict[str, Any] = {
+                "name": company.name,
+                "domain": company.domain,
+                "website": company.website,
+            }
+            properties |= {"phone": company.phone, "industry": company.industry, "address": company.street}
+            properties |= {"city": company.city, "state": company.region, "zip": company.postal_code}
+            properties |= {"country": company.country, "numberofemployees": company.employees}
             self._seeded("companies", properties, start + timedelta(minutes=number))
         for number, person in enumerate(generate_people(scale.get("contacts", 0), companies, seed=seed)):
             properties = {"firstname": person.first_name, "lastname": person.last_name, "email": person.email}

@@ -223,3 +223,29 @@ def test_partitions_give_the_same_answer(tmp_path: Path, sandbox: Sandbox, store
     )
     assert parted.comparison.summary == whole.comparison.summary
     assert json.dumps(sorted(found(parted))) == json.dumps(sorted(found(whole)))
+
+
+def test_records_another_source_wrote_are_not_this_reconciliations(
+    sandbox: Sandbox, store: StateStore
+) -> None:
+    """Two CRMs feed one ERP: each reconciliation judges the Odoo companies of its own source only."""
+    engine = SyncEngine(Project.load(ROOT), store)
+    engine.sync("crm_accounts_to_erp")
+    from_hubspot = engine.sync("hubspot_companies_to_erp")
+    assert from_hubspot.counts.created > 0
+    reconciler = Reconciler(engine.project, store, engine=engine)
+    for name in ("crm_accounts_to_erp", "hubspot_companies_to_erp"):
+        result = reconciler.run(name, min_age=NOW)
+        summary = result.comparison.summary
+        assert (summary["only_left"], summary["only_right"], summary["unequal"]) == (0, 0, 0), name
+        assert result.sides["target"].foreign > 0  # the other CRM's companies, left out
+    hubspot_company = next(
+        r
+        for r in sandbox.apps["odoo"].records("res.partner")  # type: ignore[attr-defined]
+        if r["x_hub_id"] in store.xrefs_by_hub("account", "hubspot", [r["x_hub_id"]])
+    )
+    sandbox.apps["odoo"].edit("res.partner", hubspot_company["id"], {"name": "Edited in Odoo"})  # type: ignore[attr-defined]
+    assert found(reconciler.run("crm_accounts_to_erp", min_age=NOW)) == set()
+    assert found(reconciler.run("hubspot_companies_to_erp", min_age=NOW)) == {
+        (hubspot_company["x_hub_id"], "name")
+    }
