@@ -188,7 +188,7 @@ def _verdict(first: list[SyncResult], second: list[SyncResult]) -> int:
         return 1
     created = sum(r.counts.created for r in first)
     out.print(
-        f"[green]ok[/]: the first run created {created:,} records in Odoo; the second run wrote "
+        f"[green]ok[/]: the first run created {created:,} records (Odoo and Mailchimp); the second run wrote "
         f"nothing ({sum(sum(r.api_calls.values()) for r in second)} read calls, 0 writes)."
     )
     return 0

@@ -137,7 +137,16 @@ class Reconciler:
     def reader(self, spec: SyncSpec, side: Side, settings: Settings) -> SideReader:
         """Reads one side; the target's records that another source's sync wrote are left out."""
         owner = spec.source.system if side.role == "target" else None
-        return SideReader(self.store, spec.entity, side, settings.compare, settings.computed, owner=owner)
+        linked_only = owner is not None and (spec.reconcile or {}).get("target_scope") == "linked"
+        return SideReader(
+            self.store,
+            spec.entity,
+            side,
+            settings.compare,
+            settings.computed,
+            owner=owner,
+            linked_only=linked_only,
+        )
 
     def _compare(
         self, spec: SyncSpec, settings: Settings, sides: dict[str, Side], work_folder: Path | None

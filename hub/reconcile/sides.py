@@ -36,7 +36,7 @@ class Side:
     rows: list[dict[str, Any]] = field(default_factory=list)
     unreadable: list[dict[str, Any]] = field(default_factory=list)
     read: int = 0
-    foreign: int = 0  # target records another source's sync wrote: not this reconciliation's to judge
+    foreign: int = 0  # target records not this reconciliation's to judge (another source's; unlinked)
 
     def frame(self, fields: Sequence[str]) -> pd.DataFrame:
         return rows_frame(self.rows, fields)
@@ -62,10 +62,13 @@ class SideReader:
         computed: Sequence[Computed] = (),
         *,
         owner: str | None = None,
+        linked_only: bool = False,
     ) -> None:
         """`owner`: for a target side, the sync's source system; records the hub linked to a hub_id
-        that has no record in that system came from another source (several CRMs feeding one ERP)."""
+        that has no record in that system came from another source (several CRMs feeding one ERP).
+        `linked_only`: records the hub never linked are not judged either (`target_scope: linked`)."""
         self.store, self.entity, self.side, self.owner = store, entity, side, owner
+        self.linked_only = linked_only
         self.getters = [(name, path_getter(name)) for name in fields]
         self.getters += [(c.name, c.build) for c in computed]
 
@@ -99,7 +102,7 @@ class SideReader:
         foreign = self._foreign(known)
         refs = self._references(records)
         for system_id, record in zip(ids, records, strict=True):
-            if system_id in foreign:
+            if system_id in foreign or (self.linked_only and system_id not in known):
                 side.foreign += 1
                 continue
             try:

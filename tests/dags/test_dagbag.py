@@ -20,6 +20,8 @@ EXPECTED = {
     "reconcile__crm_contacts_to_erp",
     "sync__hubspot_companies_to_erp",
     "reconcile__hubspot_companies_to_erp",
+    "sync__crm_contacts_to_marketing",
+    "reconcile__crm_contacts_to_marketing",
 }
 
 

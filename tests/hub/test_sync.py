@@ -424,3 +424,28 @@ def test_a_mapping_fix_releases_quarantined_records(
     assert not {q.record_id for q in bad_emails} & {
         q.record_id for q in store.quarantined("crm_contacts_to_erp")
     }
+
+
+def test_the_marketing_sync_never_resubscribes_and_applies_opt_outs(
+    engine: SyncEngine, sandbox: Sandbox
+) -> None:
+    salesforce, mailchimp = sandbox.apps["salesforce"], sandbox.apps["mailchimp"]
+    valid = [
+        c
+        for c in salesforce.records("Contact")  # type: ignore[attr-defined]
+        if c["Id"] not in invalid_ids(sandbox, "003") and c["Email"] and not c["HasOptedOutOfEmail"]
+    ]
+    withdrawn, opting_out = valid[0], valid[1]
+    member = mailchimp.create(withdrawn["Email"].lower(), status="unsubscribed")  # type: ignore[attr-defined]
+    salesforce.edit("Contact", opting_out["Id"], {"HasOptedOutOfEmail": True})  # type: ignore[attr-defined]
+    result = engine.sync("crm_contacts_to_marketing")
+    assert (
+        result.counts.failed == 0 and result.api_calls["mailchimp"] <= 2
+    )  # one batch of 500 per 500 contacts
+    by_email = {m["email_address"]: m for m in mailchimp.records()}  # type: ignore[attr-defined]
+    assert (
+        by_email[withdrawn["Email"].lower()]["status"] == "unsubscribed"
+    )  # consent given in Mailchimp stays
+    assert by_email[withdrawn["Email"].lower()]["id"] == member
+    assert by_email[opting_out["Email"].lower()]["status"] == "unsubscribed"  # the CRM's opt-out goes through
+    assert by_email[valid[2]["Email"].lower()]["status"] == "subscribed"

@@ -249,3 +249,21 @@ def test_records_another_source_wrote_are_not_this_reconciliations(
     assert found(reconciler.run("hubspot_companies_to_erp", min_age=NOW)) == {
         (hubspot_company["x_hub_id"], "name")
     }
+
+
+def test_a_linked_target_scope_leaves_sign_ups_out(
+    tmp_path: Path, sandbox: Sandbox, store: StateStore
+) -> None:
+    """The Mailchimp audience also holds sign-ups no CRM knows: with target_scope linked they are not missing."""
+    engine = SyncEngine(Project.load(ROOT), store)
+    engine.sync("crm_contacts_to_marketing")
+    sign_up = sandbox.apps["mailchimp"].create("new.reader@example.org")  # type: ignore[attr-defined]
+    scoped = Reconciler(engine.project, store, engine=engine).run("crm_contacts_to_marketing", min_age=NOW)
+    assert scoped.comparison.summary["only_right"] == 0 and scoped.sides["target"].foreign > 0
+    everything = variant(
+        tmp_path, "crm_contacts_to_marketing", "  target_scope: linked", "  target_scope: all"
+    )
+    unscoped = Reconciler(everything, store, engine=SyncEngine(everything, store)).run(
+        "crm_contacts_to_marketing", min_age=NOW
+    )
+    assert unscoped.comparison.summary["only_right"] > 0 and sign_up
