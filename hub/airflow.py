@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ from connectors.registry import connector_class, systems
 from hub.checks import check_project
 from hub.connections import Connection, set_resolver
 from hub.connector import Connector
-from hub.errors import ConfigError, ConnectionNotFound, Problem
+from hub.errors import ConfigError, ConnectionNotFound, LockError, Problem
 from hub.project import Project, SyncSpec
 from hub.transforms import parse_duration
 
@@ -77,10 +78,20 @@ def run_sync(sync_name: str, project_root: str, params: Mapping[str, Any] | None
     and asset-triggered runs have none, and a retried or late run must not skip or repeat records.
     """
     full = bool((params or {}).get("full"))
-    try:
-        result = _engine_for(project_root).sync(sync_name, full=full)
-    except ConfigError as exc:  # retrying cannot mend a broken file or a missing connection
-        raise AirflowFailException(f"sync {sync_name}: {exc}") from None
+    engine = _engine_for(project_root)
+    patience = float(os.environ.get("HUB_LOCK_WAIT", "600"))
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            result = engine.sync(sync_name, full=full)
+            break
+        except ConfigError as exc:  # retrying cannot mend a broken file or a missing connection
+            raise AirflowFailException(f"sync {sync_name}: {exc}") from None
+        except LockError as exc:  # another run holds it (e.g. a sync pulling references): wait for it
+            if time.monotonic() >= deadline:
+                raise AirflowException(f"sync {sync_name}: {exc} (waited {patience:.0f} s)") from None
+            log.info("sync %s waits: %s", sync_name, exc)
+            time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
     summary: dict[str, Any] = result.summary()
     log.info("sync %s: %s", sync_name, summary)
     if result.status == "failed":

@@ -130,3 +130,35 @@ def test_the_reconcile_task_passes_paths_and_fails_over_thresholds(sandbox: Sand
         hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params={"min_age": "0s", "heal": True})
     after = hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params={"min_age": "0s"})
     assert after["status"] == "pass" and after["unequal"] == 0
+
+
+def test_a_sync_waits_for_another_run_holding_its_lock(sandbox: Sandbox, tmp_path: Path) -> None:
+    import threading
+
+    from hub.state import StateStore
+
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    lock = store.locks.acquire("sync:crm_accounts_to_erp")  # as a contacts sync pulling accounts would
+    threading.Timer(1.5, lock.release).start()
+    try:
+        counts = hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+    finally:
+        store.close()
+    assert counts["created"] > 0
+
+
+def test_a_lock_held_too_long_fails_the_try_for_a_retry(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.state import StateStore
+
+    monkeypatch.setenv("HUB_LOCK_WAIT", "0.5")
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    lock = store.locks.acquire("sync:crm_accounts_to_erp")
+    try:
+        with pytest.raises(AirflowException, match="is already running") as caught:
+            hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+        assert not isinstance(caught.value, AirflowFailException)  # Airflow's retries still apply
+    finally:
+        lock.release()
+        store.close()
