@@ -77,6 +77,21 @@ def test_airflow_dags_test_runs_a_sync_and_its_reconciliation(sandbox: Sandbox, 
     assert f"report: {newest}" in log
 
 
+def run_accounts_sync(stack: AirflowStack, sandbox: Sandbox, log: str) -> str:
+    """Migrate, store the emulators' connections, start the stack, trigger the accounts sync over REST and
+    wait for its success; its run id. Connections live in Airflow's metadata database (no AIRFLOW_CONN_*
+    in the processes' environment): tasks read them through the API server, as from any secrets backend."""
+    stack.migrate()
+    stack.import_connections({sandbox.conn_ids[s]: sandbox.connection(s) for s in sandbox.servers})
+    stack.start()
+    stack.wait_for_dag("sync__crm_accounts_to_erp")
+    stack.unpause("sync__crm_accounts_to_erp")
+    run_id = stack.trigger("sync__crm_accounts_to_erp")
+    run = stack.wait_for_run("sync__crm_accounts_to_erp", run_id)
+    assert run["state"] == "success", stack.log(log)
+    return run_id
+
+
 def test_a_scheduler_runs_a_sync_triggered_through_the_rest_api(tmp_path: Path) -> None:
     sandbox = Sandbox.start(folder=tmp_path / "sandbox", scale={"accounts": 60, "contacts": 150}, seed=3)
     stack = AirflowStack(
@@ -89,16 +104,7 @@ def test_a_scheduler_runs_a_sync_triggered_through_the_rest_api(tmp_path: Path) 
         },
     )
     try:
-        stack.migrate()
-        # Connections live in Airflow's metadata database (no AIRFLOW_CONN_* in this environment):
-        # the task reads them through the API server, as it would from any secrets backend.
-        stack.import_connections({sandbox.conn_ids[s]: sandbox.connection(s) for s in sandbox.servers})
-        stack.start()
-        stack.wait_for_dag("sync__crm_accounts_to_erp")
-        stack.unpause("sync__crm_accounts_to_erp")
-        run_id = stack.trigger("sync__crm_accounts_to_erp")
-        run = stack.wait_for_run("sync__crm_accounts_to_erp", run_id)
-        assert run["state"] == "success", stack.log("scheduler")
+        run_id = run_accounts_sync(stack, sandbox, "scheduler")
         counts = stack.xcom("sync__crm_accounts_to_erp", run_id, "sync")
         assert counts["created"] == len(valid_accounts(sandbox)) == len(partners(sandbox, companies=True))
         assert set(counts) >= {"read", "created", "updated", "quarantined", "run_id"}
@@ -162,14 +168,7 @@ def test_a_celery_worker_runs_a_sync_with_redis_and_postgresql(
         environ={"HUB_STATE_URL": state, "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"},
     )
     try:
-        stack.migrate()
-        stack.import_connections({sandbox.conn_ids[s]: sandbox.connection(s) for s in sandbox.servers})
-        stack.start()
-        stack.wait_for_dag("sync__crm_accounts_to_erp")
-        stack.unpause("sync__crm_accounts_to_erp")
-        run_id = stack.trigger("sync__crm_accounts_to_erp")
-        run = stack.wait_for_run("sync__crm_accounts_to_erp", run_id)
-        assert run["state"] == "success", stack.log("celery-worker")
+        run_accounts_sync(stack, sandbox, "celery-worker")
         assert "sync__crm_accounts_to_erp" in stack.log("celery-worker", lines=400)
         assert len(partners(sandbox, companies=True)) == len(valid_accounts(sandbox))
     finally:
