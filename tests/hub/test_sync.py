@@ -449,3 +449,53 @@ def test_the_marketing_sync_never_resubscribes_and_applies_opt_outs(
     assert by_email[withdrawn["Email"].lower()]["id"] == member
     assert by_email[opting_out["Email"].lower()]["status"] == "unsubscribed"  # the CRM's opt-out goes through
     assert by_email[valid[2]["Email"].lower()]["status"] == "subscribed"
+
+
+def test_one_edit_upstream_changes_exactly_that_record_downstream(
+    engine: SyncEngine, sandbox: Sandbox
+) -> None:
+    from hub.demo import sync_order
+
+    names = sync_order(engine.project)
+    for _ in range(2):  # the first round fills every target, the second writes nothing
+        settled = [engine.sync(name) for name in names]
+    assert sum(r.counts.created + r.counts.updated for r in settled) == 0
+    salesforce, hubspot = sandbox.apps["salesforce"], sandbox.apps["hubspot"]
+    odoo, mailchimp = sandbox.apps["odoo"], sandbox.apps["mailchimp"]
+    members = {m["email_address"] for m in mailchimp.records()}  # type: ignore[attr-defined]
+    person = next(
+        c
+        for c in salesforce.records("Contact")  # type: ignore[attr-defined]
+        if c["Id"] not in invalid_ids(sandbox, "003") and c["Email"] and c["Email"].lower() in members
+    )
+    company = next(r for r in hubspot.records("companies") if r.get("phone", "").startswith("+"))  # type: ignore[attr-defined]
+    odoo_before = {r["id"]: dict(r) for r in odoo.records("res.partner")}  # type: ignore[attr-defined]
+    members_before = {m["id"]: dict(m) for m in mailchimp.records()}  # type: ignore[attr-defined]
+
+    salesforce.edit("Contact", person["Id"], {"FirstName": "Renamed"})  # type: ignore[attr-defined]
+    hubspot.edit("companies", company["id"], {"name": "Renamed Company GmbH"})  # type: ignore[attr-defined]
+    results = {name: engine.sync(name) for name in names}
+
+    writes = {name: (r.counts.created, r.counts.updated) for name, r in results.items()}
+    assert writes == {
+        "crm_accounts_to_erp": (0, 0),
+        "crm_contacts_to_erp": (0, 1),
+        "crm_contacts_to_marketing": (0, 1),
+        "hubspot_companies_to_erp": (0, 1),
+    }
+    ignored = {"write_date", "__last_update"}
+    changed = [
+        r
+        for r in odoo.records("res.partner")  # type: ignore[attr-defined]
+        if {k: v for k, v in r.items() if k not in ignored}
+        != {k: v for k, v in odoo_before[r["id"]].items() if k not in ignored}
+    ]
+    assert sorted(r["name"] for r in changed) == sorted(
+        [f"Renamed {person['LastName']}", "Renamed Company GmbH"]
+    )
+    changed_members = [
+        m
+        for m in mailchimp.records()
+        if dict(m) != members_before.get(m["id"])  # type: ignore[attr-defined]
+    ]
+    assert [m["merge_fields"]["FNAME"] for m in changed_members] == ["Renamed"]
