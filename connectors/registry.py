@@ -18,6 +18,7 @@ CONNECTORS: dict[str, str] = {
     "hubspot": "connectors.hubspot:HubSpotConnector",
     "mailchimp": "connectors.mailchimp:MailchimpConnector",
     "zendesk": "connectors.zendesk:ZendeskConnector",
+    "freshdesk": "connectors.freshdesk:FreshdeskConnector",
 }
 
 EMULATORS: dict[str, str] = {
@@ -26,6 +27,7 @@ EMULATORS: dict[str, str] = {
     "hubspot": "connectors.emulators.hubspot:HubSpotEmulator",
     "mailchimp": "connectors.emulators.mailchimp:MailchimpEmulator",
     "zendesk": "connectors.emulators.zendesk:ZendeskEmulator",
+    "freshdesk": "connectors.emulators.freshdesk:FreshdeskEmulator",
 }
 
 

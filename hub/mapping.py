@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -308,6 +308,18 @@ def _run_plan(plan: _Plan, record: Mapping[str, Any], refs: Refs, system: str) -
     return value
 
 
+def _written_value(plan: _Plan, system: str) -> Callable[[Record], Any]:
+    """The value one outbound field writes, computed from a canonical record (None when it cannot)."""
+
+    def value(canonical: Record) -> Any:
+        try:
+            return _run_plan(plan, canonical, {}, system)
+        except (MappingError, TransformError, AttributeError, TypeError, ValueError):
+            return None
+
+    return value
+
+
 def _diagnose(plans: list[_Plan], record: Mapping[str, Any], refs: Refs, system: str) -> list[FieldProblem]:
     problems = []
     for plan in plans:
@@ -322,8 +334,13 @@ def _diagnose(plans: list[_Plan], record: Mapping[str, Any], refs: Refs, system:
     return problems or [FieldProblem("(record)", "mapping", "the record could not be mapped")]
 
 
-def make_digest(paths: Iterable[str], containers: frozenset[str] = frozenset()) -> Callable[[Record], str]:
-    """A generated function hashing the values at `paths` of a canonical record (stable order)."""
+def make_digest(
+    paths: Iterable[str],
+    containers: frozenset[str] = frozenset(),
+    computed: Sequence[Callable[[Record], Any]] = (),
+) -> Callable[[Record], str]:
+    """A generated function hashing the values at `paths` of a canonical record (stable order), and
+    the values `computed` from it (system fields built from several canonical ones)."""
     gen = _Codegen()
     gen.namespace["_h"] = hashlib.blake2b
     gen.namespace["_j"] = lambda v: json.dumps(v, sort_keys=True, default=str)
@@ -331,6 +348,9 @@ def make_digest(paths: Iterable[str], containers: frozenset[str] = frozenset()) 
     for path in sorted(set(paths)):
         expression = gen.read_expression(path, "c")
         items.append(f"_j({expression})" if path in containers else expression)
+    for number, function in enumerate(computed):
+        gen.namespace[f"_c{number}"] = function
+        items.append(f"_c{number}(c)")
     body = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     gen.lines += ["def digest(c):", f"    return _h(repr({body}).encode(), digest_size=16).hexdigest()"]
     exec(compile("\n".join(gen.lines), "<digest>", "exec"), gen.namespace)
@@ -370,7 +390,14 @@ class CompiledMapping:
             name="to_system",
         )
         self.written_paths = sorted({p for plan in self._out for p in plan.reads_paths})
-        self.digest = make_digest(self.written_paths, self.containers)
+        # A system field built from several canonical ones (Zendesk's or Odoo's one `name` from first
+        # and last name) is hashed as written: "Ruben van Leeuwen" read back splits differently, but
+        # writes the same name again, so the echo check of a bidirectional pair must see one value.
+        built = [plan for plan in self._out if plan.steps and plan.steps[0].source and plan.ref is None]
+        plain = {p for plan in self._out if plan not in built for p in plan.reads_paths}
+        self.digest = make_digest(
+            sorted(plain), self.containers, [_written_value(plan, spec.system) for plan in built]
+        )
 
     @property
     def read_fields(self) -> list[str]:

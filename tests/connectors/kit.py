@@ -29,6 +29,7 @@ from hub.connections import parse_connection
 from hub.connector import Connector, ObjectSpec
 from hub.http import RetryPolicy
 from hub.records import WriteOp
+from tests.connectors.kit_freshdesk import freshdesk
 from tests.connectors.kit_mailchimp import mailchimp
 from tests.connectors.kit_zendesk import zendesk
 
@@ -193,6 +194,7 @@ SUBJECTS: dict[str, Callable[[Path], Any]] = {
     "hubspot": hubspot,
     "mailchimp": mailchimp,
     "zendesk": zendesk,
+    "freshdesk": freshdesk,
 }
 """Every connector in the kit, by system (new connectors add theirs here)."""
 

@@ -98,8 +98,11 @@ class ZendeskEmulator(EmulatorApp):
     # ---- in-process helpers (tests, demo) ----
 
     def connection(self, base_url: str, ca_bundle: str | None = None) -> dict[str, Any]:
-        """The sandbox connection: the agent's email and API token."""
-        return {**super().connection(base_url, ca_bundle), "login": self.email, "password": self.token}
+        """The sandbox connection: the agent's email and API token (jobs here finish in two polls, so
+        the connector need not wait the real service's second between them)."""
+        spec = super().connection(base_url, ca_bundle)
+        extra = {**spec.get("extra", {}), "job_poll_interval": 0.05}
+        return {**spec, "login": self.email, "password": self.token, "extra": extra}
 
     def reset(self) -> None:
         """An empty account again."""

@@ -1,0 +1,238 @@
+"""Freshdesk's contacts, companies and tickets in memory: ids, timestamps, validation, lists.
+
+Every record carries `created_at`/`updated_at` in Freshdesk's `2022-11-16T15:59:28Z` form (whole
+seconds, UTC). Contacts have a unique `unique_external_id` and a unique email; companies a unique
+name. Companies and tickets keep custom fields in `custom_fields` (the hub uses `hub_id` there).
+A refused record raises `Invalid` carrying Freshdesk's `errors` items and the HTTP status (400 for
+validation, 409 for duplicates).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+Clock = Callable[[], datetime]
+Kind = Literal["contacts", "companies", "tickets"]
+KINDS: tuple[Kind, ...] = ("contacts", "companies", "tickets")
+FIRST_IDS: dict[str, int] = {"contacts": 43000000001, "companies": 44000000001, "tickets": 1}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+TICKET_STATUSES = (2, 3, 4, 5)  # open, pending, resolved, closed
+TICKET_PRIORITIES = (1, 2, 3, 4)  # low, medium, high, urgent
+READ_ONLY = frozenset({"id", "created_at", "updated_at"})
+FRESHDESK_TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def freshdesk_time(moment: datetime) -> str:
+    """`2022-11-16T15:59:28Z`, the way Freshdesk writes every timestamp."""
+    return moment.astimezone(UTC).strftime(FRESHDESK_TIME)
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO-8601 timestamp (`2015-08-17T00:00:00Z`, a date, or with an offset) as aware UTC."""
+    value = text.strip().replace("Z", "+00:00").replace(" ", "+")
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def item(field: str, message: str, code: str, **more: Any) -> dict[str, Any]:
+    """One entry of Freshdesk's `errors` array."""
+    return {"field": field, "message": message, "code": code, **more}
+
+
+class Invalid(ValueError):
+    """A refused record: Freshdesk's `errors` items and the status they are answered with."""
+
+    def __init__(self, errors: list[dict[str, Any]], status: int = 400) -> None:
+        self.errors = errors
+        self.status = status
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+
+
+def _defaults(kind: str) -> dict[str, Any]:
+    if kind == "contacts":
+        return {
+            "name": None,
+            "email": None,
+            "phone": None,
+            "mobile": None,
+            "company_id": None,
+            "unique_external_id": None,
+            "job_title": None,
+            "active": False,
+            "time_zone": "Eastern Time (US & Canada)",
+            "language": "en",
+            "tags": [],
+            "custom_fields": {},
+        }
+    if kind == "companies":
+        return {"name": None, "description": None, "domains": [], "note": None, "custom_fields": {}}
+    return {
+        "subject": None,
+        "description": None,
+        "description_text": None,
+        "status": 2,
+        "priority": 1,
+        "source": 2,
+        "type": None,
+        "requester_id": None,
+        "email": None,
+        "company_id": None,
+        "responder_id": None,
+        "tags": [],
+        "custom_fields": {},
+    }
+
+
+class Store:
+    """The account's records by kind and id."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.tables: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in KINDS}
+        self._next = dict(FIRST_IDS)
+
+    def now(self) -> str:
+        return freshdesk_time(self.clock())
+
+    def get(self, kind: str, record_id: int) -> dict[str, Any] | None:
+        return self.tables[kind].get(record_id)
+
+    def find_by(self, kind: str, field: str, value: Any) -> list[dict[str, Any]]:
+        """Records whose `field` (or `custom_fields.{name}`) equals `value`; emails and names ignore case."""
+        if value in (None, ""):
+            return []
+        found = []
+        for record in self.tables[kind].values():
+            have = _field(record, field)
+            if have == value or (
+                field in ("email", "name") and str(have or "").lower() == str(value).lower()
+            ):
+                found.append(record)
+        return found
+
+    def ordered(self, kind: str) -> list[dict[str, Any]]:
+        """Records by (updated_at, id): the order of `GET /api/v2/{kind}` with order_by=updated_at."""
+        return sorted(self.tables[kind].values(), key=lambda r: (r["updated_at"], r["id"]))
+
+    def insert(self, kind: str, values: dict[str, Any]) -> int:
+        """Create a record (validated); returns its id."""
+        record = {**_defaults(kind), **_writable(values)}
+        if kind == "tickets":
+            record["description_text"] = record["description"]
+        self.validate(kind, record, None)
+        record_id = self._next[kind]
+        self._next[kind] += 1
+        stamp = self.now()
+        record.update(id=record_id, created_at=stamp, updated_at=stamp)
+        self.tables[kind][record_id] = record
+        return record_id
+
+    def update(self, kind: str, record_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        """Change a record (validated); `updated_at` moves to now. Custom fields merge."""
+        current = self.tables[kind][record_id]
+        changes = _writable(values)
+        merged = {**current, **changes}
+        if isinstance(changes.get("custom_fields"), dict):
+            merged["custom_fields"] = {**current.get("custom_fields", {}), **changes["custom_fields"]}
+        if kind == "tickets" and "description" in changes:
+            merged["description_text"] = merged["description"]
+        self.validate(kind, merged, record_id)
+        merged["updated_at"] = self.now()
+        self.tables[kind][record_id] = merged
+        return merged
+
+    def validate(self, kind: str, record: dict[str, Any], record_id: int | None) -> None:
+        """Raise Invalid the way Freshdesk words its validation errors (duplicates: 409)."""
+        check = {"contacts": self._contact, "companies": self._company}.get(kind, self._ticket)
+        errors = check(record)
+        if errors:
+            raise Invalid(errors)
+        duplicates = self._duplicates(kind, record, record_id)
+        if duplicates:
+            raise Invalid(duplicates, 409)
+
+    def _contact(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        errors = []
+        if not isinstance(record.get("name"), str) or not record["name"].strip():
+            errors.append(item("name", "It should be a/an String", "missing_field"))
+        email = record.get("email")
+        if email not in (None, "") and not EMAIL.match(str(email)):
+            errors.append(item("email", "It should be in the 'valid email address' format", "invalid_value"))
+        if not any(record.get(f) for f in ("email", "phone", "mobile", "unique_external_id")):
+            errors.append(
+                item(
+                    "email",
+                    "Please fill at least 1 of email, mobile, phone, twitter_id, unique_external_id fields",
+                    "missing_field",
+                )
+            )
+        company = record.get("company_id")
+        if company is not None and self.get("companies", _int(company)) is None:
+            errors.append(
+                item("company_id", "There is no company matching the given company_id", "invalid_value")
+            )
+        return errors
+
+    def _company(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        if not isinstance(record.get("name"), str) or not record["name"].strip():
+            return [item("name", "It should be a/an String", "missing_field")]
+        return []
+
+    def _ticket(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        errors = []
+        if not record.get("requester_id") and not record.get("email"):
+            errors.append(
+                item("requester_id", "Please fill at least 1 of requester_id, email fields", "missing_field")
+            )
+        requester = record.get("requester_id")
+        if requester and self.get("contacts", _int(requester)) is None:
+            errors.append(
+                item("requester_id", "There is no contact matching the given requester_id", "invalid_value")
+            )
+        if not record.get("subject"):
+            errors.append(item("subject", "It should be a/an String", "missing_field"))
+        if not record.get("description"):
+            errors.append(item("description", "It should be a/an String", "missing_field"))
+        if record.get("status") not in TICKET_STATUSES:
+            errors.append(item("status", "It should be one of these values: '2,3,4,5'", "invalid_value"))
+        if record.get("priority") not in TICKET_PRIORITIES:
+            errors.append(item("priority", "It should be one of these values: '1,2,3,4'", "invalid_value"))
+        return errors
+
+    def _duplicates(self, kind: str, record: dict[str, Any], record_id: int | None) -> list[dict[str, Any]]:
+        unique = {"contacts": ("unique_external_id", "email"), "companies": ("name",)}.get(kind, ())
+        errors = []
+        for field in unique:
+            taken = [r for r in self.find_by(kind, field, record.get(field)) if r["id"] != record_id]
+            if taken:
+                owner = "user_id" if kind == "contacts" else "company_id"
+                errors.append(
+                    item(
+                        field,
+                        "It should be a unique value",
+                        "duplicate_value",
+                        additional_info={owner: taken[0]["id"]},
+                    )
+                )
+        return errors
+
+
+def _field(record: dict[str, Any], field: str) -> Any:
+    if field in record:
+        return record[field]
+    custom = record.get("custom_fields") or {}
+    return custom.get(field.removeprefix("custom_fields."))
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _writable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k not in READ_ONLY}

@@ -1,0 +1,184 @@
+"""The Freshdesk emulator driven by plain requests (Freshdesk has no official Python client)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+
+from connectors.emulators.freshdesk import FreshdeskEmulator
+from connectors.emulators.salesforce.ids import ManualClock
+from connectors.emulators.server import EmulatorServer
+
+START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def app(clock: ManualClock) -> FreshdeskEmulator:
+    made = FreshdeskEmulator(clock=clock)
+    made.retry_after = "0"
+    return made
+
+
+@pytest.fixture
+def server(app: FreshdeskEmulator) -> Iterator[EmulatorServer]:
+    with EmulatorServer(app) as served:
+        yield served
+
+
+def api(server: EmulatorServer, app: FreshdeskEmulator, method: str, path: str, **kwargs: Any) -> Any:
+    """A plain requests call with the API key and the conventional password "X"."""
+    url = path if "://" in path else f"{server.url}/api/v2/{path}"
+    return requests.request(method, url, auth=(app.api_key, "X"), timeout=10, **kwargs)
+
+
+def test_lists_page_by_updated_at_with_link_headers(
+    app: FreshdeskEmulator, server: EmulatorServer, clock: ManualClock
+) -> None:
+    made = []
+    for i in range(7):
+        made.append(app.create("contacts", {"name": f"C{i}", "email": f"c{i}@example.com"}))
+        clock.advance(10)
+    app.edit("contacts", made[0], {"name": "Moved last"})
+    first = api(
+        server, app, "GET", "contacts", params={"_updated_since": "2024-03-01T00:00:00Z", "per_page": 3}
+    )
+    assert first.status_code == 200 and isinstance(first.json(), list)
+    assert "per_page=3" in first.links["next"]["url"] and "page=2" in first.links["next"]["url"]
+    seen = [r["id"] for r in first.json()]
+    url = first.links["next"]["url"]
+    while url:
+        page = api(server, app, "GET", url)
+        seen += [r["id"] for r in page.json()]
+        url = page.links.get("next", {}).get("url")
+    assert seen == made[1:] + made[:1]  # ordered by updated_at
+    assert first.json()[0]["updated_at"] == "2024-03-01T12:00:10Z"
+    recent = api(server, app, "GET", "contacts", params={"updated_since": "2024-03-01T12:01:00Z"})
+    assert [r["id"] for r in recent.json()] == [made[6], made[0]] and "Link" not in recent.headers
+    assert "X-RateLimit-Remaining" in recent.headers
+
+
+def test_paging_stops_at_the_page_limit_with_freshdesk_error(
+    app: FreshdeskEmulator, server: EmulatorServer
+) -> None:
+    for i in range(5):
+        app.create("companies", {"name": f"Co {i}"})
+    assert api(server, app, "GET", "companies", params={"per_page": 1, "page": 300}).status_code == 200
+    beyond = api(server, app, "GET", "companies", params={"per_page": 1, "page": 301})
+    assert beyond.status_code == 400
+    body = beyond.json()
+    assert body["description"] == "Validation failed"
+    assert body["errors"][0]["field"] == "page" and body["errors"][0]["code"] == "invalid_value"
+    assert "300th page" in body["errors"][0]["message"]
+    small = FreshdeskEmulator(page_limit=2)
+    with EmulatorServer(small) as other:
+        small.create("companies", {"name": "A"})
+        small.create("companies", {"name": "B"})
+        small.create("companies", {"name": "C"})
+        page2 = api(other, small, "GET", "companies", params={"per_page": 1, "page": 2})
+        assert page2.status_code == 200 and "next" in page2.links
+        assert api(other, small, "GET", "companies", params={"per_page": 1, "page": 3}).status_code == 400
+    too_big = api(server, app, "GET", "companies", params={"per_page": 101})
+    assert too_big.status_code == 400 and too_big.json()["errors"][0]["field"] == "per_page"
+
+
+def test_tickets_without_updated_since_are_only_the_last_30_days(
+    app: FreshdeskEmulator, server: EmulatorServer, clock: ManualClock
+) -> None:
+    requester = app.create("contacts", {"name": "Req", "email": "req@example.com"})
+    old = app.create("tickets", {"requester_id": requester, "subject": "Old", "description": "x"})
+    clock.advance(days=40)
+    new = app.create("tickets", {"requester_id": requester, "subject": "New", "description": "y"})
+    listed = api(server, app, "GET", "tickets").json()
+    assert [t["id"] for t in listed] == [new]
+    since = api(server, app, "GET", "tickets", params={"updated_since": "2015-08-17T00:00:00Z"}).json()
+    assert [t["id"] for t in since] == [old, new]
+
+
+def test_create_update_show_and_validation_errors(app: FreshdeskEmulator, server: EmulatorServer) -> None:
+    created = api(server, app, "POST", "contacts", json={"name": "Ada", "email": "ada@example.com"})
+    assert created.status_code == 201
+    contact = created.json()
+    assert contact["updated_at"].endswith("Z") and created.headers["Location"].endswith(f"/{contact['id']}")
+    nameless = api(server, app, "POST", "contacts", json={"email": "x@example.com"})
+    assert nameless.status_code == 400 and nameless.json()["description"] == "Validation failed"
+    assert nameless.json()["errors"][0] == {
+        "field": "name",
+        "message": "It should be a/an String",
+        "code": "missing_field",
+    }
+    bad_email = api(server, app, "POST", "contacts", json={"name": "Bad", "email": "bad@example"})
+    assert bad_email.status_code == 400 and bad_email.json()["errors"][0]["code"] == "invalid_value"
+    duplicate = api(server, app, "POST", "contacts", json={"name": "Twin", "email": "ADA@example.com"})
+    assert duplicate.status_code == 409
+    error = duplicate.json()["errors"][0]
+    assert error["code"] == "duplicate_value" and error["additional_info"] == {"user_id": contact["id"]}
+    updated = api(server, app, "PUT", f"contacts/{contact['id']}", json={"job_title": "Countess"})
+    assert updated.status_code == 200 and updated.json()["job_title"] == "Countess"
+    shown = api(server, app, "GET", f"contacts/{contact['id']}").json()
+    assert shown["job_title"] == "Countess" and shown["name"] == "Ada"
+    assert api(server, app, "GET", "contacts/999").status_code == 404
+    assert api(server, app, "PUT", "contacts/999", json={"name": "x"}).status_code == 404
+    ticket = api(server, app, "POST", "tickets", json={"subject": "Help", "description": "Hi"})
+    assert ticket.status_code == 400
+    assert {e["field"] for e in ticket.json()["errors"]} == {"requester_id"}
+
+
+def test_unique_external_id_and_contact_filters(app: FreshdeskEmulator, server: EmulatorServer) -> None:
+    first = api(server, app, "POST", "contacts", json={"name": "A", "unique_external_id": "HUB-1"}).json()
+    api(server, app, "POST", "contacts", json={"name": "B", "email": "b@example.com"})
+    again = api(server, app, "POST", "contacts", json={"name": "A2", "unique_external_id": "HUB-1"})
+    assert again.status_code == 409 and again.json()["errors"][0]["field"] == "unique_external_id"
+    by_external = api(server, app, "GET", "contacts", params={"unique_external_id": "HUB-1"}).json()
+    assert [c["id"] for c in by_external] == [first["id"]]
+    by_email = api(server, app, "GET", "contacts", params={"email": "b@example.com"}).json()
+    assert [c["name"] for c in by_email] == ["B"]
+
+
+def test_companies_keep_the_hub_id_in_a_custom_field_found_by_search(
+    app: FreshdeskEmulator, server: EmulatorServer
+) -> None:
+    body = {"name": "Acme", "custom_fields": {"hub_id": "HUB-9"}}
+    company = api(server, app, "POST", "companies", json=body).json()
+    found = api(server, app, "GET", "search/companies", params={"query": "\"hub_id:'HUB-9'\""}).json()
+    assert found["total"] == 1 and found["results"][0]["id"] == company["id"]
+    taken = api(server, app, "POST", "companies", json={"name": "acme"})
+    assert taken.status_code == 409 and taken.json()["errors"][0]["additional_info"] == {
+        "company_id": company["id"]
+    }
+
+
+def test_a_wrong_key_is_refused_with_freshdesk_body(app: FreshdeskEmulator, server: EmulatorServer) -> None:
+    refused = requests.get(f"{server.url}/api/v2/contacts", auth=("wrong-key", "X"), timeout=10)
+    assert refused.status_code == 401 and refused.json()["code"] == "access_denied"
+    assert requests.get(f"{server.url}/api/v2/agents/me", timeout=10).status_code == 401
+    assert api(server, app, "GET", "agents/me").json()["contact"]["email"]
+
+
+def test_rate_limit_faults_answer_429_with_retry_after(
+    app: FreshdeskEmulator, server: EmulatorServer
+) -> None:
+    app.faults.configure(1.0, ("rate_limit",))
+    try:
+        throttled = api(server, app, "GET", "contacts")
+    finally:
+        app.faults.configure(0.0, ())
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "0"
+    assert app.stats["faults:rate_limit"] == 1
+    assert api(server, app, "GET", "contacts").status_code == 200
+
+
+def test_seed_sandbox_is_deterministic(clock: ManualClock) -> None:
+    one, two = FreshdeskEmulator(clock=clock), FreshdeskEmulator(clock=clock)
+    one.seed_sandbox({"companies": 5, "contacts": 20, "tickets": 3}, seed=7)
+    two.seed_sandbox({"companies": 5, "contacts": 20, "tickets": 3}, seed=7)
+    assert one.records("contacts") == two.records("contacts") and one.records("contacts")
+    assert len(one.records("tickets")) == 3 and one.records("companies")

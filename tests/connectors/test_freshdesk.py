@@ -1,0 +1,247 @@
+"""The Freshdesk connector against the Freshdesk emulator: list paging, the page-300 restart, writes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connectors.emulators.freshdesk import FreshdeskEmulator
+from connectors.emulators.salesforce.ids import ManualClock
+from connectors.emulators.server import EmulatorServer
+from connectors.freshdesk import FreshdeskConnector
+from hub.connections import parse_connection
+from hub.connector import ObjectSpec
+from hub.errors import AuthenticationError, FatalAPIError
+from hub.http import RetryPolicy
+from hub.records import WriteOp
+
+START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+CONTACTS = ObjectSpec(
+    "contacts",
+    ("id", "updated_at", "unique_external_id", "name", "email"),
+    "id",
+    "updated_at",
+    "unique_external_id",
+)
+COMPANIES = ObjectSpec("companies", ("id", "updated_at", "name"), "id", "updated_at")
+TICKETS = ObjectSpec("tickets", ("id", "updated_at", "subject"), "id", "updated_at")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def freshdesk(clock: ManualClock) -> Iterator[tuple[FreshdeskEmulator, EmulatorServer]]:
+    app = FreshdeskEmulator(clock=clock)
+    app.retry_after = "0"
+    with EmulatorServer(app) as server:
+        yield app, server
+
+
+def connector(app: FreshdeskEmulator, server: EmulatorServer, **override: object) -> FreshdeskConnector:
+    spec = {**app.connection(server.url), **override}
+    conn = parse_connection("freshdesk_default", json.dumps(spec))
+    return FreshdeskConnector(conn, policy=RetryPolicy(base_delay=0.01, max_delay=0.05))
+
+
+def contact(i: int, **values: object) -> WriteOp:
+    return WriteOp(str(uuid.uuid4()), {"name": f"Contact {i}", "email": f"contact{i}@example.com", **values})
+
+
+def ids(pages: object) -> list[int]:
+    return [r["id"] for page in pages for r in page.records]  # type: ignore[attr-defined]
+
+
+def calls(app: FreshdeskEmulator, endpoint: str) -> int:
+    return sum(n for key, n in app.stats.items() if key.startswith(endpoint))
+
+
+def test_full_and_incremental_reads(
+    freshdesk: tuple[FreshdeskEmulator, EmulatorServer], clock: ManualClock
+) -> None:
+    app, server = freshdesk
+    made = []
+    for i in range(9):
+        made.append(app.create("contacts", {"name": f"C{i}", "email": f"c{i}@example.com"}))
+        clock.advance(10)
+    pages = list(connector(app, server).read_changes(CONTACTS, None, 4))
+    assert ids(pages) == made and [len(p.records) for p in pages] == [4, 4, 1]
+    assert pages[-1].cursor == START + timedelta(seconds=80)
+    clock.advance(600)
+    app.edit("contacts", made[3], {"name": "Edited"})
+    since = pages[-1].cursor
+    assert since is not None
+    changed = list(connector(app, server).read_changes(CONTACTS, since + timedelta(seconds=1), 4))
+    assert ids(changed) == [made[3]] and changed[-1].cursor == clock.now
+
+
+def test_records_sharing_one_second_survive_page_boundaries(
+    freshdesk: tuple[FreshdeskEmulator, EmulatorServer],
+) -> None:
+    app, server = freshdesk
+    contacts = {app.create("contacts", {"name": f"C{i}", "unique_external_id": f"H{i}"}) for i in range(11)}
+    companies = {app.create("companies", {"name": f"Co {i}"}) for i in range(11)}
+    requester = min(contacts)
+    tickets = {
+        app.create("tickets", {"requester_id": requester, "subject": f"T{i}", "description": "x"})
+        for i in range(11)
+    }
+    fd = connector(app, server)
+    for obj, made in ((CONTACTS, contacts), (COMPANIES, companies), (TICKETS, tickets)):
+        read = ids(fd.read_changes(obj, START, 3))
+        assert sorted(read) == sorted(made), obj.name
+
+
+def test_the_page_limit_restarts_at_the_last_updated_at_without_duplicates(
+    clock: ManualClock,
+) -> None:
+    app = FreshdeskEmulator(clock=clock, page_limit=3)
+    made = []
+    for i in range(25):  # pairs of records share a second, so restarts land inside a shared instant
+        made.append(app.create("companies", {"name": f"Co {i}"}))
+        clock.advance(i % 2)
+    with EmulatorServer(app) as server:
+        fd = connector(app, server, extra={"page_limit": 3})
+        pages = list(fd.read_changes(COMPANIES, None, 2))
+        assert ids(pages) == made
+        # 25 records, 2 a page: 13 pages without a limit; each restart re-reads its shared instant
+        assert app.stats["GET /api/v2/(?P<kind>contacts|companies|tickets)"] > 13
+        assert [p.cursor for p in pages] == sorted(p.cursor for p in pages)  # type: ignore[type-var]
+
+
+def test_the_page_limit_error_itself_also_restarts_the_read(clock: ManualClock) -> None:
+    app = FreshdeskEmulator(clock=clock, page_limit=2)
+    made = []
+    for i in range(9):
+        made.append(app.create("companies", {"name": f"Co {i}"}))
+        clock.advance(1)
+    with EmulatorServer(app) as server:  # the connector believes 300: it meets Freshdesk's 400 first
+        assert ids(connector(app, server).read_changes(COMPANIES, None, 2)) == made
+
+
+def test_more_records_in_one_instant_than_the_page_limit_holds_is_a_clear_error(clock: ManualClock) -> None:
+    app = FreshdeskEmulator(clock=clock, page_limit=2)
+    for i in range(6):
+        app.create("companies", {"name": f"Co {i}"})
+    with EmulatorServer(app) as server, pytest.raises(FatalAPIError, match="larger page size"):
+        list(connector(app, server, extra={"page_limit": 2}).read_changes(COMPANIES, None, 2))
+
+
+def test_a_mixed_batch_gives_one_result_per_record_in_order(
+    freshdesk: tuple[FreshdeskEmulator, EmulatorServer],
+) -> None:
+    app, server = freshdesk
+    ops = [contact(0), contact(1, name=None), contact(2, email="not-an-email"), contact(3)]
+    results = connector(app, server).write(CONTACTS, ops)
+    assert [r.ok for r in results] == [True, False, False, True]
+    assert results[1].error is not None and results[1].error.code == "missing_field"
+    assert results[1].error.fields == ("name",)
+    assert results[2].error is not None and results[2].error.code == "invalid_value"
+    stored = {r["unique_external_id"]: r for r in app.records("contacts")}
+    assert str(stored[ops[0].hub_id]["id"]) == results[0].id and results[0].created
+    assert str(stored[ops[3].hub_id]["id"]) == results[3].id
+    again = connector(app, server).write(CONTACTS, [contact(0, name="Renamed")])  # matched on email
+    assert again[0].id == results[0].id and not again[0].created
+    assert app.store.get("contacts", int(str(results[0].id)))["name"] == "Renamed"  # type: ignore[index]
+    replay = connector(app, server).write(CONTACTS, [WriteOp(ops[3].hub_id, {"name": "Same hub id"})])
+    assert replay[0].id == results[3].id and not replay[0].created  # matched on unique_external_id
+
+
+def test_many_writes_run_in_parallel_one_request_each_in_order(
+    freshdesk: tuple[FreshdeskEmulator, EmulatorServer],
+) -> None:
+    app, server = freshdesk
+    ops = [contact(i) for i in range(40)]
+    results = connector(app, server).write(CONTACTS, ops)
+    assert all(r.ok and r.created for r in results)
+    by_hub = {r["unique_external_id"]: str(r["id"]) for r in app.records("contacts")}
+    assert [r.id for r in results] == [by_hub[op.hub_id] for op in ops]
+    assert calls(app, "POST") == 40 and app.stats["requests"] == 40
+
+
+def test_companies_and_tickets_upsert_by_the_hub_id_custom_field(
+    freshdesk: tuple[FreshdeskEmulator, EmulatorServer],
+) -> None:
+    app, server = freshdesk
+    fd = connector(app, server)
+    first = fd.write(COMPANIES, [WriteOp("HUB-C1", {"name": "Acme"}), WriteOp("HUB-C2", {"name": None})])
+    assert first[0].ok and first[0].created and first[1].error is not None
+    again = fd.write(COMPANIES, [WriteOp("HUB-C1", {"name": "Acme Inc"})])
+    assert again[0].id == first[0].id and not again[0].created
+    assert app.records("companies")[0]["custom_fields"] == {"hub_id": "HUB-C1"}
+    requester = app.create("contacts", {"name": "Req", "email": "req@example.com"})
+    ticket = {"subject": "Help", "description": "Hi", "requester_id": requester}
+    made = fd.write(TICKETS, [WriteOp("HUB-T1", ticket)])
+    changed = fd.write(TICKETS, [WriteOp("HUB-T1", {"status": 4})])
+    assert changed[0].id == made[0].id and app.records("tickets")[0]["status"] == 4
+    assert fd.find(TICKETS, {"custom_fields.hub_id": ["HUB-T1"]})[0]["id"] == int(str(made[0].id))
+
+
+def test_updates_by_target_id_and_fetch_and_find(freshdesk: tuple[FreshdeskEmulator, EmulatorServer]) -> None:
+    app, server = freshdesk
+    fd = connector(app, server)
+    created = fd.write(CONTACTS, [contact(i) for i in range(3)])
+    target = created[1].id
+    assert target is not None
+    updated = fd.write(CONTACTS, [WriteOp("HUB-X", {"name": "By id"}, target_id=target)])
+    assert updated[0].id == target and updated[0].ok
+    missing = fd.write(CONTACTS, [WriteOp("HUB-Y", {"name": "Gone"}, target_id="999")])
+    assert missing[0].error is not None and missing[0].error.code == "NotFound"
+    assert [r["name"] for r in fd.fetch(CONTACTS, [target, "999"])] == ["By id"]
+    hub_ids = [r["unique_external_id"] for r in app.records("contacts")]
+    found = fd.find(CONTACTS, {"unique_external_id": hub_ids[:2]})
+    assert {r["unique_external_id"] for r in found} == set(hub_ids[:2])
+    assert [r["email"] for r in fd.find(CONTACTS, {"email": ["contact2@example.com"]})] == [
+        "contact2@example.com"
+    ]
+
+
+def test_rate_limits_are_retried_and_counted(freshdesk: tuple[FreshdeskEmulator, EmulatorServer]) -> None:
+    app, server = freshdesk
+    fd = connector(app, server)
+    app.faults.configure(0.3, ("rate_limit",), seed=3)
+    try:
+        results = fd.write(CONTACTS, [contact(i) for i in range(30)])
+        read = ids(fd.read_changes(CONTACTS, None, 7))
+    finally:
+        app.faults.configure(0.0, ())
+    assert all(r.ok for r in results) and {int(str(r.id)) for r in results} == set(read)
+    assert fd.calls.retries()["freshdesk"] == app.stats["faults:rate_limit"] > 0
+
+
+def test_contact_creates_survive_dropped_connections(
+    freshdesk: tuple[FreshdeskEmulator, EmulatorServer],
+) -> None:
+    app, server = freshdesk
+    fd = connector(app, server)
+    app.faults.configure(0.3, ("disconnect",), seed=5)
+    try:
+        results = fd.write(CONTACTS, [contact(i) for i in range(20)])
+    finally:
+        app.faults.configure(0.0, ())
+    assert all(r.ok for r in results) and len({r.id for r in results}) == 20 == len(app.records("contacts"))
+    assert app.stats["faults:disconnect"] > 0
+
+
+def test_refused_key_raises_without_the_key(freshdesk: tuple[FreshdeskEmulator, EmulatorServer]) -> None:
+    app, server = freshdesk
+    wrong = "Wrong-Key-4242"
+    with pytest.raises(AuthenticationError) as caught:
+        list(connector(app, server, password=wrong).read_changes(CONTACTS, None, 10))
+    assert "'freshdesk_default'" in str(caught.value) and wrong not in str(caught.value)
+    assert app.api_key not in str(caught.value)
+    with pytest.raises(AuthenticationError):
+        connector(app, server, password=wrong).write(CONTACTS, [contact(1)])
+    assert "agent@omnihub.example" in connector(app, server).check()
+
+
+def test_unknown_objects_are_fatal(freshdesk: tuple[FreshdeskEmulator, EmulatorServer]) -> None:
+    app, server = freshdesk
+    with pytest.raises(FatalAPIError, match="unknown object"):
+        connector(app, server).fetch(ObjectSpec("agents", ("id",), "id"), ["1"])
