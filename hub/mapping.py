@@ -308,18 +308,6 @@ def _run_plan(plan: _Plan, record: Mapping[str, Any], refs: Refs, system: str) -
     return value
 
 
-def _written_value(plan: _Plan, system: str) -> Callable[[Record], Any]:
-    """The value one outbound field writes, computed from a canonical record (None when it cannot)."""
-
-    def value(canonical: Record) -> Any:
-        try:
-            return _run_plan(plan, canonical, {}, system)
-        except (MappingError, TransformError, AttributeError, TypeError, ValueError):
-            return None
-
-    return value
-
-
 def _diagnose(plans: list[_Plan], record: Mapping[str, Any], refs: Refs, system: str) -> list[FieldProblem]:
     problems = []
     for plan in plans:
@@ -337,10 +325,13 @@ def _diagnose(plans: list[_Plan], record: Mapping[str, Any], refs: Refs, system:
 def make_digest(
     paths: Iterable[str],
     containers: frozenset[str] = frozenset(),
-    computed: Sequence[Callable[[Record], Any]] = (),
+    built: Sequence[_Plan] = (),
+    system: str = "",
 ) -> Callable[[Record], str]:
     """A generated function hashing the values at `paths` of a canonical record (stable order), and
-    the values `computed` from it (system fields built from several canonical ones)."""
+    the system values of the `built` fields (each made from several canonical ones) as they are
+    written. A built field that cannot be computed hashes as None: the record's own mapping reports
+    that failure, with its causes."""
     gen = _Codegen()
     gen.namespace["_h"] = hashlib.blake2b
     gen.namespace["_j"] = lambda v: json.dumps(v, sort_keys=True, default=str)
@@ -348,11 +339,16 @@ def make_digest(
     for path in sorted(set(paths)):
         expression = gen.read_expression(path, "c")
         items.append(f"_j({expression})" if path in containers else expression)
-    for number, function in enumerate(computed):
-        gen.namespace[f"_c{number}"] = function
-        items.append(f"_c{number}(c)")
+    for index, plan in enumerate(built):
+        _emit_field(gen, plan, index, "c", system)
+    fields = gen.lines
+    items += [f"o{index}" for index in range(len(built))]
     body = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    gen.lines += ["def digest(c):", f"    return _h(repr({body}).encode(), digest_size=16).hexdigest()"]
+    gen.lines = ["def digest(c, refs=_E):"]
+    if fields:
+        gen.lines += ["    try:", *(f"    {line}" for line in fields), "    except Exception:"]
+        gen.lines += [f"        o{index} = None" for index in range(len(built))]
+    gen.lines.append(f"    return _h(repr({body}).encode(), digest_size=16).hexdigest()")
     exec(compile("\n".join(gen.lines), "<digest>", "exec"), gen.namespace)
     fn: Callable[[Record], str] = gen.namespace["digest"]
     return fn
@@ -395,9 +391,7 @@ class CompiledMapping:
         # writes the same name again, so the echo check of a bidirectional pair must see one value.
         built = [plan for plan in self._out if plan.steps and plan.steps[0].source and plan.ref is None]
         plain = {p for plan in self._out if plan not in built for p in plan.reads_paths}
-        self.digest = make_digest(
-            sorted(plain), self.containers, [_written_value(plan, spec.system) for plan in built]
-        )
+        self.digest = make_digest(sorted(plain), self.containers, built, spec.system)
 
     @property
     def read_fields(self) -> list[str]:
