@@ -28,7 +28,7 @@ from typing import Any
 
 import requests
 
-from hub.connector import Connector, FormField, ObjectSpec, filter_terms
+from hub.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
 from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.redact import redact
@@ -177,7 +177,7 @@ class MailchimpConnector(Connector):
     def _wanted(self, obj: ObjectSpec, member: Record, since: datetime | None) -> bool:
         if since is not None and parse_mailchimp_time(member["last_changed"]) < since:
             return False
-        return _matches_filter(obj, member)
+        return passes_filter(filter_terms(obj), member, value_at)
 
     def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
         found = (self.call("GET", f"/lists/{obj.name}/members/{i}", missing_ok=True) for i in ids)
@@ -189,7 +189,8 @@ class MailchimpConnector(Connector):
             candidates = self.fetch(obj, hashes)
         else:
             candidates = [r for page in self.read_changes(obj, None, self.max_page) for r in page.records]
-        return [r for r in candidates if _matches(r, criteria) and _matches_filter(obj, r)]
+        terms = filter_terms(obj)
+        return [r for r in candidates if _matches(r, criteria) and passes_filter(terms, r, value_at)]
 
     # Writes -----------------------------------------------------------------------------------
     def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
@@ -265,18 +266,6 @@ def _matches(record: Record, criteria: Mapping[str, Sequence[Any]]) -> bool:
             if value.lower() not in {str(v).lower() for v in values}:
                 return False
         elif value not in list(values):
-            return False
-    return True
-
-
-def _matches_filter(obj: ObjectSpec, record: Record) -> bool:
-    for path, operator, expected in filter_terms(obj):
-        value = value_at(record, path)
-        if operator == "=" and value != expected:
-            return False
-        if operator == "!=" and value == expected:
-            return False
-        if operator == "not in" and value in expected:
             return False
     return True
 

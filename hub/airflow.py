@@ -104,16 +104,23 @@ def _min_age(params: Mapping[str, Any] | None) -> timedelta | None:
     return parse_duration(value) if value not in (None, "") else None
 
 
-def _staged(project_root: str, sync_name: str, run_id: str | None) -> Any:
-    """The steps of a partitioned reconciliation, in a work folder of this DAG run (HUB_WORK, or
-    .hub/work under the project: with workers on several hosts it must be a shared file system)."""
+def _reconciler(project_root: str) -> Any:
+    """A reconciler over the project's sync engine, with connections from Airflow."""
     from hub.reconcile.engine import Reconciler
-    from hub.reconcile.staged import StagedReconciliation
 
     engine = _engine_for(project_root)
+    return Reconciler(engine.project, engine.store, engine=engine)
+
+
+def _staged(project_root: str, sync_name: str, run_id: str | None, reconciler: Any = None) -> Any:
+    """The steps of a partitioned reconciliation, in a work folder of this DAG run (HUB_WORK, or
+    .hub/work under the project: with workers on several hosts it must be a shared file system).
+    They use `reconciler` when the caller has one, else a new one."""
+    from hub.reconcile.staged import StagedReconciliation
+
     base = Path(os.environ.get("HUB_WORK") or Path(project_root) / ".hub" / "work")
     folder = base / "reconcile" / sync_name / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id or "manual")
-    return StagedReconciliation(Reconciler(engine.project, engine.store, engine=engine), sync_name, folder)
+    return StagedReconciliation(reconciler or _reconciler(project_root), sync_name, folder)
 
 
 def run_spill(
@@ -147,19 +154,16 @@ def run_reconcile(
 ) -> dict[str, Any]:
     """The `reconcile` task: reconcile (or, `staged`, merge the partitions compared before) and write
     the reports; fails, without retries, when a threshold is crossed, naming the report."""
-    from hub.reconcile.engine import Reconciler
-
     heal_records = bool((params or {}).get("heal"))
-    engine = _engine_for(project_root)
-    reconciler = Reconciler(engine.project, engine.store, engine=engine)
+    reconciler = _reconciler(project_root)
     try:
         if staged:
-            result = _staged(project_root, sync_name, run_id).finish(heal_records)
+            result = _staged(project_root, sync_name, run_id, reconciler).finish(heal_records)
         else:
             result = reconciler.run(sync_name, heal_records=heal_records, min_age=_min_age(params))
     except ConfigError as exc:
         raise AirflowFailException(f"reconciliation of {sync_name}: {exc}") from None
-    out = Path(os.environ.get("HUB_REPORTS", engine.project.root / ".hub" / "reports"))
+    out = Path(os.environ.get("HUB_REPORTS", reconciler.project.root / ".hub" / "reports"))
     files, doc = reconciler.report(result, out)
     summary = {"status": doc["status"], **doc["counts"], "report": str(files.html), "index": str(files.index)}
     log.info("reconcile %s: %s; report: %s", sync_name, doc["status"], files.html)

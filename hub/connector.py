@@ -11,7 +11,7 @@ connector touches neither the network nor a connection store.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -47,6 +47,28 @@ def filter_terms(obj: ObjectSpec) -> list[tuple[str, str, Any]]:
         else:
             terms.append((name, "=", value))
     return terms
+
+
+def _field(record: Record, name: str) -> Any:
+    """A top-level field of a record (None when absent)."""
+    return record.get(name)
+
+
+def passes_filter(
+    terms: Sequence[tuple[str, str, Any]],
+    record: Record,
+    get: Callable[[Record, str], Any] = _field,
+) -> bool:
+    """Whether a record meets every `filter_terms` term, reading each field's value with `get`."""
+    for name, operator, expected in terms:
+        found = get(record, name)
+        if operator == "=" and found != expected:
+            return False
+        if operator == "!=" and found == expected:
+            return False
+        if operator == "not in" and found in expected:
+            return False
+    return True
 
 
 def written_filter(filter: Mapping[str, Any]) -> dict[str, Any]:

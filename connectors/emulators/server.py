@@ -8,6 +8,7 @@ write: exactly what the real services promise for their throttling responses.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import re
@@ -17,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -75,6 +77,18 @@ class Response:
 Handler = Callable[[Request], Response]
 
 
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """The user and password of an `Authorization: Basic …` header; None for another scheme or bad base64."""
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+    except ValueError:  # bad base64, non-ASCII text or bytes that are not UTF-8
+        return None
+    return user, password
+
+
 class Disconnect(Exception):
     """Raised by the fault injector: close the connection without answering."""
 
@@ -108,6 +122,21 @@ class FaultInjector:
         if self.rate and self.kinds and self._rng.random() < self.rate:
             return self._rng.choice(self.kinds)
         return None
+
+
+class MinuteWindow:
+    """Requests counted per clock minute, for the rate-limit headers an emulator sends (count under
+    the app's lock)."""
+
+    def __init__(self) -> None:
+        self.minute, self.used = 0, 0
+
+    def count(self, now: datetime) -> int:
+        """Count one request made at `now`: how many its minute has seen, this one included."""
+        minute = int(now.timestamp()) // 60
+        self.used = (self.used if self.minute == minute else 0) + 1
+        self.minute = minute
+        return self.used
 
 
 class EmulatorApp:

@@ -28,7 +28,7 @@ from hub.http import ApiCalls
 from hub.reconcile.engine import Reconciler, Reconciliation
 from hub.reconcile.frames import FrameComparison
 from hub.reconcile.partitions import load_partition, spill
-from hub.reconcile.sides import ID, KEY, young_keys
+from hub.reconcile.sides import ID, KEY
 
 META = "meta.json"
 
@@ -52,14 +52,8 @@ class StagedReconciliation:
         young: set[str] = set()
         try:
             for role, side in sides.items():
-                frames = self.reconciler.reader(spec, side, settings).stream(settings.fields)
-
-                def noting_young(frames: Any = frames) -> Any:
-                    for frame in frames:
-                        young.update(young_keys([frame], cutoff) if settings.min_age else ())
-                        yield frame
-
-                spill(noting_young(), KEY, settings.partitions, self.folder / role)
+                pages = self.reconciler.pages(spec, side, settings, cutoff, young)
+                spill(pages, KEY, settings.partitions, self.folder / role)
         finally:
             for side in sides.values():
                 side.connector.close()

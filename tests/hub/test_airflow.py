@@ -132,6 +132,26 @@ def test_the_reconcile_task_passes_paths_and_fails_over_thresholds(sandbox: Sand
     assert after["status"] == "pass" and after["unequal"] == 0
 
 
+def test_the_staged_reconcile_tasks_agree_with_the_single_task_and_finish_on_one_engine(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUB_WORK", str(tmp_path / "work"))
+    hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+    params = {"min_age": "0s"}
+    partitions = hub_airflow.run_spill("crm_accounts_to_erp", str(ROOT), params, run_id="run 1")
+    for (partition,) in partitions:
+        hub_airflow.run_compare(partition, "crm_accounts_to_erp", str(ROOT), run_id="run 1")
+    built: list[str] = []
+    build = hub_airflow._engine_for
+    monkeypatch.setattr(hub_airflow, "_engine_for", lambda root: built.append(root) or build(root))
+    staged = hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params, "run 1", staged=True)
+    assert built == [str(ROOT)]
+    assert not (tmp_path / "work" / "reconcile" / "crm_accounts_to_erp" / "run_1").exists()
+    single = hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params)
+    assert staged["status"] == single["status"] == "pass"
+    assert (staged["matched"], staged["equal"]) == (single["matched"], single["equal"])
+
+
 def test_a_sync_waits_for_another_run_holding_its_lock(sandbox: Sandbox, tmp_path: Path) -> None:
     import threading
 

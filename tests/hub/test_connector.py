@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hub.connections import Connection
-from hub.connector import Connector, ObjectSpec
+from hub.connector import Connector, ObjectSpec, filter_terms, passes_filter
 from hub.errors import UnsupportedOperation
 from hub.records import Page, Record, WriteOp, WriteResult
 
@@ -57,6 +57,26 @@ def test_optional_capabilities_say_what_the_system_cannot_do() -> None:
     connector = Minimal(Connection("minimal_default"))
     with pytest.raises(UnsupportedOperation, match="minimal cannot report deleted records"):
         connector.read_deletes(ObjectSpec("o", (), "id"), None)
+
+
+def test_a_record_passes_a_filter_when_it_meets_every_term() -> None:
+    spec = ObjectSpec(
+        "o", (), "id", filter={"kind": "lead", "status": {"not": "closed"}, "tier": {"not_in": ["x", "y"]}}
+    )
+    terms = filter_terms(spec)
+    assert passes_filter(terms, {"kind": "lead", "status": "open", "tier": "a"})
+    assert passes_filter(terms, {"kind": "lead"})  # absent fields read None
+    assert not passes_filter(terms, {"kind": "deal", "status": "open", "tier": "a"})
+    assert not passes_filter(terms, {"kind": "lead", "status": "closed", "tier": "a"})
+    assert not passes_filter(terms, {"kind": "lead", "status": "open", "tier": "y"})
+    assert passes_filter([], {})
+
+
+def test_a_filter_reads_fields_the_way_it_is_told() -> None:
+    terms = filter_terms(ObjectSpec("o", (), "id", filter={"kind": "lead"}))
+    inside = {"fields": {"kind": "lead"}}
+    assert not passes_filter(terms, inside)
+    assert passes_filter(terms, inside, lambda record, name: record["fields"].get(name))
 
 
 def test_the_engine_reaches_connectors_only_through_the_registry() -> None:

@@ -15,7 +15,6 @@ under fault injection and when more than 10 requests are in flight at once.
 
 from __future__ import annotations
 
-import base64
 import random
 import threading
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from connectors.emulators.mailchimp.errors import MailchimpProblem, invalid_reso
 from connectors.emulators.mailchimp.errors import not_found as resource_not_found
 from connectors.emulators.mailchimp.members import Audience, Member, subscriber_hash, valid_email
 from connectors.emulators.seed import generate_companies, generate_people
-from connectors.emulators.server import EmulatorApp, Request, Response
+from connectors.emulators.server import EmulatorApp, Request, Response, basic_credentials
 
 Clock = Callable[[], datetime]
 BATCH_LIMIT = 500
@@ -165,10 +164,7 @@ class MailchimpEmulator(EmulatorApp):
         scheme, _, credentials = header.partition(" ")
         scheme, credentials = scheme.lower(), credentials.strip()
         if scheme == "basic":
-            try:
-                credentials = base64.b64decode(credentials).decode().partition(":")[2]
-            except ValueError:
-                credentials = ""
+            credentials = (basic_credentials(header) or ("", ""))[1]
         if not header:
             return problem(401, "API Key Missing", "Your request did not include an API key.")
         if scheme in ("basic", "apikey") and credentials == self.api_key:

@@ -9,7 +9,6 @@ request lands on the emulator (see `SalesforceEmulator.login_domain`).
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import secrets
@@ -20,7 +19,7 @@ from html import escape
 
 from connectors.emulators.salesforce.ids import Clock, truncate_ms
 from connectors.emulators.salesforce.rest import Route
-from connectors.emulators.server import Request, Response
+from connectors.emulators.server import Request, Response, basic_credentials
 
 LOGIN_HOST = r"(?:/(?P<login_host>[\w.-]+)\.salesforce\.com)?"
 PARTNER_NS = "urn:partner.soap.sforce.com"
@@ -74,18 +73,6 @@ class Sessions:
 
 def oauth_error(error: str, description: str) -> Response:
     return Response.json({"error": error, "error_description": description}, 400)
-
-
-def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
-    """The client id and secret of an `Authorization: Basic …` header."""
-    scheme, _, encoded = (authorization or "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        key, _, secret = base64.b64decode(encoded).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return key, secret
 
 
 class LoginApi:
