@@ -66,12 +66,18 @@ with DAG(dag_id="reconcile__{name}", schedule=[Asset("omnihub://sync/{name}")], 
 
 
 def make_project(folder: Path, syncs: int) -> Path:
-    """A copy of the project whose mappings/syncs/ holds `syncs` files: the shipped ones and copies
-    (copied contact syncs still pull missing accounts through the shipped account sync)."""
+    """A copy of the project whose mappings/syncs/ holds `syncs` files, each with a reconciliation (two
+    DAGs per file): the shipped ones that reconcile, and copies of them (copied contact syncs still pull
+    missing accounts through the shipped account sync)."""
     root = folder / "project"
     for name in ("schemas", "mappings", "dags"):
         shutil.copytree(ROOT / name, root / name)
     shipped = sorted((ROOT / "mappings" / "syncs").glob("*.yaml"))
+    for path in [p for p in shipped if "\nreconcile:" not in p.read_text()]:
+        (root / "mappings" / "syncs" / path.name).unlink()  # referenced by none: one DAG, not two
+        shipped.remove(path)
+    if syncs < len(shipped):
+        raise SystemExit(f"--syncs must be at least {len(shipped)}, the shipped syncs that reconcile")
     for i in range(syncs - len(shipped)):
         source = shipped[i % len(shipped)]
         (root / "mappings" / "syncs" / f"{source.stem}_{i:03d}.yaml").write_text(source.read_text())

@@ -28,7 +28,7 @@ from typing import Any
 
 import requests
 
-from hub.connector import Connector, FormField, ObjectSpec, filter_terms
+from hub.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
 from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.redact import redact
@@ -52,18 +52,6 @@ def _value(record: Record, name: str) -> Any:
     if name in record:
         return record[name]
     return (record.get("custom_fields") or {}).get(name.removeprefix(CUSTOM))
-
-
-def _matches(record: Record, terms: list[tuple[str, str, Any]]) -> bool:
-    for name, operator, value in terms:
-        found = _value(record, name)
-        if operator == "=" and found != value:
-            return False
-        if operator == "!=" and found == value:
-            return False
-        if operator == "not in" and found in value:
-            return False
-    return True
 
 
 class FreshdeskConnector(Connector):
@@ -190,7 +178,7 @@ class FreshdeskConnector(Connector):
                         at_latest.add(record.get("id"))
                 if records:
                     newest = max(parse_freshdesk_time(r["updated_at"]) for r in records)
-                    yield Page([r for r in fresh if _matches(r, terms)], newest)
+                    yield Page([r for r in fresh if passes_filter(terms, r, _value)], newest)
                 next_url = response.links.get("next", {}).get("url")
                 if not next_url:
                     return
@@ -246,7 +234,7 @@ class FreshdeskConnector(Connector):
         return [
             r
             for r in candidates
-            if _matches(r, terms)
+            if passes_filter(terms, r, _value)
             and all(_value(r, name) in list(values) for name, values in criteria.items())
         ]
 

@@ -9,7 +9,8 @@ Reads:  incremental exports from `start_time` = the cursor in unix seconds. User
         sharing one second; organizations only have the time-based export, whose pages repeat the
         records of their last second, so those are deduplicated on (id, updated_at).
 Writes: `create_or_update_many` (at most 100 records; matched on id, then `external_id` = the hub
-        id, then, for users, email), then `job_statuses/{id}` polled until the job completes; its
+        id, then, for users, email), up to 10 jobs submitted at once, then polled together through
+        `job_statuses/show_many` (`job_statuses/{id}` for the last one) until each completes; its
         results (one per record, in order, with `index`) become one WriteResult per op.
 Quirks:  timestamps `2023-09-18T23:24:43Z` (whole seconds, UTC); 429s say `Retry-After` and have a
         plain-text body; a job result for a refused record reads `{"error", "details", "status":
@@ -25,7 +26,7 @@ from typing import Any
 
 import requests
 
-from hub.connector import Connector, FormField, ObjectSpec, filter_terms
+from hub.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
 from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.redact import redact
@@ -34,6 +35,8 @@ KINDS = {"users": "users", "user": "users", "organizations": "organizations"}
 KINDS |= {"organization": "organizations", "tickets": "tickets", "ticket": "tickets"}
 CURSOR_EXPORTS = frozenset({"users", "tickets"})
 ZENDESK_TIME = "%Y-%m-%dT%H:%M:%SZ"
+# Jobs submitted before polling: Zendesk queues up to 30 per account; leave room for other clients.
+JOBS_IN_FLIGHT = 10
 DONE = frozenset({"completed", "failed", "killed"})
 MANY = 100  # ids per show_many call
 
@@ -41,18 +44,6 @@ MANY = 100  # ids per show_many call
 def parse_zendesk_time(text: str) -> datetime:
     """A Zendesk timestamp (`2023-09-18T23:24:43Z`) as an aware UTC datetime."""
     return datetime.strptime(text, ZENDESK_TIME).replace(tzinfo=UTC)
-
-
-def _matches(record: Record, terms: list[tuple[str, str, Any]]) -> bool:
-    for name, operator, value in terms:
-        found = record.get(name)
-        if operator == "=" and found != value:
-            return False
-        if operator == "!=" and found == value:
-            return False
-        if operator == "not in" and found in value:
-            return False
-    return True
 
 
 class ZendeskConnector(Connector):
@@ -152,7 +143,7 @@ class ZendeskConnector(Connector):
         for records in pages(kind, start, size):
             if records:
                 newest = max(parse_zendesk_time(r["updated_at"]) for r in records)
-                yield Page([r for r in records if _matches(r, terms)], newest)
+                yield Page([r for r in records if passes_filter(terms, r)], newest)
 
     def _cursor_pages(self, kind: str, start: int, size: int) -> Iterator[list[Record]]:
         params: dict[str, Any] = {"start_time": start, "per_page": size}
@@ -201,7 +192,8 @@ class ZendeskConnector(Connector):
         return [
             r
             for r in candidates
-            if _matches(r, terms) and all(r.get(name) in list(values) for name, values in criteria.items())
+            if passes_filter(terms, r)
+            and all(r.get(name) in list(values) for name, values in criteria.items())
         ]
 
     def _by_external_ids(self, kind: str, values: list[str]) -> list[Record]:
@@ -223,11 +215,16 @@ class ZendeskConnector(Connector):
 
     # Writes -----------------------------------------------------------------------------------
     def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        """Batches of `batch_size` as jobs, up to JOBS_IN_FLIGHT submitted before any is polled."""
         kind = self._kind(obj)
         size = self.batch_size(obj)
+        batches = [ops[offset : offset + size] for offset in range(0, len(ops), size)]
         results: list[WriteResult] = []
-        for offset in range(0, len(ops), size):
-            results += self._write_batch(obj, kind, ops[offset : offset + size])
+        for start in range(0, len(batches), JOBS_IN_FLIGHT):
+            group = batches[start : start + JOBS_IN_FLIGHT]
+            jobs = [self._submit(obj, kind, batch) for batch in group]
+            for batch, job in zip(group, self._wait_for(jobs), strict=True):
+                results += _job_results(batch, job)
         return results
 
     def _item(self, obj: ObjectSpec, op: WriteOp) -> Record:
@@ -237,32 +234,44 @@ class ZendeskConnector(Connector):
             item["id"] = int(op.target_id)
         return item
 
-    def _write_batch(self, obj: ObjectSpec, kind: str, ops: Sequence[WriteOp]) -> list[WriteResult]:
+    def _submit(self, obj: ObjectSpec, kind: str, ops: Sequence[WriteOp]) -> dict[str, Any]:
         items = [self._item(obj, op) for op in ops]
-        job = self.call("POST", f"{kind}/create_or_update_many.json", body={kind: items})["job_status"]
-        job = self._wait_for(job)
-        if job.get("status") != "completed":
-            message = redact(str(job.get("message") or f"job {job.get('status')}"))
-            return [WriteResult(op.target_id, error=RecordError("JobFailed", message)) for op in ops]
-        by_index: dict[int, dict[str, Any]] = {}
-        for position, result in enumerate(job.get("results") or []):
-            by_index[int(result.get("index", position))] = result
-        return [_write_result(op, by_index.get(i)) for i, op in enumerate(ops)]
+        job: dict[str, Any] = self.call("POST", f"{kind}/create_or_update_many.json", body={kind: items})[
+            "job_status"
+        ]
+        return job
 
-    def _wait_for(self, job: dict[str, Any]) -> dict[str, Any]:
-        """Poll the job until it is done, with growing pauses, for at most `job_timeout` seconds."""
+    def _wait_for(self, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Poll the jobs (all at once, through show_many) until every one is done, with growing
+        pauses, for at most `job_timeout` seconds."""
         interval = float(self.connection.option("job_poll_interval") or 1.0)
         deadline = time.monotonic() + float(self.connection.option("job_timeout") or 600.0)
+        by_id = {str(job["id"]): job for job in jobs}
         polls = 0
-        while job.get("status") not in DONE:
+        while waiting := [i for i, job in by_id.items() if job.get("status") not in DONE]:
             if time.monotonic() > deadline:
-                raise RetryableAPIError(
-                    "zendesk", f"job {job.get('id')} still {job.get('status')} at timeout"
-                )
+                shown = ", ".join(f"{i} ({by_id[i].get('status')})" for i in waiting)
+                raise RetryableAPIError("zendesk", f"jobs still running at timeout: {shown}")
             self._sleep(interval * min(2**polls, 8))
             polls += 1
-            job = self.call("GET", f"job_statuses/{job['id']}.json")["job_status"]
-        return job
+            if len(waiting) == 1:
+                found = [self.call("GET", f"job_statuses/{waiting[0]}.json")["job_status"]]
+            else:
+                params = {"ids": ",".join(waiting)}
+                found = self.call("GET", "job_statuses/show_many.json", params=params)["job_statuses"]
+            by_id |= {str(job["id"]): job for job in found or []}
+        return [by_id[str(job["id"])] for job in jobs]
+
+
+def _job_results(ops: Sequence[WriteOp], job: dict[str, Any]) -> list[WriteResult]:
+    """One result per op of a finished job, by the index each job result names."""
+    if job.get("status") != "completed":
+        message = redact(str(job.get("message") or f"job {job.get('status')}"))
+        return [WriteResult(op.target_id, error=RecordError("JobFailed", message)) for op in ops]
+    by_index: dict[int, dict[str, Any]] = {}
+    for position, result in enumerate(job.get("results") or []):
+        by_index[int(result.get("index", position))] = result
+    return [_write_result(op, by_index.get(i)) for i, op in enumerate(ops)]
 
 
 def _write_result(op: WriteOp, result: dict[str, Any] | None) -> WriteResult:

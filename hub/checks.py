@@ -179,6 +179,7 @@ def check_sync(project: Project, sync: SyncSpec) -> list[Problem]:
         return problems
     problems += _match_problems(project, sync, paths)
     problems += _reference_problems(project, sync)
+    problems += _reference_match_problems(project, sync)
     problems += _owner_problems(sync, paths)
     if sync.schedule is not None and (message := schedule_problem(sync.schedule)):
         problems.append(doc.problem(["schedule"], message))
@@ -274,6 +275,36 @@ def _reference_problems(project: Project, sync: SyncSpec) -> list[Problem]:
                     f"{spec.target.system}; this one needs the same direction",
                 )
             )
+    return problems
+
+
+def _reference_match_problems(project: Project, sync: SyncSpec) -> list[Problem]:
+    problems = []
+    source = project.mappings[sync.source.mapping]
+    for entity, rule in sync.reference_match.items():
+        where: list[PathItem] = ["reference_match", entity]
+        if not any(f.ref == entity and f.reads for f in source.fields):
+            problems.append(
+                sync.doc.problem(where, f"mapping {source.key!r} reads no reference to {entity!r}")
+            )
+            continue
+        paths = _paths(project, entity) or {}
+        unknown = [(i, name) for i, name in enumerate(rule) if name not in paths]
+        for index, name in unknown:
+            problems.append(
+                sync.doc.problem([*where, index], f"{entity!r} has no field {name!r}{_suggest(name, paths)}")
+            )
+        for system in (sync.source.system, sync.target.system):
+            found = project.mappings_of(system, entity)
+            if len(found) != 1:
+                many = f"{len(found)} mappings ({', '.join(m.key for m in found)})" if found else "no mapping"
+                problems.append(sync.doc.problem(where, f"{system} has {many} of {entity!r}; one is needed"))
+                continue
+            for index, name in enumerate(rule):
+                if name in paths and not any(f.canonical == name and f.writes for f in found[0].fields):
+                    problems.append(
+                        sync.doc.problem([*where, index], f"mapping {found[0].key!r} does not carry {name!r}")
+                    )
     return problems
 
 

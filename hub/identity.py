@@ -104,6 +104,68 @@ def match_targets(
     return outcome
 
 
+@dataclass
+class Side:
+    """One system as reference matching sees it: where to read, and which field holds a canonical one."""
+
+    system: str
+    connector: Connector
+    obj: ObjectSpec
+    field_of: Callable[[str], str | None]
+
+
+def link_references(
+    store: StateStore,
+    entity: str,
+    rule: Sequence[str],
+    ids: Sequence[str],
+    source: Side,
+    target: Side,
+    *,
+    dry_run: bool,
+) -> dict[str, str]:
+    """Link referenced source records the hub has no cross-reference for to the one target record
+    with the same values of the canonical fields `rule` (a requester to the CRM contact with the same
+    e-mail); returns source id → hub_id of those linked.
+
+    A target record the hub already knows keeps its hub_id, unless that hub_id already stands for
+    another record of the source system (then nothing is linked); one it does not know gets a new one.
+    A source record the hub met before only on its own (a hub_id no other system shares, as a sync in
+    update mode leaves behind) moves to the target record's hub_id.
+    """
+    pairs = [(source.field_of(path), target.field_of(path)) for path in rule]
+    fields = [(mine, theirs) for mine, theirs in pairs if mine is not None and theirs is not None]
+    if not ids or len(fields) != len(rule):
+        return {}
+    records = source.connector.fetch(source.obj, ids)
+    candidates = {
+        source.connector.record_id(source.obj, record): {t: _field(record, s) for s, t in fields}
+        for record in records
+    }
+    outcome = match_targets(
+        target.connector, target.obj, [list(rule)], candidates, target.field_of, lambda _ids: set()
+    )
+    if not outcome.linked:
+        return {}
+    known = store.xrefs_by_external(entity, target.system, list(outcome.linked.values()))
+    hub_of = {t: known[t].hub_id if t in known else str(uuid4()) for t in outcome.linked.values()}
+    taken = store.xrefs_by_hub(entity, source.system, list(hub_of.values()))
+    linked = {s: hub_of[t] for s, t in outcome.linked.items() if hub_of[t] not in taken}
+    if dry_run or not linked:
+        return linked
+    fresh = [XrefRow(entity, target.system, t, hub_of[t]) for t in set(outcome.linked.values()) - set(known)]
+    hub_of |= store.claim_identities(fresh)  # another run may have linked that target first
+    linked = {s: hub_of[outcome.linked[s]] for s in linked}
+    met_alone = store.xrefs_by_external(entity, source.system, list(linked))
+    moves = {s: (row.hub_id, linked[s]) for s, row in met_alone.items() if row.hub_id != linked[s]}
+    moved = store.relink(entity, source.system, moves)
+    claimed = store.claim_identities(
+        [XrefRow(entity, source.system, s, h) for s, h in linked.items() if s not in met_alone]
+    )
+    kept = {s: row.hub_id for s, row in met_alone.items() if s not in moves}
+    return {s: h for s, h in (kept | moved | claimed).items() if h == linked[s]}
+
+
 def _settle(
     wanted: dict[str, tuple[Any, ...]],
     found: dict[tuple[Any, ...], list[str]],

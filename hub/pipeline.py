@@ -64,6 +64,7 @@ class RunContext:
     dry_run: bool = False
     seen_digest: Callable[[Record], str] | None = None
     bring: Callable[[str, list[str]], dict[str, str]] | None = None
+    link: Callable[[str, list[str]], dict[str, str]] | None = None
     counts: Counts = field(default_factory=Counts)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
@@ -167,12 +168,21 @@ class PagePipeline:
             self.ctx.counts.quarantined += 1
 
     def _bring_references(self, items: list[_Item]) -> dict[str, dict[str, str]]:
-        """source id → hub_id per referenced entity, syncing missing references on demand."""
+        """source id → hub_id per referenced entity: through the cross-references, then by the sync's
+        reference_match keys, then by syncing the missing references over on demand."""
         ctx, refs_in = self.ctx, {}
         wanted = referenced_values([i.raw for i in items], ctx.src_map.inbound_refs())
         for entity, ids in wanted.items():
             table = self._reference_table(entity, ids)
             missing = [i for i in ids if i not in table]
+            if missing and entity in ctx.spec.reference_match and ctx.link is not None:
+                linked = ctx.link(entity, missing)
+                if ctx.dry_run:
+                    self.pending |= set(linked.values())
+                    table.update(linked)
+                else:
+                    table = self._reference_table(entity, ids)
+                missing = [i for i in ids if i not in table]
             if missing and entity in ctx.spec.references and ctx.bring is not None:
                 brought = ctx.bring(entity, missing)
                 if ctx.dry_run:  # the plan of the referenced sync says which would arrive

@@ -118,6 +118,7 @@ class SyncSpec:
     match: list[list[str]] | None = None
     conflict: ConflictPolicy = field(default_factory=ConflictPolicy)
     references: dict[str, str] = field(default_factory=dict)
+    reference_match: dict[str, list[str]] = field(default_factory=dict)
     schedule: str | None = None
     overlap: timedelta = timedelta(minutes=2)
     batch_size: int | None = None
@@ -150,6 +151,14 @@ class Project:
         project._load_mappings()
         project._load_syncs()
         return project
+
+    def mappings_of(self, system: str, entity: str) -> list[MappingSpec]:
+        """The mappings of one entity in one system (in that system's folder)."""
+        return [
+            m
+            for m in self.mappings.values()
+            if (m.system, m.entity) == (system, entity) and m.key.startswith(f"{system}/")
+        ]
 
     def display(self, path: Path) -> str:
         """A path as problems show it: relative to the project root when inside it."""
@@ -385,6 +394,7 @@ def _sync_spec(name: str, doc: Document, problems: list[Problem]) -> SyncSpec | 
         match=_plain(data.get("match")),
         conflict=_conflict(data.get("conflict")),
         references=_plain(data.get("references") or {}),
+        reference_match=_plain(data.get("reference_match") or {}),
         schedule=data.get("schedule"),
         overlap=overlap,
         batch_size=data.get("batch_size"),

@@ -20,6 +20,7 @@ from hub.connections import get_connection
 from hub.connector import Connector, ObjectSpec
 from hub.errors import ConfigError, HubError, LockError
 from hub.http import ApiCalls
+from hub.identity import Side, link_references
 from hub.mapping import CompiledMapping
 from hub.pipeline import Counts, PagePipeline, RunContext
 from hub.project import Endpoint, Project, SyncSpec
@@ -277,6 +278,7 @@ class SyncEngine:
             seen_digest=self._seen_digest(spec),
         )
         ctx.bring = lambda entity, ids: self._bring(ctx, connectors, depth, entity, ids)
+        ctx.link = lambda entity, ids: self._link(ctx, entity, ids)
         return ctx
 
     def connect(self, endpoint: Endpoint, calls: ApiCalls) -> Connector:
@@ -341,6 +343,24 @@ class SyncEngine:
             brought[key] += value
         return pipeline.written
 
+    def _link(self, parent: RunContext, entity: str, source_ids: list[str]) -> dict[str, str]:
+        """Referenced records with no cross-reference, linked by the sync's reference_match keys."""
+        spec = parent.spec
+        sides = []
+        for endpoint, connector in ((spec.source, parent.source), (spec.target, parent.target)):
+            (mapping,) = self.project.mappings_of(endpoint.system, entity)  # one: `hub validate` checks
+            compiled = self.compiled(mapping.key)
+            sides.append(Side(endpoint.system, connector, object_spec(compiled), compiled.system_field_of))
+        return link_references(
+            self.store,
+            entity,
+            spec.reference_match[entity],
+            source_ids,
+            sides[0],
+            sides[1],
+            dry_run=parent.dry_run,
+        )
+
     # Quarantine -----------------------------------------------------------------------------
     def _retry_quarantined(
         self,
@@ -352,7 +372,11 @@ class SyncEngine:
     ) -> None:
         entries = self.store.quarantined(ctx.spec.name, ids=ids)
         if waiting_only:
-            entries = [e for e in entries if e.stage == "reference" and self._references_ready(ctx, e.errors)]
+            entries = [  # not those this very run just set aside
+                e
+                for e in entries
+                if e.stage == "reference" and e.run_id != ctx.run_id and self._references_ready(ctx, e.errors)
+            ]
         wanted = [e.record_id for e in entries if e.system == ctx.spec.source.system]
         found: set[str] = set()
         for start in range(0, len(wanted), RETRY_CHUNK):
@@ -369,6 +393,8 @@ class SyncEngine:
             entity, value = error.get("entity"), error.get("value")
             if not entity or value is None:
                 return False
+            if entity in ctx.spec.reference_match:  # may match by now: linking decides, on retry
+                continue
             source = self.store.xrefs_by_external(entity, ctx.spec.source.system, [str(value)])
             if not source or not self.store.xrefs_by_hub(
                 entity, ctx.spec.target.system, [source[str(value)].hub_id]

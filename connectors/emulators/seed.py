@@ -480,3 +480,15 @@ def generate_people(n: int, companies: list[Company], seed: int) -> list[Person]
     for i in sorted(rng.sample(range(n), invalid_count(n))):
         people[i] = _break_person(rng, people[i])
     return people
+
+
+# What customers write to support: (subject, first message, kind), for helpdesk emulators' tickets.
+TICKET_TOPICS = (
+    ("Cannot log in to the customer portal", "The password reset mail never arrives.", "problem"),
+    ("Invoice shows the wrong VAT number", "Our VAT number changed; the invoice is old.", "incident"),
+    ("How do I export my order history?", "We need all orders of last year as a spreadsheet.", "question"),
+    ("Delivery arrived damaged", "Two of the five boxes were crushed; photos attached.", "incident"),
+    ("Please add a second billing contact", "Accounts payable wants copies of every invoice.", "task"),
+    ("API returns 500 on order creation", "Since this morning every POST to /orders fails.", "problem"),
+    ("Request: dark mode in the dashboard", "Several of our operators work night shifts.", "question"),
+)  # fmt: skip

@@ -148,6 +148,15 @@ class Reconciler:
             linked_only=linked_only,
         )
 
+    def pages(
+        self, spec: SyncSpec, side: Side, settings: Settings, cutoff: datetime, young: set[str]
+    ) -> Iterator[pd.DataFrame]:
+        """One side's records page by page; with a `min_age`, the keys of records changed after
+        `cutoff` are added to `young` as their pages pass."""
+        for frame in self.reader(spec, side, settings).stream(settings.fields):
+            young.update(young_keys([frame], cutoff) if settings.min_age else ())
+            yield frame
+
     def _compare(
         self, spec: SyncSpec, settings: Settings, sides: dict[str, Side], work_folder: Path | None
     ) -> Reconciliation:
@@ -200,12 +209,6 @@ class Reconciler:
         """
         young: set[str] = set()
         cutoff = self.clock() - settings.min_age
-
-        def pages(side: Side) -> Iterator[pd.DataFrame]:
-            for frame in self.reader(spec, side, settings).stream(settings.fields):
-                young.update(young_keys([frame], cutoff) if settings.min_age else ())
-                yield frame
-
         ids: dict[str, dict[str, str]] = {"source": {}, "target": {}}
 
         def drop_young(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -221,8 +224,8 @@ class Reconciler:
 
         folder = (work_folder or Path(".hub")) / "partitions" / spec.name
         comparison = compare_partitioned(
-            pages(sides["source"]),
-            pages(sides["target"]),
+            self.pages(spec, sides["source"], settings, cutoff, young),
+            self.pages(spec, sides["target"], settings, cutoff, young),
             KEY,
             partitions=settings.partitions,
             folder=folder,
@@ -237,8 +240,12 @@ class Reconciler:
     def _quarantined(
         self, spec: SyncSpec, comparison: FrameComparison, ids: dict[str, dict[str, str]]
     ) -> list[str]:
-        """Keys missing from the target because the sync set them aside: known, not discrepancies."""
-        by_id = {ids["source"][k]: k for k in comparison.only_left if k in ids["source"]}
+        """Keys missing from the target, unequal there, or only there because the sync set their
+        source record aside: known (the quarantine says why), not discrepancies."""
+        by_id = {ids["source"][k]: k for k in comparison.flagged_keys() if k in ids["source"]}
+        unread = [str(k) for k in comparison.only_right if k not in ids["source"]]  # unmappable there
+        linked = self.store.xrefs_by_hub(spec.entity, spec.source.system, unread) if unread else {}
+        by_id |= {row.external_id: hub_id for hub_id, row in linked.items()}
         held = self.store.quarantined(spec.name, record_ids=list(by_id)) if by_id else []
         return [by_id[q.record_id] for q in held if q.system == spec.source.system]
 

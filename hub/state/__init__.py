@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -149,6 +149,31 @@ class StateStore:
         entity, system = rows[0].entity, rows[0].system
         stored = self.xrefs_by_external(entity, system, [r.external_id for r in rows])
         return {key: row.hub_id for key, row in stored.items()}
+
+    def relink(self, entity: str, system: str, moves: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+        """Move records of `system` (external_id → (old hub_id, new hub_id)) to the hub_id of a record
+        they turned out to be, when nothing in another system shares the old one (a record the hub
+        met alone first). Returns external_id → the hub_id that stands."""
+        if not moves:
+            return {}
+        with self.engine.begin() as conn:
+            for external_id, (old, new) in moves.items():
+                shared = select(xref.c.system).where(
+                    xref.c.entity == entity, xref.c.hub_id == old, xref.c.system != system
+                )
+                if conn.execute(shared.limit(1)).first() is not None:
+                    continue
+                conn.execute(
+                    update(xref)
+                    .where(
+                        xref.c.entity == entity,
+                        xref.c.system == system,
+                        xref.c.external_id == external_id,
+                        xref.c.hub_id == old,
+                    )
+                    .values(hub_id=new, last_hash=None, updated_at=now_text())
+                )
+        return {k: row.hub_id for k, row in self.xrefs_by_external(entity, system, list(moves)).items()}
 
     def _upsert_xrefs(self, conn: DBConnection, rows: Sequence[XrefRow]) -> None:
         stamp = now_text()

@@ -117,18 +117,20 @@ def test_a_mixed_batch_gives_one_result_per_record_in_order(
     assert again[0].id == results[0].id and not again[0].created
 
 
-def test_batches_of_100_are_one_call_and_its_job_polls(
-    zendesk: tuple[ZendeskEmulator, EmulatorServer],
+@pytest.mark.parametrize("n", [250, 1250])
+def test_batches_of_100_are_one_call_each_and_their_jobs_are_polled_together(
+    zendesk: tuple[ZendeskEmulator, EmulatorServer], n: int
 ) -> None:
     app, server = zendesk
-    n = 250
     zd = connector(app, server)
     results = zd.write(USERS, [user(i) for i in range(n)])
     assert all(r.ok for r in results) and len({r.id for r in results}) == n
+    assert [r.id for r in results] == sorted(r.id for r in results)  # one result per op, in order
     jobs = math.ceil(n / 100)
+    groups = math.ceil(jobs / 10)  # up to 10 jobs in flight, polled through show_many
     assert calls(app, "create_or_update_many") == jobs
-    assert calls(app, "job_statuses") == jobs * 2  # "working", then "completed"
-    assert app.stats["requests"] == zd.calls.total("zendesk") == jobs * 3  # nothing else was called
+    assert calls(app, "job_statuses") == groups * 2  # "working", then "completed"
+    assert app.stats["requests"] == zd.calls.total("zendesk") == jobs + groups * 2  # nothing else
 
 
 def test_updates_by_target_id_and_fetch_and_find(zendesk: tuple[ZendeskEmulator, EmulatorServer]) -> None:

@@ -22,6 +22,15 @@ EXPECTED = {
     "reconcile__hubspot_companies_to_erp",
     "sync__crm_contacts_to_marketing",
     "reconcile__crm_contacts_to_marketing",
+    "sync__crm_accounts_to_helpdesk",
+    "reconcile__crm_accounts_to_helpdesk",
+    "sync__crm_contacts_to_helpdesk",
+    "reconcile__crm_contacts_to_helpdesk",
+    "sync__helpdesk_contacts_to_crm",  # no reconcile section: its pair reconciles the same records
+    "sync__helpdesk_tickets_to_crm",
+    "reconcile__helpdesk_tickets_to_crm",
+    "sync__freshdesk_tickets_to_crm",
+    "reconcile__freshdesk_tickets_to_crm",
 }
 
 

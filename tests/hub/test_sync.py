@@ -351,6 +351,96 @@ def test_a_bidirectional_pair_settles_and_then_writes_nothing(
     assert shared and all(bool(descriptions[n]) == bool(odoo_companies[n]) for n in shared)
 
 
+def test_the_contacts_helpdesk_pair_keeps_each_side_s_fields_and_settles(
+    engine: SyncEngine, sandbox: Sandbox
+) -> None:
+    """crm_contacts_helpdesk_bidirectional: the CRM owns name, e-mail and account; support owns phone
+    and notes. Two rounds settle it, a third writes nothing, and an edit on each side moves only the
+    fields that side owns."""
+    pair = ["crm_contacts_to_helpdesk", "helpdesk_contacts_to_crm"]
+    rounds = [[engine.sync(name) for name in pair] for _ in range(3)]
+    written = [[r.counts.created + r.counts.updated for r in results] for results in rounds]
+    assert written[0][0] > 300 and written[2] == [0, 0], written
+    assert all(r.status != "failed" for results in rounds for r in results)
+
+    salesforce, zendesk = sandbox.apps["salesforce"], sandbox.apps["zendesk"]
+    user = next(u for u in zendesk.records("users") if u["external_id"] and u["organization_id"])  # type: ignore[attr-defined]
+    contact_id = engine.store.xrefs_by_hub("contact", "salesforce", [user["external_id"]])[
+        user["external_id"]
+    ].external_id
+    contact = next(c for c in salesforce.records("Contact") if c["Id"] == contact_id)  # type: ignore[attr-defined]
+    zendesk.edit("users", user["id"], {"phone": "+14155550199", "notes": "Prefers calls", "name": "Z Z"})  # type: ignore[attr-defined]
+    salesforce.edit("Contact", contact_id, {"LastName": "Crmrenamed", "Phone": "+14155550111"})  # type: ignore[attr-defined]
+    edits = [[engine.sync(name) for name in pair] for _ in range(2)]
+
+    assert [[r.counts.updated for r in results] for results in edits] == [[1, 1], [0, 0]]
+    after_user = next(u for u in zendesk.records("users") if u["id"] == user["id"])  # type: ignore[attr-defined]
+    after_contact = next(c for c in salesforce.records("Contact") if c["Id"] == contact_id)  # type: ignore[attr-defined]
+    assert after_user["name"] == f"{contact['FirstName']} Crmrenamed"  # the CRM's name wins in Zendesk
+    assert (after_user["phone"], after_user["notes"]) == ("+14155550199", "Prefers calls")
+    assert (after_contact["Phone"], after_contact["Description"]) == ("+14155550199", "Prefers calls")
+    assert after_contact["LastName"] == "Crmrenamed"  # support's rename did not come back
+
+
+def _case_of(store: StateStore, ticket_id: int) -> str:
+    hub_id = store.xrefs_by_external("ticket", "zendesk", [str(ticket_id)])[str(ticket_id)].hub_id
+    return store.xrefs_by_hub("ticket", "salesforce", [hub_id])[hub_id].external_id
+
+
+def test_tickets_become_cases_on_the_contact_with_the_requester_s_email(
+    engine: SyncEngine, sandbox: Sandbox, store: StateStore
+) -> None:
+    """Organizations are linked, but before any contact sync the hub links no requester: each is
+    matched on e-mail, and the contact sync that runs later keeps the identity that matching gave."""
+    salesforce, zendesk = sandbox.apps["salesforce"], sandbox.apps["zendesk"]
+    engine.sync("crm_accounts_to_helpdesk")
+    result = engine.sync("helpdesk_tickets_to_crm")
+    tickets = zendesk.records("tickets")  # type: ignore[attr-defined]
+    assert result.counts.created == len(tickets) > 50 and result.counts.quarantined == 0
+    users = {u["id"]: u for u in zendesk.records("users")}  # type: ignore[attr-defined]
+    contacts = {c["Id"]: c for c in salesforce.records("Contact")}  # type: ignore[attr-defined]
+    cases = {c["Id"]: c for c in salesforce.records("Case")}  # type: ignore[attr-defined]
+    for ticket in tickets:
+        case = cases[_case_of(store, ticket["id"])]
+        assert contacts[case["ContactId"]]["Email"].lower() == users[ticket["requester_id"]]["email"]
+        assert case["Subject"] == ticket["subject"]
+        assert bool(case["AccountId"]) == bool(ticket["organization_id"])
+
+    engine.sync("crm_contacts_to_helpdesk")
+    for ticket in tickets[:20]:
+        contact_id = cases[_case_of(store, ticket["id"])]["ContactId"]
+        user = next(u for u in zendesk.records("users") if u["id"] == ticket["requester_id"])  # type: ignore[attr-defined]
+        assert (
+            user["external_id"]
+            == store.xrefs_by_external("contact", "salesforce", [contact_id])[contact_id].hub_id
+        )
+    assert engine.sync("helpdesk_tickets_to_crm").counts.created == 0
+
+
+def test_a_ticket_from_a_stranger_waits_until_the_crm_knows_the_requester(
+    engine: SyncEngine, sandbox: Sandbox, store: StateStore
+) -> None:
+    salesforce, zendesk = sandbox.apps["salesforce"], sandbox.apps["zendesk"]
+    engine.sync("crm_accounts_to_helpdesk")
+    engine.sync("helpdesk_tickets_to_crm")
+    stranger = zendesk.create("users", {"name": "Walk In", "email": "walk.in@example.org"})  # type: ignore[attr-defined]
+    ticket = zendesk.create(  # type: ignore[attr-defined]
+        "tickets", {"subject": "Who am I?", "comment": {"body": "First contact"}, "requester_id": stranger}
+    )
+    waiting = engine.sync("helpdesk_tickets_to_crm")
+    held = [q for q in store.quarantined("helpdesk_tickets_to_crm") if q.record_id == str(ticket)]
+    assert waiting.counts.quarantined == 1 and [e["field"] for e in held[0].errors] == ["requester"]
+    assert held[0].stage == "reference"
+
+    contact = salesforce.create(
+        "Contact", {"FirstName": "Walk", "LastName": "In", "Email": "Walk.In@example.org"}
+    )  # type: ignore[attr-defined]
+    released = engine.sync("helpdesk_tickets_to_crm")
+    assert released.counts.created == 1 and store.quarantined("helpdesk_tickets_to_crm") == []
+    case = next(c for c in salesforce.records("Case") if c["Id"] == _case_of(store, ticket))  # type: ignore[attr-defined]
+    assert case["ContactId"] == contact and case["Subject"] == "Who am I?"
+
+
 def test_newest_wins_lets_the_later_edit_through(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: StateStore
 ) -> None:
@@ -461,7 +551,7 @@ def test_one_edit_upstream_changes_exactly_that_record_downstream(
         settled = [engine.sync(name) for name in names]
     assert sum(r.counts.created + r.counts.updated for r in settled) == 0
     salesforce, hubspot = sandbox.apps["salesforce"], sandbox.apps["hubspot"]
-    odoo, mailchimp = sandbox.apps["odoo"], sandbox.apps["mailchimp"]
+    odoo, mailchimp, zendesk = sandbox.apps["odoo"], sandbox.apps["mailchimp"], sandbox.apps["zendesk"]
     members = {m["email_address"] for m in mailchimp.records()}  # type: ignore[attr-defined]
     person = next(
         c
@@ -471,6 +561,7 @@ def test_one_edit_upstream_changes_exactly_that_record_downstream(
     company = next(r for r in hubspot.records("companies") if r.get("phone", "").startswith("+"))  # type: ignore[attr-defined]
     odoo_before = {r["id"]: dict(r) for r in odoo.records("res.partner")}  # type: ignore[attr-defined]
     members_before = {m["id"]: dict(m) for m in mailchimp.records()}  # type: ignore[attr-defined]
+    users_before = {u["id"]: dict(u) for u in zendesk.records("users")}  # type: ignore[attr-defined]
 
     salesforce.edit("Contact", person["Id"], {"FirstName": "Renamed"})  # type: ignore[attr-defined]
     hubspot.edit("companies", company["id"], {"name": "Renamed Company GmbH"})  # type: ignore[attr-defined]
@@ -479,7 +570,12 @@ def test_one_edit_upstream_changes_exactly_that_record_downstream(
     writes = {name: (r.counts.created, r.counts.updated) for name, r in results.items()}
     assert writes == {
         "crm_accounts_to_erp": (0, 0),
+        "crm_accounts_to_helpdesk": (0, 0),
         "crm_contacts_to_erp": (0, 1),
+        "crm_contacts_to_helpdesk": (0, 1),
+        "helpdesk_contacts_to_crm": (0, 0),  # the echo of the CRM's own write goes nowhere
+        "helpdesk_tickets_to_crm": (0, 0),
+        "freshdesk_tickets_to_crm": (0, 0),
         "crm_contacts_to_marketing": (0, 1),
         "hubspot_companies_to_erp": (0, 1),
     }
@@ -499,3 +595,9 @@ def test_one_edit_upstream_changes_exactly_that_record_downstream(
         if dict(m) != members_before.get(m["id"])  # type: ignore[attr-defined]
     ]
     assert [m["merge_fields"]["FNAME"] for m in changed_members] == ["Renamed"]
+    changed_users = [
+        u
+        for u in zendesk.records("users")
+        if {**u, "updated_at": None} != {**users_before[u["id"]], "updated_at": None}
+    ]  # type: ignore[attr-defined]
+    assert [u["name"] for u in changed_users] == [f"Renamed {person['LastName']}"]

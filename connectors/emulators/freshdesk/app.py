@@ -17,8 +17,7 @@ duplicates 409), `{"code": "access_denied", "message"}` (401), 429 + `Retry-Afte
 
 from __future__ import annotations
 
-import base64
-import binascii
+import random
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,8 +25,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from connectors.emulators.freshdesk.store import Clock, Invalid, Store, item, parse_time
-from connectors.emulators.seed import generate_companies, generate_people
-from connectors.emulators.server import EmulatorApp, Request, Response
+from connectors.emulators.seed import TICKET_TOPICS, generate_companies, generate_people
+from connectors.emulators.server import EmulatorApp, MinuteWindow, Request, Response, basic_credentials
 
 KIND = r"(?P<kind>contacts|companies|tickets)"
 PAGE_LIMIT = 300
@@ -74,7 +73,7 @@ class FreshdeskEmulator(EmulatorApp):
         self.max_per_page = max_per_page
         self.store = Store(self.clock)
         self.base = "https://omnihub.freshdesk.com"
-        self._window = (0, 0)  # (minute, requests in it) for X-RateLimit-Remaining
+        self._window = MinuteWindow()  # for X-RateLimit-Remaining
         routes: list[tuple[str, str, Callable[[Request], Response]]] = [
             ("GET", r"/api/v2/agents/me", self._me),
             ("GET", rf"/api/v2/search/{KIND}", self._search),
@@ -114,9 +113,9 @@ class FreshdeskEmulator(EmulatorApp):
 
     def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
         """Companies from the shared companies, contacts from the shared people (valid ones only),
-        and a ticket for each of the first `tickets` contacts.
+        and tickets raised by every fifth contact.
 
-        `scale` keys: companies (or accounts), contacts, tickets (0 unless given)."""
+        `scale` keys: companies (or accounts), contacts, tickets (a fifth of the contacts unless given)."""
         with self.lock:
             companies = generate_companies(scale.get("companies", scale.get("accounts", 50)), seed)
             company_ids: dict[int, int] = {}
@@ -138,11 +137,18 @@ class FreshdeskEmulator(EmulatorApp):
                     "company_id": company_id or None,
                 }
                 contact_ids.append(self._seed_one("contacts", contact))
-            for number, contact_id in enumerate([c for c in contact_ids if c][: scale.get("tickets", 0)]):
+            valid = [c for c in contact_ids if c]
+            rng = random.Random(seed)
+            for contact_id in valid[::5][: scale.get("tickets", len(valid) // 5)]:
+                subject, description, kind = rng.choice(TICKET_TOPICS)
                 ticket = {
                     "requester_id": contact_id,
-                    "subject": f"Question {number + 1}",
-                    "description": "Hi",
+                    "subject": subject,
+                    "description": f"<div>{description}</div>",
+                    "status": rng.choice((2, 2, 3, 4, 5)),
+                    "priority": rng.choice((1, 2, 2, 3, 4)),
+                    "type": FRESHDESK_TYPES[kind],
+                    "company_id": self.store.tables["contacts"][contact_id]["company_id"],
                 }
                 self._seed_one("tickets", ticket)
 
@@ -159,9 +165,7 @@ class FreshdeskEmulator(EmulatorApp):
         response = super().handle(request)
         if not request.path.startswith("/__emulator__/"):
             with self.lock:
-                minute = int(self.clock().timestamp()) // 60
-                used = (self._window[1] if self._window[0] == minute else 0) + 1
-                self._window = (minute, used)
+                used = self._window.count(self.clock())
             response.headers.setdefault("X-RateLimit-Total", str(ACCOUNT_LIMIT))
             response.headers.setdefault("X-RateLimit-Remaining", str(max(0, ACCOUNT_LIMIT - used)))
             response.headers.setdefault("X-RateLimit-Used-CurrentRequest", "1")
@@ -181,13 +185,10 @@ class FreshdeskEmulator(EmulatorApp):
         return guarded
 
     def _authorized(self, header: str) -> bool:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "basic":
+        credentials = basic_credentials(header)
+        if credentials is None:
             return False
-        try:
-            user, _, _password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
+        user, _password = credentials
         return user == self.api_key  # Freshdesk ignores the password ("X" by convention)
 
     # ---- handlers ----
@@ -319,3 +320,7 @@ def _since(text: str | None) -> datetime | None:
 def _ordinal(number: int) -> str:
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
+
+
+# Freshdesk's default ticket types, for the shared topics' kinds.
+FRESHDESK_TYPES = {"question": "Question", "incident": "Incident", "problem": "Problem", "task": "Question"}

@@ -121,7 +121,7 @@ class Store:
         """Create a record (validated); returns its id."""
         record = {**_defaults(kind), **_writable(values)}
         if kind == "tickets":
-            record["description_text"] = record["description"]
+            record["description_text"] = _plain_text(record["description"])
         self.validate(kind, record, None)
         record_id = self._next[kind]
         self._next[kind] += 1
@@ -138,7 +138,7 @@ class Store:
         if isinstance(changes.get("custom_fields"), dict):
             merged["custom_fields"] = {**current.get("custom_fields", {}), **changes["custom_fields"]}
         if kind == "tickets" and "description" in changes:
-            merged["description_text"] = merged["description"]
+            merged["description_text"] = _plain_text(merged["description"])
         self.validate(kind, merged, record_id)
         merged["updated_at"] = self.now()
         self.tables[kind][record_id] = merged
@@ -236,3 +236,8 @@ def _int(value: Any) -> int:
 
 def _writable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k not in READ_ONLY}
+
+
+def _plain_text(html: Any) -> Any:
+    """`description_text`: the HTML description without its tags, as Freshdesk fills it."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip() if isinstance(html, str) else html

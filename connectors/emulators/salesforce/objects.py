@@ -6,6 +6,7 @@ SOQL, describe, Collections and Bulk API all read these tables.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -40,6 +41,8 @@ class FieldDef:
     cascade_delete: bool = False
     compound_of: tuple[str, ...] = ()
     picklist: tuple[str, ...] = ()
+    default: Any = None
+    auto_number: bool = False
 
     @property
     def is_text(self) -> bool:
@@ -61,9 +64,11 @@ class FieldDef:
             "calculated": bool(self.compound_of), "filterable": self.filterable,
             "sortable": self.filterable, "referenceTo": [self.reference_to] if self.reference_to else [],
             "relationshipName": self.relationship_name, "cascadeDelete": self.cascade_delete,
-            "soapType": SOAP_TYPES.get(self.type, "xsd:string"),
+            "soapType": SOAP_TYPES.get(self.type, "xsd:string"), "autoNumber": self.auto_number,
+            "defaultValueFormula": None, "defaultedOnCreate": self.default is not None or self.auto_number,
             "picklistValues": [
-                {"active": True, "defaultValue": False, "label": v, "value": v} for v in self.picklist
+                {"active": True, "defaultValue": v == self.default, "label": v, "value": v}
+                for v in self.picklist
             ],
         }  # fmt: skip
 
@@ -77,6 +82,8 @@ class SObjectDef:
     label_plural: str
     key_prefix: str
     fields: tuple[FieldDef, ...]
+    # Fields the org sets itself on every save, from the record as saved (Case.IsClosed from Status).
+    derive: Callable[[dict[str, Any]], None] | None = None
 
     @cached_property
     def by_name(self) -> dict[str, FieldDef]:
@@ -185,7 +192,37 @@ CONTACT = SObjectDef("Contact", "Contact", "Contacts", "003", (
     *system_fields(),
 ))  # fmt: skip
 
-SOBJECTS: tuple[SObjectDef, ...] = (ACCOUNT, CONTACT)
+CASE_STATUSES = ("New", "Working", "Escalated", "On Hold", "Closed")
+
+
+def _case_state(record: dict[str, Any]) -> None:
+    """IsClosed follows Status; ClosedDate is when the case was last closed."""
+    closed = record.get("Status") == "Closed"
+    if not closed:
+        record["ClosedDate"] = None
+    elif not record.get("IsClosed"):
+        record["ClosedDate"] = record["LastModifiedDate"]
+    record["IsClosed"] = closed
+
+
+CASE = SObjectDef("Case", "Case", "Cases", "500", (
+    FieldDef("Id", "Case ID", "id", 18, readonly=True),
+    FieldDef("CaseNumber", "Case Number", "string", 30, readonly=True, auto_number=True),
+    FieldDef("Subject", "Subject", "string", 255),
+    FieldDef("Description", "Description", "textarea", 32000),
+    FieldDef("Status", "Status", "picklist", 255, picklist=CASE_STATUSES, default="New"),
+    FieldDef("Priority", "Priority", "picklist", 255, picklist=("High", "Medium", "Low"), default="Medium"),
+    FieldDef("Origin", "Case Origin", "picklist", 255, picklist=("Phone", "Email", "Web")),
+    FieldDef("ContactId", "Contact ID", "reference", 18, reference_to="Contact", relationship_name="Contact"),
+    FieldDef("AccountId", "Account ID", "reference", 18, reference_to="Account", relationship_name="Account"),
+    FieldDef("SuppliedEmail", "Web Email", "email", 80),
+    FieldDef("IsClosed", "Closed", "boolean", readonly=True),
+    FieldDef("ClosedDate", "Closed Date", "datetime", readonly=True),
+    FieldDef("Hub_Id__c", "Hub Id", "string", 36, external_id=True, unique=True),
+    *system_fields(),
+), derive=_case_state)  # fmt: skip
+
+SOBJECTS: tuple[SObjectDef, ...] = (ACCOUNT, CONTACT, CASE)
 
 
 @dataclass

@@ -44,7 +44,10 @@ class Table:
 
     def __post_init__(self) -> None:
         self.unique = {f.name: {} for f in self.sobject.unique_fields}
-        self.blank: Record = {f.name: False if f.type == "boolean" else None for f in self.sobject.fields}
+        self.blank: Record = {
+            f.name: f.default if f.default is not None else (False if f.type == "boolean" else None)
+            for f in self.sobject.fields
+        }
 
     def live(self, record_id: str) -> Record:
         """The record with this (18-character) id, unless missing or deleted."""
@@ -174,10 +177,14 @@ class Store:
         record_id = make_id(sobject.key_prefix, table.counter)
         record = {**table.blank, **values, "Id": record_id, "IsDeleted": False}
         record |= {"CreatedDate": created, "CreatedById": self.user_id, **self._stamp(modified)}
+        for number in (f for f in sobject.fields if f.auto_number):
+            record[number.name] = f"{table.counter:08d}"
         self._put(table, record, None)
         return record_id
 
     def _put(self, table: Table, record: Record, old: Record | None) -> None:
+        if table.sobject.derive is not None:
+            table.sobject.derive(record)
         for compound in table.sobject.compound_fields:
             record[compound.name] = (
                 " ".join(str(record[p]) for p in compound.compound_of if record[p]) or None

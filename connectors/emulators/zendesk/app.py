@@ -15,14 +15,13 @@ and organizations), `{kind}/{id}`, `users|organizations/search?external_id=` and
 
 from __future__ import annotations
 
-import base64
-import binascii
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.emulators.seed import generate_companies, generate_people
-from connectors.emulators.server import EmulatorApp, Request, Response
+from connectors.emulators.seed import TICKET_TOPICS, generate_companies, generate_people
+from connectors.emulators.server import EmulatorApp, MinuteWindow, Request, Response, basic_credentials
 from connectors.emulators.zendesk.export import (
     BadExportRequest,
     cursor_page,
@@ -32,6 +31,7 @@ from connectors.emulators.zendesk.export import (
 )
 from connectors.emulators.zendesk.jobs import JobBoard
 from connectors.emulators.zendesk.store import SINGULAR, Clock, Outcome, RecordRefused, Store
+from hub.phone import to_e164
 
 MAX_MANY = 100
 KIND = r"(?P<kind>users|organizations|tickets)"
@@ -79,7 +79,7 @@ class ZendeskEmulator(EmulatorApp):
         self.clock: Clock = clock or utc_now
         self.store = Store(self.clock)
         self.jobs = JobBoard(polls_to_complete)
-        self._window = (0, 0)  # (minute, requests in it) for X-Rate-Limit-Remaining
+        self._window = MinuteWindow()  # for X-Rate-Limit-Remaining
         routes: list[tuple[str, str, Callable[[Request], Response]]] = [
             ("GET", rf"/api/v2/users/me{JSON}", self._me),
             ("GET", rf"/api/v2/incremental/(?P<kind>users|tickets)/cursor{JSON}", self._cursor_export),
@@ -126,9 +126,11 @@ class ZendeskEmulator(EmulatorApp):
             self.store.update(kind, int(record_id), values)
 
     def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
-        """Organizations from the shared companies, users from the shared people (valid ones only).
+        """Organizations from the shared companies, users from the shared people (valid ones only),
+        and tickets raised by a quarter of the users.
 
-        `scale` keys: organizations (or accounts) and users (or contacts), as the sandbox passes them."""
+        `scale` keys: organizations (or accounts), users (or contacts) and tickets, as the sandbox passes
+        them."""
         with self.lock:
             companies = generate_companies(scale.get("organizations", scale.get("accounts", 50)), seed)
             org_ids: dict[int, int] = {}
@@ -141,10 +143,28 @@ class ZendeskEmulator(EmulatorApp):
                 user = {
                     "name": f"{person.first_name} {person.last_name}",
                     "email": person.email,
-                    "phone": person.phone,
+                    "phone": _international(person.phone, person.country),
                     "organization_id": org_id or None,
                 }
                 self._seed_one("users", user)
+            user_ids = sorted(self.store.tables["users"])
+            self._seed_tickets(random.Random(seed), user_ids, scale.get("tickets", len(user_ids) // 4))
+
+    def _seed_tickets(self, rng: random.Random, user_ids: list[int], count: int) -> None:
+        for number in range(min(count, len(user_ids))):
+            requester = self.store.tables["users"][user_ids[(number * 4) % len(user_ids)]]
+            subject, description, kind = rng.choice(TICKET_TOPICS)
+            ticket = {
+                "subject": subject,
+                "comment": {"body": description},
+                "status": rng.choice(("new", "open", "open", "pending", "hold", "solved")),
+                "priority": rng.choice(("low", "normal", "normal", "high", "urgent")),
+                "type": kind,
+                "requester_id": requester["id"],
+                "organization_id": requester["organization_id"],
+                "tags": [kind, "sandbox"],
+            }
+            self._seed_one("tickets", ticket)
 
     def _seed_one(self, kind: str, values: dict[str, Any]) -> int:
         try:
@@ -159,9 +179,7 @@ class ZendeskEmulator(EmulatorApp):
         response = super().handle(request)
         if not request.path.startswith("/__emulator__/"):
             with self.lock:
-                minute = int(self.clock().timestamp()) // 60
-                used = (self._window[1] if self._window[0] == minute else 0) + 1
-                self._window = (minute, used)
+                used = self._window.count(self.clock())
             response.headers.setdefault("X-Rate-Limit", str(ACCOUNT_LIMIT))
             response.headers.setdefault("X-Rate-Limit-Remaining", str(max(0, ACCOUNT_LIMIT - used)))
         return response
@@ -180,12 +198,10 @@ class ZendeskEmulator(EmulatorApp):
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer":
             return value.strip() == self.oauth_token
-        if scheme.lower() != "basic":
+        credentials = basic_credentials(header)
+        if credentials is None:
             return False
-        try:
-            user, _, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
+        user, secret = credentials
         return user.lower() == f"{self.email.lower()}/token" and secret == self.token
 
     @property
@@ -330,3 +346,11 @@ def _query_users(users: list[dict[str, Any]], query: str) -> list[dict[str, Any]
     wanted = value.strip().strip('"').lower()
     fields = [field] if field in ("email", "name") else ["email", "name"]
     return [u for u in users if any(str(u.get(f) or "").lower() == wanted for f in fields)]
+
+
+def _international(phone: str | None, country: str) -> str | None:
+    """A phone number as agents keep them in Zendesk (E.164: the user has no country to read it in)."""
+    try:
+        return to_e164(phone, country) if phone else None
+    except ValueError:
+        return phone

@@ -22,6 +22,9 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 TICKET_STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 TICKET_PRIORITIES = (None, "low", "normal", "high", "urgent")
 READ_ONLY = frozenset({"id", "url", "created_at", "updated_at"})
+# Fields looked up on every upsert, indexed so that a batch costs the same in a large account.
+INDEXED = frozenset({("users", "external_id"), ("users", "email"), ("organizations", "external_id"),
+                     ("organizations", "name"), ("tickets", "external_id")})  # fmt: skip
 
 
 def zendesk_time(moment: datetime) -> str:
@@ -97,6 +100,7 @@ class Store:
         self.clock = clock
         self.base_url = base_url
         self.tables: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in KINDS}
+        self._index: dict[tuple[str, str], dict[Any, set[int]]] = {key: {} for key in INDEXED}
         self._next = dict(FIRST_IDS)
 
     def now(self) -> str:
@@ -109,6 +113,10 @@ class Store:
         """The first record whose `field` equals `value` (emails compare case-insensitively)."""
         if value in (None, ""):
             return None
+        index = self._index.get((kind, field))
+        if index is not None:
+            ids = index.get(_index_key(field, value))
+            return self.tables[kind][min(ids)] if ids else None
         for record in self.tables[kind].values():
             found = record.get(field)
             if found == value or (field == "email" and str(found or "").lower() == str(value).lower()):
@@ -151,7 +159,7 @@ class Store:
             record["description"] = _comment_body(values)
         record.update(id=record_id, url=self._url(kind, record_id), created_at=stamp, updated_at=stamp)
         record.pop("comment", None)
-        self.tables[kind][record_id] = record
+        self._put(kind, record_id, record)
         return record_id
 
     def update(self, kind: str, record_id: int, values: dict[str, Any]) -> None:
@@ -161,7 +169,18 @@ class Store:
         merged.pop("comment", None)
         self.validate(kind, merged, record_id)
         merged["updated_at"] = self.now()
-        self.tables[kind][record_id] = merged
+        self._put(kind, record_id, merged)
+
+    def _put(self, kind: str, record_id: int, record: dict[str, Any]) -> None:
+        old = self.tables[kind].get(record_id) or {}
+        for (indexed_kind, field), index in self._index.items():
+            if indexed_kind != kind:
+                continue
+            if old.get(field) not in (None, ""):
+                index.get(_index_key(field, old[field]), set()).discard(record_id)
+            if record.get(field) not in (None, ""):
+                index.setdefault(_index_key(field, record[field]), set()).add(record_id)
+        self.tables[kind][record_id] = record
 
     def validate(self, kind: str, record: dict[str, Any], record_id: int | None) -> None:
         """Raise RecordRefused the way Zendesk words its validation errors."""
@@ -233,3 +252,7 @@ def _comment_body(values: dict[str, Any]) -> Any:
 def _error(kind: str, updating: bool) -> str:
     """The `error` of a failed job result item, e.g. UserUpdateError / OrganizationCreateError."""
     return f"{SINGULAR[kind].title()}{'Update' if updating else 'Create'}Error"
+
+
+def _index_key(field: str, value: Any) -> Any:
+    return str(value).lower() if field == "email" else value

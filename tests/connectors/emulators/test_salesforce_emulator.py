@@ -419,7 +419,7 @@ def test_updated_and_deleted_list_changes_within_the_window(org: Org) -> None:
 
 
 def test_describe_reports_objects_and_fields(org: Org) -> None:
-    assert [s["name"] for s in org.sf.describe()["sobjects"]] == ["Account", "Contact"]
+    assert [s["name"] for s in org.sf.describe()["sobjects"]] == ["Account", "Contact", "Case"]
     fields = {f["name"]: f for f in org.sf.Contact.describe()["fields"]}
     assert (
         fields["Hub_Id__c"]["externalId"],
@@ -649,3 +649,22 @@ def test_the_sandbox_connection_carries_the_org_credentials(org: Org) -> None:
     assert connection["host"] == org.url and connection["login"] == org.app.credentials.username
     assert connection["extra"]["security_token"] == org.app.credentials.security_token
     assert connection["extra"]["ca_bundle"] == "/ca.pem"
+
+
+def test_a_case_gets_a_number_and_closes_with_its_status(org: Org) -> None:
+    contact = org.sf.Contact.create({"LastName": "Requester", "Email": "req@example.com"})["id"]
+    created = org.sf.Case.create({"Subject": "Printer on fire", "ContactId": contact})
+    case = org.sf.Case.get(created["id"])
+    assert (case["Status"], case["Priority"], case["IsClosed"], case["ClosedDate"]) == (
+        "New",
+        "Medium",
+        False,
+        None,
+    )
+    assert case["CaseNumber"] and case["CaseNumber"].isdigit()
+    org.sf.Case.update(created["id"], {"Status": "Closed"})
+    closed = org.sf.Case.get(created["id"])
+    assert closed["IsClosed"] is True and closed["ClosedDate"]
+    problem = org.sf.Case.create  # a read-only field is refused, as Salesforce does
+    with pytest.raises(SalesforceMalformedRequest, match="INVALID_FIELD_FOR_INSERT_UPDATE"):
+        problem({"Subject": "x", "IsClosed": True})
