@@ -72,7 +72,8 @@ def run_demo(root: Path, *, accounts: int = 2000, contacts: int = 10000, seed: i
     names = sync_order(project)
     out.print(
         f"Seeding the sandbox: {accounts:,} accounts and {contacts:,} contacts in Salesforce, as many "
-        "companies and contacts in HubSpot, members in Mailchimp, users in Zendesk, an empty Odoo ..."
+        "companies and contacts in HubSpot, members in Mailchimp, the same people and their tickets in "
+        "Zendesk and Freshdesk, an empty Odoo ..."
     )
     with sandbox_class().start(
         folder=folder, scale={"accounts": accounts, "contacts": contacts}, seed=seed
@@ -206,7 +207,7 @@ def _verdict(first: list[SyncResult], second: list[SyncResult]) -> int:
     updated = sum(r.counts.updated for r in first)
     out.print(
         f"[green]ok[/]: the first run created {created:,} records and updated {updated:,} it found already "
-        f"there (Zendesk's users); the second run wrote nothing "
+        f"there; the second run wrote nothing "
         f"({sum(sum(r.api_calls.values()) for r in second)} read calls, 0 writes)."
     )
     return 0

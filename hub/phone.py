@@ -19,9 +19,10 @@ class Region:
     max_len: int
     trunk: str = "0"
     keeps_trunk: bool = False
+    leading: str = ""  # the digits a national number may start with, when the plan restricts them
 
 
-_NANP = Region("1", 10, 10, "1")
+_NANP = Region("1", 10, 10, "1", leading="23456789")  # area codes start 2-9 ("089 …" is no US number)
 REGIONS: dict[str, Region] = {
     "US": _NANP,
     "CA": _NANP,
@@ -125,7 +126,14 @@ def _national(digits: str, home: Region, text: str) -> str:
         raise PhoneError(
             f"{text!r} has {len(number)} digits; a national number here has {home.min_len}-{home.max_len}"
         )
+    _check_leading(number, home, text)
     return number
+
+
+def _check_leading(number: str, region: Region, text: str) -> None:
+    if region.leading and number[:1] not in region.leading:
+        allowed = f"{region.leading[0]}-{region.leading[-1]}"
+        raise PhoneError(f"{text!r} cannot be a +{region.code} number: its area code starts with {allowed}")
 
 
 def _checked_international(digits: str, text: str) -> str:
@@ -137,6 +145,7 @@ def _checked_international(digits: str, text: str) -> str:
             rest = len(digits) - size
             if not region.min_len <= rest <= region.max_len:
                 raise PhoneError(f"{text!r} has the wrong length for country code +{region.code}")
+            _check_leading(digits[size:], region, text)
             return "+" + digits
     if not 8 <= len(digits) <= 15:
         raise PhoneError(f"{text!r} has {len(digits)} digits; E.164 allows 8-15")

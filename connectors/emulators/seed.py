@@ -18,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from hub.phone import PhoneError, to_e164
+
 
 def _words(text: str) -> tuple[str, ...]:
     """Words of a list written as text: split at "|" when there is one (for names with spaces)."""
@@ -480,6 +482,15 @@ def generate_people(n: int, companies: list[Company], seed: int) -> list[Person]
     for i in sorted(rng.sample(range(n), invalid_count(n))):
         people[i] = _break_person(rng, people[i])
     return people
+
+
+def international_phone(phone: str | None, country: str) -> str | None:
+    """A phone number as helpdesks keep it (E.164: their people carry no country to read a national
+    number in); one that cannot be read stays as typed."""
+    try:
+        return to_e164(phone, country) if phone else None
+    except PhoneError:
+        return phone
 
 
 # What customers write to support: (subject, first message, kind), for helpdesk emulators' tickets.

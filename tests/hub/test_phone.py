@@ -36,6 +36,8 @@ def test_numbers_as_people_type_them(text: str, region: str | None, expected: st
         ("12", "US", "has 2 digits"),
         ("555-1234", "US", "has 7 digits"),
         ("+1 234", None, "wrong length"),
+        ("089 0300083", "US", "its area code starts with 2-9"),  # a German number, read as US
+        ("+1 089 030 0083", None, "its area code starts with 2-9"),
         ("030 1234567", None, "country is unknown"),
         ("+0 123 456 789", None, "not a valid international number"),
     ],

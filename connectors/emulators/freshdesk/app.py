@@ -25,7 +25,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from connectors.emulators.freshdesk.store import Clock, Invalid, Store, item, parse_time
-from connectors.emulators.seed import TICKET_TOPICS, generate_companies, generate_people
+from connectors.emulators.seed import (
+    TICKET_TOPICS,
+    generate_companies,
+    generate_people,
+    international_phone,
+)
 from connectors.emulators.server import EmulatorApp, MinuteWindow, Request, Response, basic_credentials
 
 KIND = r"(?P<kind>contacts|companies|tickets)"
@@ -133,7 +138,7 @@ class FreshdeskEmulator(EmulatorApp):
                 contact = {
                     "name": f"{person.first_name} {person.last_name}",
                     "email": person.email,
-                    "phone": person.phone,
+                    "phone": international_phone(person.phone, person.country),
                     "company_id": company_id or None,
                 }
                 contact_ids.append(self._seed_one("contacts", contact))

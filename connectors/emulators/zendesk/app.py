@@ -20,7 +20,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.emulators.seed import TICKET_TOPICS, generate_companies, generate_people
+from connectors.emulators.seed import (
+    TICKET_TOPICS,
+    generate_companies,
+    generate_people,
+    international_phone,
+)
 from connectors.emulators.server import EmulatorApp, MinuteWindow, Request, Response, basic_credentials
 from connectors.emulators.zendesk.export import (
     BadExportRequest,
@@ -31,7 +36,6 @@ from connectors.emulators.zendesk.export import (
 )
 from connectors.emulators.zendesk.jobs import JobBoard
 from connectors.emulators.zendesk.store import SINGULAR, Clock, Outcome, RecordRefused, Store
-from hub.phone import to_e164
 
 MAX_MANY = 100
 KIND = r"(?P<kind>users|organizations|tickets)"
@@ -143,7 +147,7 @@ class ZendeskEmulator(EmulatorApp):
                 user = {
                     "name": f"{person.first_name} {person.last_name}",
                     "email": person.email,
-                    "phone": _international(person.phone, person.country),
+                    "phone": international_phone(person.phone, person.country),
                     "organization_id": org_id or None,
                 }
                 self._seed_one("users", user)
@@ -346,11 +350,3 @@ def _query_users(users: list[dict[str, Any]], query: str) -> list[dict[str, Any]
     wanted = value.strip().strip('"').lower()
     fields = [field] if field in ("email", "name") else ["email", "name"]
     return [u for u in users if any(str(u.get(f) or "").lower() == wanted for f in fields)]
-
-
-def _international(phone: str | None, country: str) -> str | None:
-    """A phone number as agents keep them in Zendesk (E.164: the user has no country to read it in)."""
-    try:
-        return to_e164(phone, country) if phone else None
-    except ValueError:
-        return phone
