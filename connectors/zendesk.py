@@ -10,7 +10,7 @@ Reads:  incremental exports from `start_time` = the cursor in unix seconds. User
         records of their last second, so those are deduplicated on (id, updated_at).
 Writes: `create_or_update_many` (at most 100 records; matched on id, then `external_id` = the hub
         id, then, for users, email), up to 10 jobs submitted at once, then polled together through
-        `job_statuses/show_many` (`job_statuses/{id}` for the last one) until each completes; its
+        `job_statuses/show_many` until each completes; its
         results (one per record, in order, with `index`) become one WriteResult per op.
 Quirks:  timestamps `2023-09-18T23:24:43Z` (whole seconds, UTC); 429s say `Retry-After` and have a
         plain-text body; a job result for a refused record reads `{"error", "details", "status":
@@ -254,11 +254,8 @@ class ZendeskConnector(Connector):
                 raise RetryableAPIError("zendesk", f"jobs still running at timeout: {shown}")
             self._sleep(interval * min(2**polls, 8))
             polls += 1
-            if len(waiting) == 1:
-                found = [self.call("GET", f"job_statuses/{waiting[0]}.json")["job_status"]]
-            else:
-                params = {"ids": ",".join(waiting)}
-                found = self.call("GET", "job_statuses/show_many.json", params=params)["job_statuses"]
+            params = {"ids": ",".join(waiting)}
+            found = self.call("GET", "job_statuses/show_many.json", params=params)["job_statuses"]
             by_id |= {str(job["id"]): job for job in found or []}
         return [by_id[str(job["id"])] for job in jobs]
 

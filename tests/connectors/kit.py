@@ -29,9 +29,8 @@ from hub.connections import parse_connection
 from hub.connector import Connector, ObjectSpec
 from hub.http import RetryPolicy
 from hub.records import WriteOp
-from tests.connectors.kit_freshdesk import freshdesk
+from tests.connectors.kit_helpdesks import freshdesk, zendesk
 from tests.connectors.kit_mailchimp import mailchimp
-from tests.connectors.kit_zendesk import zendesk
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 QUICK = RetryPolicy(base_delay=0.01, max_delay=0.05)

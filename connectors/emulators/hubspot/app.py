@@ -248,13 +248,8 @@ class HubSpotEmulator(EmulatorApp):
 
     def _record_error(self, exc: PropertyError, context: dict[str, list[str]]) -> dict[str, Any]:
         category = "CONFLICT" if exc.error == "CONFLICT" else "VALIDATION_ERROR"
-        return {
-            "status": "error",
-            "category": category,
-            "message": str(exc),
-            "context": context,
-            "errors": [{"message": str(exc), "code": exc.error, "context": {"propertyName": [exc.name]}}],
-        }
+        detail = {"message": str(exc), "code": exc.error, "context": {"propertyName": [exc.name]}}
+        return {**_item_error(category, str(exc), context), "errors": [detail]}
 
     def _batch_read(
         self, object_type: str, inputs: list[Any], body: dict[str, Any]
@@ -269,10 +264,8 @@ class HubSpotEmulator(EmulatorApp):
                 results.append(found.view(object_type, wanted))
         errors = []
         if missing:
-            errors.append(
-                {"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Could not get some "
-                 f"{object_type} objects, they may be deleted or not exist.", "context": {"ids": missing}}
-            )  # fmt: skip
+            message = f"Could not get some {object_type} objects, they may be deleted or not exist."
+            errors.append(_item_error("OBJECT_NOT_FOUND", message, {"ids": missing}))
         return results, errors
 
     def _batch_create(
@@ -296,15 +289,7 @@ class HubSpotEmulator(EmulatorApp):
             key = str(item.get("id", ""))
             found = self._lookup(object_type, key, item.get("idProperty"))
             if found is None:
-                message = f"Object {key} not found"
-                errors.append(
-                    {
-                        "status": "error",
-                        "category": "OBJECT_NOT_FOUND",
-                        "message": message,
-                        "context": {"ids": [key]},
-                    }
-                )
+                errors.append(_item_error("OBJECT_NOT_FOUND", f"Object {key} not found", {"ids": [key]}))
                 continue
             try:
                 record = self.stores[object_type].update(found, item.get("properties") or {})
@@ -323,14 +308,7 @@ class HubSpotEmulator(EmulatorApp):
             key, id_property = str(item.get("id", "")), item.get("idProperty")
             if id_property not in UNIQUE[object_type]:
                 message = f"{id_property} is not a unique property of {object_type}"
-                errors.append(
-                    {
-                        "status": "error",
-                        "category": "VALIDATION_ERROR",
-                        "message": message,
-                        "context": {"ids": [key]},
-                    }
-                )
+                errors.append(_item_error("VALIDATION_ERROR", message, {"ids": [key]}))
                 continue
             properties = {**(item.get("properties") or {}), id_property: key}
             existing = store.find_unique(id_property, key)
@@ -350,3 +328,9 @@ class HubSpotEmulator(EmulatorApp):
             if found is not None:
                 found.archived, found.archived_at = True, self.clock()
         return [], []
+
+
+def _item_error(category: str, message: str, context: dict[str, list[str]]) -> dict[str, Any]:
+    """One entry of a batch answer's `errors` (207 Multi-Status); `context` names the records (ids or
+    input indexes)."""
+    return {"status": "error", "category": category, "message": message, "context": context}
