@@ -176,23 +176,33 @@ class PagePipeline:
             table = self._reference_table(entity, ids)
             missing = [i for i in ids if i not in table]
             if missing and entity in ctx.spec.reference_match and ctx.link is not None:
-                linked = ctx.link(entity, missing)
-                if ctx.dry_run:
-                    self.pending |= set(linked.values())
-                    table.update(linked)
-                else:
-                    table = self._reference_table(entity, ids)
+                table = self._arrived(entity, ids, table, ctx.link(entity, missing))
                 missing = [i for i in ids if i not in table]
+                self._explain_unmatched(entity, missing)
             if missing and entity in ctx.spec.references and ctx.bring is not None:
-                brought = ctx.bring(entity, missing)
-                if ctx.dry_run:  # the plan of the referenced sync says which would arrive
-                    self.pending |= set(brought.values())
-                    table.update(brought)
-                else:
-                    table = self._reference_table(entity, ids)
+                table = self._arrived(entity, ids, table, ctx.bring(entity, missing))
                 self._explain_missing(entity, [i for i in ids if i not in table])
             refs_in[entity] = table
         return refs_in
+
+    def _arrived(
+        self, entity: str, ids: set[str], table: dict[str, str], arrived: dict[str, str]
+    ) -> dict[str, str]:
+        """The reference table once linking or bringing returned (source id → hub_id): read again from
+        the state, or, in a plan, taken from what the plan says would arrive."""
+        if not self.ctx.dry_run:
+            return self._reference_table(entity, ids)
+        self.pending |= set(arrived.values())
+        return {**table, **arrived}
+
+    def _explain_unmatched(self, entity: str, ids: list[str]) -> None:
+        """Say what reference_match looked for, for references it could not link."""
+        fields = ", ".join(self.ctx.spec.reference_match[entity])
+        for value in ids:
+            self.blocked[(entity, value)] = (
+                f"{self.src_system} {entity} {value} is not linked yet, and no {self.tgt_system} {entity} "
+                f"has the same {fields}; it goes through once one does"
+            )
 
     def _explain_missing(self, entity: str, ids: list[str]) -> None:
         """Remember why references stayed unresolved: usually the referenced record is quarantined."""

@@ -430,6 +430,10 @@ def test_a_ticket_from_a_stranger_waits_until_the_crm_knows_the_requester(
     waiting = engine.sync("helpdesk_tickets_to_crm")
     held = [q for q in store.quarantined("helpdesk_tickets_to_crm") if q.record_id == str(ticket)]
     assert waiting.counts.quarantined == 1 and [e["field"] for e in held[0].errors] == ["requester"]
+    assert held[0].errors[0]["message"] == (
+        f"zendesk contact {stranger} is not linked yet, and no salesforce contact has the same email; "
+        "it goes through once one does"
+    )
     assert held[0].stage == "reference"
 
     contact = salesforce.create(
