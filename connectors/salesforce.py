@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from typing import Any
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
+from hub import exactjson
 from hub.connector import Connector, FormField, ObjectSpec, filter_terms
 from hub.errors import APIError, AuthenticationError, FatalAPIError, RetryableAPIError
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
@@ -74,12 +74,6 @@ def _strip_attributes(record: Mapping[str, Any]) -> Record:
         for k, v in record.items()
         if k != "attributes"
     }
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
-    raise TypeError(f"cannot send {type(value).__name__} to Salesforce")
 
 
 class SalesforceConnector(Connector):
@@ -275,9 +269,7 @@ class SalesforceConnector(Connector):
             chunk = ops[start : start + size]
             body = {"allOrNone": False, "records": [self._payload(obj, op, by_id) for op in chunk]}
             with self._errors("write"):
-                answer: Any = self.client.restful(
-                    path, method="PATCH", data=json.dumps(body, default=_json_default)
-                )
+                answer: Any = self.client.restful(path, method="PATCH", data=exactjson.dumps(body))
             results += [_save_result(row, op, by_id) for row, op in zip(answer, chunk, strict=True)]
         return results
 

@@ -24,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
+from hub import exactjson
+
 FAULT_KINDS = ("rate_limit", "unavailable", "disconnect")
 
 
@@ -62,7 +64,7 @@ class Response:
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-        body = json.dumps(payload, separators=(",", ":"), default=str).encode()
+        body = exactjson.dumps(payload, separators=(",", ":"), default=str).encode()
         return cls(status, body, {"Content-Type": "application/json;charset=UTF-8", **(headers or {})})
 
     @classmethod

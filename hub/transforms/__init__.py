@@ -84,7 +84,7 @@ def parse_options(
 
 
 # Each module registers its transforms on import.
-from hub.transforms import records, text, time, values  # noqa: E402, F401
+from hub.transforms import lists, records, text, time, values  # noqa: E402, F401
 from hub.transforms.records import template_fields  # noqa: E402
 from hub.transforms.time import format_utc, parse_duration  # noqa: E402
 

@@ -15,15 +15,25 @@ from hub.transforms import (
 )
 
 
-@register("decimal", "exact decimal number as text (`places` rounds half-even)", takes_args=True)
+@register(
+    "decimal",
+    "exact decimal number as text (`places` rounds half-even); `as: number` gives an exact number "
+    "instead, for systems whose APIs take JSON numbers (money to Salesforce, Odoo)",
+    takes_args=True,
+)
 def _decimal(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
-    options = parse_options(args, "decimal", {"places"})
+    options = parse_options(args, "decimal", {"places", "as"})
     quantum = Decimal(1).scaleb(-_positive_or_zero(options["places"])) if "places" in options else None
+    if options.get("as", "text") not in ("text", "number"):
+        raise TransformArgsError(f"as must be text or number, got {options['as']!r}")
+    as_number = options.get("as") == "number"
 
     def to_decimal(value: Any) -> Any:
         number = _as_decimal(value)
         if quantum is not None:
             number = number.quantize(quantum)
+        if as_number:
+            return number + 0  # + 0 turns -0 into 0 and keeps every digit
         text = format(number, "f")
         return "0" if text in ("-0", "") else text
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -108,6 +109,14 @@ def test_decimal_rounds_half_even_to_places() -> None:
         make("decimal")("12,50")
 
 
+def test_decimal_as_number_is_an_exact_decimal_for_json_apis() -> None:
+    exact = make("decimal", {"places": 2, "as": "number"})
+    assert exact("12345678901234567.891") == Decimal("12345678901234567.89")
+    assert str(exact("-0.001")) == "0.00" and str(make("decimal", {"as": "number"})(0.1)) == "0.1"
+    with pytest.raises(TransformArgsError, match="text or number"):
+        make("decimal", {"as": "float"})
+
+
 def test_number_integer_boolean_coercion() -> None:
     assert make("number")("12") == 12
     assert make("number")("12.5") == 12.5
@@ -168,3 +177,35 @@ def test_durations() -> None:
     assert parse_duration("-1h") == timedelta(hours=-1)
     with pytest.raises(TransformArgsError):
         parse_duration("5 minutes")
+
+
+def test_each_maps_every_line_with_its_own_transforms() -> None:
+    lines = make(
+        "each",
+        {
+            "sku": "product_id.default_code",
+            "description": {"field": "name", "transforms": ["trim"]},
+            "quantity": {"field": "product_uom_qty", "transforms": ["decimal"]},
+        },
+    )
+    odoo_lines = [
+        {"product_id": {"id": 4, "default_code": "W-1"}, "name": " Widget ", "product_uom_qty": 3.0},
+        {"product_id": None, "name": "Shipping", "product_uom_qty": 1},
+    ]
+    assert lines(odoo_lines) == [
+        {"sku": "W-1", "description": "Widget", "quantity": "3.0"},
+        {"sku": None, "description": "Shipping", "quantity": "1"},
+    ]
+    with pytest.raises(TransformError, match="item 2: 'x' is not a number"):
+        lines([odoo_lines[0], {"product_uom_qty": "x"}])
+    with pytest.raises(TransformArgsError, match="cannot use the transform 'template'"):
+        make("each", {"a": {"field": "b", "transforms": [{"template": "{c}"}]}})
+
+
+def test_join_each_writes_lines_as_text() -> None:
+    text = make("join_each", {"template": "{quantity} x {description} [{sku}] @ {unit_price}"})
+    given = [{"quantity": "2", "description": "Widget", "sku": None, "unit_price": "19.99"}]
+    assert text([*given, {"quantity": "1", "description": "Fee"}]) == "2 x Widget [] @ 19.99\n1 x Fee [] @"
+    assert text([]) is None
+    with pytest.raises(TransformArgsError, match="bad template"):
+        make("join_each", {"template": "{unclosed"})

@@ -114,7 +114,8 @@ class SObjectDef:
         """This object as describeGlobal lists it."""
         return {
             "name": self.name, "label": self.label, "labelPlural": self.label_plural,
-            "keyPrefix": self.key_prefix, "custom": False, "createable": True, "updateable": True,
+            "keyPrefix": self.key_prefix, "custom": self.name.endswith("__c"), "createable": True,
+            "updateable": True,
             "deletable": True, "queryable": True, "retrieveable": True, "searchable": True,
             "replicateable": True, "triggerable": True, "undeletable": True, "layoutable": True,
             "mergeable": True, "activateable": False, "customSetting": False,
@@ -222,7 +223,65 @@ CASE = SObjectDef("Case", "Case", "Cases", "500", (
     *system_fields(),
 ), derive=_case_state)  # fmt: skip
 
-SOBJECTS: tuple[SObjectDef, ...] = (ACCOUNT, CONTACT, CASE)
+ORDER_STATUSES = ("Draft", "Activated")
+ERP_STATUSES = ("Draft", "Sent", "Confirmed", "Done", "Cancelled")
+# A multi-currency org's CurrencyIsoCode picklist (ISO 4217 codes of the currencies it has enabled).
+CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "SEK", "NOK", "DKK", "MXN", "BRL", "INR")
+
+
+def _order_state(record: dict[str, Any]) -> None:
+    """An order counts as activated from the first save whose Status is Activated."""
+    if record.get("Status") == "Activated" and not record.get("ActivatedDate"):
+        record["ActivatedDate"] = record["LastModifiedDate"]
+
+
+ORDER = SObjectDef("Order", "Order", "Orders", "801", (
+    FieldDef("Id", "Order ID", "id", 18, readonly=True),
+    FieldDef("OrderNumber", "Order Number", "string", 30, readonly=True, auto_number=True),
+    FieldDef("AccountId", "Account ID", "reference", 18, required=True, reference_to="Account",
+             relationship_name="Account"),
+    FieldDef("EffectiveDate", "Order Start Date", "date", required=True),
+    FieldDef("EndDate", "Order End Date", "date"),
+    FieldDef("Status", "Status", "picklist", 255, picklist=ORDER_STATUSES, default="Draft"),
+    FieldDef("ActivatedDate", "Activated Date", "datetime", readonly=True),
+    FieldDef("PoNumber", "PO Number", "string", 80),
+    FieldDef("Description", "Description", "textarea", 32000),
+    FieldDef("CurrencyIsoCode", "Order Currency", "picklist", 3, picklist=CURRENCIES, default="USD"),
+    FieldDef("TotalAmount", "Order Amount", "currency", readonly=True, default=0),
+    FieldDef("ERP_Number__c", "ERP Order Number", "string", 64),
+    FieldDef("ERP_Status__c", "ERP Status", "picklist", 255, picklist=ERP_STATUSES),
+    FieldDef("Amount_Untaxed__c", "Amount Untaxed", "currency"),
+    FieldDef("Amount_Tax__c", "Tax", "currency"),
+    FieldDef("Amount_Total__c", "Amount Total", "currency"),
+    FieldDef("Lines__c", "Order Lines", "textarea", 32768),
+    FieldDef("Hub_Id__c", "Hub Id", "string", 36, external_id=True, unique=True),
+    *system_fields(),
+), derive=_order_state)  # fmt: skip
+
+PAYMENT_STATUSES = ("Not Paid", "In Payment", "Partially Paid", "Paid", "Reversed")
+
+# A custom object (Setup > Object Manager): ERP invoices, on a related list of the account.
+INVOICE = SObjectDef("Invoice__c", "Invoice", "Invoices", "a0I", (
+    FieldDef("Id", "Record ID", "id", 18, readonly=True),
+    FieldDef("Name", "Invoice Number", "string", 80, required=True),
+    FieldDef("Account__c", "Account", "reference", 18, required=True, reference_to="Account",
+             relationship_name="Account__r", cascade_delete=True),
+    FieldDef("Order__c", "Order", "reference", 18, reference_to="Order", relationship_name="Order__r"),
+    FieldDef("Type__c", "Type", "picklist", 255, picklist=("Invoice", "Credit Note")),
+    FieldDef("Status__c", "Status", "picklist", 255, picklist=("Draft", "Posted", "Cancelled")),
+    FieldDef("Payment_Status__c", "Payment Status", "picklist", 255, picklist=PAYMENT_STATUSES),
+    FieldDef("Invoice_Date__c", "Invoice Date", "date"),
+    FieldDef("Due_Date__c", "Due Date", "date"),
+    FieldDef("CurrencyIsoCode", "Currency", "picklist", 3, picklist=CURRENCIES, default="USD"),
+    FieldDef("Amount_Untaxed__c", "Amount Untaxed", "currency"),
+    FieldDef("Amount_Tax__c", "Tax", "currency"),
+    FieldDef("Amount_Total__c", "Amount Total", "currency"),
+    FieldDef("Amount_Due__c", "Amount Due", "currency"),
+    FieldDef("Hub_Id__c", "Hub Id", "string", 36, external_id=True, unique=True),
+    *system_fields(),
+))  # fmt: skip
+
+SOBJECTS: tuple[SObjectDef, ...] = (ACCOUNT, CONTACT, CASE, ORDER, INVOICE)
 
 
 @dataclass

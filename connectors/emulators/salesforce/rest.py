@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
@@ -41,7 +42,7 @@ def release_name(version: float) -> str:
 def json_body(request: Request) -> Any:
     """The request's JSON, or Salesforce's 400 JSON_PARSER_ERROR."""
     try:
-        return json.loads(request.body or b"null")
+        return json.loads(request.body or b"null", parse_float=Decimal)  # currency stays exact
     except json.JSONDecodeError as exc:
         raise bad_request(
             "JSON_PARSER_ERROR", f"{exc.msg} at [line:{exc.lineno}, column:{exc.colno}]"

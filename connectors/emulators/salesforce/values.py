@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from connectors.emulators.salesforce.errors import ApiError, SfError, bad_request
@@ -62,10 +63,13 @@ def _json_token(value: Any) -> str:
     return "START_ARRAY" if isinstance(value, list) else "VALUE_STRING"
 
 
+CENTS = Decimal("0.01")
+
+
 def _text_from_json(field: FieldDef, value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):
         return str(value)
     if isinstance(value, str):
         return value or None  # Salesforce stores an empty text as null
@@ -74,12 +78,16 @@ def _text_from_json(field: FieldDef, value: Any) -> Any:
 
 def _number(field: FieldDef, value: Any, integral: bool) -> Any:
     if isinstance(value, str) and (INTEGER if integral else NUMBER).fullmatch(value.strip()):
-        value = int(value) if integral else float(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        value = int(value) if integral else Decimal(value.strip())
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise TypeMismatch(field, value)
     if integral and value != int(value):
         raise TypeMismatch(field, value)
-    return int(value) if integral else float(value)
+    if integral:
+        return int(value)
+    if field.type == "currency":  # stored with the field's scale (2), rounded half up as Salesforce does
+        return Decimal(repr(value) if isinstance(value, float) else value).quantize(CENTS, ROUND_HALF_UP)
+    return float(value)
 
 
 def _boolean(field: FieldDef, value: Any) -> bool:

@@ -419,7 +419,7 @@ def test_updated_and_deleted_list_changes_within_the_window(org: Org) -> None:
 
 
 def test_describe_reports_objects_and_fields(org: Org) -> None:
-    assert [s["name"] for s in org.sf.describe()["sobjects"]] == ["Account", "Contact", "Case"]
+    assert [s["name"] for s in org.sf.describe()["sobjects"]] == ["Account", "Contact", "Case", "Order", "Invoice__c"]
     fields = {f["name"]: f for f in org.sf.Contact.describe()["fields"]}
     assert (
         fields["Hub_Id__c"]["externalId"],
@@ -668,3 +668,35 @@ def test_a_case_gets_a_number_and_closes_with_its_status(org: Org) -> None:
     problem = org.sf.Case.create  # a read-only field is refused, as Salesforce does
     with pytest.raises(SalesforceMalformedRequest, match="INVALID_FIELD_FOR_INSERT_UPDATE"):
         problem({"Subject": "x", "IsClosed": True})
+
+
+def test_an_order_needs_its_account_and_keeps_money_exact(org: Org) -> None:
+    account = org.sf.Account.create({"Name": "Order Co"})["id"]
+    with pytest.raises(SalesforceMalformedRequest, match="REQUIRED_FIELD_MISSING"):
+        org.sf.Order.create({"EffectiveDate": "2024-03-01"})
+    amounts = {"Amount_Untaxed__c": 1234567890123.45, "Amount_Tax__c": 0.1, "Amount_Total__c": 0.005}
+    created = org.sf.Order.create({"AccountId": account, "EffectiveDate": "2024-03-01", **amounts})
+    order = org.sf.Order.get(created["id"])
+    assert (order["Status"], order["CurrencyIsoCode"], order["ActivatedDate"]) == ("Draft", "USD", None)
+    assert order["OrderNumber"].isdigit()
+    raw = org.session.get(
+        f"{org.url}/services/data/v59.0/sobjects/Order/{created['id']}",
+        headers={"Authorization": f"Bearer {org.sf.session_id}"},
+    )
+    # Currency fields keep two decimals, rounded half up, and come back as exact JSON numbers.
+    assert '"Amount_Untaxed__c":1234567890123.45' in raw.text
+    assert '"Amount_Tax__c":0.10' in raw.text and '"Amount_Total__c":0.01' in raw.text
+    org.sf.Order.update(created["id"], {"Status": "Activated"})
+    assert org.sf.Order.get(created["id"])["ActivatedDate"]
+
+
+def test_invoices_are_a_custom_object_on_the_account(org: Org) -> None:
+    account = org.sf.Account.create({"Name": "Invoice Co"})["id"]
+    invoice = {"Name": "INV/2024/00001", "Account__c": account, "Payment_Status__c": "Partially Paid"}
+    created = org.sf.Invoice__c.create({**invoice, "Amount_Total__c": 19.99, "Amount_Due__c": 9.99})
+    assert org.sf.Invoice__c.describe()["custom"] is True
+    rows = org.sf.query(
+        f"SELECT Name, Amount_Due__c, Account__r.Name FROM Invoice__c WHERE Account__c = '{account}'"
+    )["records"]
+    assert [(r["Name"], r["Account__r"]["Name"]) for r in rows] == [("INV/2024/00001", "Invoice Co")]
+    assert org.sf.Invoice__c.get(created["id"])["Payment_Status__c"] == "Partially Paid"
