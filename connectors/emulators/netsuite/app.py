@@ -1,0 +1,426 @@
+"""`NetSuiteEmulator`: SuiteTalk REST web services (OAuth 2.0, SuiteQL, the customer record) in memory.
+
+    >>> from connectors.emulators.netsuite import NetSuiteEmulator
+    >>> from connectors.emulators.server import EmulatorServer
+    >>> netsuite = NetSuiteEmulator()
+    >>> with EmulatorServer(netsuite) as server:   # POST {server.url}/services/rest/query/v1/suiteql
+    ...     customer_id = netsuite.create("customer", {"companyname": "Acme", "email": "ap@acme.example"})
+
+Served at the root of its port, as `https://{account}.suitetalk.api.netsuite.com` serves:
+- `POST /services/rest/auth/oauth2/v1/token` (client credentials: `grant_type=client_credentials`,
+  the client id and secret in HTTP Basic or the form) → `{"access_token", "token_type", "expires_in"}`;
+  refused clients get `{"error": "invalid_client"}`. Every other call needs `Authorization: Bearer`;
+  an unknown or expired token answers 401 `INVALID_LOGIN` (tokens live `token_ttl` seconds of `clock`).
+- `POST /services/rest/query/v1/suiteql?limit=&offset=` with `Prefer: transient` and `{"q": ...}` →
+  `{"links", "count", "hasMore", "items": [{"links": [], ...}], "offset", "totalResults"}` (limit 1 to
+  1000, default 1000); a query pages through at most `query_ceiling` rows (100,000): a page beyond is
+  refused with 400 `INVALID_PARAMETER` naming `offset`. The SuiteQL subset is in `suiteql`.
+- `GET/PATCH/DELETE /services/rest/record/v1/customer/{id | eid:externalId}`, `POST
+  /services/rest/record/v1/customer` → 204 + `Location`, `PUT /services/rest/record/v1/customer/eid:{id}`
+  (upsert by external id) → 204 + `Location`.
+- Errors: `{"type", "title", "status", "o:errorDetails": [{"detail", "o:errorCode", ...}]}`. More than
+  `concurrency_limit` requests in flight at once (5, the base account limit) answer 429 "Concurrent
+  request limit exceeded. Request blocked." (`CONCURRENCY_LIMIT_EXCEEDED`, no Retry-After).
+
+Dates: SuiteQL renders values in the integration user's preferences (`time_zone`, the date format
+`M/D/YYYY`); records show ISO-8601 UTC. OAuth here is simplified: NetSuite's own client-credentials
+grant signs a JWT with a certificate instead of sending the secret.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote, urlencode
+from zoneinfo import ZoneInfo
+
+from connectors.emulators.netsuite.evaluate import Session, run
+from connectors.emulators.netsuite.store import RECORD_TYPES, Clock, Refused, Store, columns
+from connectors.emulators.netsuite.suiteql import SuiteQLError, parse
+from connectors.emulators.seed import generate_companies
+from connectors.emulators.server import EmulatorApp, Request, Response, basic_credentials
+
+REST = "/services/rest"
+TYPE = r"(?P<type>[a-z_]+)"
+KEY = r"(?P<key>\d+|eid:[^/]+)"
+MAX_LIMIT = 1000
+QUERY_CEILING = 100_000
+CONCURRENCY_LIMIT = 5
+TOKEN_TTL = 3600
+RFC9110 = "https://www.rfc-editor.org/rfc/rfc9110.html#section-"
+PROBLEMS = {
+    400: (f"{RFC9110}15.5.1", "Bad Request"),
+    401: (f"{RFC9110}15.5.2", "Unauthorized"),
+    404: (f"{RFC9110}15.5.5", "Not Found"),
+    405: (f"{RFC9110}15.5.6", "Method Not Allowed"),
+    429: ("https://www.rfc-editor.org/rfc/rfc6585.html#section-4", "Too Many Requests"),
+    503: (f"{RFC9110}15.6.4", "Service Unavailable"),
+}
+LOGIN_DETAIL = (
+    "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at "
+    "Setup > Users/Roles > User Management > View Login Audit Trail."
+)
+COUNTRY_SUBSIDIARY = {"GB": 2, "IE": 2, "DE": 3, "FR": 3, "NL": 3, "ES": 3, "IT": 3}
+SUBSIDIARY_CURRENCY = {1: 1, 2: 2, 3: 3}
+ERROR_TYPE = "application/vnd.oracle.resource+json; type=error; charset=UTF-8"
+
+
+def problem(status: int, code: str, detail: str, **more: str) -> Response:
+    """NetSuite's error body: RFC 9457 fields plus `o:errorDetails`."""
+    kind, title = PROBLEMS.get(status, (f"{RFC9110}15.5.1", "Bad Request"))
+    details = {"detail": detail, "o:errorCode": code, **more}
+    body = {"type": kind, "title": title, "status": status, "o:errorDetails": [details]}
+    return Response.json(body, status, {"Content-Type": ERROR_TYPE})
+
+
+def refused(error: Refused) -> Response:
+    return problem(
+        error.status, error.code, error.detail, **({"o:errorPath": error.path} if error.path else {})
+    )
+
+
+class NetSuiteEmulator(EmulatorApp):
+    """NetSuite's REST web services for customers over an in-memory account."""
+
+    system = "netsuite"
+
+    def __init__(
+        self,
+        *,
+        account_id: str = "1234567_SB1",
+        client_id: str = "ns-sandbox-client-7f3a9c21",
+        client_secret: str = "ns-sandbox-secret-Lq82vX0pR5mZ",
+        clock: Clock | None = None,
+        time_zone: str = "America/Los_Angeles",
+        query_ceiling: int = QUERY_CEILING,
+        concurrency_limit: int = CONCURRENCY_LIMIT,
+        token_ttl: int = TOKEN_TTL,
+        fault_rate: float = 0.0,
+        fault_kinds: tuple[str, ...] = ("rate_limit",),
+        latency_ms: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(fault_rate=fault_rate, fault_kinds=fault_kinds, latency_ms=latency_ms, seed=seed)
+        self.account_id, self.client_id, self.client_secret = account_id, client_id, client_secret
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.time_zone = time_zone
+        self.query_ceiling = query_ceiling
+        self.concurrency_limit = concurrency_limit
+        self.token_ttl = token_ttl
+        self.store = Store(self.clock)
+        self.tokens: dict[str, datetime] = {}  # access token -> expiry
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self._gate = threading.Lock()  # in-flight counting happens outside the app lock
+        self.base = f"https://{account_id.lower().replace('_', '-')}.suitetalk.api.netsuite.com"
+        self.route("POST", rf"{REST}/auth/oauth2/v1/token", self._token)
+        routes: list[tuple[str, str, Callable[[Request], Response]]] = [
+            ("POST", rf"{REST}/query/v1/suiteql", self._suiteql),
+            ("POST", rf"{REST}/record/v1/{TYPE}", self._create),
+            ("GET", rf"{REST}/record/v1/{TYPE}/{KEY}", self._show),
+            ("PATCH", rf"{REST}/record/v1/{TYPE}/{KEY}", self._update),
+            ("DELETE", rf"{REST}/record/v1/{TYPE}/{KEY}", self._delete),
+            ("PUT", rf"{REST}/record/v1/{TYPE}/{KEY}", self._upsert),
+        ]
+        for method, pattern, handler in routes:
+            self.route(method, pattern, self._authenticated(handler))
+
+    # ---- in-process helpers (tests, demo) ----
+
+    def connection(self, base_url: str, ca_bundle: str | None = None) -> dict[str, Any]:
+        """The sandbox connection: client id and secret, the account id, the user's time zone."""
+        spec = super().connection(base_url, ca_bundle)
+        spec["extra"] = {**spec["extra"], "time_zone": self.time_zone}
+        return spec | {"login": self.client_id, "password": self.client_secret, "schema": self.account_id}
+
+    def reset(self) -> None:
+        """An empty account again (tokens stay valid)."""
+        with self.lock:
+            self.store = Store(self.clock)
+
+    def records(self, record_type: str = "customer") -> list[dict[str, Any]]:
+        """Every record of a type, by id, under SuiteQL column names with typed values."""
+        with self.lock:
+            return [dict(row) for row in self.store.rows(record_type)]
+
+    def create(self, record_type: str, values: dict[str, Any]) -> int:
+        """Create a record as a user in NetSuite would (validated; SuiteQL column names); its id."""
+        with self.lock:
+            return self.store.insert(record_type, values)
+
+    def edit(self, record_type: str, record_id: int, values: dict[str, Any]) -> None:
+        """Change a record as a user would: validated, and its lastmodifieddate moves."""
+        with self.lock:
+            self.store.update(record_type, int(record_id), values)
+
+    def revoke_tokens(self) -> None:
+        """Forget every access token issued (the next call with one answers 401)."""
+        with self.lock:
+            self.tokens.clear()
+
+    def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
+        """Customers from the shared companies (valid ones; `scale["netsuite_customers"]`, 40)."""
+        with self.lock:
+            for company in generate_companies(scale.get("netsuite_customers", 40), seed):
+                if company.invalid_reason:
+                    continue  # NetSuite validates every record: a broken one never gets in
+                subsidiary = COUNTRY_SUBSIDIARY.get(company.country, 1)
+                city = f"{company.city} {company.region} {company.postal_code}"
+                values = {
+                    "companyname": company.name,
+                    "email": f"accounts@{company.domain}",
+                    "phone": company.phone,
+                    "url": company.website if "://" in company.website else f"https://{company.website}",
+                    "subsidiary": subsidiary,
+                    "currency": 4 if company.country == "CA" else SUBSIDIARY_CURRENCY[subsidiary],
+                    "defaultaddress": "\n".join((company.name, company.street, city, company.country)),
+                }
+                try:
+                    self.store.insert("customer", values)
+                except Refused:
+                    continue
+
+    # ---- HTTP plumbing ----
+
+    def handle(self, request: Request) -> Response:
+        """Answer as the base app does, refusing requests over the account's concurrency limit."""
+        if not request.path.startswith(REST):
+            return super().handle(request)
+        with self._gate:
+            if self.in_flight >= self.concurrency_limit:
+                self.stats["concurrency_rejections"] += 1
+                return self.rate_limit_response()
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            return super().handle(request)
+        finally:
+            with self._gate:
+                self.in_flight -= 1
+
+    def _authenticated(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        def guarded(request: Request) -> Response:
+            scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+            expiry = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+            if expiry is None or expiry <= self.clock():
+                response = problem(401, "INVALID_LOGIN", LOGIN_DETAIL)
+                response.headers["WWW-Authenticate"] = (
+                    f'Bearer realm="{self.account_id}", error="invalid_token", '
+                    'error_description="Invalid login attempt."'
+                )
+                return response
+            host = request.headers.get("Host")
+            if host:
+                self.base = f"{'https' if self.needs_tls else 'http'}://{host}"
+            return handler(request)
+
+        return guarded
+
+    # ---- OAuth 2.0 ----
+
+    def _token(self, request: Request) -> Response:
+        form = request.form()
+        if form.get("grant_type") != "client_credentials":
+            return Response.json({"error": "unsupported_grant_type"}, 400)
+        basic = basic_credentials(request.headers.get("Authorization"))
+        client_id, secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
+        if client_id != self.client_id or secret != self.client_secret:
+            return Response.json({"error": "invalid_client"}, 401 if basic else 400)
+        token = secrets.token_urlsafe(32)
+        self.tokens[token] = self.clock() + timedelta(seconds=self.token_ttl)
+        return Response.json(
+            {"access_token": token, "token_type": "bearer", "expires_in": str(self.token_ttl)}
+        )
+
+    # ---- SuiteQL ----
+
+    def _suiteql(self, request: Request) -> Response:
+        if "transient" not in (request.headers.get("Prefer") or "").lower():
+            return problem(
+                400,
+                "INVALID_HEADER",
+                "SuiteQL requests need the header 'Prefer: transient'.",
+                **{"o:errorHeader": "Prefer"},
+            )
+        try:
+            limit, offset = self._window(request)
+            items = self._items(request)
+        except Refused as exc:
+            return problem(exc.status, exc.code, exc.detail, **{"o:errorQueryParam": exc.path or "q"})
+        except SuiteQLError as exc:
+            return problem(400, "INVALID_PARAMETER", str(exc), **{"o:errorQueryParam": "q"})
+        except ValueError:
+            return problem(400, "INVALID_CONTENT", "The request body is not valid JSON.")
+        page = items[offset : offset + limit]
+        has_more = offset + limit < len(items)
+        body = {
+            "links": self._links(request, limit, offset, len(items), has_more),
+            "count": len(page),
+            "hasMore": has_more,
+            "items": [{"links": [], **item} for item in page],
+            "offset": offset,
+            "totalResults": len(items),
+        }
+        kind = "application/vnd.oracle.resource+json; type=collection; charset=UTF-8"
+        return Response.json(body, headers={"Content-Type": kind})
+
+    def _window(self, request: Request) -> tuple[int, int]:
+        """`limit` and `offset`, refused beyond the rows one query may return."""
+        limit = _bounded(request.arg("limit"), MAX_LIMIT, "limit", 1, MAX_LIMIT)
+        offset = _bounded(request.arg("offset"), 0, "offset", 0, None)
+        if offset + limit > self.query_ceiling:
+            raise Refused(
+                400,
+                "INVALID_PARAMETER",
+                f"Invalid query parameter value: offset {offset} and limit {limit} go beyond the "
+                f"{self.query_ceiling} results a SuiteQL query can return. Narrow the query.",
+                "offset",
+            )
+        return limit, offset
+
+    def _items(self, request: Request) -> list[dict[str, str]]:
+        """Every item the body's query answers (ValueError for a body that is not JSON)."""
+        body = request.json()
+        query = parse(str(body.get("q") or "") if isinstance(body, dict) else "")
+        if query.table not in RECORD_TYPES:
+            raise SuiteQLError(
+                "Invalid search query. Detailed unprocessed description follows. Search error "
+                f"occurred: Record '{query.table}' was not found."
+            )
+        return run(query, columns(query.table), self.store.rows(query.table), self._session())
+
+    def _session(self) -> Session:
+        return Session(ZoneInfo(self.time_zone))
+
+    def _links(self, request: Request, limit: int, offset: int, total: int, has_more: bool) -> list[Any]:
+        url = f"{self.base}{REST}/query/v1/suiteql"
+
+        def link(rel: str, at: int | None) -> dict[str, str]:
+            query = {"limit": limit} | ({"offset": at} if at else {})
+            return {"rel": rel, "href": f"{url}?{urlencode(query)}"}
+
+        links = [link("first", 0), link("prev", max(0, offset - limit))] if offset else []
+        if has_more:
+            links.append(link("next", offset + limit))
+        links.append(link("last", max(0, (total - 1) // limit * limit)))
+        self_query = {k: v[0] for k, v in request.query.items()}
+        links.append({"rel": "self", "href": f"{url}?{urlencode(self_query)}" if self_query else url})
+        return links
+
+    # ---- records ----
+
+    def _record_type(self, request: Request) -> str:
+        record_type = request.params["type"]
+        if record_type not in RECORD_TYPES:
+            raise Refused(
+                404, "INVALID_ID", f"Record type '{record_type}' does not exist. Provide a valid record type."
+            )
+        return record_type
+
+    def _find(self, request: Request) -> tuple[str, dict[str, Any]]:
+        record_type, key = self._record_type(request), unquote(request.params["key"])
+        if key.startswith("eid:"):
+            row = self.store.by_external_id(record_type, key[4:])
+        else:
+            row = self.store.get(record_type, int(key))
+        if row is None:
+            detail = "The record instance does not exist. Provide a valid record instance ID."
+            raise Refused(404, "NONEXISTENT_ID", detail)
+        return record_type, row
+
+    def _body(self, request: Request, record_type: str) -> dict[str, Any]:
+        try:
+            body = request.json()
+        except ValueError:
+            raise Refused(400, "INVALID_CONTENT", "The request body is not valid JSON.") from None
+        return self.store.from_rest(record_type, body)
+
+    def _show(self, request: Request) -> Response:
+        try:
+            record_type, row = self._find(request)
+        except Refused as exc:
+            return refused(exc)
+        kind = "application/vnd.oracle.resource+json; type=singular; charset=UTF-8"
+        return Response.json(self.store.to_rest(record_type, row, self.base), headers={"Content-Type": kind})
+
+    def _created(self, record_type: str, record_id: int) -> Response:
+        response = Response.empty(204)
+        response.headers["Location"] = f"{self.base}{REST}/record/v1/{record_type}/{record_id}"
+        return response
+
+    def _create(self, request: Request) -> Response:
+        try:
+            record_type = self._record_type(request)
+            return self._created(
+                record_type, self.store.insert(record_type, self._body(request, record_type))
+            )
+        except Refused as exc:
+            return refused(exc)
+
+    def _update(self, request: Request) -> Response:
+        try:
+            record_type, row = self._find(request)
+            self.store.update(record_type, row["id"], self._body(request, record_type))
+        except Refused as exc:
+            return refused(exc)
+        return Response.empty(204)
+
+    def _delete(self, request: Request) -> Response:
+        try:
+            record_type, row = self._find(request)
+        except Refused as exc:
+            return refused(exc)
+        del self.store.tables[record_type][row["id"]]
+        return Response.empty(204)
+
+    def _upsert(self, request: Request) -> Response:
+        """`PUT .../eid:{externalId}`: update the record with that external id, or create it."""
+        key = unquote(request.params["key"])
+        if not key.startswith("eid:"):
+            return problem(405, "INVALID_METHOD", "PUT is only for upserts by external ID (eid:...).")
+        try:
+            record_type = self._record_type(request)
+            values = self._body(request, record_type) | {"externalid": key[4:]}
+            row = self.store.by_external_id(record_type, key[4:])
+            if row is None:
+                return self._created(record_type, self.store.insert(record_type, values))
+            self.store.update(record_type, row["id"], values)
+            return self._created(record_type, row["id"])
+        except Refused as exc:
+            return refused(exc)
+
+    # ---- what NetSuite answers when throttling, down, or asked for an unknown path ----
+
+    def rate_limit_response(self) -> Response:
+        return problem(
+            429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded. Request blocked."
+        )
+
+    def unavailable_response(self) -> Response:
+        return problem(503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable. Try again later.")
+
+    def not_found(self, request: Request) -> Response:
+        return problem(404, "INVALID_URL", f"The resource {request.path} does not exist.")
+
+    def method_not_allowed(self, request: Request) -> Response:
+        return problem(
+            405, "INVALID_METHOD", f"The method {request.method} is not allowed on {request.path}."
+        )
+
+
+def _bounded(text: str | None, default: int, name: str, least: int, most: int | None) -> int:
+    """A non-negative integer query parameter, or Refused naming it."""
+    if text is None:
+        return default
+    if text.isdigit() and int(text) >= least and (most is None or int(text) <= most):
+        return int(text)
+    wanted = f"between {least} and {most}" if most is not None else f"of at least {least}"
+    raise Refused(
+        400,
+        "INVALID_PARAMETER",
+        f"Invalid query parameter value for '{name}': {text}. Use an integer {wanted}.",
+        name,
+    )

@@ -1,0 +1,546 @@
+"""NetSuite through SuiteTalk REST web services (`/services/rest`): reads with SuiteQL, record writes.
+
+Connection (Airflow conn_type `netsuite`): schema = the account id (`1234567`, `1234567_SB1`); host =
+the REST domain (`https://1234567.suitetalk.api.netsuite.com`; left empty it is made from the account
+id); login = the OAuth 2.0 client id and password = the client secret of the integration record
+(client credentials grant, `POST /services/rest/auth/oauth2/v1/token`; the access token is cached
+until 90% of `expires_in` and fetched again once on a 401). Extras: `ca_bundle`, `time_zone` (the
+integration user's time zone preference as an IANA name, `UTC`), `max_parallel` (write requests in
+flight at once, 4: keep it under the account's concurrency limit), `query_ceiling` (rows one SuiteQL
+query can page through, 100000).
+
+Reads:  `POST /services/rest/query/v1/suiteql?limit=&offset=` with `Prefer: transient` and `{"q":
+        "SELECT … FROM customer WHERE lastmodifieddate >= TO_DATE('2024-03-01T04:00:00', MASK) ORDER
+        BY lastmodifieddate, id"}`, following `hasMore`. Datetime columns are selected as
+        `TO_CHAR(col, 'YYYY-MM-DD"T"HH24:MI:SS') AS col` (SuiteQL would otherwise answer the date only,
+        in the user's date format) and handed on as ISO-8601 UTC (`2024-03-01T12:00:00Z`). A query
+        pages through at most `query_ceiling` rows, so on reaching it the read starts a new query from
+        the last lastmodifieddate seen (`>=`), dropping the records of that instant it already
+        returned; when one instant alone fills a query, it walks that instant by id (`= … AND id >
+        …`) and goes on after it. fetch and find are SuiteQL `IN (…)` queries, 500 values at a time.
+Writes: one record per request, `max_parallel` at once, results one per op in order. An op with a
+        target id is `PATCH /record/v1/{type}/{id}` (stamping `externalId` = the hub id); every other
+        op upserts on the external id = the hub id, `PUT /record/v1/{type}/eid:{hub id}` (204 +
+        `Location`, whose last segment is the id), so replays never duplicate. One SuiteQL query per
+        batch first looks up which hub ids exist, to report created or updated. Field names may be
+        SuiteQL columns (`companyname`) or REST names (`companyName`); references (`subsidiary`,
+        `currency`, …) may be bare ids. A 400 refusing one record becomes its RecordError.
+Quirks:  SuiteQL answers every value as a string (`"T"`/`"F"` for booleans) and leaves empty fields out
+        (they read as None here); `TO_CHAR`/`TO_DATE` work in the user's time zone, so set
+        `time_zone` to it (or the user's zone to GMT, which also keeps the autumn DST hour
+        unambiguous). Errors read `{"type", "title", "status", "o:errorDetails": [{"detail",
+        "o:errorCode"}]}`; more concurrent requests than the account allows answer 429 without
+        Retry-After, retried with backoff.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any, Literal
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import requests
+
+from hub.connections import Connection
+from hub.connector import Connector, FormField, ObjectSpec, filter_terms
+from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
+from hub.http import ApiCalls, HubSession, RetryPolicy
+from hub.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.redact import REDACTOR, redact
+
+REST = "services/rest"
+MASK = 'YYYY-MM-DD"T"HH24:MI:SS'
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
+MAX_LIMIT = 1000
+QUERY_CEILING = 100_000
+PARALLEL = 4
+IN_CHUNK = 500
+DATETIME_COLUMNS = frozenset({"datecreated", "lastmodifieddate", "createddate", "dateclosed"})
+REFERENCE_COLUMNS = frozenset({"subsidiary", "currency", "parent", "salesrep", "terms", "pricelevel"})
+_CAMEL = "entityId companyName externalId isInactive isPerson firstName lastName altPhone dateCreated"
+_CAMEL += " lastModifiedDate defaultAddress salesRep priceLevel"
+REST_NAMES = {name.lower(): name for name in _CAMEL.split()}  # SuiteQL column -> REST record field
+Mode = Literal["from", "after", "at", "ids"]
+_LABELS = {"host": "REST domain", "schema": "Account ID", "login": "Client ID", "password": "Client secret"}
+
+
+@dataclass(frozen=True)
+class Window:
+    """One SuiteQL query of a read: where it starts and which records of that start it skips.
+
+    `from`: cursor >= instant, dropping `skip` (ids already returned at that instant); `after`:
+    cursor > instant; `at`: cursor = instant and id > after_id (one crowded instant, by id); `ids`:
+    id > after_id (objects without a cursor field)."""
+
+    mode: Mode
+    instant: str | None = None  # the cursor as the user's local `YYYY-MM-DDTHH:MM:SS`
+    after_id: int = 0
+    skip: frozenset[int] = frozenset()
+
+
+@dataclass
+class _Seen:
+    """What a window has returned so far: the latest instant, the ids at it, the last id."""
+
+    instant: str | None = None
+    ids_at_instant: set[int] | None = None
+    last_id: int = 0
+
+
+class NetSuiteConnector(Connector):
+    """NetSuite (SuiteTalk REST web services, OAuth 2.0 client credentials)."""
+
+    system = "netsuite"
+    display_name = "NetSuite"
+    conn_type = "netsuite"
+    default_conn_id = "netsuite_default"
+    max_batch = 100  # ops handed to one write call; each is still its own request
+    max_page = MAX_LIMIT
+    form_fields = {
+        **Connector.form_fields,
+        "time_zone": FormField("Time zone", "The integration user's time zone preference (UTC)"),
+        "max_parallel": FormField("Parallel writes", "Write requests in flight at once (4)", kind="integer"),
+        "query_ceiling": FormField(
+            "Query ceiling", "Rows one SuiteQL query can page through (100000)", kind="integer"
+        ),
+    }
+    labels = {
+        "host": "REST domain",
+        "schema": "Account ID",
+        "login": "Client ID",
+        "password": "Client secret",
+    }
+    standard_fields = {
+        "hidden": ["port"],
+        "labels": labels,
+        "placeholders": {"host": "https://1234567.suitetalk.api.netsuite.com", "schema": "1234567_SB1"},
+    }
+
+    def __init__(
+        self, connection: Connection, *, calls: ApiCalls | None = None, policy: RetryPolicy | None = None
+    ) -> None:
+        super().__init__(connection, calls=calls, policy=policy)
+        self.monotonic = time.monotonic  # the token cache's clock (tests move it)
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._token_lock = threading.Lock()
+        self._used = threading.local()  # the token each thread's request carried
+
+    # Connection and tokens --------------------------------------------------------------------
+    def base_url(self) -> str:
+        conn = self.connection
+        if conn.host:
+            return conn.base_url()
+        if not conn.schema:
+            raise ConfigError(f"connection {conn.conn_id!r} needs the NetSuite account id (schema) or a host")
+        return f"https://{conn.schema.lower().replace('_', '-')}.suitetalk.api.netsuite.com"
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        name = self.connection.option("time_zone") or "UTC"
+        try:
+            return ZoneInfo(str(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"connection {self.connection.conn_id!r}: unknown time_zone {name!r}; "
+                "use an IANA name such as America/Los_Angeles"
+            ) from None
+
+    @cached_property
+    def token_session(self) -> HubSession:
+        """A session for the token endpoint alone: no token refresh on its own 401s."""
+        return HubSession(
+            self.system,
+            calls=self.calls,
+            policy=self.policy or self._policy(),
+            verify=self.connection.option("ca_bundle"),
+        )
+
+    def _access_token(self) -> str:
+        with self._token_lock:
+            if self._token is None or self.monotonic() >= self._token_expires:
+                self._fetch_token()
+            assert self._token is not None
+            return self._token
+
+    def _fetch_token(self) -> None:
+        """Ask the token endpoint for a new access token (call with the lock held)."""
+        conn = self.connection
+        if not conn.login or not conn.password:
+            raise ConfigError(
+                f"connection {conn.conn_id!r} needs the client id (login) and secret (password)"
+            )
+        response = self.token_session.request(
+            "POST",
+            f"{self.base_url()}/{REST}/auth/oauth2/v1/token",
+            data={"grant_type": "client_credentials"},
+            auth=(conn.login, conn.password),
+            headers={"Accept": "application/json"},
+            idempotent=True,
+        )
+        body = _json(response)
+        if response.status_code != 200 or not body.get("access_token"):
+            reason = body.get("error_description") or body.get("error") or f"HTTP {response.status_code}"
+            raise AuthenticationError(
+                self.system,
+                f"connection {conn.conn_id!r}: NetSuite refused the client credentials of client "
+                f"{conn.login!r} ({redact(reason)[:200]})",
+                status=response.status_code,
+            )
+        lifetime = float(body.get("expires_in") or 3600)
+        REDACTOR.add(str(body["access_token"]))  # a bearer token is as secret as the client secret
+        self._token, self._token_expires = str(body["access_token"]), self.monotonic() + lifetime * 0.9
+
+    def _refresh(self) -> dict[str, str]:
+        """A fresh token after a 401, unless another thread already replaced the one that failed."""
+        with self._token_lock:
+            if self._token is None or self._token == getattr(self._used, "token", None):
+                self._fetch_token()
+            assert self._token is not None
+            self._used.token = self._token
+            return {"Authorization": f"Bearer {self._token}"}
+
+    # HTTP -------------------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """One call to a path under `/services/rest/`; a refused token raises, other answers return."""
+        token = self._access_token()
+        self._used.token = token
+        self.session.on_unauthorized = self._refresh
+        sent = {"Accept": "application/json", "Authorization": f"Bearer {token}", **(headers or {})}
+        response = self.session.request(
+            method,
+            f"{self.base_url()}/{REST}/{path}",
+            params=params,
+            json=body,
+            headers=sent,
+            idempotent=method != "POST" or path.startswith("query/"),
+        )
+        if response.status_code == 401:
+            raise AuthenticationError(
+                self.system,
+                f"connection {self.connection.conn_id!r}: NetSuite refused the access token "
+                f"({redact(_detail(response)[1])[:200]})",
+                status=401,
+            )
+        return response
+
+    def _error(self, method: str, path: str, response: requests.Response) -> Exception:
+        status = response.status_code
+        code, detail = _detail(response)
+        kind = RetryableAPIError if status == 429 or status >= 500 else FatalAPIError
+        shown = redact(path.split("?")[0])
+        return kind(self.system, f"{method} {shown}: {redact(detail)[:500]}", status=status, code=code)
+
+    def suiteql(self, query: str, limit: int, offset: int) -> requests.Response:
+        """One page of a SuiteQL query (the raw answer: the ceiling refusal is the caller's)."""
+        params = {"limit": limit, "offset": offset}
+        return self.request("POST", "query/v1/suiteql", params=params, body={"q": query}, headers=_TRANSIENT)
+
+    def query_all(self, query: str) -> list[Record]:
+        """Every item of a SuiteQL query known to stay under the ceiling."""
+        items: list[Record] = []
+        while True:
+            response = self.suiteql(query, MAX_LIMIT, len(items))
+            if response.status_code >= 400:
+                raise self._error("POST", "query/v1/suiteql", response)
+            page = response.json()
+            items += page.get("items") or []
+            if not page.get("hasMore"):
+                return items
+
+    def check(self) -> str:
+        response = self.suiteql("SELECT id FROM customer", 1, 0)
+        if response.status_code >= 400:
+            raise self._error("POST", "query/v1/suiteql", response)
+        total = response.json().get("totalResults")
+        account = self.connection.schema or self.base_url()
+        return f"NetSuite account {account} accepted client {self.connection.login!r} ({total} customers)"
+
+    def _option_int(self, name: str, default: int) -> int:
+        value = self.connection.option(name)
+        return int(value) if value else default
+
+    # SuiteQL text -----------------------------------------------------------------------------
+    def _columns(self, obj: ObjectSpec) -> list[str]:
+        cursor = [obj.cursor_field] if obj.cursor_field else []
+        return list(dict.fromkeys([obj.primary_key, *obj.fields, *cursor]))
+
+    def _select(self, obj: ObjectSpec) -> str:
+        parts = []
+        for name in self._columns(obj):
+            column = name.lower()
+            if column in DATETIME_COLUMNS or name == obj.cursor_field:
+                parts.append(f"TO_CHAR({column}, '{MASK}') AS {column}")
+            else:
+                parts.append(column)
+        return f"SELECT {', '.join(parts)} FROM {_table(obj)}"
+
+    def _local(self, moment: datetime) -> str:
+        """A moment as a literal for TO_DATE in the user's zone (whole seconds, rounded down)."""
+        return moment.astimezone(self.zone).strftime(LOCAL_FORMAT)
+
+    def _utc(self, local: str) -> datetime:
+        return datetime.strptime(local, LOCAL_FORMAT).replace(tzinfo=self.zone).astimezone(UTC)
+
+    def _record(self, obj: ObjectSpec, item: Mapping[str, Any]) -> Record:
+        """A SuiteQL item under the mapping's field names, datetimes as ISO-8601 UTC."""
+        record: Record = {}
+        for name in self._columns(obj):
+            value = item.get(name.lower())
+            if value is not None and (name.lower() in DATETIME_COLUMNS or name == obj.cursor_field):
+                value = self._utc(str(value)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            record[name] = value
+        return record
+
+    def _query(self, obj: ObjectSpec, conditions: Sequence[str], order: str) -> str:
+        terms = [*(_condition(n, op, v) for n, op, v in filter_terms(obj)), *conditions]
+        where = f" WHERE {' AND '.join(terms)}" if terms else ""
+        return f"{self._select(obj)}{where} ORDER BY {order}"
+
+    def _window_query(self, obj: ObjectSpec, window: Window) -> str:
+        cursor = (obj.cursor_field or "").lower()
+        at = f"TO_DATE('{window.instant}', '{MASK}')"
+        if window.mode == "ids":
+            return self._query(obj, [f"id > {window.after_id}"] if window.after_id else [], "id")
+        if window.mode == "at":
+            return self._query(obj, [f"{cursor} = {at}", f"id > {window.after_id}"], "id")
+        operator = ">=" if window.mode == "from" else ">"
+        return self._query(obj, [f"{cursor} {operator} {at}"] if window.instant else [], f"{cursor}, id")
+
+    # Reads ------------------------------------------------------------------------------------
+    def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
+        size = max(1, min(page_size, MAX_LIMIT))
+        start = self._local(since) if since is not None else None
+        window: Window | None = Window("from", start) if obj.cursor_field else Window("ids")
+        while window is not None:
+            following = yield from self._read_window(obj, window, size)
+            if following == window:  # a guard: every window must move the read forward
+                raise FatalAPIError(self.system, f"the read of {obj.name} made no progress at {window}")
+            window = following
+
+    def _read_window(
+        self, obj: ObjectSpec, window: Window, size: int
+    ) -> Generator[Page, None, Window | None]:
+        """Pages of one window's query; returns the next window (None when the read is complete)."""
+        query, ceiling = self._window_query(obj, window), self._option_int("query_ceiling", QUERY_CEILING)
+        seen, offset = _Seen(), 0
+        while True:
+            response = self.suiteql(query, size, offset)
+            if _beyond_ceiling(response):
+                return self._next_window(window, seen, size)
+            if response.status_code >= 400:
+                raise self._error("POST", "query/v1/suiteql", response)
+            answer = response.json()
+            items = list(answer.get("items") or [])
+            if items:
+                yield self._page(obj, window, items, seen, answer.get("totalResults"))
+            offset += size
+            if not answer.get("hasMore"):
+                return Window("after", window.instant) if window.mode == "at" else None
+            if offset + size > ceiling:
+                return self._next_window(window, seen, size)
+
+    def _page(self, obj: ObjectSpec, window: Window, items: list[Record], seen: _Seen, total: Any) -> Page:
+        cursor = (obj.cursor_field or "").lower()
+        fresh = []
+        for item in items:
+            instant, record_id = item.get(cursor), int(item["id"])
+            if instant != seen.instant or seen.ids_at_instant is None:
+                seen.instant, seen.ids_at_instant = instant, set()
+            seen.ids_at_instant.add(record_id)
+            seen.last_id = record_id
+            if not (window.mode == "from" and instant == window.instant and record_id in window.skip):
+                fresh.append(self._record(obj, item))
+        last = items[-1].get(cursor)
+        moment = self._utc(str(last)) if obj.cursor_field and last else None
+        return Page(fresh, moment, int(total) if total is not None else None)
+
+    def _next_window(self, window: Window, seen: _Seen, size: int) -> Window:
+        """Where to go on after a query reached its ceiling."""
+        if not seen.last_id:
+            raise FatalAPIError(
+                self.system, f"a SuiteQL query cannot page even {size} rows here; lower the page size"
+            )
+        if window.mode in ("ids", "at"):
+            return Window(window.mode, window.instant, after_id=seen.last_id)
+        ids = seen.ids_at_instant or set()
+        if seen.instant != window.instant:
+            return Window("from", seen.instant, skip=frozenset(ids))
+        return Window("at", seen.instant, after_id=max(ids | window.skip))  # one instant filled it
+
+    def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
+        start = self._local(since) if since is not None else None
+        window = Window("from", start) if obj.cursor_field else Window("ids")
+        response = self.suiteql(self._window_query(obj, window), 1, 0)
+        if response.status_code >= 400:
+            raise self._error("POST", "query/v1/suiteql", response)
+        return int(response.json().get("totalResults") or 0)
+
+    def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
+        numeric = [int(i) for i in dict.fromkeys(str(i) for i in ids) if i.isdigit()]
+        return self.find(obj, {"id": numeric}) if numeric else []
+
+    def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
+        """Records whose fields equal one of the given values for every field: SuiteQL `IN` lists."""
+        lists = {
+            name: [v for v in dict.fromkeys(values) if v is not None] for name, values in criteria.items()
+        }
+        if any(not values for values in lists.values()):
+            return []
+        found: dict[Any, Record] = {}
+        for chunked in _chunks(lists):
+            terms = [
+                f"{name.lower()} IN ({', '.join(_literal(v) for v in vs)})" for name, vs in chunked.items()
+            ]
+            for item in self.query_all(self._query(obj, terms, "id")):
+                found.setdefault(item["id"], self._record(obj, item))
+        return list(found.values())
+
+    # Writes -----------------------------------------------------------------------------------
+    def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        if not ops:
+            return []
+        table = _table(obj)
+        upserts = [op.hub_id for op in ops if not op.target_id]
+        existing = self._existing_external_ids(table, upserts) if upserts else set()
+        workers = max(1, min(self._option_int("max_parallel", PARALLEL), len(ops)))
+        self.session  # noqa: B018 - build the shared session before the threads use it
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="netsuite-write") as pool:
+            return list(pool.map(lambda op: self._write_one(obj, table, op, existing), ops))
+
+    def _existing_external_ids(self, table: str, hub_ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks({"externalid": list(dict.fromkeys(hub_ids))}):
+            values = ", ".join(_literal(v) for v in chunk["externalid"])
+            query = f"SELECT id, externalid FROM {table} WHERE externalid IN ({values}) ORDER BY id"
+            found |= {str(item.get("externalid")) for item in self.query_all(query)}
+        return found
+
+    def _write_one(self, obj: ObjectSpec, table: str, op: WriteOp, existing: set[str]) -> WriteResult:
+        body = _body(obj, op)
+        if op.target_id:
+            path = f"record/v1/{table}/{quote(str(op.target_id), safe='')}"
+            return self._result(self.request("PATCH", path, body=body), str(op.target_id), created=False)
+        path = f"record/v1/{table}/eid:{quote(op.hub_id, safe='')}"
+        return self._result(self.request("PUT", path, body=body), None, created=op.hub_id not in existing)
+
+    def _result(self, response: requests.Response, record_id: str | None, *, created: bool) -> WriteResult:
+        status = response.status_code
+        if status < 300:
+            location = response.headers.get("Location") or ""
+            return WriteResult(location.rstrip("/").rsplit("/", 1)[-1] or record_id, created=created)
+        if status in (400, 404, 409):
+            return WriteResult(record_id, error=_record_error(response))
+        raise self._error(response.request.method or "PUT", "record", response)
+
+
+_TRANSIENT = {"Prefer": "transient"}
+
+
+def _table(obj: ObjectSpec) -> str:
+    """The record type an object names (`customer`), checked to be a plain SuiteQL name."""
+    name = obj.name.lower()
+    if not name.replace("_", "").isalnum():
+        raise FatalAPIError("netsuite", f"unknown object {obj.name!r}; name a record type such as customer")
+    return name
+
+
+def _literal(value: Any) -> str:
+    """A value as a SuiteQL literal: strings quoted (`''` inside), booleans `'T'`/`'F'`."""
+    if isinstance(value, bool):
+        return "'T'" if value else "'F'"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _condition(name: str, operator: str, value: Any) -> str:
+    """One mapping filter term as SuiteQL."""
+    column = name.lower()
+    if value is None:
+        return f"{column} IS {'NOT ' if operator == '!=' else ''}NULL"
+    if operator == "=":
+        return f"{column} = {_literal(value)}"
+    if operator == "not in":  # the hub's filters keep empty fields, SQL's <> and NOT IN would not
+        return f"({column} NOT IN ({', '.join(_literal(v) for v in value)}) OR {column} IS NULL)"
+    return f"({column} <> {_literal(value)} OR {column} IS NULL)"
+
+
+def _chunks(lists: Mapping[str, list[Any]]) -> Iterator[dict[str, list[Any]]]:
+    """The criteria with each value list cut into IN-sized chunks (every combination of chunks)."""
+    combos: list[dict[str, list[Any]]] = [{}]
+    for name, values in lists.items():
+        parts = [values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK)]
+        combos = [{**combo, name: part} for combo in combos for part in parts]
+    yield from combos
+
+
+def _body(obj: ObjectSpec, op: WriteOp) -> Record:
+    """The REST body of one op: REST field names, references as `{"id"}`, the hub id where it lives."""
+    external = (obj.external_id_field or "externalId").lower()
+    body: Record = {}
+    for name, value in op.values.items():
+        column = name.lower()
+        if column in ("externalid", external):
+            continue  # the URL (eid:) or the line below carries the hub id
+        if column in REFERENCE_COLUMNS and value is not None and not isinstance(value, dict):
+            value = {"id": str(value)}
+        body[REST_NAMES.get(column, name)] = value
+    if external != "externalid":
+        body[REST_NAMES.get(external, obj.external_id_field or external)] = op.hub_id
+    if op.target_id:
+        body["externalId"] = op.hub_id
+    return body
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _detail(response: requests.Response) -> tuple[str | None, str]:
+    """The first `o:errorDetails` entry's code and detail, or the answer's text."""
+    details = _json(response).get("o:errorDetails") or []
+    if details and isinstance(details[0], dict):
+        return details[0].get("o:errorCode"), str(details[0].get("detail") or "")
+    body = _json(response)
+    text = body.get("title") or body.get("error") or response.text.strip()
+    return None, str(text or f"HTTP {response.status_code}")
+
+
+def _beyond_ceiling(response: requests.Response) -> bool:
+    """Whether the answer refuses a page past the rows one SuiteQL query may return."""
+    if response.status_code != 400:
+        return False
+    details = _json(response).get("o:errorDetails") or []
+    return any(isinstance(d, dict) and d.get("o:errorQueryParam") == "offset" for d in details)
+
+
+def _record_error(response: requests.Response) -> RecordError:
+    code, detail = _detail(response)
+    details = _json(response).get("o:errorDetails") or [{}]
+    path = details[0].get("o:errorPath") if isinstance(details[0], dict) else None
+    return RecordError(
+        code or f"HTTP{response.status_code}", redact(detail)[:500], (str(path),) if path else ()
+    )
+
+
+__all__ = ["NetSuiteConnector"]

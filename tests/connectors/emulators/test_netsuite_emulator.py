@@ -1,0 +1,343 @@
+"""The NetSuite emulator driven by plain requests: OAuth 2.0, SuiteQL paging, records, limits."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+
+from connectors.emulators.netsuite import NetSuiteEmulator
+from connectors.emulators.netsuite.suiteql import AnyOf, Call, Column, Condition, Literal, SuiteQLError, parse
+from connectors.emulators.salesforce.ids import ManualClock
+from connectors.emulators.server import EmulatorServer
+
+START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)  # 04:00 in Los Angeles, the emulator's default zone
+TOKEN = "/services/rest/auth/oauth2/v1/token"
+SUITEQL = "/services/rest/query/v1/suiteql"
+CUSTOMER = "/services/rest/record/v1/customer"
+STAMP = "TO_CHAR(lastmodifieddate, 'YYYY-MM-DD\"T\"HH24:MI:SS') AS lastmodifieddate"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def app(clock: ManualClock) -> NetSuiteEmulator:
+    return NetSuiteEmulator(clock=clock)
+
+
+@pytest.fixture
+def server(app: NetSuiteEmulator) -> Iterator[EmulatorServer]:
+    with EmulatorServer(app) as served:
+        yield served
+
+
+def token(server: EmulatorServer, app: NetSuiteEmulator) -> str:
+    answer = requests.post(
+        server.url + TOKEN,
+        data={"grant_type": "client_credentials"},
+        auth=(app.client_id, app.client_secret),
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    return str(answer.json()["access_token"])
+
+
+def api(server: EmulatorServer, bearer: str, method: str, path: str, **kwargs: Any) -> requests.Response:
+    url = path if "://" in path else server.url + path
+    headers = {"Authorization": f"Bearer {bearer}", **kwargs.pop("headers", {})}
+    return requests.request(method, url, headers=headers, timeout=10, **kwargs)
+
+
+def suiteql(server: EmulatorServer, bearer: str, q: str, **params: Any) -> requests.Response:
+    return api(server, bearer, "POST", SUITEQL, json={"q": q}, params=params, headers={"Prefer": "transient"})
+
+
+def error(response: requests.Response) -> dict[str, Any]:
+    """The one `o:errorDetails` entry of a NetSuite error body, after checking the body's shape."""
+    body = response.json()
+    assert set(body) == {"type", "title", "status", "o:errorDetails"}
+    assert body["status"] == response.status_code and body["type"].startswith("https://www.rfc-editor.org/")
+    assert len(body["o:errorDetails"]) == 1
+    detail: dict[str, Any] = body["o:errorDetails"][0]
+    assert detail["detail"] and detail["o:errorCode"]
+    return detail
+
+
+def test_client_credentials_tokens_expire_and_wrong_secrets_are_refused(
+    app: NetSuiteEmulator, server: EmulatorServer, clock: ManualClock
+) -> None:
+    answer = requests.post(
+        server.url + TOKEN,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+        },
+        timeout=10,
+    ).json()
+    assert set(answer) == {"access_token", "token_type", "expires_in"} and answer["expires_in"] == "3600"
+    bearer = answer["access_token"]
+    assert suiteql(server, bearer, "SELECT id FROM customer").status_code == 200
+    wrong = requests.post(
+        server.url + TOKEN,
+        data={"grant_type": "client_credentials"},
+        auth=(app.client_id, "nope"),
+        timeout=10,
+    )
+    assert wrong.status_code == 401 and wrong.json() == {"error": "invalid_client"}
+    grant = requests.post(server.url + TOKEN, data={"grant_type": "password"}, timeout=10)
+    assert grant.status_code == 400 and grant.json()["error"] == "unsupported_grant_type"
+    clock.advance(3601)
+    expired = suiteql(server, bearer, "SELECT id FROM customer")
+    assert expired.status_code == 401 and error(expired)["o:errorCode"] == "INVALID_LOGIN"
+    assert 'error="invalid_token"' in expired.headers["WWW-Authenticate"]
+    assert api(server, "made-up", "GET", f"{CUSTOMER}/101").status_code == 401
+
+
+def test_suiteql_pages_with_links_and_renders_every_value_as_text(
+    app: NetSuiteEmulator, server: EmulatorServer, clock: ManualClock
+) -> None:
+    made = []
+    for i in range(7):
+        made.append(app.create("customer", {"companyname": f"Co {i}", "phone": None if i else "+1 555 0100"}))
+        clock.advance(60)
+    app.edit("customer", made[0], {"isinactive": True})  # moves last
+    bearer = token(server, app)
+    q = f"SELECT id, companyname, phone, isinactive, datecreated, {STAMP} FROM customer ORDER BY lastmodifieddate, id"
+    first = suiteql(server, bearer, q, limit=3)
+    body = first.json()
+    assert first.status_code == 200 and "type=collection" in first.headers["Content-Type"]
+    assert (body["count"], body["hasMore"], body["offset"], body["totalResults"]) == (3, True, 0, 7)
+    links = {link["rel"]: link["href"] for link in body["links"]}
+    assert links["next"].endswith("suiteql?limit=3&offset=3") and links["last"].endswith("offset=6")
+    assert links["self"].endswith("suiteql?limit=3")
+    assert body["items"][0] == {
+        "links": [],
+        "id": str(made[1]),
+        "companyname": "Co 1",
+        "isinactive": "F",
+        "datecreated": "3/1/2024",  # the user's date format, the date only
+        "lastmodifieddate": "2024-03-01T04:01:00",  # TO_CHAR in the user's time zone
+    }
+    seen, url = [i["id"] for i in body["items"]], links["next"]
+    while url:
+        page = api(server, bearer, "POST", url, json={"q": q}, headers={"Prefer": "transient"}).json()
+        seen += [i["id"] for i in page["items"]]
+        url = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
+    assert seen == [str(i) for i in made[1:] + made[:1]]
+    assert page["items"][-1]["isinactive"] == "T" and "phone" in page["items"][-1]
+    assert [link["rel"] for link in page["links"]] == ["first", "prev", "last", "self"]
+
+
+def test_where_clauses_compare_in_the_users_time_zone(app: NetSuiteEmulator, server: EmulatorServer) -> None:
+    ids = [app.create("customer", {"companyname": f"Co {i}", "externalid": f"E{i}"}) for i in range(4)]
+    bearer = token(server, app)
+
+    def found(where: str) -> list[str]:
+        answer = suiteql(server, bearer, f"SELECT id FROM customer WHERE {where} ORDER BY id DESC")
+        assert answer.status_code == 200, answer.text
+        return [i["id"] for i in answer.json()["items"]]
+
+    assert len(found("lastmodifieddate >= TO_DATE('2024-03-01 04:00:00', 'YYYY-MM-DD HH24:MI:SS')")) == 4
+    assert found("lastmodifieddate > TO_TIMESTAMP('2024-03-01T04:00:00', 'YYYY-MM-DD\"T\"HH24:MI:SS')") == []
+    assert found(f"id IN ({ids[0]}, {ids[2]}) AND externalid <> 'E0'") == [str(ids[2])]
+    assert found("externalid NOT IN ('E0', 'E1') AND email IS NULL") == [str(ids[3]), str(ids[2])]
+    assert found(f"customer.id = '{ids[1]}' AND isinactive = 'F'") == [str(ids[1])]
+    assert found("(externalid = 'E1' OR externalid IS NULL OR id = 0) AND id > 0") == [str(ids[1])]
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("SELECT id FROM customer WHERE id = 1 OR id = 2", "does not support OR outside parentheses"),
+        ("SELECT c.id FROM customer c JOIN contact t ON t.company = c.id", "aliases and joins"),
+        ("SELECT nosuch FROM customer", "Field 'nosuch' for record 'customer' was not found"),
+        ("SELECT id FROM vendor", "Record 'vendor' was not found"),
+        ("SELECT id FROM customer WHERE lastmodifieddate > '2024-01-01'", "TO_DATE"),
+        ("SELECT UPPER(email) FROM customer", "the function UPPER"),
+        ("DELETE FROM customer", "expected SELECT"),
+    ],
+)
+def test_queries_outside_the_subset_are_a_400_naming_the_problem(
+    app: NetSuiteEmulator, server: EmulatorServer, query: str, words: str
+) -> None:
+    app.create("customer", {"companyname": "Acme"})
+    answer = suiteql(server, token(server, app), query)
+    assert answer.status_code == 400
+    detail = error(answer)
+    assert detail["o:errorCode"] == "INVALID_PARAMETER" and detail["o:errorQueryParam"] == "q"
+    assert words in detail["detail"]
+
+
+def test_paging_parameters_prefer_header_and_the_query_ceiling(
+    app: NetSuiteEmulator, server: EmulatorServer
+) -> None:
+    for i in range(30):
+        app.create("customer", {"companyname": f"Co {i}"})
+    app.query_ceiling = 20
+    bearer = token(server, app)
+    q = "SELECT id FROM customer ORDER BY id"
+    assert suiteql(server, bearer, q, limit=5, offset=15).json()["hasMore"] is True  # rows 16-20: allowed
+    beyond = suiteql(server, bearer, q, limit=5, offset=20)
+    assert beyond.status_code == 400
+    detail = error(beyond)
+    assert detail["o:errorCode"] == "INVALID_PARAMETER" and detail["o:errorQueryParam"] == "offset"
+    assert "20 results" in detail["detail"]
+    too_big = suiteql(server, bearer, q, limit=1001)
+    assert too_big.status_code == 400 and error(too_big)["o:errorQueryParam"] == "limit"
+    plain = api(server, bearer, "POST", SUITEQL, json={"q": q})
+    assert plain.status_code == 400 and error(plain)["o:errorHeader"] == "Prefer"
+
+
+def test_records_are_created_read_and_changed_in_the_rest_shape(
+    app: NetSuiteEmulator, server: EmulatorServer, clock: ManualClock
+) -> None:
+    bearer = token(server, app)
+    made = api(server, bearer, "POST", CUSTOMER, json={"companyName": "Acme", "subsidiary": {"id": "2"}})
+    assert made.status_code == 204 and made.content == b""
+    location = made.headers["Location"]
+    assert location.startswith(server.url + CUSTOMER + "/")
+    record = api(server, bearer, "GET", location).json()
+    assert record["id"] == location.rsplit("/", 1)[1] and record["companyName"] == "Acme"
+    assert record["subsidiary"]["id"] == "2" and record["subsidiary"]["refName"] == "Omnihub UK Ltd"
+    assert record["isInactive"] is False and record["dateCreated"] == "2024-03-01T12:00:00Z"
+    assert record["links"] == [{"rel": "self", "href": location}] and "email" not in record
+    clock.advance(90)
+    changed = api(server, bearer, "PATCH", location, json={"email": "ap@acme.example", "isInactive": True})
+    assert changed.status_code == 204
+    record = api(server, bearer, "GET", location).json()
+    assert record["email"] == "ap@acme.example" and record["lastModifiedDate"] == "2024-03-01T12:01:30Z"
+    missing = api(server, bearer, "GET", f"{CUSTOMER}/999")
+    assert missing.status_code == 404 and error(missing)["o:errorCode"] == "NONEXISTENT_ID"
+    assert api(server, bearer, "DELETE", location).status_code == 204 and app.records() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "path", "words"),
+    [
+        ({"email": "x@example.com"}, "USER_ERROR", "companyName", "Company Name"),
+        ({"companyName": "A", "email": "not-an-email"}, "USER_ERROR", "email", "valid email"),
+        ({"companyName": "A", "shoeSize": 44}, "INVALID_PARAMETER", "shoeSize", "Invalid field 'shoeSize'"),
+        (
+            {"companyName": "A", "lastModifiedDate": "2024-01-01T00:00:00Z"},
+            "INVALID_PARAMETER",
+            None,
+            "read-only",
+        ),
+        ({"companyName": "A", "subsidiary": 2}, "INVALID_PARAMETER", "subsidiary", "reference"),
+        (
+            {"companyName": "A", "currency": {"id": "99"}},
+            "USER_ERROR",
+            "currency",
+            "Invalid currency reference key 99",
+        ),
+    ],
+)
+def test_invalid_records_are_refused_with_the_field_at_fault(
+    app: NetSuiteEmulator,
+    server: EmulatorServer,
+    body: dict[str, Any],
+    code: str,
+    path: str | None,
+    words: str,
+) -> None:
+    answer = api(server, token(server, app), "POST", CUSTOMER, json=body)
+    assert answer.status_code == 400
+    detail = error(answer)
+    assert detail["o:errorCode"] == code and words in detail["detail"]
+    assert path is None or detail["o:errorPath"] == path
+    assert app.records() == []
+
+
+def test_external_id_upserts_never_duplicate(app: NetSuiteEmulator, server: EmulatorServer) -> None:
+    bearer = token(server, app)
+    first = api(server, bearer, "PUT", f"{CUSTOMER}/eid:HUB-1", json={"companyName": "Acme"})
+    again = api(server, bearer, "PUT", f"{CUSTOMER}/eid:HUB-1", json={"companyName": "Acme Inc"})
+    assert first.status_code == again.status_code == 204
+    assert first.headers["Location"] == again.headers["Location"]
+    [row] = app.records()
+    assert row["externalid"] == "HUB-1" and row["companyname"] == "Acme Inc"
+    by_eid = api(server, bearer, "GET", f"{CUSTOMER}/eid:HUB-1").json()
+    assert by_eid["externalId"] == "HUB-1" and by_eid["id"] == str(row["id"])
+    taken = api(server, bearer, "POST", CUSTOMER, json={"companyName": "Other", "externalId": "HUB-1"})
+    assert taken.status_code == 400 and "HUB-1" in error(taken)["detail"]
+    not_eid = api(server, bearer, "PUT", f"{CUSTOMER}/{row['id']}", json={"companyName": "X"})
+    assert not_eid.status_code == 405
+
+
+def test_requests_beyond_the_concurrency_limit_are_blocked_with_429(
+    app: NetSuiteEmulator, server: EmulatorServer
+) -> None:
+    bearer = token(server, app)
+    app.concurrency_limit, app.faults.latency_ms = 2, 150.0  # each request holds its slot a while
+    answers: list[requests.Response] = []
+
+    def call() -> None:
+        answers.append(suiteql(server, bearer, "SELECT id FROM customer"))
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    blocked = [a for a in answers if a.status_code == 429]
+    assert blocked and len(blocked) == app.stats["concurrency_rejections"]
+    assert error(blocked[0]) == {
+        "detail": "Concurrent request limit exceeded. Request blocked.",
+        "o:errorCode": "CONCURRENCY_LIMIT_EXCEEDED",
+    }
+    assert "Retry-After" not in blocked[0].headers
+    assert app.peak_in_flight <= 2 and app.in_flight == 0
+
+
+def test_injected_rate_limits_use_netsuite_429_body(app: NetSuiteEmulator, server: EmulatorServer) -> None:
+    bearer = token(server, app)
+    app.faults.configure(1.0, ("rate_limit",))
+    answer = suiteql(server, bearer, "SELECT id FROM customer")
+    assert answer.status_code == 429 and error(answer)["o:errorCode"] == "CONCURRENCY_LIMIT_EXCEEDED"
+
+
+def test_seeded_sandbox_and_its_connection(app: NetSuiteEmulator) -> None:
+    app.seed_sandbox({"netsuite_customers": 40}, 7)
+    rows = app.records()
+    assert 38 <= len(rows) <= 40 and len({r["companyname"] for r in rows}) == len(rows)
+    assert all(r["email"].startswith("accounts@") and r["defaultaddress"] for r in rows)
+    assert {r["subsidiary"] for r in rows} <= {1, 2, 3}
+    spec = app.connection("http://127.0.0.1:9", "/ca.pem")
+    assert spec == {
+        "conn_type": "netsuite",
+        "host": "http://127.0.0.1:9",
+        "login": app.client_id,
+        "password": app.client_secret,
+        "schema": "1234567_SB1",
+        "extra": {"ca_bundle": "/ca.pem", "time_zone": "America/Los_Angeles"},
+    }
+
+
+def test_the_parser_builds_the_tree_the_connector_relies_on() -> None:
+    query = parse(
+        "select id, TO_CHAR(LastModifiedDate, 'YYYY') AS y, TO_CHAR(datecreated, 'MM') from Customer "
+        "where id in (1, 2) and email is not null order by y desc, id;"
+    )
+    assert query.table == "customer" and query.columns is not None
+    assert [c.name for c in query.columns] == ["id", "y", "expr1"]
+    assert query.columns[1].expr == Call("to_char", (Column("lastmodifieddate"), Literal("YYYY")))
+    assert query.where == (
+        Condition(Column("id"), "in", (Literal(1), Literal(2))),
+        Condition(Column("email"), "is not null", ()),
+    )
+    assert [(k.expr, k.descending) for k in query.order] == [(Column("y"), True), (Column("id"), False)]
+    quoted = parse("SELECT * FROM customer WHERE companyname = 'O''Brien' AND (id = 1 OR id <> 2)")
+    assert quoted.columns is None and quoted.where == (
+        Condition(Column("companyname"), "=", (Literal("O'Brien"),)),
+        AnyOf((Condition(Column("id"), "=", (Literal(1),)), Condition(Column("id"), "<>", (Literal(2),)))),
+    )
+    with pytest.raises(SuiteQLError, match="Syntax error"):
+        parse("SELECT id FROM customer WHERE id = 1 #")
