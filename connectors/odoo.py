@@ -4,32 +4,59 @@ Connection (Airflow conn_type `odoo`): host (`https://erp.example.com`, or host 
 database, login, password (or an API key); extras: `ca_bundle`.
 
 Reads:  search_read on the cursor field (write_date) ordered `write_date asc, id asc`, paged by a
-        keyset on (write_date, id), so records sharing one second are never skipped.
+        keyset on (write_date, id), so records sharing one second are never skipped. Options:
+        `include_archived: true` reads archived records too (context active_test false; they carry
+        `active: false` when the mapping reads `active`); `lines: {order_line: [product_id.default_code,
+        name, product_uom_qty, price_unit, discount, price_subtotal]}` replaces the one2many's ids by
+        the lines' values (list of dicts, in Odoo's order), read with one `read` per page for all
+        the page's lines (plus one per dotted relation of the lines, cached).
 Writes: `create` with a list of records (one call per batch); updates with identical values in one
-        `write`, different values in one `load` (Odoo's batch import, by database id). A batch the
-        server rejects is split in halves until the refused records are isolated.
+        `write`, different values in one `load` (Odoo's batch import, by database id), values with
+        lines (x2many) in one `write` each. A batch the server refuses is split in halves until the
+        refused records are isolated. A one2many given as a list of dicts becomes `(0, 0, line)`
+        commands (after `(5,)` on update: the lines are replaced). Delete archives (`active`
+        false) when the model has `active`, else unlinks.
+Payments: an `account.payment` op naming the invoice (`reconciled_invoice_ids.name` = "INV/2024/00001",
+        or `.x_hub_id`, or `.id`) with `amount`, `date`, `ref` (required, the payment's reference) and
+        optionally `currency_id.name` / `journal_id.code` is registered through Odoo's "Register
+        Payment" wizard (`account.payment.register` create + `action_create_payments`), which posts
+        the payment and reconciles it with the invoice. A payment whose `ref` is already in Odoo is
+        not registered again (same amount: ok; another amount: error PAYMENT_CHANGED).
 Quirks:  empty values read as `false` (turned into None here, except for booleans); many2one as
         `[id, "name"]` (turned into {"id", "name"}); datetimes naive UTC "YYYY-MM-DD HH:MM:SS".
+        Numbers with a fraction are read as Decimal and Decimals are sent as exact JSON numbers.
         Dotted paths through a many2one (`country_id.code`, `parent_id.id`) are read by looking
-        the related records up, and written by finding the related record with that value.
+        the related records up, and written by finding the related record with that value; `.name`
+        is the related record's `name` field (a product's display name is "[CODE] Name").
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cached_property, partial
 from itertools import count
 from typing import Any
 
+from hub import exactjson
 from hub.connector import Connector, ObjectSpec, filter_terms
-from hub.errors import APIError, AuthenticationError, FatalAPIError, OutcomeUnknown, RetryableAPIError
+from hub.errors import (
+    APIError,
+    AuthenticationError,
+    ConfigError,
+    FatalAPIError,
+    OutcomeUnknown,
+    RetryableAPIError,
+    UnsupportedOperation,
+)
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.redact import redact
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
+INVOICE_LINK = "reconciled_invoice_ids"  # how a payment op names the invoice it pays
+PAYMENT_FIELDS = frozenset({INVOICE_LINK, "amount", "date", "ref", "currency_id", "journal_id"})
 RECORD_ERRORS = frozenset(
     {
         "odoo.exceptions.ValidationError",
@@ -67,8 +94,11 @@ def parse_odoo_datetime(text: str) -> datetime:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
+    """Dates as Odoo writes them (Decimals never get here: `exactjson` writes them as numbers)."""
+    if isinstance(value, datetime):
+        return odoo_datetime(value) if value.tzinfo else value.strftime(ODOO_DATETIME)
+    if isinstance(value, date):
+        return value.isoformat()
     raise TypeError(f"cannot send {type(value).__name__} to Odoo")
 
 
@@ -118,7 +148,7 @@ class OdooConnector(Connector):
         response = self.session.request(
             "POST",
             url,
-            data=json.dumps(payload, default=_json_default),
+            data=exactjson.dumps(payload, default=_json_default),
             headers={"Content-Type": "application/json"},
             idempotent=idempotent,
         )
@@ -129,7 +159,7 @@ class OdooConnector(Connector):
                 f"{service}.{method} answered HTTP {response.status_code}",
                 status=response.status_code,
             )
-        body = response.json()
+        body = exactjson.loads(response.content)
         if "error" in body:
             raise _rpc_error(body["error"])
         return body.get("result")
@@ -176,7 +206,7 @@ class OdooConnector(Connector):
         """Field metadata of a model (type, relation), fetched once per connector."""
         if model not in self._fields:
             self._fields[model] = self.execute(
-                model, "fields_get", attributes=["type", "relation", "readonly"]
+                model, "fields_get", attributes=["type", "relation", "relation_field", "readonly"]
             )
         return self._fields[model]
 
@@ -185,12 +215,23 @@ class OdooConnector(Connector):
         return list(filter_terms(obj))
 
     def _columns(self, obj: ObjectSpec) -> list[str]:
-        return list(dict.fromkeys(path.split(".")[0] for path in obj.fields))
+        return list(dict.fromkeys([*(path.split(".")[0] for path in obj.fields), *self._lines(obj)]))
+
+    def _context(self, obj: ObjectSpec) -> dict[str, Any]:
+        """The read context: `include_archived` turns Odoo's active_test off."""
+        return {"context": {"active_test": False}} if obj.options.get("include_archived") else {}
+
+    def _lines(self, obj: ObjectSpec) -> dict[str, list[str]]:
+        """The `lines` option: x2many field -> paths of the line fields to read."""
+        lines = obj.options.get("lines") or {}
+        if not isinstance(lines, Mapping) or not all(isinstance(v, (list, tuple)) for v in lines.values()):
+            raise ConfigError(f"{obj.name}: option `lines` maps a one2many field to a list of line fields")
+        return {str(name): [str(path) for path in paths] for name, paths in lines.items()}
 
     def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
         cursor = obj.cursor_field or "write_date"
         domain = self._domain(obj) + ([(cursor, ">=", odoo_datetime(since))] if since else [])
-        total = int(self.execute(obj.name, "search_count", domain))
+        total = int(self.execute(obj.name, "search_count", domain, **self._context(obj)))
         after: list[Any] = []
         while True:
             rows = self.execute(
@@ -200,6 +241,7 @@ class OdooConnector(Connector):
                 fields=self._columns(obj),
                 order=f"{cursor} asc, id asc",
                 limit=page_size,
+                **self._context(obj),
             )
             if rows:
                 last = rows[-1]
@@ -219,18 +261,23 @@ class OdooConnector(Connector):
 
     def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
         wanted = [int(i) for i in ids]
-        rows = self.execute(obj.name, "search_read", [("id", "in", wanted)], fields=self._columns(obj))
+        domain = [("id", "in", wanted)]
+        rows = self.execute(obj.name, "search_read", domain, fields=self._columns(obj), **self._context(obj))
         return self._normalize(obj, rows)
 
     def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
         domain = self._domain(obj)
         for path, values in criteria.items():
             domain.append((path, "in", list(values)))
-        rows = self.execute(obj.name, "search_read", domain, fields=self._columns(obj))
+        rows = self.execute(obj.name, "search_read", domain, fields=self._columns(obj), **self._context(obj))
         return self._normalize(obj, rows)
 
     def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
         """Archived records (Odoo keeps no trace of hard deletes)."""
+        if "active" not in self.fields_of(obj.name):
+            raise UnsupportedOperation(
+                f"Odoo keeps no trace of deleted {obj.name} records (no `active` field)"
+            )
         domain = [*self._domain(obj), ("active", "=", False)]
         if since:
             domain.append(("write_date", ">=", odoo_datetime(since)))
@@ -239,13 +286,34 @@ class OdooConnector(Connector):
         return [str(row["id"]) for row in rows], latest
 
     def _normalize(self, obj: ObjectSpec, rows: list[dict[str, Any]]) -> list[Record]:
-        types = self.fields_of(obj.name)
+        records = self._normalize_rows(obj.name, obj.fields, rows)
+        for name, paths in self._lines(obj).items():
+            self._attach_lines(obj.name, records, name, paths)
+        return records
+
+    def _normalize_rows(self, model: str, paths: Sequence[str], rows: list[dict[str, Any]]) -> list[Record]:
+        types = self.fields_of(model)
         records = [{k: _from_odoo(v, types.get(k, {}).get("type")) for k, v in row.items()} for row in rows]
-        for path in obj.fields:
+        for path in paths:
             head, _, sub = path.partition(".")
-            if sub and sub not in ("id", "name"):
+            if sub and sub != "id":
                 self._enrich(records, head, sub, str(types.get(head, {}).get("relation")))
         return records
+
+    def _attach_lines(self, model: str, records: list[Record], name: str, paths: list[str]) -> None:
+        """Replace the x2many ids of every record by its lines, read in one call for the page."""
+        field = self.fields_of(model).get(name, {})
+        if field.get("type") not in ("one2many", "many2many"):
+            raise ConfigError(
+                f"{model}.{name} is not a one2many or many2many field: it cannot be read as lines"
+            )
+        relation = str(field.get("relation"))
+        ids = [i for record in records for i in record.get(name) or []]
+        columns = list(dict.fromkeys(path.split(".")[0] for path in paths))
+        rows = self.execute(relation, "read", sorted(set(ids)), fields=columns) if ids else []
+        lines = {line["id"]: line for line in self._normalize_rows(relation, paths, rows)}
+        for record in records:
+            record[name] = [lines[i] for i in record.get(name) or [] if i in lines]
 
     def _enrich(self, records: list[Record], field: str, sub: str, relation: str) -> None:
         ids = {r[field]["id"] for r in records if isinstance(r.get(field), dict)}
@@ -265,6 +333,8 @@ class OdooConnector(Connector):
 
     # Writes -----------------------------------------------------------------------------------
     def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        if obj.name == "account.payment" and any(p.startswith(INVOICE_LINK) for op in ops for p in op.values):
+            return self._register_payments(obj, ops)
         results: list[WriteResult | None] = [None] * len(ops)
         self._prefetch_related(obj, ops)
         values: dict[int, Record] = {}
@@ -287,21 +357,18 @@ class OdooConnector(Connector):
             results[index] = result
         return [r for r in results if r is not None]
 
-    def _relation(self, obj: ObjectSpec, path: str) -> tuple[str, str, str] | None:
+    def _relation(self, model: str, path: str) -> tuple[str, str, str] | None:
         """(field, related model, related field) of a dotted path such as `country_id.code`."""
         head, _, sub = path.partition(".")
         if not sub or sub == "id":
             return None
-        return head, str(self.fields_of(obj.name).get(head, {}).get("relation")), sub
+        return head, str(self.fields_of(model).get(head, {}).get("relation")), sub
 
     def _prefetch_related(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> None:
         """Look up, in one call per related field, the records that dotted values point at."""
         wanted: dict[tuple[str, str], set[Any]] = {}
         for op in ops:
-            for path, value in op.values.items():
-                relation = self._relation(obj, path)
-                if relation is not None and value is not None:
-                    wanted.setdefault(relation[1:], set()).add(value)
+            self._wanted(obj.name, op.values, wanted)
         for (model, field), values in wanted.items():
             cache = self._related.setdefault((model, field), {})
             missing = values - set(cache.values())
@@ -311,17 +378,36 @@ class OdooConnector(Connector):
                 ):
                     cache[row["id"]] = row[field]
 
+    def _wanted(self, model: str, values: Mapping[str, Any], wanted: dict[tuple[str, str], set[Any]]) -> None:
+        """The values dotted paths point at, in a record and in its line dicts (`product_id.default_code`)."""
+        for path, value in values.items():
+            relation = self._relation(model, path)
+            if relation is not None and value is not None:
+                wanted.setdefault(relation[1:], set()).add(value)
+            elif _is_line_list(value):
+                for line in value:
+                    self._wanted(str(self.fields_of(model).get(path, {}).get("relation")), line, wanted)
+
     def _to_odoo(self, obj: ObjectSpec, op: WriteOp) -> Record:
+        record = self._values(obj.name, op.values, update=op.target_id is not None)
+        if obj.external_id_field:
+            record[obj.external_id_field] = op.hub_id
+        return record
+
+    def _values(self, model: str, values: Mapping[str, Any], *, update: bool) -> Record:
+        """Odoo values: dotted paths resolved to ids, lists of line dicts turned into commands."""
         record: Record = {}
-        for path, value in op.values.items():
-            relation = self._relation(obj, path)
+        for path, value in values.items():
+            relation = self._relation(model, path)
             if relation is not None:
                 value = self._related_id(relation[1], relation[2], value)
             elif path.endswith(".id") and value is not None:
                 value = int(value)
+            elif _is_line_list(value):
+                line_model = str(self.fields_of(model).get(path, {}).get("relation"))
+                lines = [(0, 0, self._values(line_model, line, update=False)) for line in value]
+                value = [(5, 0, 0), *lines] if update else lines
             record[path.partition(".")[0]] = False if value is None else value
-        if obj.external_id_field:
-            record[obj.external_id_field] = op.hub_id
         return record
 
     def _related_id(self, relation: str, field: str, value: Any) -> int | bool:
@@ -376,6 +462,10 @@ class OdooConnector(Connector):
             groups.setdefault(json.dumps(record, sort_keys=True, default=str), []).append(index)
         results: list[WriteResult | None] = [None] * len(pairs)
         singles = [indexes[0] for indexes in groups.values() if len(indexes) == 1]
+        lined = [i for i in singles if any(isinstance(v, (list, tuple)) for v in pairs[i][1].values())]
+        for i in lined:  # `load` cannot take x2many commands: one write each
+            results[i] = _isolating([int(pairs[i][0])], partial(self._write_same, obj, record=pairs[i][1]))[0]
+        singles = [i for i in singles if i not in lined]
         for indexes in (g for g in groups.values() if len(g) > 1):
             ids = [int(pairs[i][0]) for i in indexes]
             outcome = _isolating(ids, partial(self._write_same, obj, record=pairs[indexes[0]][1]))
@@ -416,9 +506,96 @@ class OdooConnector(Connector):
         return [WriteResult(str(i)) for i in answer["ids"]]
 
     def delete(self, obj: ObjectSpec, ids: Sequence[str]) -> list[WriteResult]:
-        """Archive (Odoo's way of deleting customers that documents may still point at)."""
+        """Archive (Odoo's way of deleting what documents may still point at), or unlink without `active`."""
         wanted = [int(i) for i in ids]
-        return _isolating(wanted, lambda part: self._write_same(obj, part, {"active": False}))
+        if "active" in self.fields_of(obj.name):
+            return _isolating(wanted, lambda part: self._write_same(obj, part, {"active": False}))
+        return _isolating(wanted, lambda part: self._unlink(obj, part))
+
+    def _unlink(self, obj: ObjectSpec, ids: list[int]) -> list[WriteResult]:
+        self.execute(obj.name, "unlink", ids)
+        return [WriteResult(str(i)) for i in ids]
+
+    # Payments ---------------------------------------------------------------------------------
+    def _register_payments(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        """Record "invoice X paid A on D with reference R" once per reference (see the module doc)."""
+        self._prefetch_related(obj, ops)
+        known = self._payments(obj, [op.values.get("ref") for op in ops], [op.target_id for op in ops])
+        results: list[WriteResult] = []
+        for op in ops:
+            try:
+                results.append(self._register_payment(obj, op, known))
+            except ValueError as exc:
+                results.append(WriteResult(op.target_id, error=RecordError("INVALID_VALUE", str(exc))))
+            except OdooRPCError as exc:
+                if not exc.about_records:
+                    raise
+                code = exc.name.rsplit(".", 1)[-1]
+                results.append(WriteResult(op.target_id, error=RecordError(code, redact(str(exc)))))
+        return results
+
+    def _payments(self, obj: ObjectSpec, refs: list[Any], ids: list[str | None]) -> dict[str, Record]:
+        """Payments already in Odoo (not cancelled), by `ref` and by id: one call per batch."""
+        wanted_refs = sorted({str(r) for r in refs if r})
+        wanted_ids = sorted({int(i) for i in ids if i})
+        domain = [("state", "!=", "cancel"), "|", ("ref", "in", wanted_refs), ("id", "in", wanted_ids)]
+        fields = ["ref", "amount", "name"]
+        rows = (
+            self.execute(obj.name, "search_read", domain, fields=fields) if wanted_refs or wanted_ids else []
+        )
+        found: dict[str, Record] = {}
+        for row in rows:
+            found[f"id:{row['id']}"] = row
+            if row.get("ref"):
+                found[f"ref:{row['ref']}"] = row
+        return found
+
+    def _register_payment(self, obj: ObjectSpec, op: WriteOp, known: dict[str, Record]) -> WriteResult:
+        values = self._values(obj.name, op.values, update=False)
+        unknown = sorted(set(values) - PAYMENT_FIELDS)
+        if unknown:
+            raise ValueError(f"a payment registration takes {sorted(PAYMENT_FIELDS)}, not {unknown}")
+        if not values.get("ref") or not values.get("amount") or not values.get(INVOICE_LINK):
+            raise ValueError(
+                "a payment needs the invoice, `amount` and `ref` (which keeps it from being paid twice)"
+            )
+        amount = Decimal(str(values["amount"]))
+        existing = known.get(f"ref:{values['ref']}") or known.get(f"id:{op.target_id}")
+        if existing is not None and Decimal(str(existing["amount"])) != amount:
+            message = (
+                f"payment {values['ref']!r} is already in Odoo as {existing['name']} for "
+                f"{existing['amount']}, not {amount}: a posted payment is not changed"
+            )
+            return WriteResult(str(existing["id"]), error=RecordError("PAYMENT_CHANGED", message))
+        if existing is not None:
+            return WriteResult(str(existing["id"]))
+        payment_id = self._payment_wizard(obj, values, amount)
+        known[f"ref:{values['ref']}"] = {"id": payment_id, "amount": amount, "name": f"id {payment_id}"}
+        if obj.external_id_field:
+            self.execute(obj.name, "write", [payment_id], {obj.external_id_field: op.hub_id})
+        return WriteResult(str(payment_id), created=True)
+
+    def _payment_wizard(self, obj: ObjectSpec, values: Record, amount: Decimal) -> int:
+        """Odoo's "Register Payment": create the wizard on the invoice, then `action_create_payments`."""
+        invoice = values[INVOICE_LINK]
+        invoice_id = invoice[0] if isinstance(invoice, list) else invoice
+        context = {"active_model": "account.move", "active_ids": [invoice_id]}
+        wizard = {"amount": amount, "communication": values["ref"]}
+        wizard.update({k: values[k] for k in ("currency_id", "journal_id") if values.get(k)})
+        if values.get("date"):
+            wizard["payment_date"] = values["date"]
+        model = "account.payment.register"
+        try:
+            wizard_id = self.execute(model, "create", wizard, context=context)
+            action = self.execute(
+                model, "action_create_payments", [wizard_id], context=context, idempotent=False
+            )
+        except OutcomeUnknown:  # the answer was lost: the payment may exist
+            again = self._payments(obj, [values["ref"]], []).get(f"ref:{values['ref']}")
+            if again is None:
+                raise
+            return int(again["id"])
+        return int(action["res_id"])
 
 
 def _isolating(items: list[Any], call: Callable[[list[Any]], list[WriteResult]]) -> list[WriteResult]:
@@ -436,6 +613,11 @@ def _isolating(items: list[Any], call: Callable[[list[Any]], list[WriteResult]])
     return _isolating(items[:middle], call) + _isolating(items[middle:], call)
 
 
+def _is_line_list(value: Any) -> bool:
+    """A list of line dicts (not commands): what a mapping writes to a one2many."""
+    return isinstance(value, list) and bool(value) and all(isinstance(item, Mapping) for item in value)
+
+
 def _from_odoo(value: Any, kind: str | None) -> Any:
     if value is False and kind != "boolean":
         return None
@@ -449,6 +631,8 @@ def _load_text(value: Any, kind: str | None) -> str:
         return "" if kind != "boolean" else "0"
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, Decimal):
+        return format(value, "f")
     return str(value)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,7 @@ from connectors.emulators.server import EmulatorServer
 from connectors.odoo import OdooConnector
 from hub.connections import parse_connection
 from hub.connector import ObjectSpec
-from hub.errors import AuthenticationError
+from hub.errors import AuthenticationError, ConfigError, OutcomeUnknown, UnsupportedOperation
 from hub.http import RetryPolicy
 from hub.records import WriteOp
 
@@ -233,3 +235,309 @@ def test_records_with_different_fields_never_clear_each_others(
     rows = {r["id"]: r for r in app.records("res.partner")}
     assert rows[int(ids[0])]["active"] is True and rows[int(ids[0])]["name"] == "One"  # type: ignore[arg-type]
     assert rows[int(ids[1])]["active"] is True  # type: ignore[arg-type]  # the upsert brought it back
+
+
+# ---- money, lines, employees and payments ----
+
+PRODUCTS = ObjectSpec(
+    "product.product",
+    ("id", "write_date", "x_hub_id", "name", "default_code", "list_price", "standard_price"),
+    "id",
+    "write_date",
+    "x_hub_id",
+)
+LINE_FIELDS = [
+    "product_id.default_code",
+    "name",
+    "product_uom_qty",
+    "price_unit",
+    "discount",
+    "price_subtotal",
+]
+ORDERS = ObjectSpec(
+    "sale.order",
+    (
+        "id",
+        "write_date",
+        "x_hub_id",
+        "name",
+        "partner_id.x_hub_id",
+        "amount_total",
+        "currency_id.name",
+        "order_line",
+    ),
+    "id",
+    "write_date",
+    "x_hub_id",
+    options={"lines": {"order_line": LINE_FIELDS}},
+)
+EMPLOYEES = ObjectSpec(
+    "hr.employee",
+    ("id", "write_date", "x_hub_id", "name", "work_email", "department_id.x_hub_id", "active"),
+    "id",
+    "write_date",
+    "x_hub_id",
+)
+PAYMENTS = ObjectSpec(
+    "account.payment",
+    ("id", "write_date", "x_hub_id", "amount", "date", "ref", "reconciled_invoice_ids"),
+    "id",
+    "write_date",
+    "x_hub_id",
+)
+AWKWARD = {
+    "sum": Decimal("0.1") + Decimal("0.2"),
+    "big": Decimal("1234567.89"),
+    "minus": Decimal("-0.01"),
+    "thrice": Decimal("19.99") * 3,
+}
+
+
+def test_awkward_amounts_round_trip_exactly_as_decimals(odoo: tuple[OdooEmulator, EmulatorServer]) -> None:
+    _, server = odoo
+    c = connector(server)
+    ops = [
+        WriteOp(f"P-{key}", {"name": key, "default_code": key, "list_price": value, "standard_price": value})
+        for key, value in AWKWARD.items()
+    ]
+    ids = [r.id for r in c.write(PRODUCTS, ops)]
+    back = {r["default_code"]: r for r in c.fetch(PRODUCTS, [str(i) for i in ids])}
+    for key, value in AWKWARD.items():
+        assert isinstance(back[key]["list_price"], Decimal)
+        assert back[key]["list_price"] == value and back[key]["standard_price"] == value
+    assert str(back["sum"]["list_price"]) == "0.3" and str(back["thrice"]["list_price"]) == "59.97"
+
+
+def test_decimals_are_sent_as_exact_json_numbers(
+    odoo: tuple[OdooEmulator, EmulatorServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, server = odoo
+    c = connector(server)
+    sent: list[bytes] = []
+    original = c.session.request
+
+    def spy(method: str, url: str, **kwargs: Any) -> Any:
+        sent.append(kwargs.get("data") or b"")
+        return original(method, url, **kwargs)
+
+    monkeypatch.setattr(c.session, "request", spy)
+    c.write(PRODUCTS, [WriteOp("P-x", {"name": "x", "list_price": Decimal("12345678901234.56")})])
+    assert any('"list_price":12345678901234.56' in str(body).replace(" ", "") for body in sent)
+
+
+def seed_shop(app: OdooEmulator) -> dict[str, int]:
+    acme = app.create("res.partner", {"name": "Acme", "is_company": True, "x_hub_id": "ACC-1"})
+    desk = app.create("product.product", {"name": "Desk", "default_code": "D1", "list_price": 1234.565})
+    pen = app.create("product.product", {"name": "Pen", "default_code": "PEN", "list_price": 0.1})
+    return {"acme": acme, "desk": desk, "pen": pen}
+
+
+def order_op(i: int, *lines: dict[str, Any]) -> WriteOp:
+    return WriteOp(
+        f"SO-{i}", {"partner_id.x_hub_id": "ACC-1", "client_order_ref": f"PO-{i}", "order_line": list(lines)}
+    )
+
+
+def test_orders_written_with_lines_compute_exact_totals(odoo: tuple[OdooEmulator, EmulatorServer]) -> None:
+    app, server = odoo
+    seed_shop(app)
+    c = connector(server)
+    line = {"product_id.default_code": "PEN", "product_uom_qty": Decimal("3"), "price_unit": Decimal("0.1")}
+    [created] = c.write(
+        ORDERS, [order_op(1, line, {"name": "Fee", "price_unit": Decimal("19.99"), "product_uom_qty": 3})]
+    )
+    assert created.ok and created.created
+    [order] = c.fetch(ORDERS, [str(created.id)])
+    assert order["amount_total"] == Decimal("60.32")  # 0.30 + 15% (0.045 -> 0.05), plus 59.97 untaxed
+    assert [(ln["name"], ln["price_subtotal"]) for ln in order["order_line"]] == [
+        ("[PEN] Pen", Decimal("0.3")),
+        ("Fee", Decimal("59.97")),
+    ]
+    assert order["order_line"][0]["product_id"]["default_code"] == "PEN"
+    replaced = WriteOp("SO-1", {"order_line": [{"product_id.default_code": "D1"}]}, str(created.id))
+    assert all(r.ok for r in c.write(ORDERS, [replaced]))
+    [order] = c.fetch(ORDERS, [str(created.id)])
+    assert [ln["price_unit"] for ln in order["order_line"]] == [Decimal("1234.57")]
+    assert order["amount_total"] == Decimal("1419.76")
+
+
+def test_lines_cost_one_read_per_page(odoo: tuple[OdooEmulator, EmulatorServer]) -> None:
+    app, server = odoo
+    seed_shop(app)
+    c = connector(server)
+    lines = [
+        {"product_id.default_code": "D1", "product_uom_qty": 2},
+        {"name": "Fee", "price_unit": Decimal("0.01")},
+    ]
+    assert all(r.ok for r in c.write(ORDERS, [order_op(i, *lines) for i in range(20)]))
+    plain = ObjectSpec(ORDERS.name, ORDERS.fields, "id", "write_date", "x_hub_id")
+    list(c.read_changes(ORDERS, None, 7))  # warm: field metadata and the products' codes are cached
+    before = c.calls.total("odoo")
+    pages = list(c.read_changes(ORDERS, None, 7))
+    with_lines = c.calls.total("odoo") - before
+    before = c.calls.total("odoo")
+    list(c.read_changes(plain, None, 7))
+    without = c.calls.total("odoo") - before
+    assert [len(p.records) for p in pages] == [7, 7, 6]
+    assert with_lines - without == 3  # one `read` of the lines per page
+    record = pages[0].records[0]
+    assert record["partner_id"]["x_hub_id"] == "ACC-1" and record["currency_id"]["name"] == "USD"
+    assert [ln["product_uom_qty"] for ln in record["order_line"]] == [Decimal("2.0"), Decimal("1.0")]
+    assert [ln["price_subtotal"] for ln in record["order_line"]] == [Decimal("2469.14"), Decimal("0.01")]
+
+
+def test_invoice_lines_are_read_through_the_lines_option(odoo: tuple[OdooEmulator, EmulatorServer]) -> None:
+    app, server = odoo
+    shop = seed_shop(app)
+    invoice = app.create(
+        "account.move",
+        {
+            "move_type": "out_invoice",
+            "partner_id": shop["acme"],
+            "invoice_line_ids": [(0, 0, {"product_id": shop["desk"], "quantity": 3})],
+        },
+    )
+    app.call("account.move", "action_post", [invoice])
+    invoices = ObjectSpec(
+        "account.move",
+        ("id", "write_date", "name", "amount_total", "amount_residual", "payment_state", "invoice_line_ids"),
+        "id",
+        "write_date",
+        options={"lines": {"invoice_line_ids": ["product_id.default_code", "quantity", "price_subtotal"]}},
+    )
+    [record] = c_records = connector(server).fetch(invoices, [str(invoice)])
+    assert (
+        c_records and record["amount_total"] == Decimal("4259.27") and record["payment_state"] == "not_paid"
+    )
+    assert [
+        (ln["product_id"]["default_code"], ln["quantity"], ln["price_subtotal"])
+        for ln in record["invoice_line_ids"]
+    ] == [("D1", Decimal("3.0"), Decimal("3703.71"))]
+    wrong = ObjectSpec("account.move", ("id", "name"), "id", options={"lines": {"name": ["id"]}})
+    with pytest.raises(ConfigError, match=r"account\.move\.name is not a one2many"):
+        connector(server).fetch(wrong, [str(invoice)])
+
+
+def test_archived_employees_are_read_when_the_mapping_asks(
+    odoo: tuple[OdooEmulator, EmulatorServer], clock: Clock
+) -> None:
+    app, server = odoo
+    department = app.create("hr.department", {"name": "Sales", "x_hub_id": "DEP-1"})
+    c = connector(server)
+    ops = [
+        WriteOp(
+            f"EMP-{i}", {"name": f"Emp {i}", "work_email": f"e{i}@x.io", "department_id.x_hub_id": "DEP-1"}
+        )
+        for i in range(4)
+    ]
+    ids = [str(r.id) for r in c.write(EMPLOYEES, ops)]
+    assert app.records("hr.employee")[0]["department_id"] == [department, "Sales"]
+    clock.now += timedelta(minutes=1)
+    assert all(r.ok for r in c.delete(EMPLOYEES, [ids[1]]))  # archived, not deleted
+    active_only = [r["id"] for p in c.read_changes(EMPLOYEES, None, 100) for r in p.records]
+    assert len(active_only) == 3 and int(ids[1]) not in active_only
+    archived = ObjectSpec(
+        EMPLOYEES.name, EMPLOYEES.fields, "id", "write_date", "x_hub_id", options={"include_archived": True}
+    )
+    everyone = {r["id"]: r for p in c.read_changes(archived, None, 100) for r in p.records}
+    assert len(everyone) == 4 and everyone[int(ids[1])]["active"] is False
+    assert everyone[int(ids[0])]["department_id"]["x_hub_id"] == "DEP-1"
+    assert c.fetch(EMPLOYEES, [str(ids[1])]) == [] and len(c.fetch(archived, [str(ids[1])])) == 1
+    deleted, _ = c.read_deletes(EMPLOYEES, clock.now - timedelta(seconds=30))
+    assert deleted == [ids[1]]
+
+
+def test_models_without_active_are_unlinked_and_keep_no_trace(
+    odoo: tuple[OdooEmulator, EmulatorServer],
+) -> None:
+    app, server = odoo
+    seed_shop(app)
+    c = connector(server)
+    [draft, confirmed] = [
+        r.id for r in c.write(ORDERS, [order_op(1, {"name": "A"}), order_op(2, {"name": "B"})])
+    ]
+    app.call("sale.order", "action_confirm", [int(str(confirmed))])
+    results = c.delete(ORDERS, [str(draft), str(confirmed)])
+    assert (
+        results[0].ok and results[1].error is not None and "must first cancel it" in results[1].error.message
+    )
+    assert [r["id"] for r in app.records("sale.order")] == [int(str(confirmed))]
+    with pytest.raises(UnsupportedOperation, match=r"no trace of deleted sale\.order"):
+        c.read_deletes(ORDERS, None)
+
+
+def posted_invoice(app: OdooEmulator, partner: int, price: float) -> tuple[int, str]:
+    invoice = app.create(
+        "account.move",
+        {
+            "move_type": "out_invoice",
+            "partner_id": partner,
+            "invoice_date": "2024-03-01",
+            "invoice_line_ids": [(0, 0, {"name": "Work", "price_unit": price, "tax_ids": []})],
+        },
+    )
+    app.call("account.move", "action_post", [invoice])
+    [row] = app.call("account.move", "read", [invoice], ["name"])
+    return invoice, str(row["name"])
+
+
+def payment_op(number: str, amount: str, ref: str) -> WriteOp:
+    values = {
+        "reconciled_invoice_ids.name": number,
+        "amount": Decimal(amount),
+        "date": "2024-03-05",
+        "ref": ref,
+    }
+    return WriteOp(f"PAY-{ref}", values)
+
+
+def test_payments_are_recorded_once_per_reference(odoo: tuple[OdooEmulator, EmulatorServer]) -> None:
+    app, server = odoo
+    shop = seed_shop(app)
+    first, first_number = posted_invoice(app, shop["acme"], 1234567.89)
+    second, second_number = posted_invoice(app, shop["acme"], 0.3)
+    c = connector(server)
+    ops = [payment_op(first_number, "1000000.01", "BANK-1"), payment_op(second_number, "0.3", "BANK-2")]
+    results = c.write(PAYMENTS, ops)
+    assert all(r.ok and r.created for r in results)
+    moves = {m["id"]: m for m in app.records("account.move")}
+    assert moves[first]["amount_residual"] == 234567.88 and moves[first]["payment_state"] == "partial"
+    assert moves[second]["payment_state"] == "in_payment"
+    before = c.calls.total("odoo")
+    again = c.write(PAYMENTS, ops)  # re-sent, as after a crash: nothing is paid twice
+    assert [r.id for r in again] == [r.id for r in results] and not any(r.created for r in again)
+    assert c.calls.total("odoo") - before == 1  # one search by reference for the batch
+    assert len(app.records("account.payment")) == 2
+    [payment] = c.fetch(PAYMENTS, [str(results[0].id)])
+    assert payment["amount"] == Decimal("1000000.01") and payment["x_hub_id"] == "PAY-BANK-1"
+    assert payment["reconciled_invoice_ids"] == [first] and payment["ref"] == "BANK-1"
+    changed = c.write(
+        PAYMENTS, [payment_op(first_number, "5", "BANK-1"), payment_op("INV/2099/99999", "5", "B-3")]
+    )
+    assert changed[0].error is not None and changed[0].error.code == "PAYMENT_CHANGED"
+    assert (
+        changed[1].error is not None
+        and "no account.move record has name = 'INV/2099/99999'" in changed[1].error.message
+    )
+
+
+def test_a_lost_payment_answer_does_not_pay_twice(odoo: tuple[OdooEmulator, EmulatorServer]) -> None:
+    app, server = odoo
+    shop = seed_shop(app)
+    _, number = posted_invoice(app, shop["acme"], 100.0)
+    c = connector(server)
+    original = OdooConnector.call
+
+    def lose_payment_answer(
+        self: OdooConnector, service: str, method: str, *args: object, **kw: bool
+    ) -> object:
+        answer = original(self, service, method, *args, **kw)
+        if method == "execute_kw" and args[4] == "action_create_payments":
+            raise OutcomeUnknown("odoo", "connection lost after sending")
+        return answer
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(OdooConnector, "call", lose_payment_answer)
+        [result] = c.write(PAYMENTS, [payment_op(number, "40", "LOST-1")])
+    assert result.ok
+    assert [(p["ref"], p["amount"]) for p in app.records("account.payment")] == [("LOST-1", 40.0)]

@@ -1,6 +1,7 @@
 """Emulator of Odoo's external API (17.0): JSON-RPC at /jsonrpc, XML-RPC at /xmlrpc/2/<service>.
 
-See `app.OdooEmulator`; models are field tables in `models`, so more of them can be added as data.
+See `app.OdooEmulator`; models are field tables (`models`, `sales`, `invoices`, `payments`, `hr`...)
+listed in `catalog`, so more of them can be added as data.
 """
 
 from __future__ import annotations

@@ -7,7 +7,14 @@
     ...     partner_ids = odoo.seed_partners(3)
 
 A fresh database holds what a real one does: the countries, the company partner (id 1), OdooBot
-(partner 2 and user 1, archived) and one partner per user (the admin's is 3).
+(partner 2 and user 1, archived) and one partner per user (the admin's is 3); with sale and
+accounting installed, a few currencies (EUR 1, USD 2: the company's), taxes, pricelists and journals.
+
+Models: res.partner, res.country, res.users (`models`); res.currency, res.currency.rate, account.tax
+(`money`); product.product, product.pricelist (`products`); sale.order, sale.order.line and the
+invoicing wizard (`sales`); account.journal, account.move, account.move.line (`invoices`);
+account.payment and the payment wizard (`payments`, which says how invoices get paid over RPC);
+hr.department, hr.job, hr.employee (`hr`). `seed_sandbox` fills them (`demo_data`).
 """
 
 from __future__ import annotations
@@ -18,10 +25,11 @@ import xmlrpc.client
 from collections.abc import Sequence
 from typing import Any
 
+from connectors.emulators.odoo.catalog import MODELS, seed_reference_data
 from connectors.emulators.odoo.countries import COUNTRIES
 from connectors.emulators.odoo.database import Clock, Database, default_clock
+from connectors.emulators.odoo.demo_data import seed_business
 from connectors.emulators.odoo.errors import jsonrpc_error, xmlrpc_fault
-from connectors.emulators.odoo.models import MODELS
 from connectors.emulators.odoo.rpc import OdooUser, RpcServices, ServerVersion
 from connectors.emulators.server import EmulatorApp, Request, Response
 
@@ -50,7 +58,7 @@ class RPC:
 
 
 class OdooEmulator(EmulatorApp):
-    """Odoo's external API over an in-memory database (res.partner, res.country, res.users)."""
+    """Odoo's external API over an in-memory database (contacts, sales, invoicing, payments, HR)."""
 
     system = "odoo"
     retry_after = "1"
@@ -133,6 +141,17 @@ class OdooEmulator(EmulatorApp):
             people = [_person_values(n, prefix, company_ids, hub_ids) for n in range(1, count + 1)]
             person_ids: list[int] = self._call("res.partner", "create", [people], {}) if count else []
             return company_ids + person_ids
+
+    def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
+        """Business data when `scale` asks for it (`products`, `orders`, `customers`, `departments`,
+        `employees`); none by default, so a sandbox Odoo starts empty of customers as before."""
+        with self.lock:
+            seed_business(self._call, scale, seed)
+
+    def call(self, model: str, method: str, *args: Any, uid: int | None = None, **kwargs: Any) -> Any:
+        """Call a model method as a user would through `execute_kw` (tests, demo)."""
+        with self.lock:
+            return self._call(model, method, list(args), kwargs, uid=uid)
 
     def _call(
         self, model: str, method: str, args: list[Any], kwargs: dict[str, Any], *, uid: int | None = None
@@ -228,6 +247,7 @@ def seed_base_data(db: Database, users: list[OdooUser]) -> None:
             "active": user.active,
         }
         db.insert("res.users", {**user_values, **stamp}, record_id=user.uid)
+    seed_reference_data(db, stamp)
 
 
 def _email(login: str) -> str | None:

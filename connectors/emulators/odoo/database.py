@@ -34,6 +34,9 @@ class Database:
         self._version = 0
         self._index_cache: dict[tuple[str, str], dict[int, list[int]]] = {}
         self._index_version = -1
+        self._memo: dict[Any, Any] = {}
+        self._memo_version = -1
+        self._numbers: dict[str, int] = {}
 
     # ---- transactions ----
 
@@ -74,6 +77,11 @@ class Database:
         if self._depth:
             self._transaction_now = stamp
         return stamp
+
+    def next_number(self, code: str) -> int:
+        """The next value of a named sequence (`ir.sequence`): like PostgreSQL's, never rolled back."""
+        self._numbers[code] = self._numbers.get(code, 0) + 1
+        return self._numbers[code]
 
     # ---- raw mutations (journaled) ----
 
@@ -140,6 +148,15 @@ class Database:
                     index[parent].append(record["id"])
             self._index_cache[key] = index
         return self._index_cache[key]
+
+    def memo(self, key: Any, build: Callable[[], Any]) -> Any:
+        """A value derived from the data, built once until the next change (indexes for computes)."""
+        if self._memo_version != self._version:
+            self._memo.clear()
+            self._memo_version = self._version
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
 
 
 def _discard(table: dict[int, Record], record_id: int) -> None:

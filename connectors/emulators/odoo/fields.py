@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
+
+from connectors.emulators.odoo.commands import many2many_ids
 
 if TYPE_CHECKING:
     from connectors.emulators.odoo.database import Database
@@ -36,6 +40,7 @@ OnDelete = Literal["set null", "restrict", "cascade"]
 Record = dict[str, Any]
 Compute = Callable[["Database", Record], Any]
 Inverse = Callable[[Any], dict[str, Any]]
+Method = Callable[..., Any]
 
 DATE_FORMAT = "%Y-%m-%d"
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -69,6 +74,10 @@ class FieldSpec:
     size: int | None = None
     # res.partner reads its new parent inside write(): a missing one is a MissingError there.
     dereferenced_on_write: bool = False
+    # Float fields with `digits` are rounded (half-up) to that many decimals when written; monetary
+    # fields are rounded to the currency named by `currency_field` (default: the record's currency_id).
+    digits: int | None = None
+    currency_field: str = "currency_id"
 
     @property
     def searchable(self) -> bool:
@@ -94,8 +103,38 @@ class SqlConstraint:
 
 
 @dataclass(frozen=True)
+class Env:
+    """Who calls and with which context: what hooks and model methods receive (Odoo's `self.env`)."""
+
+    db: Database
+    uid: int
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Business logic a model runs around create/write/unlink (Odoo's overrides of those methods).
+
+    `prepare` completes the column values of a new record before it is stored (sequences, values
+    computed from other fields); `before_write` and `before_unlink` refuse what Odoo refuses;
+    `after_change` sees the records created, written or deleted (as they were) and recomputes what
+    depends on them (a line's order gets a new write_date, as a stored total's recompute gives it).
+    """
+
+    prepare: Callable[[Env, Record], None] | None = None
+    before_write: Callable[[Env, list[Record], Record], None] | None = None
+    before_unlink: Callable[[Env, list[Record]], None] | None = None
+    after_change: Callable[[Env, list[Record]], None] | None = None
+
+
+@dataclass(frozen=True)
 class ModelSpec:
-    """One model: its field table, default order, name search fields and constraints."""
+    """One model: its field table, default order, name search fields, constraints and methods.
+
+    `methods` are the public business methods `execute_kw` can call on records (`action_post`...),
+    each a function of `(env, ids, *args, **kwargs)`. An `internal` model keeps emulator bookkeeping
+    that real Odoo keeps elsewhere: it is not reachable over RPC.
+    """
 
     name: str
     description: str
@@ -105,6 +144,9 @@ class ModelSpec:
     rec_names_search: tuple[str, ...] = ()
     sql_constraints: tuple[SqlConstraint, ...] = ()
     constraints: tuple[Callable[[Database, Record], None], ...] = ()
+    hooks: Hooks = Hooks()
+    methods: Mapping[str, Method] = field(default_factory=dict)
+    internal: bool = False
 
     @property
     def table(self) -> str:
@@ -114,9 +156,18 @@ class ModelSpec:
     def name_search_fields(self) -> tuple[str, ...]:
         return self.rec_names_search or (self.rec_name,)
 
-    def stored_columns(self) -> list[tuple[str, FieldSpec]]:
+    def stored_columns(self) -> tuple[tuple[str, FieldSpec], ...]:
         """The fields kept in the record dicts (stored and not computed)."""
-        return [(n, f) for n, f in self.fields.items() if f.store and f.compute is None and n != "id"]
+        return self._stored
+
+    @cached_property
+    def _stored(self) -> tuple[tuple[str, FieldSpec], ...]:
+        return tuple((n, f) for n, f in self.fields.items() if f.store and f.compute is None and n != "id")
+
+    @cached_property
+    def monetary_columns(self) -> tuple[str, ...]:
+        """Stored monetary fields whose currency field exists (rounded when written)."""
+        return tuple(n for n, f in self._stored if f.type == "monetary" and f.currency_field in self.fields)
 
 
 def magic_fields(display_name: Compute) -> dict[str, FieldSpec]:
@@ -205,8 +256,22 @@ def _many2one(qualified_name: str, spec: FieldSpec, value: Any) -> int | None:
     return value if type(value) is int and value else None
 
 
+def _float(qualified_name: str, spec: FieldSpec, value: Any) -> float:
+    number = float(value or 0.0)
+    return number if spec.digits is None else round_half_up(number, spec.digits)
+
+
+def round_half_up(number: float, digits: int) -> float:
+    """Odoo's `float_round`: half away from zero on the decimal the float was written as."""
+    exact = Decimal(repr(float(number))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return float(exact)
+
+
 def _x2many(qualified_name: str, spec: FieldSpec, value: Any) -> Any:
-    raise ValueError(f"The Odoo emulator does not support writing {qualified_name} (x2many commands)")
+    if spec.type == "many2many":
+        # Only a new record's value gets here (writes apply commands to each record's current ids).
+        return many2many_ids(qualified_name, [], value)
+    raise ValueError(f"{qualified_name} is a one2many field: write it with commands on its record")
 
 
 _COLUMN_CONVERTERS: dict[str, Callable[[str, FieldSpec, Any], Any]] = {
@@ -216,7 +281,7 @@ _COLUMN_CONVERTERS: dict[str, Callable[[str, FieldSpec, Any], Any]] = {
     "selection": _selection,
     "boolean": lambda _n, _s, v: bool(v),
     "integer": lambda _n, _s, v: int(v or 0),
-    "float": lambda _n, _s, v: float(v or 0.0),
+    "float": _float,
     "monetary": lambda _n, _s, v: float(v or 0.0),
     "date": lambda _n, _s, v: to_date(v),
     "datetime": lambda _n, _s, v: to_datetime(v),

@@ -1,8 +1,8 @@
-"""The models the emulator serves, declared as field tables (Odoo 17 `base` definitions).
+"""The `base` models the emulator serves (res.partner, res.country, res.users), as field tables.
 
-To add a model (`product.product`, `sale.order`, `hr.employee`...), declare its fields in a dict,
-wrap it with `make_model` and append it to `MODELS`; computed fields take a function of
-`(database, record)`, and constraints are data too.
+To add a model, declare its fields in a dict, wrap it with `make_model` (in its own module, as
+`sales`, `invoices`, `hr`... do) and list it in `catalog.MODELS`; computed fields take a function of
+`(database, record)`, constraints are data too, and business logic goes in `Hooks` and `methods`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The model methods `execute_kw` can call, with Odoo 17's signatures.
 
 `call_kw` dispatches like `odoo.api.call_kw`: `context` comes out of the keyword arguments, record
-methods (read, write, unlink) take the ids as their first positional argument, and wrong
-arguments raise the same TypeError Python raises in Odoo (the class is named `BaseModel` for that).
+methods (read, write, unlink, and a model's business methods such as `action_post`) take the ids as
+their first positional argument, and wrong arguments raise the same TypeError Python raises in Odoo
+(the class is named `BaseModel` for that). Models with an `active` field also have Odoo's
+`action_archive`, `action_unarchive` and `toggle_active`.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from connectors.emulators.odoo import writes
 from connectors.emulators.odoo.database import Database
 from connectors.emulators.odoo.domain import AND, DomainCompiler, name_domain, normalize_domain
 from connectors.emulators.odoo.errors import AccessError
-from connectors.emulators.odoo.fields import Record, describe, to_read
+from connectors.emulators.odoo.fields import Env, Record, describe, to_read
 from connectors.emulators.odoo.load import load_rows
 from connectors.emulators.odoo.ordering import parse_order, sort_records
 
 RECORD_METHODS = frozenset({"read", "write", "unlink"})
+ARCHIVE_METHODS = frozenset({"action_archive", "action_unarchive", "toggle_active"})
 MODEL_METHODS = frozenset(
     {"search", "search_count", "search_read", "create", "fields_get", "name_search", "load", "default_get"}
 )
@@ -28,13 +31,19 @@ def call_kw(db: Database, model: str, uid: int, method: str, args: list[Any], kw
     """Call `method` of `model` the way `odoo.api.call_kw` does."""
     if method.startswith("_"):
         raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")
-    if method not in RECORD_METHODS | MODEL_METHODS:
-        raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
+    spec = db.spec(model)
     kwargs = dict(kwargs)
     context = kwargs.pop("context", None) or {}
+    if method in spec.methods:
+        return spec.methods[method](
+            Env(db, uid, context), _browse(args[0] if args else []), *args[1:], **kwargs
+        )
+    archivable = "active" in spec.fields and method in ARCHIVE_METHODS
+    if method not in RECORD_METHODS | MODEL_METHODS and not archivable:
+        raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
     recordset = BaseModel(db, model, uid, context)
     function = getattr(recordset, method)
-    if method in RECORD_METHODS:
+    if method in RECORD_METHODS or archivable:
         ids, args = args[0], args[1:]
         return function(_browse(ids), *args, **kwargs)
     return function(*args, **kwargs)
@@ -162,17 +171,42 @@ class BaseModel:
     def create(self, vals_list: Any) -> int | list[int]:
         """Create one record (a dict: returns its id) or several (a list: returns their ids)."""
         single = isinstance(vals_list, Mapping)
-        ids = writes.create_records(self._db, self._model, [vals_list] if single else vals_list, self._uid)
+        given = [vals_list] if single else vals_list
+        ids = writes.create_records(self._db, self._model, given, self._uid, self._context)
         return ids[0] if single else ids
 
     def write(self, ids: list[int], vals: Mapping[str, Any]) -> bool:
         """Write the same values to every record."""
-        writes.write_records(self._db, self._model, ids, vals, self._uid)
+        writes.write_records(self._db, self._model, ids, vals, self._uid, self._context)
         return True
 
     def unlink(self, ids: list[int]) -> bool:
         """Delete the records."""
-        writes.unlink_records(self._db, self._model, ids)
+        writes.unlink_records(self._db, self._model, ids, self._uid, self._context)
+        return True
+
+    def action_archive(self, ids: list[int]) -> bool:
+        """Archive the active records among `ids` (`active = False`)."""
+        return self._set_active(ids, active=False)
+
+    def action_unarchive(self, ids: list[int]) -> bool:
+        """Restore the archived records among `ids`."""
+        return self._set_active(ids, active=True)
+
+    def toggle_active(self, ids: list[int]) -> bool:
+        """Archive the active records and restore the archived ones."""
+        table = self._db.tables[self._model]
+        active = [record_id for record_id in ids if record_id in table and table[record_id].get("active")]
+        self._set_active(active, active=False)
+        return self._set_active([record_id for record_id in ids if record_id not in active], active=True)
+
+    def _set_active(self, ids: list[int], *, active: bool) -> bool:
+        table = self._db.tables[self._model]
+        wanted = [
+            record_id for record_id in ids if record_id in table and table[record_id].get("active") != active
+        ]
+        if wanted:
+            writes.write_records(self._db, self._model, wanted, {"active": active}, self._uid, self._context)
         return True
 
     def load(self, fields: list[str], data: list[list[str]]) -> dict[str, Any]:

@@ -155,7 +155,7 @@ class RpcServices:
         """Call a model method in its own transaction (rolled back entirely on any error)."""
         if method.startswith("_"):
             raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")
-        if obj not in self.db.specs:
+        if obj not in self.db.specs or self.db.specs[obj].internal:
             raise UserError(f"Object {obj} doesn't exist")
         try:
             with self.db.transaction():

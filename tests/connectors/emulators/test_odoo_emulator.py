@@ -209,7 +209,7 @@ def test_malformed_json_gets_odoos_400(server: EmulatorServer) -> None:
 
 def test_call_errors_name_the_python_exception_odoo_raises(rpc: JsonRpc) -> None:
     cases: list[tuple[Callable[[], Any], str]] = [
-        (lambda: rpc.execute("sale.order", "search", []), "odoo.exceptions.UserError"),
+        (lambda: rpc.execute("stock.picking", "search", []), "odoo.exceptions.UserError"),
         (lambda: rpc.execute("res.partner", "frobnicate"), "builtins.AttributeError"),
         (lambda: rpc.execute("res.partner", "_read"), "odoo.exceptions.AccessError"),
         (lambda: rpc.execute("res.partner", "search", [], count=True), "builtins.TypeError"),
