@@ -1,0 +1,360 @@
+"""BambooHR through its REST API (`/api/gateway.php/{companyDomain}/v1/`): employees.
+
+Connection (Airflow conn_type `bamboohr`): host = `https://api.bamboohr.com` (the default when
+empty; an emulator's URL in the sandbox), schema = the company domain (`mycompany` of
+`mycompany.bamboohr.com`), password = the API key (sent as HTTP Basic `{api_key}:x`, with
+`Accept: application/json`: BambooHR answers XML otherwise); extras: `ca_bundle`, `max_parallel`
+(write requests in flight at once, 4).
+
+Reads:  `GET /employees/changed/?since=` (the offset's `+` sent as `%2B`) lists the employees changed
+        at or after `since` with their `lastChanged`, as an object keyed by id; ONE custom report
+        `POST /reports/custom?format=JSON` (`{"title", "fields", "filters": {"lastChanged": …}}`)
+        gives their fields, and is cut down to the changed ids. Records come ordered by
+        (lastChanged, id) in pages of `page_size`, each page's cursor the lastChanged of its last
+        record; every record carries `lastChanged`. Deleted employees (`type=deleted`) come from
+        `read_deletes`. `fetch` and `find` run one custom report each and filter it.
+Writes: no batch endpoint: `POST /employees/{id}/` updates, `POST /employees/` creates (201, the new
+        id in `Location: …/employees/{id}`). The hub id lives in the custom field `customHubId`
+        (the mapping's external-id field): the ops without a target id are matched by one custom
+        report per write call, then updated or created. Ops for one employee run in order, up to
+        `max_parallel` requests at once; one result per op, in order. Employees cannot be deleted
+        through the API.
+Quirks:  errors are a status and an `X-BambooHR-Error-Message` header (the body is usually empty);
+        throttling is 503 + `Retry-After` (retried and counted by the shared session); empty dates
+        read "0000-00-00" and become None; every value is text, ids and `supervisorEId` included.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from hub.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
+from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
+from hub.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.redact import redact
+
+DEFAULT_HOST = "https://api.bamboohr.com"
+OBJECTS = frozenset({"employees", "employee"})
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EMPTY_DATE = "0000-00-00"
+HUB_FIELD = "customHubId"
+CURSOR = "lastChanged"
+READ_ONLY = frozenset({"id", "displayName", CURSOR})
+PARALLEL = 4
+ERROR_HEADER = "X-BambooHR-Error-Message"
+
+
+def bamboo_time(moment: datetime) -> str:
+    """`2011-06-02T19:26:23+00:00`: how BambooHR writes (and reads) change timestamps."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def parse_bamboo_time(text: str) -> datetime:
+    """A BambooHR change timestamp as an aware UTC datetime."""
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def clean(record: Record) -> Record:
+    """A record with BambooHR's empty dates ("0000-00-00", also with a time) turned into None."""
+    return {k: None if isinstance(v, str) and v.startswith(EMPTY_DATE) else v for k, v in record.items()}
+
+
+def _id_order(employee_id: str) -> tuple[int, str]:
+    return (int(employee_id), "") if employee_id.isdigit() else (0, employee_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One entry of the change feed."""
+
+    id: str
+    action: str
+    last_changed: str
+
+    @property
+    def when(self) -> datetime:
+        return parse_bamboo_time(self.last_changed)
+
+
+class BambooHRConnector(Connector):
+    """BambooHR (REST API, API key)."""
+
+    system = "bamboohr"
+    display_name = "BambooHR"
+    conn_type = "bamboohr"
+    default_conn_id = "bamboohr_default"
+    max_batch = 100  # ops handed to one write call; each is still its own request
+    max_page = 1000  # BambooHR answers whole lists; pages are cut here
+    supports_deletes = True
+    form_fields = {
+        **Connector.form_fields,
+        "max_parallel": FormField("Parallel writes", "Write requests in flight at once (4)", kind="integer"),
+    }
+    standard_fields = {
+        "hidden": ["login", "port"],
+        "labels": {"host": "API URL", "schema": "Company domain", "password": "API key"},
+        "placeholders": {"host": DEFAULT_HOST, "schema": "mycompany"},
+    }
+
+    # HTTP -------------------------------------------------------------------------------------
+    def _base(self) -> str:
+        """`{host}/api/gateway.php/{companyDomain}/v1/`, from the connection's host and schema."""
+        conn = self.connection
+        company = (conn.schema or "").strip()
+        if not company:
+            raise ConfigError(
+                f"connection {conn.conn_id!r} has no company domain: set its schema to the "
+                "subdomain of your BambooHR address (mycompany for mycompany.bamboohr.com)"
+            )
+        if not conn.password:
+            raise ConfigError(f"connection {conn.conn_id!r} has no API key: set its password")
+        host = conn.base_url() if conn.host else DEFAULT_HOST
+        return f"{host}/api/gateway.php/{quote(company, safe='')}/v1/"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        idempotent: bool = True,
+    ) -> requests.Response:
+        """One API call (a path under the company's `v1/`); 401 and 403 raise, other answers return."""
+        response = self.session.request(
+            method,
+            self._base() + path,
+            params=params,
+            json=body,
+            headers={"Accept": "application/json"},
+            auth=(self.connection.password or "", "x"),
+            idempotent=idempotent,
+        )
+        if response.status_code == 401:
+            raise AuthenticationError(
+                "bamboohr",
+                f"connection {self.connection.conn_id!r}: BambooHR refused the API key "
+                f"({redact(_detail(response))[:200]})",
+                status=401,
+            )
+        if response.status_code == 403:
+            raise FatalAPIError(
+                "bamboohr",
+                f"connection {self.connection.conn_id!r}: BambooHR forbids {method} {redact(path)} to "
+                f"this API key's user ({redact(_detail(response))[:200]}); grant it access in BambooHR",
+                status=403,
+                code="forbidden",
+            )
+        return response
+
+    def call(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None
+    ) -> Any:
+        """A read (GETs, and custom reports); its parsed JSON body, error answers raised."""
+        response = self.request(method, path, params=params, body=body)
+        if response.status_code >= 400:
+            raise self._error(method, path, response)
+        return response.json()
+
+    def _error(self, method: str, path: str, response: requests.Response) -> Exception:
+        status = response.status_code
+        kind = RetryableAPIError if status == 429 or status >= 500 else FatalAPIError
+        message = f"{method} {redact(path)}: {redact(_detail(response))[:500]}"
+        if status == 404 and not path.startswith("employees/"):
+            message += f" (is the company domain {self.connection.schema!r} right?)"
+        return kind("bamboohr", message, status=status)
+
+    def check(self) -> str:
+        fields = self.call("GET", "meta/fields")
+        return (
+            f"BambooHR accepted the API key for company {self.connection.schema!r} "
+            f"({len(fields)} employee fields readable)"
+        )
+
+    def _check_object(self, obj: ObjectSpec) -> None:
+        if obj.name.lower() not in OBJECTS:
+            raise FatalAPIError("bamboohr", f"unknown object {obj.name!r}; BambooHR serves employees")
+
+    def _hub_field(self, obj: ObjectSpec) -> str:
+        return obj.external_id_field or HUB_FIELD
+
+    # Reads ------------------------------------------------------------------------------------
+    def changes(self, since: datetime | None, kind: str | None = None) -> list[Change]:
+        """The change feed from `since` (the beginning when None), by (lastChanged, id)."""
+        params = {"since": bamboo_time(since or EPOCH), **({"type": kind} if kind else {})}
+        answer = self.call("GET", "employees/changed/", params=params)
+        employees = answer.get("employees") or {}
+        if not isinstance(employees, dict):
+            raise FatalAPIError("bamboohr", "employees/changed/ answered employees that are not keyed by id")
+        found = [
+            Change(str(entry.get("id") or key), str(entry.get("action")), str(entry[CURSOR]))
+            for key, entry in employees.items()
+        ]
+        return sorted(found, key=lambda c: (c.when, _id_order(c.id)))
+
+    def report(self, fields: Sequence[str], since: datetime | None = None) -> list[Record]:
+        """One custom report over every employee (changed at or after `since` when given), cleaned."""
+        body: dict[str, Any] = {"title": "Omnihub", "fields": list(fields)}
+        if since is not None:
+            body["filters"] = {CURSOR: {"includeNull": "no", "value": bamboo_time(since)}}
+        answer = self.call("POST", "reports/custom", params={"format": "JSON"}, body=body)
+        return [clean(row) for row in answer.get("employees") or []]
+
+    def _fields(self, obj: ObjectSpec, *more: str) -> list[str]:
+        """The report's fields: the mapping's, the hub id, the filter's and `lastChanged` (not `id`:
+        every report row has it)."""
+        wanted = [*obj.fields, self._hub_field(obj), *obj.filter, CURSOR, *more]
+        return [name for name in dict.fromkeys(wanted) if name != "id"]
+
+    def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
+        self._check_object(obj)
+        changed = [c for c in self.changes(since) if c.action != "Deleted"]
+        if not changed:
+            return
+        rows = {str(r["id"]): r for r in self.report(self._fields(obj), since)}
+        terms = filter_terms(obj)
+        size = max(1, min(page_size, self.max_page))
+        for start in range(0, len(changed), size):
+            chunk = changed[start : start + size]
+            records = [{**rows[c.id], CURSOR: c.last_changed} for c in chunk if c.id in rows]
+            yield Page([r for r in records if passes_filter(terms, r)], chunk[-1].when, len(changed))
+
+    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
+        """Employees deleted at or after `since` (`type=deleted`), and the newest deletion seen."""
+        self._check_object(obj)
+        deleted = [c for c in self.changes(since, "deleted") if c.action == "Deleted"]
+        return [c.id for c in deleted], deleted[-1].when if deleted else since
+
+    def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
+        self._check_object(obj)
+        wanted = {str(i) for i in ids}
+        if not wanted:
+            return []
+        return [r for r in self.report(self._fields(obj)) if str(r["id"]) in wanted]
+
+    def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
+        """Employees whose fields equal one of the given values (e-mails in any case), by one report."""
+        self._check_object(obj)
+        terms = filter_terms(obj)
+        return [
+            r
+            for r in self.report(self._fields(obj, *criteria))
+            if passes_filter(terms, r)
+            and all(_matches(name, r.get(name), values) for name, values in criteria.items())
+        ]
+
+    # Writes -----------------------------------------------------------------------------------
+    def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        self._check_object(obj)
+        if not ops:
+            return []
+        field = self._hub_field(obj)
+        known = self._ids_by_hub_id(field, {op.hub_id for op in ops if not op.target_id})
+        chains: dict[str, list[int]] = {}  # ops for one employee, which must not race each other
+        for index, op in enumerate(ops):
+            target = op.target_id or known.get(op.hub_id)
+            chains.setdefault(f"id:{target}" if target else f"hub:{op.hub_id}", []).append(index)
+        results: list[WriteResult | None] = [None] * len(ops)
+
+        def run(indexes: list[int]) -> None:
+            target = ops[indexes[0]].target_id or known.get(ops[indexes[0]].hub_id)
+            for index in indexes:
+                result = self._write_one(field, ops[index], target)
+                target = result.id if result.ok and result.id else target
+                results[index] = result
+
+        self.session  # noqa: B018 - build the shared session before the threads use it
+        workers = max(1, min(int(self.connection.option("max_parallel") or PARALLEL), len(chains)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bamboohr-write") as pool:
+            list(pool.map(run, chains.values()))
+        return [r or WriteResult(None, error=RecordError("NoResult", "not written")) for r in results]
+
+    def _ids_by_hub_id(self, field: str, hub_ids: set[str]) -> dict[str, str]:
+        """Employee ids by hub id for the hub ids given (the lowest id when several share one)."""
+        if not hub_ids:
+            return {}
+        found: dict[str, str] = {}
+        for row in sorted(self.report([field]), key=lambda r: _id_order(str(r["id"])), reverse=True):
+            if row.get(field) in hub_ids:
+                found[str(row[field])] = str(row["id"])
+        return found
+
+    def _write_one(self, field: str, op: WriteOp, target: str | None) -> WriteResult:
+        item = _item(op.values) | {field: op.hub_id}
+        if target:
+            response = self.request("POST", f"employees/{target}/", body=item)
+            return self._result(response, item, target)
+        response = self.request("POST", "employees/", body=item, idempotent=False)
+        return self._result(response, item, None)
+
+    def _result(self, response: requests.Response, item: Record, target: str | None) -> WriteResult:
+        status = response.status_code
+        if status < 300 and target:
+            return WriteResult(target)
+        if status < 300:
+            return WriteResult(_created_id(response), created=True)
+        message = redact(_detail(response))[:500]
+        if status == 404 and target:
+            return WriteResult(target, error=RecordError("NotFound", f"employee {target} does not exist"))
+        if status in (400, 409, 422):
+            fields = tuple(n for n in item if re.search(rf"\b{re.escape(n)}\b", message))
+            code = "invalid_value" if status == 400 else f"HTTP{status}"
+            return WriteResult(target, error=RecordError(code, message, fields))
+        raise self._error("POST", f"employees/{target or ''}", response)
+
+
+def _item(values: Record) -> Record:
+    """Values as BambooHR takes them: text, with "" clearing a field; read-only fields left out."""
+    item: Record = {}
+    for name, value in values.items():
+        if name in READ_ONLY:
+            continue
+        if value is None:
+            item[name] = ""
+        elif isinstance(value, bool):
+            item[name] = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            item[name] = str(value)
+        else:
+            item[name] = value
+    return item
+
+
+def _created_id(response: requests.Response) -> str:
+    """The new employee's id, the last segment of the `Location` header of a create."""
+    location = response.headers.get("Location") or ""
+    new_id = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+    if not new_id.isdigit():
+        raise FatalAPIError(
+            "bamboohr", f"created an employee but the Location header names no id ({location!r})"
+        )
+    return new_id
+
+
+def _matches(name: str, value: Any, wanted: Sequence[Any]) -> bool:
+    """Whether a value (text, as BambooHR answers) equals one of `wanted`; e-mails ignore case."""
+    if value is None:
+        return any(w is None for w in wanted)
+    folded = "email" in name.lower()
+    text = str(value).lower() if folded else str(value)
+    return any(w is not None and (str(w).lower() if folded else str(w)) == text for w in wanted)
+
+
+def _detail(response: requests.Response) -> str:
+    """BambooHR's error message: the `X-BambooHR-Error-Message` header, else the body's text."""
+    header = response.headers.get(ERROR_HEADER)
+    if header:
+        return header.strip()
+    return response.text.strip()[:300] or f"HTTP {response.status_code}"
+
+
+__all__ = ["BambooHRConnector"]
