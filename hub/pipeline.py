@@ -5,12 +5,15 @@
 
 The page's cross-references, quarantine changes and cursor are committed in one transaction after
 the target accepted the writes, so a run killed at any instant replays the page and upserts.
+
+Records the source could not read at all (a malformed line of a file) arrive beside the page's
+records as `Unreadable`s and are quarantined at the stage "read"; the page's cursor still advances.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +22,8 @@ from hub.failpoints import failpoint
 from hub.identity import match_targets, resolve_hub_ids
 from hub.mapping import CompiledMapping, MappingFailure, referenced_values
 from hub.project import SyncSpec
-from hub.records import Record, WriteOp, WriteResult
-from hub.state import PageCommit, QuarantineEntry, StateStore, XrefRow
+from hub.records import Record, Unreadable, WriteOp, WriteResult
+from hub.state import PageCommit, QuarantineEntry, QuarantineRow, StateStore, XrefRow
 from hub.validation import CanonicalValidator
 
 MAX_LISTED_CONFLICTS = 100
@@ -97,16 +100,31 @@ class PagePipeline:
         self.blocked: dict[tuple[str, str], str] = {}
         self.pending: set[str] = set()
         self.written: dict[str, str] = {}
+        self.covered: set[str] = set()  # places the run read in full
+        self.reported: set[str] = set()  # ids of the unreadable records the run met
         self.entity = ctx.spec.entity
         self.src_system, self.tgt_system = ctx.spec.source.system, ctx.spec.target.system
 
-    def run(self, records: Sequence[Record], cursor: str | None, *, retry: bool = False) -> None:
+    def run(
+        self,
+        records: Sequence[Record],
+        cursor: str | None,
+        *,
+        retry: bool = False,
+        unreadable: Sequence[Unreadable] = (),
+        covered: Sequence[str] = (),
+        again: bool = False,
+    ) -> None:
         """Process one page and commit it (nothing is written or committed in a dry run).
 
-        Records still quarantined and unchanged are skipped, unless this is a retry of them.
+        Records still quarantined and unchanged are skipped, unless this is a retry of them. The
+        page's `unreadable` records are quarantined, and the places it `covered` remembered (see
+        `stale_reads`); `again` marks a page of places read again, which settles their entries.
         """
         ctx = self.ctx
         commit = PageCommit(ctx.spec.name, ctx.run_id)
+        if unreadable or covered:
+            self._unreadable(commit, unreadable, covered, again)
         items = self._dedupe(records) if retry else self._skip_known_bad(self._dedupe(records))
         ctx.counts.read += len(records)
         refs_in = self._bring_references(items)
@@ -461,6 +479,54 @@ class PagePipeline:
         )
         commit.resolved.append((self.src_system, item.source_id))
         self._seen(item, commit)
+
+    # Records the source could not read ------------------------------------------------------------
+    def _unreadable(
+        self, commit: PageCommit, unreadable: Sequence[Unreadable], covered: Sequence[str], again: bool
+    ) -> None:
+        """Quarantine what the source could not read (stage "read"), once per run; one still open and
+        unchanged stays as it is. On a read again, the covered places' entries that the page does not
+        report are resolved: the page holds every record those places hold now."""
+        fresh = [u for u in unreadable if u.record_id not in self.reported]
+        self.reported.update(u.record_id for u in fresh)
+        self.ctx.counts.read += len(fresh)
+        held = {} if again else self._held_reads([u.record_id for u in fresh])
+        for bad in fresh:
+            known = held.get(bad.record_id)
+            if known is not None and (known.record, known.errors) == (bad.as_record(), [bad.as_error()]):
+                self.ctx.counts.unchanged += 1
+                continue
+            self._quarantine(commit, _Item(bad.record_id, bad.as_record()), "read", [bad.as_error()])
+        if not again:
+            self.covered.update(covered)
+            return
+        reported = {u.record_id for u in unreadable}
+        commit.resolved += [
+            (self.src_system, q.record_id) for q in self._open_reads(covered) if q.record_id not in reported
+        ]
+
+    def _held_reads(self, record_ids: list[str]) -> dict[str, QuarantineRow]:
+        """Open "read" entries of these records."""
+        if not record_ids:
+            return {}
+        rows = self.ctx.store.quarantined(self.ctx.spec.name, record_ids=record_ids)
+        return {q.record_id: q for q in rows if q.stage == "read" and q.system == self.src_system}
+
+    def _open_reads(self, places: Collection[str]) -> list[QuarantineRow]:
+        """Open "read" entries of records in these places."""
+        wanted = set(places)
+        rows = self.ctx.store.quarantined(self.ctx.spec.name) if wanted else []
+        return [
+            q
+            for q in rows
+            if q.stage == "read" and q.system == self.src_system and (q.record or {}).get("place") in wanted
+        ]
+
+    def stale_reads(self) -> list[QuarantineRow]:
+        """Open "read" entries in places this run read in full that no page reported again: fixed or
+        removed since. The engine reads those places again (`run(..., again=True)`) to settle them,
+        because a fixed record may not have been among the changes read (an old cursor)."""
+        return [q for q in self._open_reads(self.covered) if q.record_id not in self.reported]
 
 
 def _text(value: Any) -> str | None:
