@@ -35,7 +35,8 @@ from connectors.emulators.seed import generate_companies, generate_people  # noq
 from hub.connector import written_filter  # noqa: E402
 from hub.formats import format_checker  # noqa: E402
 from hub.mapping import CompiledMapping, MappingFailure  # noqa: E402
-from hub.project import Project, _plain  # noqa: E402
+from hub.project import Project  # noqa: E402
+from hub.yamldoc import plain  # noqa: E402
 from hub.transforms import REGISTRY, CompileContext  # noqa: E402
 
 HUB_ID = "00000000-0000-4000-8000-000000000001"
@@ -131,8 +132,8 @@ def build(project: Project) -> tuple[Callable[..., int], Callable[..., int]]:
     validator = project.validator("contact")
     fast_valid, digest = validator.fast, compiled_out.digest
     assert fast_valid is not None
-    naive_in = NaiveMapper(_plain(source.doc.data["fields"]), inbound=True)
-    naive_out = NaiveMapper(_plain(target.doc.data["fields"]), inbound=False)
+    naive_in = NaiveMapper(plain(source.doc.data["fields"]), inbound=True)
+    naive_out = NaiveMapper(plain(target.doc.data["fields"]), inbound=False)
     reference = Draft202012Validator(
         validator.schema, registry=project.registry, format_checker=format_checker()
     )

@@ -21,7 +21,7 @@ from referencing.jsonschema import DRAFT202012
 from hub.errors import ConfigError, Problem
 from hub.formats import format_checker
 from hub.validation import CanonicalValidator
-from hub.yamldoc import Document, PathItem, load_document
+from hub.yamldoc import Document, PathItem, load_document, plain
 
 SyncMode = Literal["insert", "update", "upsert", "mirror"]
 Policy = Literal["source_wins", "target_wins", "newest_wins", "owners"]
@@ -316,22 +316,8 @@ def _transform_calls(raw: Any, where: tuple[PathItem, ...]) -> tuple[TransformCa
             calls.append(TransformCall(entry, None, spot))
         else:
             name, args = next(iter(entry.items()))
-            calls.append(TransformCall(str(name), _plain(args), spot))
+            calls.append(TransformCall(str(name), plain(args), spot))
     return tuple(calls)
-
-
-def _plain(value: Any) -> Any:
-    """ruamel's commented containers and scalars as plain Python values."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    for kind in (int, float, str):
-        if isinstance(value, kind):
-            return kind(value)
-    return value
 
 
 def _field_spec(index: int, raw: dict[str, Any]) -> FieldSpec:
@@ -345,7 +331,7 @@ def _field_spec(index: int, raw: dict[str, Any]) -> FieldSpec:
         inbound=both + _transform_calls(raw.get("inbound"), (*where, "inbound")),
         outbound=both + _transform_calls(raw.get("outbound"), (*where, "outbound")),
         ref=raw.get("ref"),
-        value=_plain(raw.get("value")),
+        value=plain(raw.get("value")),
         has_value="value" in raw,
     )
 
@@ -360,8 +346,8 @@ def _mapping_spec(key: str, doc: Document) -> MappingSpec:
         primary_key=data["primary_key"],
         cursor_field=data.get("cursor_field"),
         external_id_field=data.get("external_id_field"),
-        filter=_plain(data.get("filter") or {}),
-        options=_plain(data.get("options") or {}),
+        filter=plain(data.get("filter") or {}),
+        options=plain(data.get("options") or {}),
         doc=doc,
         fields=[_field_spec(i, f) for i, f in enumerate(data["fields"])],
     )
@@ -371,7 +357,7 @@ def _conflict(raw: Any) -> ConflictPolicy:
     if isinstance(raw, str):
         return ConflictPolicy(policy=raw)  # type: ignore[arg-type]
     if isinstance(raw, dict):
-        return ConflictPolicy("owners", dict(_plain(raw["owners"])), raw.get("default", "source"))
+        return ConflictPolicy("owners", dict(plain(raw["owners"])), raw.get("default", "source"))
     return ConflictPolicy()
 
 
@@ -388,18 +374,18 @@ def _sync_spec(name: str, doc: Document, problems: list[Problem]) -> SyncSpec | 
         name=name,
         entity=data["entity"],
         doc=doc,
-        source=Endpoint(**_plain(data["source"])),
-        target=Endpoint(**_plain(data["target"])),
+        source=Endpoint(**plain(data["source"])),
+        target=Endpoint(**plain(data["target"])),
         mode=data.get("mode", "upsert"),
-        match=_plain(data.get("match")),
+        match=plain(data.get("match")),
         conflict=_conflict(data.get("conflict")),
-        references=_plain(data.get("references") or {}),
-        reference_match=_plain(data.get("reference_match") or {}),
+        references=plain(data.get("references") or {}),
+        reference_match=plain(data.get("reference_match") or {}),
         schedule=data.get("schedule"),
         overlap=overlap,
         batch_size=data.get("batch_size"),
         page_size=data.get("page_size"),
-        airflow=_plain(data.get("airflow") or {}),
-        reconcile=_plain(data.get("reconcile")),
+        airflow=plain(data.get("airflow") or {}),
+        reconcile=plain(data.get("reconcile")),
         description=str(data.get("description", "")),
     )

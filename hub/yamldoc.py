@@ -25,8 +25,9 @@ PathItem = str | int
 class Document:
     """A parsed file: its data (plain dicts and lists) and where each node stood in the text.
 
-    JSON files are parsed by the json module; their positions come from a second, slower parse that
-    happens only when a problem must be located (most loads find none: DAG parsing stays fast).
+    JSON files are parsed by the json module and YAML files by libyaml; their positions come from a
+    second, slower parse that happens only when a problem must be located (most loads find none: DAG
+    parsing stays fast).
     """
 
     path: str
@@ -57,6 +58,20 @@ class Document:
         """A `Problem` located at the node `where`."""
         line, column = self.position(where, key=key)
         return Problem(self.path, line, column, message)
+
+
+def plain(value: Any) -> Any:
+    """ruamel's commented containers and scalars as plain Python values."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind in (int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
 
 
 def _own_position(node: Any) -> tuple[int, int]:
@@ -90,12 +105,22 @@ def load_document(path: Path, display: str | None = None) -> Document:
     if path.suffix == ".json":
         return Document(shown, _parse_json(text, shown), text)
     try:
-        data = YAML(typ="rt", pure=True).load(text)
+        # libyaml's speed (ruamel.yaml.clib) for the data, with YAML 1.2 rules as the round-trip parse
+        # has; that slower parse, which keeps positions, runs only when a problem must be located.
+        data = _load_yaml(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         raise ConfigError([Problem(shown, line, col, f"invalid YAML: {exc.problem or exc.context}")]) from exc
-    return Document(shown, data)
+    return Document(shown, data, text)
+
+
+def _load_yaml(text: str) -> Any:
+    """The data of a YAML text; a syntax error is raised by the pure parser, whose words are clearer."""
+    try:
+        return YAML(typ="safe", pure=False).load(text)
+    except MarkedYAMLError:
+        return YAML(typ="rt", pure=True).load(text)
 
 
 def _parse_json(text: str, shown: str) -> Any:

@@ -16,7 +16,7 @@ from typing import Any, Literal, cast
 from connectors.rest.times import TimeFormat
 from connectors.rest.validation import schema_problems, semantic_problems
 from hub.errors import ConfigError
-from hub.yamldoc import Document, load_document
+from hub.yamldoc import Document, load_document, plain
 
 AuthKind = Literal["basic", "bearer", "api_key", "oauth2", "none"]
 PagingStyle = Literal["cursor", "offset", "page", "link_header", "next_url", "none"]
@@ -181,20 +181,6 @@ def document_spec(doc: Document) -> RestSpec:
     if problems:
         raise ConfigError(problems)
     return build_spec(plain(doc.data), doc.path)
-
-
-def plain(value: Any) -> Any:
-    """ruamel's commented containers and scalars as plain Python values."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    for kind in (int, float, str):
-        if isinstance(value, kind):
-            return kind(value)
-    return value
 
 
 def _paths(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
