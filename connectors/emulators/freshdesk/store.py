@@ -93,6 +93,9 @@ class Store:
         self.clock = clock
         self.tables: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in KINDS}
         self._next = dict(FIRST_IDS)
+        # (kind, field) -> lookup key -> ids, built on a field's first lookup and kept up to date after:
+        # uniqueness checks on every write would otherwise scan the table (seeding was quadratic).
+        self._index: dict[tuple[str, str], dict[Any, set[int]]] = {}
 
     def now(self) -> str:
         return freshdesk_time(self.clock())
@@ -104,14 +107,33 @@ class Store:
         """Records whose `field` (or `custom_fields.{name}`) equals `value`; emails and names ignore case."""
         if value in (None, ""):
             return []
-        found = []
-        for record in self.tables[kind].values():
-            have = _field(record, field)
-            if have == value or (
-                field in ("email", "name") and str(have or "").lower() == str(value).lower()
-            ):
-                found.append(record)
-        return found
+        key = _lookup_key(field, value)
+        if key is None:  # not hashable (a list): look the slow way
+            return [r for r in self.tables[kind].values() if _field(r, field) == value]
+        index = self._index.get((kind, field))
+        if index is None:
+            index = self._index[(kind, field)] = {}
+            for record_id, record in self.tables[kind].items():
+                self._add(index, field, record, record_id)
+        return [self.tables[kind][i] for i in sorted(index.get(key, ()))]
+
+    def _add(self, index: dict[Any, set[int]], field: str, record: dict[str, Any], record_id: int) -> None:
+        key = _lookup_key(field, _field(record, field))
+        if key is not None:
+            index.setdefault(key, set()).add(record_id)
+
+    def _put(self, kind: str, record_id: int, record: dict[str, Any]) -> None:
+        """Store a record, keeping the lookup indexes of its kind current."""
+        old = self.tables[kind].get(record_id)
+        for (indexed, field), index in self._index.items():
+            if indexed != kind:
+                continue
+            if old is not None:
+                stale = _lookup_key(field, _field(old, field))
+                if stale is not None:
+                    index.get(stale, set()).discard(record_id)
+            self._add(index, field, record, record_id)
+        self.tables[kind][record_id] = record
 
     def ordered(self, kind: str) -> list[dict[str, Any]]:
         """Records by (updated_at, id): the order of `GET /api/v2/{kind}` with order_by=updated_at."""
@@ -127,7 +149,7 @@ class Store:
         self._next[kind] += 1
         stamp = self.now()
         record.update(id=record_id, created_at=stamp, updated_at=stamp)
-        self.tables[kind][record_id] = record
+        self._put(kind, record_id, record)
         return record_id
 
     def update(self, kind: str, record_id: int, values: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +163,7 @@ class Store:
             merged["description_text"] = _plain_text(merged["description"])
         self.validate(kind, merged, record_id)
         merged["updated_at"] = self.now()
-        self.tables[kind][record_id] = merged
+        self._put(kind, record_id, merged)
         return merged
 
     def validate(self, kind: str, record: dict[str, Any], record_id: int | None) -> None:
@@ -225,6 +247,19 @@ def _field(record: dict[str, Any], field: str) -> Any:
         return record[field]
     custom = record.get("custom_fields") or {}
     return custom.get(field.removeprefix("custom_fields."))
+
+
+def _lookup_key(field: str, value: Any) -> Any:
+    """What a value is looked up by: emails and names ignore case; None when it cannot be a key."""
+    if value in (None, ""):
+        return None
+    if field in ("email", "name"):
+        return str(value).lower()
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return value
 
 
 def _int(value: Any) -> int:
