@@ -19,6 +19,10 @@ CONNECTORS: dict[str, str] = {
     "mailchimp": "connectors.mailchimp:MailchimpConnector",
     "zendesk": "connectors.zendesk:ZendeskConnector",
     "freshdesk": "connectors.freshdesk:FreshdeskConnector",
+    "netsuite": "connectors.netsuite:NetSuiteConnector",
+    "bamboohr": "connectors.bamboohr:BambooHRConnector",
+    "sql": "connectors.sql:SQLConnector",
+    "files": "connectors.files:FilesConnector",
 }
 
 EMULATORS: dict[str, str] = {
@@ -28,6 +32,8 @@ EMULATORS: dict[str, str] = {
     "mailchimp": "connectors.emulators.mailchimp:MailchimpEmulator",
     "zendesk": "connectors.emulators.zendesk:ZendeskEmulator",
     "freshdesk": "connectors.emulators.freshdesk:FreshdeskEmulator",
+    "netsuite": "connectors.emulators.netsuite:NetSuiteEmulator",
+    "bamboohr": "connectors.emulators.bamboohr:BambooHREmulator",
 }
 
 

@@ -25,18 +25,28 @@ from hub.report.document import KINDS
 from hub.state import StateStore
 from hub.sync import SyncEngine, SyncResult
 
+# The back office of the demo: Odoo knows some of the CRM's companies already and has orders for them.
+BACK_OFFICE = {"customers": 150, "orders": 300, "departments": 8, "employees": 150, "netsuite_customers": 40}
+
 
 def sync_order(project: Project) -> list[str]:
     """Every sync in an order that lets one pass settle: a sync runs after those it references, after
-    those that write what it reads, and after those that link (reference_match) what it reads. Cycles
-    (the two halves of a bidirectional pair) are broken where they close."""
+    those that write what it reads (or what changes it: a payment changes its invoice, the schema's
+    `x-changes`), and after those that link (reference_match) what it reads. Cycles (the two halves of
+    a bidirectional pair) are broken where they close."""
     ordered: list[str] = []
     syncs = project.syncs
 
+    def changes(entity: str) -> set[str]:
+        return {entity, *((project.entity_schema(entity) or {}).get("x-changes") or [])}
+
     def before(name: str) -> list[str]:
         spec = syncs[name]
-        read = (spec.source.system, spec.entity)
-        writers = [n for n, s in sorted(syncs.items()) if (s.target.system, s.entity) == read]
+        writers = [
+            n
+            for n, s in sorted(syncs.items())
+            if s.target.system == spec.source.system and spec.entity in changes(s.entity)
+        ]
         linkers = [
             n
             for n, s in sorted(syncs.items())
@@ -70,14 +80,15 @@ def run_demo(root: Path, *, accounts: int = 2000, contacts: int = 10000, seed: i
     shutil.rmtree(folder / "state", ignore_errors=True)
     (folder / "state").mkdir(parents=True)
     names = sync_order(project)
+    scale = {"accounts": accounts, "contacts": contacts, **BACK_OFFICE}
     out.print(
         f"Seeding the sandbox: {accounts:,} accounts and {contacts:,} contacts in Salesforce, as many "
         "companies and contacts in HubSpot, members in Mailchimp, the same people and their tickets in "
-        "Zendesk and Freshdesk, an empty Odoo ..."
+        f"Zendesk and Freshdesk; {BACK_OFFICE['customers']} of those companies in Odoo with "
+        f"{BACK_OFFICE['orders']} orders, their invoices and payments; {BACK_OFFICE['employees']} "
+        "employees in BambooHR, customers in NetSuite, and a bank's payments export in a folder ..."
     )
-    with sandbox_class().start(
-        folder=folder, scale={"accounts": accounts, "contacts": contacts}, seed=seed
-    ) as sandbox:
+    with sandbox_class().start(folder=folder, scale=scale, seed=seed) as sandbox:
         os.environ.update(sandbox.environment())
         state_url = f"sqlite:///{(folder / 'state' / 'state.db').relative_to(root)}"
         store = StateStore(f"sqlite:///{folder / 'state' / 'state.db'}")

@@ -24,13 +24,16 @@ from hub.identity import Side, link_references
 from hub.mapping import CompiledMapping
 from hub.pipeline import Counts, PagePipeline, RunContext
 from hub.project import Endpoint, Project, SyncSpec
+from hub.records import ReadsAgain
 from hub.redact import redact
-from hub.state import PageCommit, StateStore
+from hub.state import PageCommit, QuarantineRow, StateStore
 from hub.transforms import format_utc
 
 log = logging.getLogger("hub.sync")
 Status = Literal["success", "partial", "failed"]
 MAX_REFERENCE_DEPTH = 3
+# Levels of one hierarchy (manager of a manager of …) brought over on demand in one run.
+MAX_HIERARCHY_DEPTH = 12
 RETRY_CHUNK = 500
 
 
@@ -226,9 +229,10 @@ class SyncEngine:
         if self.progress:
             self.progress.start(ctx.spec.name, ctx.source.count(ctx.src_obj, since))
         for page in ctx.source.read_changes(ctx.src_obj, since, min(page_size, ctx.source.max_page)):
-            pipeline.run(page.records, cursor_text(page.cursor) if page.cursor else None)
+            cursor = cursor_text(page.cursor) if page.cursor else None
+            pipeline.run(page.records, cursor, unreadable=page.unreadable, covered=page.covered)
             if self.progress:
-                self.progress.advance(len(page.records), page.total)
+                self.progress.advance(len(page.records) + len(page.unreadable), page.total)
 
     # Building a run -------------------------------------------------------------------------
     def compiled(self, key: str, owned: frozenset[str] | None = None) -> CompiledMapping:
@@ -317,10 +321,11 @@ class SyncEngine:
         Returns source id → hub_id of the records that reached the target (would, in a plan).
         """
         name = parent.spec.references[entity]
-        if depth >= MAX_REFERENCE_DEPTH:
+        own = name == parent.spec.name  # a hierarchy (an employee's manager): this run holds the lock
+        if depth >= (MAX_HIERARCHY_DEPTH if own else MAX_REFERENCE_DEPTH):
             return {}
         try:
-            lock = None if parent.dry_run else self.store.locks.acquire(f"sync:{name}")
+            lock = None if parent.dry_run or own else self.store.locks.acquire(f"sync:{name}")
         except LockError as exc:
             log.warning("cannot bring %s references now: %s", entity, exc)
             return {}
@@ -370,23 +375,52 @@ class SyncEngine:
         ids: Sequence[int] | None = None,
         waiting_only: bool = False,
     ) -> None:
+        """Run quarantined records again: fetched by id, or, for records the source could not read
+        (stage "read"), by reading their places again. After a read, only those waiting for a
+        reference that now exists, and unreadable ones whose place the read went through and did not
+        find again (fixed or removed)."""
         entries = self.store.quarantined(ctx.spec.name, ids=ids)
+        source = ctx.spec.source.system
         if waiting_only:
             entries = [  # not those this very run just set aside
                 e
                 for e in entries
                 if e.stage == "reference" and e.run_id != ctx.run_id and self._references_ready(ctx, e.errors)
             ]
-        wanted = [e.record_id for e in entries if e.system == ctx.spec.source.system]
+            unread = pipeline.stale_reads()
+        else:
+            unread = [e for e in entries if e.stage == "read" and e.system == source]
+        wanted = [e.record_id for e in entries if e.system == source and e.stage != "read"]
         found: set[str] = set()
         for start in range(0, len(wanted), RETRY_CHUNK):
             records = ctx.source.fetch(ctx.src_obj, wanted[start : start + RETRY_CHUNK])
             found |= {ctx.source.record_id(ctx.src_obj, r) for r in records}
             pipeline.run(records, cursor=None, retry=True)
-        gone = [i for i in wanted if i not in found]
+        gone = [i for i in wanted if i not in found] + self._read_again(ctx, pipeline, unread)
         if gone:
-            self.store.mark_gone(ctx.spec.name, ctx.spec.source.system, gone)
-        ctx.details.update({"retried": len(wanted), "gone": len(gone)} if wanted else {})
+            self.store.mark_gone(ctx.spec.name, source, gone)
+        retried = len(wanted) + len(unread)
+        ctx.details.update({"retried": retried, "gone": len(gone)} if retried else {})
+
+    def _read_again(self, ctx: RunContext, pipeline: PagePipeline, entries: list[QuarantineRow]) -> list[str]:
+        """Read the places (files) of unreadable records again, in full: an entry whose record reads
+        now is resolved and the place's records processed; one still unreadable stays. Returns the
+        ids of entries whose place is gone."""
+        place_of = {e.record_id: str((e.record or {}).get("place") or "") for e in entries}
+        places = [place for place in dict.fromkeys(place_of.values()) if place]
+        if not places:
+            return []
+        if not isinstance(ctx.source, ReadsAgain):
+            log.warning(
+                "%s cannot read places again: %d unreadable records stay", ctx.source.system, len(entries)
+            )
+            return []
+        covered: set[str] = set()
+        for page in ctx.source.read_again(ctx.src_obj, places):
+            pipeline.run(page.records, None, unreadable=page.unreadable, covered=page.covered, again=True)
+            covered.update(page.covered)
+        missing = set(places) - covered
+        return [record_id for record_id, place in place_of.items() if place in missing]
 
     def _references_ready(self, ctx: RunContext, errors: list[dict[str, Any]]) -> bool:
         for error in errors:

@@ -19,12 +19,13 @@ def start_sandbox(
     contacts: int = 400,
     seed: int = 5,
     fast_retries: bool = True,
+    back_office: dict[str, int] | None = None,
     **options: Any,
 ) -> Sandbox:
     """Both emulators, seeded; AIRFLOW_CONN_* set for the test (retries quick, for fault tests)."""
-    sandbox = Sandbox.start(
-        folder=folder, scale={"accounts": accounts, "contacts": contacts}, seed=seed, **options
-    )
+    # Odoo's departments (for the HR syncs), and what `back_office` adds (orders, customers, ...).
+    scale = {"accounts": accounts, "contacts": contacts, "departments": 8, **(back_office or {})}
+    sandbox = Sandbox.start(folder=folder, scale=scale, seed=seed, **options)
     for name, value in sandbox.environment().items():
         spec = json.loads(value)
         if fast_retries:

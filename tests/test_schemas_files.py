@@ -38,6 +38,7 @@ ENTITIES = (
     "sales_order",
     "invoice",
     "employee",
+    "payment",
 )
 ALLOWED = frozenset(
     {
@@ -70,15 +71,16 @@ ALLOWED = frozenset(
         "deprecated",
         "version",
         "x-match",
+        "x-changes",
     }
 )
-ROOT_ONLY = frozenset({"$schema", "$id", "version", "x-match"})
+ROOT_ONLY = frozenset({"$schema", "$id", "version", "x-match", "x-changes"})
 
 
 def test_the_house_keywords_are_all_ones_the_compiled_validator_implements() -> None:
     from hub.validation import SUPPORTED
 
-    assert ALLOWED - {"x-match"} <= SUPPORTED
+    assert ALLOWED - {"x-match", "x-changes"} <= SUPPORTED
 
 
 JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
@@ -281,6 +283,11 @@ def test_the_match_rules_other_engineers_rely_on() -> None:
     assert schema_of("sales_order")["x-match"] == [["number"]]
     assert schema_of("invoice")["x-match"] == [["number"]]
     assert schema_of("employee")["x-match"] == [["employee_number"], ["work_email"]]
+    assert schema_of("payment")["x-match"] == [["reference"]]
+    assert schema_of("payment")["x-changes"] == [
+        "invoice"
+    ]  # a sync writing payments runs before invoice readers
+    assert all(set(DATA[n].get("x-changes", [])) <= set(ENTITIES) for n in ENTITY_FILES)
 
 
 def test_account_and_contact_fields_are_exactly_the_agreed_ones() -> None:

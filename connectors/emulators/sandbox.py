@@ -2,6 +2,9 @@
 
 with Sandbox.start(folder=Path(".hub/sandbox"), port=8440) as sandbox:
     os.environ.update(sandbox.environment())   # AIRFLOW_CONN_SALESFORCE_DEFAULT, ...
+
+Besides the emulators it keeps a finance drop folder (`folder/files`, reached through `files_default`)
+holding a bank's export of payments against the sandbox Odoo's open invoices.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from connectors.emulators.ledger import write_payments_export
 from connectors.emulators.server import EmulatorApp, EmulatorServer
 from connectors.emulators.tls import ensure_tls_files
 from connectors.registry import EMULATORS, connector_class, emulator_class
 
-DEFAULT_SCALE = {"accounts": 200, "contacts": 1000}
+DEFAULT_SCALE = {"accounts": 200, "contacts": 1000, "customers": 50, "orders": 100, "departments": 8}
 
 
 @dataclass
@@ -28,6 +32,7 @@ class Sandbox:
     servers: dict[str, EmulatorServer]
     ca_bundle: str
     conn_ids: dict[str, str] = field(default_factory=dict)
+    drops: dict[str, Path] = field(default_factory=dict)  # folder systems (files) by name
 
     @classmethod
     def start(
@@ -65,20 +70,27 @@ class Sandbox:
                 )
                 sandbox.apps[system], sandbox.servers[system] = app, server.start()
                 sandbox.conn_ids[system] = connector_class(system).default_conn_id
+            if "odoo" in sandbox.apps:
+                write_payments_export(sandbox.apps["odoo"], folder / "files", seed)
+                sandbox.drops["files"] = folder / "files"
+                sandbox.conn_ids["files"] = connector_class("files").default_conn_id
         except BaseException:
             sandbox.stop()
             raise
         return sandbox
 
     def connection(self, system: str) -> dict[str, Any]:
-        """Airflow's JSON form of the connection to one emulator."""
+        """Airflow's JSON form of the connection to one emulator (or drop folder)."""
+        if system in self.drops:
+            return {"conn_type": connector_class(system).conn_type, "host": str(self.drops[system].resolve())}
         server = self.servers[system]
         return self.apps[system].connection(server.url, self.ca_bundle if server.tls else None)
 
     def environment(self) -> dict[str, str]:
         """AIRFLOW_CONN_<ID> variables pointing at every emulator."""
         return {
-            f"AIRFLOW_CONN_{self.conn_ids[s].upper()}": json.dumps(self.connection(s)) for s in self.servers
+            f"AIRFLOW_CONN_{self.conn_ids[s].upper()}": json.dumps(self.connection(s))
+            for s in [*self.servers, *self.drops]
         }
 
     def stop(self) -> None:

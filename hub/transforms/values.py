@@ -104,22 +104,30 @@ def _boolean(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
 
 @register(
     "map",
-    "replace values by a table (`values`), with an optional `default`",
+    "replace values by a table (`values`), with an optional `default` for the others, or "
+    "`others: keep` to let them through unchanged",
     takes_args=True,
     needs_args=True,
 )
 def _map(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
-    options = parse_options(args, "map", {"values", "default"}, frozenset({"values"}))
+    options = parse_options(args, "map", {"values", "default", "others"}, frozenset({"values"}))
     table = options["values"]
     if not isinstance(table, Mapping):
         raise TransformArgsError("map needs `values`: a mapping from input to output values")
+    if options.get("others", "error") not in ("error", "keep"):
+        raise TransformArgsError(f"map: others must be error or keep, got {options['others']!r}")
+    if "default" in options and options.get("others") == "keep":
+        raise TransformArgsError("map takes either a default or others: keep, not both")
     lookup = {_map_key(k): v for k, v in table.items()}
     has_default, default = "default" in options, options.get("default")
+    keep = options.get("others") == "keep"
 
     def map_value(value: Any) -> Any:
         key = _map_key(value)
         if key in lookup:
             return lookup[key]
+        if keep:
+            return value
         if has_default:
             return default
         raise TransformError(f"{value!r} is not in the value map ({', '.join(map(repr, table))})")

@@ -31,6 +31,18 @@ EXPECTED = {
     "reconcile__helpdesk_tickets_to_crm",
     "sync__freshdesk_tickets_to_crm",
     "reconcile__freshdesk_tickets_to_crm",
+    "sync__crm_accounts_to_netsuite",
+    "reconcile__crm_accounts_to_netsuite",
+    "sync__erp_orders_to_crm",
+    "reconcile__erp_orders_to_crm",
+    "sync__erp_invoices_to_crm",
+    "reconcile__erp_invoices_to_crm",
+    "sync__finance_ledger_from_files",
+    "reconcile__finance_ledger_from_files",
+    "sync__hr_employees_to_erp",
+    "reconcile__hr_employees_to_erp",
+    "sync__hr_agents_to_helpdesk",
+    "reconcile__hr_agents_to_helpdesk",
 }
 
 

@@ -209,3 +209,10 @@ def test_join_each_writes_lines_as_text() -> None:
     assert text([]) is None
     with pytest.raises(TransformArgsError, match="bad template"):
         make("join_each", {"template": "{unclosed"})
+
+
+def test_map_can_keep_the_values_it_does_not_list() -> None:
+    blank_slash = make("map", {"values": {"/": None}, "others": "keep"})
+    assert (blank_slash("/"), blank_slash("INV/2024/00001")) == (None, "INV/2024/00001")
+    with pytest.raises(TransformArgsError, match="either a default or others"):
+        make("map", {"values": {}, "default": 1, "others": "keep"})

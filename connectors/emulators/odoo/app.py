@@ -144,7 +144,7 @@ class OdooEmulator(EmulatorApp):
 
     def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
         """Business data when `scale` asks for it (`products`, `orders`, `customers`, `departments`,
-        `employees`); none by default, so a sandbox Odoo starts empty of customers as before."""
+        `odoo_employees`); none by default, so a sandbox Odoo starts empty of customers as before."""
         with self.lock:
             seed_business(self._call, scale, seed)
 

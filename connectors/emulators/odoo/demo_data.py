@@ -34,15 +34,16 @@ PRODUCT_WORDS = (
     "Pen",
     "Audit",
 )
+# The first is the parent of the others; the rest are the sandbox HR system's departments (BambooHR's).
 DEPARTMENTS = (
     "Management",
     "Sales",
-    "Research & Development",
-    "Operations",
-    "Finance",
-    "Human Resources",
-    "Marketing",
     "Support",
+    "Engineering",
+    "Finance",
+    "Operations",
+    "People",
+    "Marketing",
 )
 FIRST_NAMES = (
     "Ada",
@@ -80,11 +81,12 @@ def seed_business(call: Call, scale: Mapping[str, int], seed: int) -> None:
     rng = random.Random(seed)
     orders = int(scale.get("orders", 0))
     products = int(scale.get("products", 25 if orders else 0))
-    employees = int(scale.get("employees", 0))
+    employees = int(scale.get("odoo_employees", 0))  # "employees" is the HR system's (BambooHR)
     departments = int(scale.get("departments", len(DEPARTMENTS) if employees else 0))
     product_ids = seed_products(call, rng, products) if products else []
     if orders:
-        customers = _customers(call, int(scale.get("customers", max(5, orders // 10))))
+        wanted = int(scale.get("customers", max(5, orders // 10)))
+        customers = _customers(call, wanted, int(scale.get("accounts", 0)), seed)
         seed_orders(call, rng, orders, customers, product_ids)
     department_ids = seed_departments(call, departments) if departments else []
     if employees:
@@ -111,15 +113,37 @@ def seed_products(call: Call, rng: random.Random, count: int) -> list[int]:
     return ids
 
 
-def _customers(call: Call, wanted: int) -> list[int]:
+def _customers(call: Call, wanted: int, accounts: int, seed: int) -> list[int]:
+    """The companies orders go to: those already in the database; else, when the sandbox's CRM holds
+    `accounts` companies, `wanted` of the same (valid) companies, as an ERP that already knew its
+    customers would (no hub id: the CRM sync links them by name and country); else new ones."""
     found: list[int] = call(
         "res.partner", "search", [[("is_company", "=", True), ("id", "!=", 1)]], {"order": "id"}
     )
     if found:
         return found
+    if accounts:
+        return _crm_companies(call, wanted, accounts, seed)
     rows = [
         {"name": f"Customer Company {n:05d}", "is_company": True, "email": f"billing@customer{n}.example.com"}
         for n in range(1, wanted + 1)
+    ]
+    created: list[int] = call("res.partner", "create", [rows], {})
+    return created
+
+
+def _crm_companies(call: Call, wanted: int, accounts: int, seed: int) -> list[int]:
+    from connectors.emulators.seed import generate_companies
+
+    companies = [c for c in generate_companies(accounts, seed) if c.invalid_reason is None][:wanted]
+    codes = sorted({c.country for c in companies})
+    countries = {
+        row["code"]: row["id"]
+        for row in call("res.country", "search_read", [[("code", "in", codes)]], {"fields": ["code"]})
+    }
+    rows = [
+        {"name": c.name, "is_company": True, "country_id": countries[c.country], "city": c.city}
+        for c in companies
     ]
     created: list[int] = call("res.partner", "create", [rows], {})
     return created

@@ -171,7 +171,7 @@ class Parser:
         self.expect_keyword("SELECT")
         count_only, fields = self.select_list()
         self.expect_keyword("FROM")
-        sobject = self.name()
+        sobject = self.object_name()
         where = self.where()
         order = self.order_by()
         limit = self.integer_clause("LIMIT")
@@ -184,6 +184,13 @@ class Parser:
         if self.current.kind != "name" or self.current.upper in KEYWORDS:
             raise self.error()
         return self.take()
+
+    def object_name(self) -> Token:
+        """The object after FROM: `Order` is an object there, not the start of ORDER BY."""
+        following = self.tokens[self.index + 1] if self.index + 1 < len(self.tokens) else None
+        if self.current.upper == "ORDER" and (following is None or following.upper != "BY"):
+            return self.take()
+        return self.name()
 
     def select_list(self) -> tuple[bool, tuple[FieldRef, ...]]:
         """COUNT() or a comma-separated list of field paths."""

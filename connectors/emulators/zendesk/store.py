@@ -41,6 +41,9 @@ def epoch(text: str) -> int:
     return int(parse_zendesk_time(text).timestamp())
 
 
+ROLES = ("end-user", "agent", "admin")
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one upsert did: the record id and "Created"/"Updated", or an error and its details."""
@@ -70,6 +73,7 @@ def _defaults(kind: str) -> dict[str, Any]:
             "organization_id": None,
             "role": "end-user",
             "active": True,
+            "suspended": False,
             "verified": False,
             "time_zone": "UTC",
             "locale": "en-US",
@@ -202,6 +206,10 @@ class Store:
         org = record.get("organization_id")
         if org is not None and self.get("organizations", _int(org)) is None:
             problems.append(f"Organization: {org} does not exist")
+        if record.get("role") not in ROLES:
+            problems.append(f"Role: {record.get('role')} is not included in the list")
+        if not isinstance(record.get("suspended"), bool):
+            problems.append("Suspended: must be true or false")
         return problems
 
     def _organization_problems(self, record: dict[str, Any], record_id: int | None) -> list[str]:

@@ -549,7 +549,7 @@ def test_xmlrpc_clients_create_orders_with_tuple_commands(
 
 
 def test_seed_sandbox_is_deterministic_and_sells_to_existing_companies() -> None:
-    scale = {"orders": 40, "employees": 12}
+    scale = {"orders": 40, "odoo_employees": 12}
     first, second = OdooEmulator(), OdooEmulator()
     first.seed_partners(0, companies=3)
     second.seed_partners(0, companies=3)

@@ -419,7 +419,13 @@ def test_updated_and_deleted_list_changes_within_the_window(org: Org) -> None:
 
 
 def test_describe_reports_objects_and_fields(org: Org) -> None:
-    assert [s["name"] for s in org.sf.describe()["sobjects"]] == ["Account", "Contact", "Case", "Order", "Invoice__c"]
+    assert [s["name"] for s in org.sf.describe()["sobjects"]] == [
+        "Account",
+        "Contact",
+        "Case",
+        "Order",
+        "Invoice__c",
+    ]
     fields = {f["name"]: f for f in org.sf.Contact.describe()["fields"]}
     assert (
         fields["Hub_Id__c"]["externalId"],
@@ -688,6 +694,10 @@ def test_an_order_needs_its_account_and_keeps_money_exact(org: Org) -> None:
     assert '"Amount_Tax__c":0.10' in raw.text and '"Amount_Total__c":0.01' in raw.text
     org.sf.Order.update(created["id"], {"Status": "Activated"})
     assert org.sf.Order.get(created["id"])["ActivatedDate"]
+    listed = org.sf.query("SELECT Id, OrderNumber FROM Order ORDER BY OrderNumber")[
+        "records"
+    ]  # Order: no keyword
+    assert [r["Id"] for r in listed] == [created["id"]]
 
 
 def test_invoices_are_a_custom_object_on_the_account(org: Org) -> None:
