@@ -36,8 +36,8 @@ from hub.connector import written_filter  # noqa: E402
 from hub.formats import format_checker  # noqa: E402
 from hub.mapping import CompiledMapping, MappingFailure  # noqa: E402
 from hub.project import Project  # noqa: E402
-from hub.yamldoc import plain  # noqa: E402
 from hub.transforms import REGISTRY, CompileContext  # noqa: E402
+from hub.yamldoc import plain  # noqa: E402
 
 HUB_ID = "00000000-0000-4000-8000-000000000001"
 

@@ -7,10 +7,12 @@ client libraries or touches the network.
 from __future__ import annotations
 
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hub.connector import Connector
+    from hub.errors import Problem
 
 CONNECTORS: dict[str, str] = {
     "salesforce": "connectors.salesforce:SalesforceConnector",
@@ -37,9 +39,39 @@ EMULATORS: dict[str, str] = {
 }
 
 
+DESCRIBED: dict[str, Path] = {}
+"""Systems described in YAML for the declarative REST connector (a project's `systems/*.yaml`), by name."""
+
+
 def systems() -> list[str]:
-    """Names of every system a mapping may name."""
+    """Names of every system a mapping may name: the shipped ones and those described in YAML."""
+    return sorted({*CONNECTORS, *DESCRIBED})
+
+
+def shipped_systems() -> list[str]:
+    """Names of the systems Omnihub ships a connector module for."""
     return sorted(CONNECTORS)
+
+
+def describe_systems(folder: Path, root: Path) -> list[Problem]:
+    """Register the systems the `*.yaml` files of `folder` describe (each checked against the
+    declarative REST connector's meta-schema); the problems of those that cannot be used, located."""
+    from connectors.rest import discover, load_spec
+    from hub.errors import ConfigError, Problem
+
+    problems: list[Problem] = []
+    for system, path in discover(folder).items():
+        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        if system in CONNECTORS:
+            problems.append(Problem(shown, 1, 1, f"system {system!r} is shipped; name yours differently"))
+            continue
+        try:
+            load_spec(path, shown)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        DESCRIBED[system] = path
+    return problems
 
 
 def _load(target: str) -> object:
@@ -49,6 +81,10 @@ def _load(target: str) -> object:
 
 def connector_class(system: str) -> type[Connector]:
     """The connector class of a system (KeyError for unknown systems)."""
+    if system not in CONNECTORS and system in DESCRIBED:
+        from connectors.rest import declarative_connector
+
+        return declarative_connector(DESCRIBED[system])
     cls = _load(CONNECTORS[system])
     assert isinstance(cls, type)
     return cls
@@ -64,7 +100,7 @@ def airflow_provider_info() -> dict[str, Any]:
     from importlib.metadata import version
 
     types = []
-    for system in systems():
+    for system in shipped_systems():  # YAML-described systems belong to a project, not to the package
         cls = connector_class(system)
         fields = {
             name: {

@@ -28,7 +28,7 @@ from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Asset, BaseHook, Param
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
 
-from connectors.registry import connector_class, systems
+from connectors.registry import connector_class, shipped_systems
 from hub.checks import check_project
 from hub.connections import Connection, set_resolver
 from hub.connector import Connector
@@ -330,6 +330,6 @@ def _hook(system: str) -> type[OmnihubHook]:
     return type(name, (OmnihubHook,), attributes)
 
 
-for _system in systems():  # one hook class per registered connector: hub.airflow.SalesforceHook, …
+for _system in shipped_systems():  # one hook class per shipped connector: hub.airflow.SalesforceHook, …
     _cls = _hook(_system)
     globals()[_cls.__name__] = _cls

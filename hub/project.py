@@ -147,6 +147,7 @@ class Project:
     def load(cls, root: str | Path = ".") -> Project:
         """Load every schema, mapping and sync under `root`; problems are kept, not raised."""
         project = cls(Path(root).resolve())
+        project._load_systems()
         project._load_schemas()
         project._load_mappings()
         project._load_syncs()
@@ -235,6 +236,14 @@ class Project:
         errors = sorted(validator.iter_errors(doc.data), key=lambda e: doc.position(list(e.absolute_path)))
         self.problems.extend(_meta_problem(doc, e) for e in errors)
         return not errors
+
+    def _load_systems(self) -> None:
+        """Systems the project describes in YAML (`systems/*.yaml`, the declarative REST connector)."""
+        folder = self.root / "systems"
+        if folder.is_dir():
+            from connectors.registry import describe_systems
+
+            self.problems.extend(describe_systems(folder, self.root))
 
     def _load_mappings(self) -> None:
         base = self.root / "mappings"
