@@ -187,7 +187,8 @@ class AirflowStack:
         path = self.home / "logs" / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
-    def _check_alive(self) -> None:
+    def check_alive(self) -> None:
+        """Raise StackError naming the first Airflow process that has exited, with its log."""
         for name, process in self.processes.items():
             if process.poll() is not None:
                 raise StackError(f"airflow {name} exited with {process.returncode}:\n{self.log(name)}")
@@ -196,7 +197,7 @@ class AirflowStack:
         """Wait until the API server answers and reports the scheduler and DAG processor healthy."""
         deadline, last = time.monotonic() + timeout, "no answer"
         while time.monotonic() < deadline:
-            self._check_alive()
+            self.check_alive()
             try:
                 health: dict[str, Any] = requests.get(f"{self.url}/api/v2/monitor/health", timeout=5).json()
                 parts = ("metadatabase", "scheduler", "dag_processor")
@@ -263,7 +264,7 @@ class AirflowStack:
         """Wait until the DAG processor has parsed and stored a DAG."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self._check_alive()
+            self.check_alive()
             found = self.api("GET", f"/dags/{dag_id}", ok=(200, 404))
             if found and found.get("dag_id") == dag_id:
                 return dict(found)
@@ -282,7 +283,7 @@ class AirflowStack:
         """Wait until a run has finished (success or failed); the run as the API shows it."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self._check_alive()
+            self.check_alive()
             run: dict[str, Any] = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
             if run["state"] in FINISHED:
                 return run

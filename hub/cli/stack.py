@@ -71,7 +71,8 @@ def airflow_up(
         try:
             err.print(f"migrating Airflow's metadata database in {home}")
             stack.migrate()
-            stack.import_connections({sandbox.conn_ids[s]: sandbox.connection(s) for s in sandbox.servers})
+            systems = [*sandbox.servers, *sandbox.drops]  # the emulators and the payments drop folder
+            stack.import_connections({sandbox.conn_ids[s]: sandbox.connection(s) for s in systems})
             err.print("starting the API server, scheduler and DAG processor")
             stack.start()
             for dag_id in dag_ids:
@@ -84,8 +85,8 @@ def airflow_up(
             out.print(f"connections: {', '.join(sorted(sandbox.conn_ids.values()))} (the emulators)")
             out.print(f"logs:        {home / 'logs'}", markup=False, highlight=False)
             err.print(f"ready in {time.monotonic() - started:.0f} s; Ctrl-C stops Airflow and the emulators")
-            while not stop.wait(2):
-                stack.wait_until_healthy(timeout=60)
+            while not stop.wait(2):  # a process that exits stops everything; a slow one (a busy
+                stack.check_alive()  # scheduler misses heartbeats on 2 cores) is left to catch up
         except KeyboardInterrupt:
             pass
         finally:

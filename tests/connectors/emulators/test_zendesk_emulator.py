@@ -92,6 +92,21 @@ def test_users_create_or_update_many_reports_each_record_in_order(zenpy: Zenpy, 
     assert zenpy.users(id=results[3]["id"]).name == "Alan M. Turing"
 
 
+def test_agents_are_users_with_a_role_and_leavers_are_suspended(zenpy: Zenpy, app: ZendeskEmulator) -> None:
+    users = [
+        User(name="Ana Agent", email="ana@support.example", role="agent", external_id="HUB-A"),
+        User(name="Bad Role", email="bad@support.example", role="boss", external_id="HUB-B"),
+    ]
+    results = finished(zenpy, zenpy.users.create_or_update(users).id)
+    assert results[0]["status"] == "Created"
+    assert "Role: boss is not included in the list" in results[1]["details"]
+    agent = zenpy.users(id=results[0]["id"])
+    assert (agent.role, agent.suspended) == ("agent", False)
+    suspended = [User(external_id="HUB-A", suspended=True)]
+    assert finished(zenpy, zenpy.users.create_or_update(suspended).id)[0]["status"] == "Updated"
+    assert zenpy.users(id=results[0]["id"]).suspended is True
+
+
 def test_organizations_create_many_and_create_or_update_many(
     zenpy: Zenpy, app: ZendeskEmulator, server: EmulatorServer
 ) -> None:
