@@ -222,11 +222,17 @@ class BambooHRConnector(Connector):
             return
         rows = {str(r["id"]): r for r in self.report(self._fields(obj), since)}
         terms = filter_terms(obj)
+        kept = [
+            (c, {**rows[c.id], CURSOR: c.last_changed})
+            for c in changed
+            if c.id in rows and passes_filter(terms, rows[c.id])
+        ]
         size = max(1, min(page_size, self.max_page))
-        for start in range(0, len(changed), size):
-            chunk = changed[start : start + size]
-            records = [{**rows[c.id], CURSOR: c.last_changed} for c in chunk if c.id in rows]
-            yield Page([r for r in records if passes_filter(terms, r)], chunk[-1].when, len(changed))
+        for start in range(0, len(kept), size):
+            chunk = kept[start : start + size]
+            yield Page([record for _, record in chunk], chunk[-1][0].when, len(kept))
+        if not kept or kept[-1][0] is not changed[-1]:  # the filtered-out tail still moves the cursor
+            yield Page([], changed[-1].when, len(kept))
 
     def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
         """Employees deleted at or after `since` (`type=deleted`), and the newest deletion seen."""

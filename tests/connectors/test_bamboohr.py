@@ -109,6 +109,12 @@ def test_empty_dates_read_as_none_and_filters_apply(bamboo: tuple[BambooHREmulat
         "employees", EMPLOYEES.fields, "id", "lastChanged", "customHubId", {"status": "Active"}
     )
     assert ids(list(bhr.read_changes(active, None, 10))) == [hired, undated]
+    app.clock.advance(seconds=60)  # type: ignore[attr-defined]
+    app.edit(left, {"jobTitle": "Alumnus"})  # the newest change is one the filter leaves out
+    pages = list(bhr.read_changes(active, None, 1))  # pages hold only what passes; totals count it
+    assert [len(p.records) for p in pages] == [1, 1, 0] and {p.total for p in pages} == {2}
+    assert pages[-1].cursor is not None and pages[-2].cursor is not None
+    assert pages[-1].cursor > pages[-2].cursor  # the cursor moves past the filtered-out tail
     gone = ObjectSpec(
         "employees", ("id", "terminationDate"), "id", "lastChanged", filter={"status": "Inactive"}
     )
