@@ -181,6 +181,7 @@ def check_sync(project: Project, sync: SyncSpec) -> list[Problem]:
     problems += _reference_problems(project, sync)
     problems += _reference_match_problems(project, sync)
     problems += _owner_problems(sync, paths)
+    problems += _reconcile_problems(project, sync)
     if sync.schedule is not None and (message := schedule_problem(sync.schedule)):
         problems.append(doc.problem(["schedule"], message))
     if sync.source.system == sync.target.system and sync.source.connection == sync.target.connection:
@@ -306,6 +307,40 @@ def _reference_match_problems(project: Project, sync: SyncSpec) -> list[Problem]
                         sync.doc.problem([*where, index], f"mapping {found[0].key!r} does not carry {name!r}")
                     )
     return problems
+
+
+def _reconcile_problems(project: Project, sync: SyncSpec) -> list[Problem]:
+    """Compared fields both mappings read (what reconciliation would refuse at its first run), and
+    tolerances and normalizers that name compared fields."""
+    if not sync.reconcile:
+        return []
+    compare = sync.reconcile.get("compare") or []
+    sides = [project.mappings[sync.source.mapping], project.mappings[sync.target.mapping]]
+    problems = [
+        _unread_problem(sync, index, entry, sides)
+        for index, entry in enumerate(compare)
+        if isinstance(entry, str) and any(entry not in _read(m) for m in sides)
+    ]
+    compared = {e.get("field") if isinstance(e, dict) else e for e in compare}
+    for section in ("tolerances", "normalizers"):
+        problems += [
+            sync.doc.problem(["reconcile", section, name], f"{name!r} is not among the compared fields")
+            for name in sync.reconcile.get(section) or {}
+            if compare and name not in compared
+        ]
+    return problems
+
+
+def _read(mapping: MappingSpec) -> set[str]:
+    """The canonical fields a mapping fills from its system."""
+    return {f.canonical for f in mapping.fields if f.reads and f.canonical}
+
+
+def _unread_problem(sync: SyncSpec, index: int, name: str, sides: list[MappingSpec]) -> Problem:
+    missing = " and ".join(m.key for m in sides if name not in _read(m))
+    both = _read(sides[0]) & _read(sides[1])
+    message = f"{name!r} is not read by {missing}, so it cannot be compared{_suggest(name, both)}"
+    return sync.doc.problem(["reconcile", "compare", index], message)
 
 
 def _owner_problems(sync: SyncSpec, paths: dict[str, Any]) -> list[Problem]:
