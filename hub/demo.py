@@ -1,7 +1,9 @@
 """`hub demo` / `make demo`: the whole path on this machine, in under two minutes, leaving nothing running.
 
 It starts the emulators, seeds Salesforce with accounts and contacts (about 1% of them deliberately
-invalid) and the helpdesks with the same people and their tickets, runs every shipped sync twice
+invalid), the helpdesks with the same people and their tickets, and the back office (`BACK_OFFICE`:
+Odoo's customers, orders, invoices and departments, BambooHR's employees, NetSuite's customers, a
+bank's payments export in the sandbox's drop folder), runs every shipped sync twice
 against a fresh state store (in an order that lets one pass settle: see `sync_order`), and shows
 what each run did: the first run creates everything valid and quarantines the rest with reasons; the
 second writes nothing at all. Then it edits a few records directly in Odoo, reconciles every sync,
