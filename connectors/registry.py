@@ -55,21 +55,29 @@ def shipped_systems() -> list[str]:
 
 def describe_systems(folder: Path, root: Path) -> list[Problem]:
     """Register the systems the `*.yaml` files of `folder` describe (each checked against the
-    declarative REST connector's meta-schema); the problems of those that cannot be used, located."""
-    from connectors.rest import discover, load_spec
+    declarative REST connector's meta-schema) in place of those registered before: a process works
+    on one project. Returns the problems of those that cannot be used, located."""
+    DESCRIBED.clear()
+    paths = sorted(folder.glob("*.yaml"))
+    if not paths:  # most projects: nothing more to import at DAG parse time
+        return []
+    from connectors.rest import load_spec
     from hub.errors import ConfigError, Problem
 
     problems: list[Problem] = []
-    for system, path in discover(folder).items():
+    found: dict[str, str] = {}
+    for path in paths:
         shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        if system in CONNECTORS:
-            problems.append(Problem(shown, 1, 1, f"system {system!r} is shipped; name yours differently"))
-            continue
         try:
-            load_spec(path, shown)
-        except ConfigError as exc:
+            system = load_spec(path, shown).system
+        except ConfigError as exc:  # a file that cannot be read is reported, never skipped
             problems.extend(exc.problems)
             continue
+        taken = "is shipped" if system in CONNECTORS else f"is described in {found.get(system)} too"
+        if system in CONNECTORS or system in found:
+            problems.append(Problem(shown, 1, 1, f"system {system!r} {taken}; name this one differently"))
+            continue
+        found[system] = shown
         DESCRIBED[system] = path
     return problems
 

@@ -211,13 +211,13 @@ def _show_quarantine(store: StateStore, state_url: str) -> None:
 
 
 def _verdict(first: list[SyncResult], second: list[SyncResult]) -> int:
-    written = sum(r.counts.created + r.counts.updated for r in second)
+    written = sum(r.written("created") + r.written("updated") for r in second)
     failed = [r.sync for r in first + second if r.status == "failed"]
     if failed or written:
         out.print(f"[red]demo failed: failed runs {failed}, second run wrote {written} records[/]")
         return 1
-    created = sum(r.counts.created for r in first)
-    updated = sum(r.counts.updated for r in first)
+    created = sum(r.written("created") for r in first)  # references brought over included
+    updated = sum(r.written("updated") for r in first)
     out.print(
         f"[green]ok[/]: the first run created {created:,} records and updated {updated:,} it found already "
         f"there; the second run wrote nothing "

@@ -239,11 +239,9 @@ class Project:
 
     def _load_systems(self) -> None:
         """Systems the project describes in YAML (`systems/*.yaml`, the declarative REST connector)."""
-        folder = self.root / "systems"
-        if folder.is_dir():
-            from connectors.registry import describe_systems
+        from connectors.registry import describe_systems
 
-            self.problems.extend(describe_systems(folder, self.root))
+        self.problems.extend(describe_systems(self.root / "systems", self.root))  # none: no folder
 
     def _load_mappings(self) -> None:
         base = self.root / "mappings"

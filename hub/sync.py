@@ -66,6 +66,11 @@ class SyncResult:
     error: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
+    def written(self, kind: Literal["created", "updated"]) -> int:
+        """Records this run created (or updated), those brought over as references included."""
+        brought = self.details.get("references", {}).values()
+        return int(getattr(self.counts, kind)) + sum(int(c[kind]) for c in brought)
+
     def summary(self) -> dict[str, Any]:
         """Exactly the keys of the documented JSON summary."""
         return {
@@ -343,9 +348,8 @@ class SyncEngine:
         finally:
             if lock is not None:
                 lock.release()
-        brought = parent.details.setdefault("references", {}).setdefault(name, Counts().as_dict())
-        for key, value in ctx.counts.as_dict().items():
-            brought[key] += value
+        _add_references(parent.details, {name: ctx.counts.as_dict()})
+        _add_references(parent.details, ctx.details.get("references", {}))  # their own, deeper down
         return pipeline.written
 
     def _link(self, parent: RunContext, entity: str, source_ids: list[str]) -> dict[str, str]:
@@ -490,3 +494,13 @@ def _connect(endpoint: Endpoint, calls: ApiCalls) -> Connector:
 
 def _describe(exc: Exception) -> str:
     return str(exc) if isinstance(exc, HubError) else f"{type(exc).__name__}: {exc}"
+
+
+def _add_references(details: dict[str, Any], brought: dict[str, dict[str, int]]) -> None:
+    """Add what was brought over (by sync name) to a run's details, deeper levels included: a
+    manager's manager, brought while bringing the manager, counts in the run that needed them."""
+    totals = details.setdefault("references", {})
+    for name, counts in brought.items():
+        mine = totals.setdefault(name, Counts().as_dict())
+        for key, value in counts.items():
+            mine[key] += value

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
 
 from hub.errors import ConfigError
+from hub.transforms.values import as_decimal
 
 T = TypeVar("T")
 TRUE_TEXT = frozenset({"true", "t", "yes", "y", "1"})
@@ -143,17 +144,7 @@ def _to_float(type_: Any, value: Any) -> float:
 
 
 def _to_decimal(type_: Any, value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
-    if isinstance(value, float):
-        value = repr(value)  # the shortest text that round-trips, never the binary expansion
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a number") from None
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    return number
+    return as_decimal(value)
 
 
 def _to_integer(type_: Any, value: Any) -> int:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -85,6 +86,9 @@ def _each(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     return each
 
 
+EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+
+
 class _Blank(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return ""
@@ -93,7 +97,8 @@ class _Blank(dict[str, Any]):
 @register(
     "join_each",
     "write every item of a list as text: `template` names item fields ({quantity} x {description}), "
-    "`sep` joins the items (a new line by default); empty fields print as nothing",
+    "`sep` joins the items (a new line by default); empty fields print as nothing, and brackets "
+    "around nothing are left out",
     takes_args=True,
     needs_args=True,
 )
@@ -111,7 +116,8 @@ def _join_each(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
         texts = []
         for item in items:
             present = {k: v for k, v in dict(item).items() if v is not None}
-            texts.append(" ".join(template.format_map(_Blank(present)).split()))
+            text = EMPTY_BRACKETS.sub("", template.format_map(_Blank(present)))
+            texts.append(" ".join(text.split()))
         return sep.join(texts) or None
 
     return join

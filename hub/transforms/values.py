@@ -29,7 +29,7 @@ def _decimal(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     as_number = options.get("as") == "number"
 
     def to_decimal(value: Any) -> Any:
-        number = _as_decimal(value)
+        number = as_decimal(value)
         if quantum is not None:
             number = number.quantize(quantum)
         if as_number:
@@ -46,7 +46,9 @@ def _positive_or_zero(value: Any) -> int:
     return value
 
 
-def _as_decimal(value: Any) -> Decimal:
+def as_decimal(value: Any) -> Decimal:
+    """A number or its text as an exact Decimal (a float by its shortest round-trip text); TransformError
+    (a ValueError) for anything else, NaN and infinities included."""
     if isinstance(value, bool):
         raise TransformError(f"expected a number, got {value!r}")
     if isinstance(value, float):
@@ -63,7 +65,7 @@ def _as_decimal(value: Any) -> Decimal:
 @register("number", "number from text or number (integers stay integers)")
 def _number(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     def to_number(value: Any) -> Any:
-        number = _as_decimal(value)
+        number = as_decimal(value)
         return int(number) if number == number.to_integral_value() else float(number)
 
     return to_number
@@ -74,7 +76,7 @@ def _integer(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     def to_integer(value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        number = _as_decimal(value)
+        number = as_decimal(value)
         if number != number.to_integral_value():
             raise TransformError(f"{value!r} is not a whole number")
         return int(number)

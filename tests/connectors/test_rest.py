@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from connectors.emulators.freshdesk import FreshdeskEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
-from connectors.rest import EXAMPLES, DeclarativeRESTConnector, declarative_connector, discover, load_spec
+from connectors.rest import EXAMPLES, DeclarativeRESTConnector, declarative_connector, load_spec
 from connectors.rest.validation import meta_schema
 from hub.connections import parse_connection
 from hub.connector import Connector, ObjectSpec
@@ -159,13 +159,6 @@ def test_every_problem_of_a_file_is_reported_at_once_in_file_order(tmp_path: Pat
     text = VALID.replace("{kind: bearer}", "{kind: digest}").replace("{style: page}", "{style: pages}")
     found = problems(tmp_path, text)
     assert [p.split(":")[1] for p in found] == ["4", "11"]
-
-
-def test_discover_lists_described_systems_and_skips_broken_files(tmp_path: Path) -> None:
-    assert discover()["freshdesk_rest"] == FRESHDESK_YAML
-    (tmp_path / "ok.yaml").write_text(VALID, encoding="utf-8")
-    (tmp_path / "broken.yaml").write_text("system: [", encoding="utf-8")
-    assert discover(tmp_path) == {"things": tmp_path / "ok.yaml"}
 
 
 def test_the_base_class_alone_is_not_a_connector() -> None:

@@ -117,3 +117,18 @@ def test_a_broken_description_is_a_located_problem_of_hub_validate(tmp_path: Pat
     assert done.returncode == 2, done.stdout + done.stderr
     [line] = [x for x in (done.stdout + done.stderr).splitlines() if x.startswith("systems/acme_desk.yaml:")]
     assert "paging.style" in line and "'link_headr' is not allowed" in line and "link_header" in line
+
+
+def test_descriptions_that_cannot_be_used_are_reported_not_skipped(tmp_path: Path) -> None:
+    root = project_with_acme(tmp_path / "project")
+    (root / "systems" / "broken.yaml").write_text("system: acme_two\nbase_url: [unclosed\n")
+    (root / "systems" / "twin.yaml").write_text((root / "systems" / "acme_desk.yaml").read_text())
+    shipped = EXAMPLE.read_text().replace("system: freshdesk_rest", "system: salesforce")
+    (root / "systems" / "shipped_name.yaml").write_text(shipped)
+    found = [str(p) for p in Project.load(root).problems]
+    assert found == [
+        "systems/broken.yaml:3:1: invalid YAML: expected ',' or ']', but got '<stream end>'",
+        "systems/shipped_name.yaml:1:1: system 'salesforce' is shipped; name this one differently",
+        "systems/twin.yaml:1:1: system 'acme_desk' is described in systems/acme_desk.yaml too; "
+        "name this one differently",
+    ]

@@ -205,7 +205,8 @@ def test_each_maps_every_line_with_its_own_transforms() -> None:
 def test_join_each_writes_lines_as_text() -> None:
     text = make("join_each", {"template": "{quantity} x {description} [{sku}] @ {unit_price}"})
     given = [{"quantity": "2", "description": "Widget", "sku": None, "unit_price": "19.99"}]
-    assert text([*given, {"quantity": "1", "description": "Fee"}]) == "2 x Widget [] @ 19.99\n1 x Fee [] @"
+    fee = {"quantity": "1", "description": "Fee", "sku": "F-1"}
+    assert text([*given, fee]) == "2 x Widget @ 19.99\n1 x Fee [F-1] @"  # [None] is left out
     assert text([]) is None
     with pytest.raises(TransformArgsError, match="bad template"):
         make("join_each", {"template": "{unclosed"})
