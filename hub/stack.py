@@ -37,6 +37,9 @@ USER = "admin"
 FINISHED = {"success", "failed"}
 
 
+API_ATTEMPTS = 6  # tries of one idempotent API call that Airflow answers with a 5xx
+
+
 class StackError(HubError):
     """An Airflow process failed to start, answer or finish in time."""
 
@@ -246,14 +249,21 @@ class AirflowStack:
         return self._token
 
     def api(self, method: str, path: str, body: Any = None, *, ok: Sequence[int] = (200,)) -> Any:
-        """One call to /api/v2; a status outside `ok` raises StackError with Airflow's detail."""
-        response = requests.request(
-            method,
-            f"{self.url}/api/v2{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {self.token()}"},
-            timeout=30,
-        )
+        """One call to /api/v2; a status outside `ok` raises StackError with Airflow's detail.
+
+        A call that changes nothing twice (not a POST) is tried again on a 5xx: on SQLite, Airflow
+        answers "Database error" while its scheduler or DAG processor holds the database's lock."""
+        for attempt in range(1, API_ATTEMPTS + 1):
+            response = requests.request(
+                method,
+                f"{self.url}/api/v2{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {self.token()}"},
+                timeout=30,
+            )
+            if response.status_code < 500 or method == "POST" or attempt == API_ATTEMPTS:
+                break
+            time.sleep(0.5 * attempt)
         if response.status_code not in ok:
             raise StackError(
                 f"{method} /api/v2{path} answered HTTP {response.status_code}: {response.text[:500]}"
