@@ -39,6 +39,10 @@ FINISHED = {"success", "failed"}
 
 API_ATTEMPTS = 6  # tries of one idempotent API call that Airflow answers with a 5xx
 
+# SQLite lets one process write at a time: on it, Airflow runs at most this many tasks at once (its
+# default is 32), so fewer task processes wait for the database's lock together.
+SQLITE_PARALLELISM = 4
+
 
 class StackError(HubError):
     """An Airflow process failed to start, answer or finish in time."""
@@ -111,6 +115,8 @@ class AirflowStack:
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "logs"),
         }
+        if metadata.startswith("sqlite"):
+            env["AIRFLOW__CORE__PARALLELISM"] = str(SQLITE_PARALLELISM)
         if metadata.startswith("postgresql+psycopg://"):  # psycopg 3 serves Airflow's async engine too
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] = metadata
         if self.executor == "CeleryExecutor":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -46,6 +46,24 @@ def pg_database() -> Iterator[str]:
     yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def new_pg_database() -> Iterator[Callable[[str], str]]:
+    """Makes throwaway databases on the local PostgreSQL server (`prefix` names them), dropped after the
+    test; each call gives a new one's URL (postgresql://…)."""
+    made: list[str] = []
+
+    def make(prefix: str) -> str:
+        made.append(f"{prefix}_{uuid.uuid4().hex[:10]}")
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{made[-1]}"')
+        return PG_ADMIN.rsplit("/", 1)[0] + f"/{made[-1]}"
+
+    yield make
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        for name in made:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

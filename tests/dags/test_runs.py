@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ import requests
 
 from connectors.emulators.sandbox import Sandbox
 from hub.stack import AirflowStack
-from tests.conftest import PG_ADMIN
 from tests.emulated import start_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,17 +136,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def databases() -> Iterator[tuple[str, str]]:
+def databases(new_pg_database: Callable[[str], str]) -> tuple[str, str]:
     """Two throwaway PostgreSQL databases: Airflow's metadata and the hub state."""
-    names = [f"hub_af_{uuid.uuid4().hex[:10]}", f"hub_state_{uuid.uuid4().hex[:10]}"]
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        for name in names:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0]
-    yield f"{base}/{names[0]}", f"{base}/{names[1]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        for name in names:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return new_pg_database("hub_af"), new_pg_database("hub_state")
 
 
 def test_a_celery_worker_runs_a_sync_with_redis_and_postgresql(
