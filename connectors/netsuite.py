@@ -39,15 +39,15 @@ import threading
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
+from connectors.netsuite_suiteql import Window, _chunks, _condition, _literal, _Seen, _table
 from hub.connections import Connection
 from hub.connector import Connector, FormField, ObjectSpec, filter_terms
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
@@ -61,37 +61,12 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
 MAX_LIMIT = 1000
 QUERY_CEILING = 100_000
 PARALLEL = 4
-IN_CHUNK = 500
 DATETIME_COLUMNS = frozenset({"datecreated", "lastmodifieddate", "createddate", "dateclosed"})
 REFERENCE_COLUMNS = frozenset({"subsidiary", "currency", "parent", "salesrep", "terms", "pricelevel"})
 _CAMEL = "entityId companyName externalId isInactive isPerson firstName lastName altPhone dateCreated"
 _CAMEL += " lastModifiedDate defaultAddress salesRep priceLevel"
 REST_NAMES = {name.lower(): name for name in _CAMEL.split()}  # SuiteQL column -> REST record field
-Mode = Literal["from", "after", "at", "ids"]
 _LABELS = {"host": "REST domain", "schema": "Account ID", "login": "Client ID", "password": "Client secret"}
-
-
-@dataclass(frozen=True)
-class Window:
-    """One SuiteQL query of a read: where it starts and which records of that start it skips.
-
-    `from`: cursor >= instant, dropping `skip` (ids already returned at that instant); `after`:
-    cursor > instant; `at`: cursor = instant and id > after_id (one crowded instant, by id); `ids`:
-    id > after_id (objects without a cursor field)."""
-
-    mode: Mode
-    instant: str | None = None  # the cursor as the user's local `YYYY-MM-DDTHH:MM:SS`
-    after_id: int = 0
-    skip: frozenset[int] = frozenset()
-
-
-@dataclass
-class _Seen:
-    """What a window has returned so far: the latest instant, the ids at it, the last id."""
-
-    instant: str | None = None
-    ids_at_instant: set[int] | None = None
-    last_id: int = 0
 
 
 class NetSuiteConnector(Connector):
@@ -450,44 +425,6 @@ class NetSuiteConnector(Connector):
 
 
 _TRANSIENT = {"Prefer": "transient"}
-
-
-def _table(obj: ObjectSpec) -> str:
-    """The record type an object names (`customer`), checked to be a plain SuiteQL name."""
-    name = obj.name.lower()
-    if not name.replace("_", "").isalnum():
-        raise FatalAPIError("netsuite", f"unknown object {obj.name!r}; name a record type such as customer")
-    return name
-
-
-def _literal(value: Any) -> str:
-    """A value as a SuiteQL literal: strings quoted (`''` inside), booleans `'T'`/`'F'`."""
-    if isinstance(value, bool):
-        return "'T'" if value else "'F'"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _condition(name: str, operator: str, value: Any) -> str:
-    """One mapping filter term as SuiteQL."""
-    column = name.lower()
-    if value is None:
-        return f"{column} IS {'NOT ' if operator == '!=' else ''}NULL"
-    if operator == "=":
-        return f"{column} = {_literal(value)}"
-    if operator == "not in":  # the hub's filters keep empty fields, SQL's <> and NOT IN would not
-        return f"({column} NOT IN ({', '.join(_literal(v) for v in value)}) OR {column} IS NULL)"
-    return f"({column} <> {_literal(value)} OR {column} IS NULL)"
-
-
-def _chunks(lists: Mapping[str, list[Any]]) -> Iterator[dict[str, list[Any]]]:
-    """The criteria with each value list cut into IN-sized chunks (every combination of chunks)."""
-    combos: list[dict[str, list[Any]]] = [{}]
-    for name, values in lists.items():
-        parts = [values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK)]
-        combos = [{**combo, name: part} for combo in combos for part in parts]
-    yield from combos
 
 
 def _body(obj: ObjectSpec, op: WriteOp) -> Record:

@@ -33,13 +33,23 @@ Quirks:  empty values read as `false` (turned into None here, except for boolean
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from functools import cached_property, partial
 from itertools import count
 from typing import Any
 
+from connectors.odoo_payments import INVOICE_LINK, register_payments
+from connectors.odoo_rpc import (
+    OdooRPCError,
+    _from_odoo,
+    _isolating,
+    _json_default,
+    _load_text,
+    _rpc_error,
+    odoo_datetime,
+    parse_odoo_datetime,
+)
 from hub import exactjson
 from hub.connector import Connector, ObjectSpec, filter_terms
 from hub.errors import (
@@ -52,54 +62,6 @@ from hub.errors import (
     UnsupportedOperation,
 )
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
-from hub.redact import redact
-
-ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
-INVOICE_LINK = "reconciled_invoice_ids"  # how a payment op names the invoice it pays
-PAYMENT_FIELDS = frozenset({INVOICE_LINK, "amount", "date", "ref", "currency_id", "journal_id"})
-RECORD_ERRORS = frozenset(
-    {
-        "odoo.exceptions.ValidationError",
-        "odoo.exceptions.UserError",
-        "builtins.ValueError",
-        "odoo.exceptions.MissingError",
-        "psycopg2.IntegrityError",
-        "psycopg2.errors.ForeignKeyViolation",
-        "psycopg2.errors.NotNullViolation",
-        "psycopg2.errors.UniqueViolation",
-        "builtins.TypeError",
-    }
-)
-
-
-class OdooRPCError(FatalAPIError):
-    """Odoo answered a call with an error payload (HTTP 200 with `error`)."""
-
-    def __init__(self, name: str, message: str) -> None:
-        self.name = name
-        super().__init__("odoo", f"{name}: {message}", code=name)
-
-    @property
-    def about_records(self) -> bool:
-        """Whether the data in the call caused it (so isolating records makes sense)."""
-        return self.name in RECORD_ERRORS
-
-
-def odoo_datetime(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(ODOO_DATETIME)
-
-
-def parse_odoo_datetime(text: str) -> datetime:
-    return datetime.strptime(text, ODOO_DATETIME).replace(tzinfo=UTC)
-
-
-def _json_default(value: Any) -> Any:
-    """Dates as Odoo writes them (Decimals never get here: `exactjson` writes them as numbers)."""
-    if isinstance(value, datetime):
-        return odoo_datetime(value) if value.tzinfo else value.strftime(ODOO_DATETIME)
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"cannot send {type(value).__name__} to Odoo")
 
 
 class OdooConnector(Connector):
@@ -334,7 +296,7 @@ class OdooConnector(Connector):
     # Writes -----------------------------------------------------------------------------------
     def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
         if obj.name == "account.payment" and any(p.startswith(INVOICE_LINK) for op in ops for p in op.values):
-            return self._register_payments(obj, ops)
+            return register_payments(self, obj, ops)
         results: list[WriteResult | None] = [None] * len(ops)
         self._prefetch_related(obj, ops)
         values: dict[int, Record] = {}
@@ -516,130 +478,10 @@ class OdooConnector(Connector):
         self.execute(obj.name, "unlink", ids)
         return [WriteResult(str(i)) for i in ids]
 
-    # Payments ---------------------------------------------------------------------------------
-    def _register_payments(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
-        """Record "invoice X paid A on D with reference R" once per reference (see the module doc)."""
-        self._prefetch_related(obj, ops)
-        known = self._payments(obj, [op.values.get("ref") for op in ops], [op.target_id for op in ops])
-        results: list[WriteResult] = []
-        for op in ops:
-            try:
-                results.append(self._register_payment(obj, op, known))
-            except ValueError as exc:
-                results.append(WriteResult(op.target_id, error=RecordError("INVALID_VALUE", str(exc))))
-            except OdooRPCError as exc:
-                if not exc.about_records:
-                    raise
-                code = exc.name.rsplit(".", 1)[-1]
-                results.append(WriteResult(op.target_id, error=RecordError(code, redact(str(exc)))))
-        return results
-
-    def _payments(self, obj: ObjectSpec, refs: list[Any], ids: list[str | None]) -> dict[str, Record]:
-        """Payments already in Odoo (not cancelled), by `ref` and by id: one call per batch."""
-        wanted_refs = sorted({str(r) for r in refs if r})
-        wanted_ids = sorted({int(i) for i in ids if i})
-        domain = [("state", "!=", "cancel"), "|", ("ref", "in", wanted_refs), ("id", "in", wanted_ids)]
-        fields = ["ref", "amount", "name"]
-        rows = (
-            self.execute(obj.name, "search_read", domain, fields=fields) if wanted_refs or wanted_ids else []
-        )
-        found: dict[str, Record] = {}
-        for row in rows:
-            found[f"id:{row['id']}"] = row
-            if row.get("ref"):
-                found[f"ref:{row['ref']}"] = row
-        return found
-
-    def _register_payment(self, obj: ObjectSpec, op: WriteOp, known: dict[str, Record]) -> WriteResult:
-        values = self._values(obj.name, op.values, update=False)
-        unknown = sorted(set(values) - PAYMENT_FIELDS)
-        if unknown:
-            raise ValueError(f"a payment registration takes {sorted(PAYMENT_FIELDS)}, not {unknown}")
-        if not values.get("ref") or not values.get("amount") or not values.get(INVOICE_LINK):
-            raise ValueError(
-                "a payment needs the invoice, `amount` and `ref` (which keeps it from being paid twice)"
-            )
-        amount = Decimal(str(values["amount"]))
-        existing = known.get(f"ref:{values['ref']}") or known.get(f"id:{op.target_id}")
-        if existing is not None and Decimal(str(existing["amount"])) != amount:
-            message = (
-                f"payment {values['ref']!r} is already in Odoo as {existing['name']} for "
-                f"{existing['amount']}, not {amount}: a posted payment is not changed"
-            )
-            return WriteResult(str(existing["id"]), error=RecordError("PAYMENT_CHANGED", message))
-        if existing is not None:
-            return WriteResult(str(existing["id"]))
-        payment_id = self._payment_wizard(obj, values, amount)
-        known[f"ref:{values['ref']}"] = {"id": payment_id, "amount": amount, "name": f"id {payment_id}"}
-        if obj.external_id_field:
-            self.execute(obj.name, "write", [payment_id], {obj.external_id_field: op.hub_id})
-        return WriteResult(str(payment_id), created=True)
-
-    def _payment_wizard(self, obj: ObjectSpec, values: Record, amount: Decimal) -> int:
-        """Odoo's "Register Payment": create the wizard on the invoice, then `action_create_payments`."""
-        invoice = values[INVOICE_LINK]
-        invoice_id = invoice[0] if isinstance(invoice, list) else invoice
-        context = {"active_model": "account.move", "active_ids": [invoice_id]}
-        wizard = {"amount": amount, "communication": values["ref"]}
-        wizard.update({k: values[k] for k in ("currency_id", "journal_id") if values.get(k)})
-        if values.get("date"):
-            wizard["payment_date"] = values["date"]
-        model = "account.payment.register"
-        try:
-            wizard_id = self.execute(model, "create", wizard, context=context)
-            action = self.execute(
-                model, "action_create_payments", [wizard_id], context=context, idempotent=False
-            )
-        except OutcomeUnknown:  # the answer was lost: the payment may exist
-            again = self._payments(obj, [values["ref"]], []).get(f"ref:{values['ref']}")
-            if again is None:
-                raise
-            return int(again["id"])
-        return int(action["res_id"])
-
-
-def _isolating(items: list[Any], call: Callable[[list[Any]], list[WriteResult]]) -> list[WriteResult]:
-    """Apply `call` to the batch; when the data is refused, halve until the bad records stand alone."""
-    if not items:
-        return []
-    try:
-        return call(items)
-    except OdooRPCError as exc:
-        if not exc.about_records:
-            raise
-        if len(items) == 1:
-            return [WriteResult(None, error=RecordError(exc.name.rsplit(".", 1)[-1], redact(str(exc))))]
-    middle = len(items) // 2
-    return _isolating(items[:middle], call) + _isolating(items[middle:], call)
-
 
 def _is_line_list(value: Any) -> bool:
     """A list of line dicts (not commands): what a mapping writes to a one2many."""
     return isinstance(value, list) and bool(value) and all(isinstance(item, Mapping) for item in value)
-
-
-def _from_odoo(value: Any, kind: str | None) -> Any:
-    if value is False and kind != "boolean":
-        return None
-    if kind == "many2one" and isinstance(value, list) and len(value) == 2:
-        return {"id": value[0], "name": value[1]}
-    return value
-
-
-def _load_text(value: Any, kind: str | None) -> str:
-    if value is False or value is None:
-        return "" if kind != "boolean" else "0"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
-
-
-def _rpc_error(error: Mapping[str, Any]) -> OdooRPCError:
-    data = error.get("data") or {}
-    name = str(data.get("name") or error.get("message") or "odoo.error")
-    return OdooRPCError(name, redact(str(data.get("message") or error.get("message") or ""))[:500])
 
 
 __all__ = ["APIError", "OdooConnector", "OdooRPCError"]
