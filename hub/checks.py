@@ -181,6 +181,7 @@ def check_sync(project: Project, sync: SyncSpec) -> list[Problem]:
     problems += _reference_problems(project, sync)
     problems += _reference_match_problems(project, sync)
     problems += _owner_problems(sync, paths)
+    problems += _filter_exit_problems(project, sync, paths)
     problems += _reconcile_problems(project, sync)
     if sync.schedule is not None and (message := schedule_problem(sync.schedule)):
         problems.append(doc.problem(["schedule"], message))
@@ -306,6 +307,26 @@ def _reference_match_problems(project: Project, sync: SyncSpec) -> list[Problem]
                     problems.append(
                         sync.doc.problem([*where, index], f"mapping {found[0].key!r} does not carry {name!r}")
                     )
+    return problems
+
+
+def _filter_exit_problems(project: Project, sync: SyncSpec, paths: dict[str, Any]) -> list[Problem]:
+    """filter_exit needs a filter to leave, and sets fields of the entity that the target receives."""
+    if not sync.filter_exit:
+        return []
+    source, target = project.mappings[sync.source.mapping], project.mappings[sync.target.mapping]
+    if not source.filter:
+        message = f"mapping {source.key!r} has no filter, so no record can leave it"
+        return [sync.doc.problem(["filter_exit"], message)]
+    written = {f.canonical for f in target.fields if f.writes and f.canonical}
+    problems = []
+    for name in sync.filter_exit:
+        if name not in paths:
+            message = f"{sync.entity!r} has no field {name!r}{_suggest(name, paths)}"
+            problems.append(sync.doc.problem(["filter_exit", name], message))
+        elif name not in written:
+            message = f"mapping {target.key!r} does not write {name!r}, so the target would never see it"
+            problems.append(sync.doc.problem(["filter_exit", name], message))
     return problems
 
 

@@ -13,66 +13,19 @@ records as `Unreadable`s and are quarantined at the stage "read"; the page's cur
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.connector import Connector, ObjectSpec
 from hub.failpoints import failpoint
+from hub.filterexit import source_ids
 from hub.identity import match_targets, resolve_hub_ids
-from hub.mapping import CompiledMapping, MappingFailure, referenced_values
-from hub.project import SyncSpec
+from hub.mapping import MappingFailure, referenced_values
 from hub.records import Record, Unreadable, WriteOp, WriteResult
-from hub.state import PageCommit, QuarantineEntry, QuarantineRow, StateStore, XrefRow
-from hub.validation import CanonicalValidator
+from hub.runcontext import RunContext
+from hub.state import PageCommit, QuarantineEntry, QuarantineRow, XrefRow
 
 MAX_LISTED_CONFLICTS = 100
-
-
-@dataclass
-class Counts:
-    """What a run did, record by record."""
-
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    conflicts: int = 0
-    quarantined: int = 0
-    failed: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-    def add(self, other: Counts) -> None:
-        for key, value in other.__dict__.items():
-            setattr(self, key, getattr(self, key) + value)
-
-
-@dataclass
-class RunContext:
-    """Everything fixed for one run of one sync."""
-
-    spec: SyncSpec
-    store: StateStore
-    run_id: str
-    source: Connector
-    target: Connector
-    src_map: CompiledMapping
-    tgt_map: CompiledMapping
-    src_obj: ObjectSpec
-    tgt_obj: ObjectSpec
-    validator: CanonicalValidator
-    match_rules: list[list[str]]
-    dry_run: bool = False
-    seen_digest: Callable[[Record], str] | None = None
-    bring: Callable[[str, list[str]], dict[str, str]] | None = None
-    link: Callable[[str, list[str]], dict[str, str]] | None = None
-    counts: Counts = field(default_factory=Counts)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-    details: dict[str, Any] = field(default_factory=dict)
-    force: bool = False
-    forget_targets: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -102,6 +55,7 @@ class PagePipeline:
         self.written: dict[str, str] = {}
         self.covered: set[str] = set()  # places the run read in full
         self.reported: set[str] = set()  # ids of the unreadable records the run met
+        self.leaving: set[str] = set()  # source ids of the page's records that left the filter
         self.entity = ctx.spec.entity
         self.src_system, self.tgt_system = ctx.spec.source.system, ctx.spec.target.system
 
@@ -125,8 +79,9 @@ class PagePipeline:
         commit = PageCommit(ctx.spec.name, ctx.run_id)
         if unreadable or covered:
             self._unreadable(commit, unreadable, covered, again)
-        items = self._dedupe(records) if retry else self._skip_known_bad(self._dedupe(records))
         ctx.counts.read += len(records)
+        records = self._apply_filter(records)
+        items = self._dedupe(records) if retry else self._skip_known_bad(self._dedupe(records))
         refs_in = self._bring_references(items)
         items = self._map_inbound(items, refs_in, commit)
         items = self._identify(items)
@@ -145,6 +100,16 @@ class PagePipeline:
             failpoint("after_commit")
 
     # Steps -----------------------------------------------------------------------------------
+    def _apply_filter(self, records: Sequence[Record]) -> Sequence[Record]:
+        """Under `filter_exit`: the records inside the filter, and those leaving it that the target has."""
+        ctx = self.ctx
+        if ctx.filter_exit is None:
+            return records
+        ids = source_ids(ctx.source, ctx.src_obj, records)
+        systems = (self.src_system, self.tgt_system)
+        kept, self.leaving = ctx.filter_exit.split(records, ids, ctx.store, self.entity, systems)
+        return [records[i] for i in kept]
+
     def _dedupe(self, records: Sequence[Record]) -> list[_Item]:
         by_id: dict[str, _Item] = {}
         for raw in records:
@@ -254,6 +219,8 @@ class PagePipeline:
         for item in items:
             try:
                 item.canonical = self.ctx.src_map.to_canonical(item.raw, refs)
+                if item.source_id in self.leaving and self.ctx.filter_exit is not None:
+                    self.ctx.filter_exit.leave(item.canonical)
             except MappingFailure as failure:
                 stage = "reference" if len(failure.unresolved) == len(failure.problems) else "inbound"
                 self._quarantine(commit, item, stage, self._problems(failure))

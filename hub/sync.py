@@ -19,13 +19,15 @@ from connectors.registry import connector_class
 from hub.connections import get_connection
 from hub.connector import Connector, ObjectSpec
 from hub.errors import ConfigError, HubError, LockError
+from hub.filterexit import filter_exit, reading_spec
 from hub.http import ApiCalls
 from hub.identity import Side, link_references
 from hub.mapping import CompiledMapping
-from hub.pipeline import Counts, PagePipeline, RunContext
+from hub.pipeline import PagePipeline
 from hub.project import Endpoint, Project, SyncSpec
 from hub.records import ReadsAgain
 from hub.redact import redact
+from hub.runcontext import Counts, RunContext
 from hub.state import PageCommit, QuarantineRow, StateStore
 from hub.transforms import format_utc
 
@@ -271,6 +273,8 @@ class SyncEngine:
         for endpoint in (spec.source, spec.target):
             if endpoint not in connectors:
                 connectors[endpoint] = self.connect(endpoint, calls)
+        src_obj = object_spec(src_map)
+        leaving = filter_exit(spec.filter_exit, src_obj)
         ctx = RunContext(
             spec=spec,
             store=self.store,
@@ -280,11 +284,12 @@ class SyncEngine:
             target=connectors[spec.target],
             src_map=src_map,
             tgt_map=tgt_map,
-            src_obj=object_spec(src_map),
+            src_obj=reading_spec(src_obj) if leaving else src_obj,
             tgt_obj=object_spec(tgt_map, spec.batch_size),
             validator=self.project.validator(spec.entity),
             match_rules=self.match_rules(spec),
             seen_digest=self._seen_digest(spec),
+            filter_exit=leaving,
         )
         ctx.bring = lambda entity, ids: self._bring(ctx, connectors, depth, entity, ids)
         ctx.link = lambda entity, ids: self._link(ctx, entity, ids)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hub.connector import Connector
+from hub.filterexit import filter_exit, reading_spec
 from hub.http import ApiCalls
 from hub.project import Project, SyncSpec
 from hub.reconcile.frames import FrameComparison
@@ -132,12 +133,18 @@ class Reconciler:
         endpoint = spec.source if role == "source" else spec.target
         compiled = self.engine.compiled(endpoint.mapping)
         connector: Connector = self.engine.connect(endpoint, calls)
-        return Side(role, endpoint.system, connector, compiled, object_spec(compiled))
+        obj = object_spec(compiled)
+        if role == "source" and filter_exit(spec.filter_exit, obj):  # read as the sync reads it
+            obj = reading_spec(obj)
+        return Side(role, endpoint.system, connector, compiled, obj)
 
     def reader(self, spec: SyncSpec, side: Side, settings: Settings) -> SideReader:
         """Reads one side; the target's records that another source's sync wrote are left out."""
         owner = spec.source.system if side.role == "target" else None
         linked_only = owner is not None and (spec.reconcile or {}).get("target_scope") == "linked"
+        leaving = None
+        if side.role == "source":
+            leaving = filter_exit(spec.filter_exit, object_spec(side.mapping))
         return SideReader(
             self.store,
             spec.entity,
@@ -146,6 +153,7 @@ class Reconciler:
             settings.computed,
             owner=owner,
             linked_only=linked_only,
+            leaving=(leaving, spec.target.system) if leaving else None,
         )
 
     def pages(

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from hub.connector import Connector, ObjectSpec
+from hub.filterexit import FilterExit
 from hub.mapping import CompiledMapping, MappingFailure, path_getter, referenced_values
 from hub.reconcile.settings import Computed
 from hub.records import Record
@@ -63,12 +64,15 @@ class SideReader:
         *,
         owner: str | None = None,
         linked_only: bool = False,
+        leaving: tuple[FilterExit, str] | None = None,
     ) -> None:
         """`owner`: for a target side, the sync's source system; records the hub linked to a hub_id
         that has no record in that system came from another source (several CRMs feeding one ERP).
-        `linked_only`: records the hub never linked are not judged either (`target_scope: linked`)."""
+        `linked_only`: records the hub never linked are not judged either (`target_scope: linked`).
+        `leaving`: for a source side under `filter_exit`, the filter applied here (with the target
+        system): records outside it are judged with its values if the target has them, else not."""
         self.store, self.entity, self.side, self.owner = store, entity, side, owner
-        self.linked_only = linked_only
+        self.linked_only, self.leaving = linked_only, leaving
         self.getters = [(name, path_getter(name)) for name in fields]
         self.getters += [(c.name, c.build) for c in computed]
 
@@ -95,9 +99,14 @@ class SideReader:
 
     def rows(self, records: Sequence[Record]) -> list[dict[str, Any]]:
         """Canonical rows of these records; the unreadable ones are noted on the side instead."""
-        side, rows = self.side, []
+        side, rows, leaving = self.side, [], set[str]()
         side.read += len(records)
         ids = [side.connector.record_id(side.obj, r) for r in records]
+        if self.leaving is not None:
+            systems = (side.system, self.leaving[1])
+            kept, leaving = self.leaving[0].split(records, ids, self.store, self.entity, systems)
+            side.foreign += len(records) - len(kept)
+            records, ids = [records[i] for i in kept], [ids[i] for i in kept]
         known = self.store.xrefs_by_external(self.entity, side.system, ids)
         foreign = self._foreign(known)
         refs = self._references(records)
@@ -107,6 +116,8 @@ class SideReader:
                 continue
             try:
                 canonical = side.mapping.to_canonical(record, refs)
+                if system_id in leaving and self.leaving is not None:
+                    self.leaving[0].leave(canonical)
             except MappingFailure as failure:
                 side.unreadable.append({"id": system_id, "errors": [p.as_dict() for p in failure.problems]})
                 continue

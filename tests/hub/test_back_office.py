@@ -4,6 +4,7 @@ payments export to the ERP, HR to the ERP and to the helpdesk (issue 6)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from connectors.emulators.sandbox import Sandbox
 from hub.project import Project
+from hub.reconcile.engine import Reconciler
 from hub.state import StateStore
 from hub.sync import SyncEngine
 from tests.emulated import start_sandbox
@@ -227,3 +229,31 @@ def test_the_support_team_becomes_zendesk_agents_and_a_leaver_is_suspended(
     suspended = next(u for u in zendesk.records("users") if u["email"] == leaver["workEmail"])
     assert suspended["suspended"] is True and suspended["role"] == "agent"
     assert written(engine.sync("hr_agents_to_helpdesk")) == 0
+
+
+def test_an_agent_who_moves_out_of_support_is_suspended_and_the_reconciliation_agrees(
+    engine: SyncEngine, sandbox: Sandbox, store: StateStore
+) -> None:
+    bamboo, zendesk = app(sandbox, "bamboohr"), app(sandbox, "zendesk")
+    engine.sync("hr_agents_to_helpdesk")
+    active = [p for p in bamboo.records() if p["status"] == "Active"]
+    mover = next(p for p in active if p["department"] == "Support")
+    outsider = next(p for p in active if p["department"] != "Support")
+    bamboo.edit(mover["id"], {"department": "Sales"})
+    bamboo.edit(outsider["id"], {"jobTitle": "Account Executive"})  # changed, and never in Support
+
+    moved = engine.sync("hr_agents_to_helpdesk")  # filter_exit: {status: terminated}
+    assert (moved.counts.created, moved.counts.updated) == (0, 1)
+    users = {u["email"]: u for u in zendesk.records("users")}
+    assert users[mover["workEmail"]]["suspended"] is True and outsider["workEmail"] not in users
+    assert written(engine.sync("hr_agents_to_helpdesk")) == 0
+
+    reconciler = Reconciler(engine.project, store, engine=engine)
+    summary = reconciler.run("hr_agents_to_helpdesk", min_age=timedelta(0)).comparison.summary
+    assert (summary["only_left"], summary["only_right"], summary["unequal"]) == (0, 0, 0)
+    assert summary["matched"] == len([p for p in bamboo.records() if p["department"] == "Support"]) + 1
+
+    bamboo.edit(mover["id"], {"department": "Support"})  # and back: the agent is active again
+    back = engine.sync("hr_agents_to_helpdesk")
+    assert (back.counts.created, back.counts.updated) == (0, 1)
+    assert next(u for u in zendesk.records("users") if u["email"] == mover["workEmail"])["suspended"] is False
