@@ -1,4 +1,4 @@
-"""BambooHR through its REST API (`/api/gateway.php/{companyDomain}/v1/`): employees.
+"""BambooHR through its REST API (`/api/gateway.php/{companyDomain}/v1/`): employees, departments.
 
 Connection (Airflow conn_type `bamboohr`): host = `https://api.bamboohr.com` (the default when
 empty; an emulator's URL in the sandbox), schema = the company domain (`mycompany` of
@@ -13,12 +13,20 @@ Reads:  `GET /employees/changed/?since=` (the offset's `+` sent as `%2B`) lists 
         (lastChanged, id) in pages of `page_size`, each page's cursor the lastChanged of its last
         record; every record carries `lastChanged`. Deleted employees (`type=deleted`) come from
         `read_deletes`. `fetch` and `find` run one custom report each and filter it.
+        Departments (object `departments`) are the options of the Department list field (alias
+        `department`; an employee's `department` holds the option's name): ONE `GET /meta/lists`,
+        archived options included, as records `{name, optionId, archived ("yes"|"no"), createdDate,
+        archivedDate}` in pages of `page_size`. The list has no modification time: every read is
+        whole, `since` is ignored and every page's cursor is None; `count` counts what a read
+        gives; `fetch` (by the mapping's primary key, `name`) and `find` filter the same one call;
+        `read_deletes` finds none (an archived option stays listed, `archived` "yes").
 Writes: no batch endpoint: `POST /employees/{id}/` updates, `POST /employees/` creates (201, the new
         id in `Location: …/employees/{id}`). The hub id lives in the custom field `customHubId`
         (the mapping's external-id field): the ops without a target id are matched by one custom
         report per write call, then updated or created. Ops for one employee run in order, up to
         `max_parallel` requests at once; one result per op, in order. Employees cannot be deleted
-        through the API.
+        through the API. Departments are not written: `write` raises FatalAPIError (code
+        `read_only`) for any ops.
 Quirks:  errors are a status and an `X-BambooHR-Error-Message` header (the body is usually empty);
         throttling is 503 + `Retry-After` (retried and counted by the shared session); empty dates
         read "0000-00-00" and become None; every value is text, ids and `supervisorEId` included.
@@ -43,6 +51,11 @@ from hub.redact import redact
 
 DEFAULT_HOST = "https://api.bamboohr.com"
 OBJECTS = frozenset({"employees", "employee"})
+DEPARTMENTS = frozenset({"departments", "department"})
+DEPARTMENTS_READ_ONLY = (
+    "BambooHR's departments are options of its Department list field; "
+    "the hub reads them and does not write them"
+)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EMPTY_DATE = "0000-00-00"
 HUB_FIELD = "customHubId"
@@ -181,8 +194,15 @@ class BambooHRConnector(Connector):
         )
 
     def _check_object(self, obj: ObjectSpec) -> None:
-        if obj.name.lower() not in OBJECTS:
-            raise FatalAPIError("bamboohr", f"unknown object {obj.name!r}; BambooHR serves employees")
+        if obj.name.lower() not in OBJECTS | DEPARTMENTS:
+            raise FatalAPIError(
+                "bamboohr", f"unknown object {obj.name!r}; BambooHR serves employees and departments"
+            )
+
+    def _is_departments(self, obj: ObjectSpec) -> bool:
+        """Whether `obj` is the departments (else the employees); an unknown object raises."""
+        self._check_object(obj)
+        return obj.name.lower() in DEPARTMENTS
 
     def _hub_field(self, obj: ObjectSpec) -> str:
         return obj.external_id_field or HUB_FIELD
@@ -215,8 +235,29 @@ class BambooHRConnector(Connector):
         wanted = [*obj.fields, self._hub_field(obj), *obj.filter, CURSOR, *more]
         return [name for name in dict.fromkeys(wanted) if name != "id"]
 
+    def departments(self) -> list[Record]:
+        """The Department list's options (`GET /meta/lists`), archived ones included, as records."""
+        lists = self.call("GET", "meta/lists")
+        fields = [f for f in lists if isinstance(f, dict)] if isinstance(lists, list) else []
+        found = next(
+            (f for f in fields if f.get("alias") == "department" or f.get("name") == "Department"), None
+        )
+        if found is None:
+            raise FatalAPIError("bamboohr", "GET meta/lists answered no Department list field")
+        return [_option(option) for option in found.get("options") or []]
+
+    def _pages(self, count: int, page_size: int) -> Iterator[slice]:
+        """The slices that cut `count` records into pages of `page_size` (at most `max_page`)."""
+        size = max(1, min(page_size, self.max_page))
+        for start in range(0, count, size):
+            yield slice(start, start + size)
+
     def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
-        self._check_object(obj)
+        if self._is_departments(obj):
+            departments = self._kept_departments(obj)
+            for part in self._pages(len(departments), page_size):
+                yield Page(departments[part], None, len(departments))
+            return
         changed = [c for c in self.changes(since) if c.action != "Deleted"]
         if not changed:
             return
@@ -227,40 +268,57 @@ class BambooHRConnector(Connector):
             for c in changed
             if c.id in rows and passes_filter(terms, rows[c.id])
         ]
-        size = max(1, min(page_size, self.max_page))
-        for start in range(0, len(kept), size):
-            chunk = kept[start : start + size]
+        for part in self._pages(len(kept), page_size):
+            chunk = kept[part]
             yield Page([record for _, record in chunk], chunk[-1][0].when, len(kept))
         if not kept or kept[-1][0] is not changed[-1]:  # the filtered-out tail still moves the cursor
             yield Page([], changed[-1].when, len(kept))
 
+    def _kept_departments(self, obj: ObjectSpec) -> list[Record]:
+        """The departments that pass the mapping's filter."""
+        terms = filter_terms(obj)
+        return [r for r in self.departments() if passes_filter(terms, r)]
+
+    def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
+        """The departments a read gives (one call); None for employees (no cheap count)."""
+        return len(self._kept_departments(obj)) if self._is_departments(obj) else None
+
     def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
-        """Employees deleted at or after `since` (`type=deleted`), and the newest deletion seen."""
-        self._check_object(obj)
+        """Employees deleted at or after `since` (`type=deleted`), and the newest deletion seen;
+        departments are never deleted (archived options stay listed)."""
+        if self._is_departments(obj):
+            return [], since
         deleted = [c for c in self.changes(since, "deleted") if c.action == "Deleted"]
         return [c.id for c in deleted], deleted[-1].when if deleted else since
 
     def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
-        self._check_object(obj)
+        is_departments = self._is_departments(obj)
         wanted = {str(i) for i in ids}
         if not wanted:
             return []
+        if is_departments:
+            return [r for r in self.departments() if r.get(obj.primary_key) in wanted]
         return [r for r in self.report(self._fields(obj)) if str(r["id"]) in wanted]
 
     def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
-        """Employees whose fields equal one of the given values (e-mails in any case), by one report."""
-        self._check_object(obj)
+        """Employees (by one report) or departments (by one list call) whose fields equal one of the
+        given values (e-mails in any case)."""
+        if self._is_departments(obj):
+            rows = self.departments()
+        else:
+            rows = self.report(self._fields(obj, *criteria))
         terms = filter_terms(obj)
         return [
             r
-            for r in self.report(self._fields(obj, *criteria))
+            for r in rows
             if passes_filter(terms, r)
             and all(_matches(name, r.get(name), values) for name, values in criteria.items())
         ]
 
     # Writes -----------------------------------------------------------------------------------
     def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
-        self._check_object(obj)
+        if self._is_departments(obj):
+            raise FatalAPIError("bamboohr", DEPARTMENTS_READ_ONLY, code="read_only")
         if not ops:
             return []
         field = self._hub_field(obj)
@@ -333,6 +391,18 @@ def _item(values: Record) -> Record:
         else:
             item[name] = value
     return item
+
+
+def _option(option: Mapping[str, Any]) -> Record:
+    """A Department option as a record: every value text, an empty one None."""
+    values = {
+        "name": option.get("name"),
+        "optionId": option.get("id"),
+        "archived": option.get("archived"),
+        "createdDate": option.get("createdDate"),
+        "archivedDate": option.get("archivedDate"),
+    }
+    return clean({k: None if v is None or str(v).strip() == "" else str(v) for k, v in values.items()})
 
 
 def _created_id(response: requests.Response) -> str:

@@ -1,5 +1,6 @@
 """The BambooHR connector against the BambooHR emulator: the change feed plus one custom report,
-upserts by `customHubId` without a batch endpoint, deletes, quirks and errors."""
+upserts by `customHubId` without a batch endpoint, deletes, quirks and errors; departments, the
+Department list's options read through `GET /meta/lists`."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ EMPLOYEES = ObjectSpec(
     "lastChanged",
     "customHubId",
 )
+DEPARTMENTS = ObjectSpec("departments", ("name", "optionId", "archived", "createdDate"), "name")
 REPORTS = "POST /api/gateway.php/(?P<company>[^/]+)/v1/reports/custom"
+LISTS = "GET /api/gateway.php/(?P<company>[^/]+)/v1/meta/lists"
+SEEDED = ["Sales", "Support", "Engineering", "Finance", "Operations", "People"]
 CHANGED = "GET /api/gateway.php/(?P<company>[^/]+)/v1/employees/changed"
 
 
@@ -278,3 +282,119 @@ def test_the_connection_names_the_company_and_defaults_the_host(
     assert hosted._base() == f"{DEFAULT_HOST}/api/gateway.php/acme/v1/"
     with pytest.raises(FatalAPIError, match="unknown object"):
         connector(app, server).fetch(ObjectSpec("timeOff", ("id",), "id"), ["1"])
+
+
+def names(pages: list[Page]) -> list[str]:
+    return [r["name"] for page in pages for r in page.records]
+
+
+def test_departments_are_the_department_list_options_read_whole_without_a_cursor(
+    bamboo: tuple[BambooHREmulator, EmulatorServer], clock: ManualClock
+) -> None:
+    app, server = bamboo
+    bhr = connector(app, server)
+    pages = list(bhr.read_changes(DEPARTMENTS, None, 4))
+    assert names(pages) == SEEDED and [len(p.records) for p in pages] == [4, 2]
+    assert [(p.cursor, p.total) for p in pages] == [(None, 6), (None, 6)]
+    assert pages[0].records[1] == {
+        "name": "Support", "optionId": "2", "archived": "no",
+        "createdDate": "2024-03-01T12:00:00+00:00", "archivedDate": None,
+    }  # fmt: skip
+    assert [r["optionId"] for p in pages for r in p.records] == ["1", "2", "3", "4", "5", "6"]
+    later = clock.advance(3600)
+    assert names(list(bhr.read_changes(DEPARTMENTS, later, 100))) == SEEDED  # `since` does not narrow
+    assert bhr.count(DEPARTMENTS, later) == 6 and bhr.count(EMPLOYEES, None) is None
+    assert bhr.read_deletes(DEPARTMENTS, later) == ([], later)
+    singular = ObjectSpec("Department", ("name",), "name")
+    assert names(list(bhr.read_changes(singular, None, 10))) == SEEDED
+    assert app.stats[LISTS] == 4 and app.stats[REPORTS] == 0 and app.stats[CHANGED] == 0
+
+
+def test_an_added_department_appears_and_an_archived_one_stays_listed_as_archived(
+    bamboo: tuple[BambooHREmulator, EmulatorServer], clock: ManualClock
+) -> None:
+    app, server = bamboo
+    clock.advance(60)
+    assert app.add_department("Legal") == "7"
+    lawyer = app.create(person(1, department="Legal"))  # employees may now be in it
+    clock.advance(60)
+    app.archive_department("Finance")
+    bhr = connector(app, server)
+    read = {r["name"]: r for p in bhr.read_changes(DEPARTMENTS, None, 100) for r in p.records}
+    assert list(read) == [*SEEDED, "Legal"]
+    assert read["Legal"] == {
+        "name": "Legal", "optionId": "7", "archived": "no",
+        "createdDate": "2024-03-01T12:01:00+00:00", "archivedDate": None,
+    }  # fmt: skip
+    assert (read["Finance"]["archived"], read["Finance"]["archivedDate"]) == (
+        "yes",
+        "2024-03-01T12:02:00+00:00",
+    )
+    assert read["Sales"]["archived"] == "no" and read["Sales"]["archivedDate"] is None
+    assert [r["id"] for r in bhr.find(EMPLOYEES, {"department": ["Legal"]})] == [lawyer]
+
+
+def test_departments_are_fetched_and_found_by_name_and_the_filter_applies(
+    bamboo: tuple[BambooHREmulator, EmulatorServer],
+) -> None:
+    app, server = bamboo
+    app.archive_department("Operations")
+    bhr = connector(app, server)
+    fetched = bhr.fetch(DEPARTMENTS, ["People", "Support", "Astrology"])
+    assert [(r["name"], r["optionId"]) for r in fetched] == [("Support", "2"), ("People", "6")]
+    assert bhr.fetch(DEPARTMENTS, []) == [] and app.stats[LISTS] == 1  # nothing asked: no call
+    assert [r["optionId"] for r in bhr.find(DEPARTMENTS, {"name": ["Sales", "Legal"]})] == ["1"]
+    assert [r["name"] for r in bhr.find(DEPARTMENTS, {"archived": ["yes"]})] == ["Operations"]
+    assert bhr.find(DEPARTMENTS, {"name": ["sales"]}) == []  # names are exact
+    active = ObjectSpec("departments", DEPARTMENTS.fields, "name", filter={"archived": "no"})
+    kept = [name for name in SEEDED if name != "Operations"]
+    assert names(list(bhr.read_changes(active, None, 2))) == kept and bhr.count(active, None) == 5
+    assert [r["name"] for r in bhr.find(active, {"name": ["Operations", "Finance"]})] == ["Finance"]
+    others = ObjectSpec("departments", ("name",), "name", filter={"name": {"not_in": ["Sales", "People"]}})
+    assert names(list(bhr.read_changes(others, None, 10))) == [
+        "Support",
+        "Engineering",
+        "Finance",
+        "Operations",
+    ]
+
+
+def test_departments_are_not_written_and_unknown_objects_are_still_refused(
+    bamboo: tuple[BambooHREmulator, EmulatorServer],
+) -> None:
+    app, server = bamboo
+    bhr = connector(app, server)
+    for ops in ([WriteOp(str(uuid.uuid4()), {"name": "Legal"})], [WriteOp("h", {"name": "Sales"}, "Sales")]):
+        with pytest.raises(FatalAPIError) as caught:
+            bhr.write(DEPARTMENTS, ops)
+        assert str(caught.value) == (
+            "bamboohr: BambooHR's departments are options of its Department list field; "
+            "the hub reads them and does not write them"
+        )
+        assert caught.value.code == "read_only"
+    assert app.store.departments == tuple(SEEDED) and app.stats.get(LISTS) is None
+    timeoff = ObjectSpec("timeOff", ("id",), "id")
+    calls = [
+        lambda: bhr.write(timeoff, [WriteOp("h", {})]),
+        lambda: list(bhr.read_changes(timeoff, None, 10)),
+        lambda: bhr.count(timeoff, None),
+    ]
+    for call in calls:
+        with pytest.raises(
+            FatalAPIError, match="unknown object 'timeOff'; BambooHR serves employees and departments"
+        ):
+            call()
+
+
+def test_reading_departments_is_retried_when_throttled(
+    bamboo: tuple[BambooHREmulator, EmulatorServer],
+) -> None:
+    app, server = bamboo
+    bhr = connector(app, server)
+    app.faults.configure(0.5, ("rate_limit",), seed=3)
+    try:
+        read = [names(list(bhr.read_changes(DEPARTMENTS, None, 10))) for _ in range(6)]
+    finally:
+        app.faults.configure(0.0, ())
+    assert read == [SEEDED] * 6
+    assert bhr.calls.retries()["bamboohr"] == app.stats["faults:rate_limit"] > 0

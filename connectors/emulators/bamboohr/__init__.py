@@ -1,4 +1,4 @@
-"""Emulator of BambooHR's REST API (`/api/gateway.php/{companyDomain}/v1/`): employees.
+"""Emulator of BambooHR's REST API (`/api/gateway.php/{companyDomain}/v1/`): employees, departments.
 
 See `app.BambooHREmulator`; employees and validation live in `store`, the sandbox staff in `staff`.
 """

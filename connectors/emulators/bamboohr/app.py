@@ -1,4 +1,4 @@
-"""`BambooHREmulator`: BambooHR's REST API for employees, in memory.
+"""`BambooHREmulator`: BambooHR's REST API for employees and their departments, in memory.
 
     >>> from connectors.emulators.bamboohr import BambooHREmulator
     >>> from connectors.emulators.server import EmulatorServer
@@ -6,7 +6,10 @@
     >>> with EmulatorServer(bamboo) as server:        # {server.url}/api/gateway.php/omnihub/v1/...
     ...     employee_id = bamboo.create({"firstName": "Ada", "lastName": "Lovelace"})
 
-Served under `/api/gateway.php/{companyDomain}/v1/`: `GET meta/fields`; `GET employees/directory`
+Served under `/api/gateway.php/{companyDomain}/v1/`: `GET meta/fields`; `GET meta/lists` (the list
+fields; here only Department: `[{"fieldId", "manageable", "multiple", "name", "alias", "options":
+[{"id", "archived", "createdDate", "archivedDate", "name"}]}]`, ids as numbers, archived options
+listed too); `GET employees/directory`
 (active employees; 403 when the company turned the directory off); `GET employees/changed/?since=
 &type=inserted|updated|deleted` → `{"latest", "employees": {"<id>": {"id", "action",
 "lastChanged"}}}` (an object keyed by id; a `+` that arrived unencoded, as a space, is refused);
@@ -83,6 +86,7 @@ class BambooHREmulator(EmulatorApp):
         self.base = "https://api.bamboohr.com"
         routes: list[tuple[str, str, Callable[[Request], Response]]] = [
             ("GET", "/meta/fields", self._meta_fields),
+            ("GET", "/meta/lists", self._meta_lists),
             ("GET", "/employees/directory", self._directory),
             ("GET", "/employees/changed", self._changed),
             ("GET", r"/employees/(?P<id>\d+)", self._show),
@@ -118,6 +122,17 @@ class BambooHREmulator(EmulatorApp):
         """Delete an employee for good (the change feed then lists it as "Deleted")."""
         with self.lock:
             self.store.remove(int(employee_id))
+
+    def add_department(self, name: str) -> str:
+        """Add an option to the Department list, as an administrator would; returns its id (text).
+        Employees may then be in it."""
+        with self.lock:
+            return str(self.store.add_department(name))
+
+    def archive_department(self, name: str) -> None:
+        """Archive a Department option: it stays listed, with `archived` "yes" and `archivedDate`."""
+        with self.lock:
+            self.store.archive_department(name)
 
     def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
         """`scale["employees"]` (150) employees with a manager hierarchy; see `staff.generate_staff`."""
@@ -182,6 +197,17 @@ class BambooHREmulator(EmulatorApp):
             for n, (name, (kind, label)) in enumerate(FIELDS.items())
         ]
         return Response.json(fields)
+
+    def _meta_lists(self, request: Request) -> Response:
+        department = {
+            "fieldId": 4000 + list(FIELDS).index("department"),
+            "manageable": "yes",
+            "multiple": "no",
+            "name": FIELDS["department"][1],
+            "alias": "department",
+            "options": [option.render() for option in self.store.department_options],
+        }
+        return Response.json([department])
 
     def _directory(self, request: Request) -> Response:
         if not self.directory_enabled:

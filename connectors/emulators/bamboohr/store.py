@@ -4,6 +4,10 @@ Every employee has a numeric id (answered as text, like every BambooHR value), t
 `FIELDS`, and `lastChanged` (`2024-03-01T12:00:00+00:00`, whole seconds), which moves when a write
 really changes a value. Empty values are None here; the API renders an empty date as "0000-00-00".
 A refused write raises `Invalid`, whose message becomes the `X-BambooHR-Error-Message` header.
+
+The departments are the options of the Department list field (`GET /meta/lists`): ids 1, 2, … in
+order of creation; an archived option stays listed (and stays a valid value, as employees may still
+hold it). An employee's `department` is the option's name.
 """
 
 from __future__ import annotations
@@ -75,6 +79,25 @@ class Change:
     when: datetime
 
 
+@dataclass(slots=True)
+class Option:
+    """One option of a list field, as `GET /meta/lists` lists it."""
+
+    id: int
+    name: str
+    created: datetime
+    archived: datetime | None = None
+
+    def render(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "archived": "no" if self.archived is None else "yes",
+            "createdDate": bamboo_time(self.created),
+            "archivedDate": None if self.archived is None else bamboo_time(self.archived),
+            "name": self.name,
+        }
+
+
 def _text(value: Any) -> str | None:
     """A written value as BambooHR keeps it: text, with "" (and a null) meaning empty."""
     if value is None:
@@ -90,7 +113,7 @@ class Store:
 
     def __init__(self, clock: Clock, departments: tuple[str, ...] = DEPARTMENTS) -> None:
         self.clock = clock
-        self.departments = departments
+        self.department_options = [Option(n, name, self.now()) for n, name in enumerate(departments, 1)]
         self.employees: dict[int, dict[str, Any]] = {}
         self.stamps: dict[int, datetime] = {}  # lastChanged, as datetimes
         self.created: dict[int, datetime] = {}
@@ -99,6 +122,30 @@ class Store:
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC).replace(microsecond=0)
+
+    @property
+    def departments(self) -> tuple[str, ...]:
+        """The names an employee's `department` may take: every option, archived ones included."""
+        return tuple(option.name for option in self.department_options)
+
+    def add_department(self, name: str) -> int:
+        """A new option of the Department list; returns its id."""
+        text = _text(name)
+        if text is None or text in self.departments:
+            raise Invalid(f"department '{name}' is empty or already an option")
+        option = Option(len(self.department_options) + 1, text, self.now())
+        self.department_options.append(option)
+        return option.id
+
+    def archive_department(self, name: str) -> None:
+        """Archive a Department option (it stays listed, `archived` "yes"); again is a no-op."""
+        option = next((o for o in self.department_options if o.name == name), None)
+        if option is None:
+            raise Invalid(self._not_an_option(name))
+        option.archived = option.archived or self.now()
+
+    def _not_an_option(self, department: str) -> str:
+        return f"department '{department}' is not one of the options: {', '.join(self.departments)}"
 
     def get(self, employee_id: int) -> dict[str, Any] | None:
         return self.employees.get(employee_id)
@@ -156,9 +203,7 @@ class Store:
             problems.append(f"workEmail '{email}' is not a valid email address")
         department = record.get("department")
         if department and department not in self.departments:
-            problems.append(
-                f"department '{department}' is not one of the options: {', '.join(self.departments)}"
-            )
+            problems.append(self._not_an_option(department))
         if record.get("status") not in STATUSES:
             problems.append(f"status '{record.get('status')}' must be Active or Inactive")
         for name in sorted(DATES):

@@ -217,6 +217,44 @@ def test_keys_company_and_accept_header_are_checked(app: BambooHREmulator, serve
     assert {"alias": "customHubId", "name": "Hub ID", "type": "text"}.items() <= fields[-2].items()
 
 
+def test_meta_lists_has_the_department_list_whose_options_employees_name(
+    app: BambooHREmulator, server: EmulatorServer, clock: ManualClock
+) -> None:
+    clock.advance(30)
+    assert app.add_department("Legal") == "7"
+    app.create({**ADA, "department": "Legal"})
+    clock.advance(30)
+    app.archive_department("Sales")
+    app.archive_department("Sales")  # again: the first archive date stays
+    answer = api(server, app, "GET", "meta/lists")
+    assert answer.status_code == 200
+    (department,) = answer.json()
+    assert {k: v for k, v in department.items() if k != "options"} == {
+        "fieldId": 4008, "manageable": "yes", "multiple": "no", "name": "Department", "alias": "department",
+    }  # fmt: skip
+    options = department["options"]
+    assert [(o["id"], o["name"], o["archived"]) for o in options] == [
+        (1, "Sales", "yes"), (2, "Support", "no"), (3, "Engineering", "no"), (4, "Finance", "no"),
+        (5, "Operations", "no"), (6, "People", "no"), (7, "Legal", "no"),
+    ]  # fmt: skip
+    assert options[0] == {
+        "id": 1, "archived": "yes", "createdDate": "2024-03-01T12:00:00+00:00",
+        "archivedDate": "2024-03-01T12:01:00+00:00", "name": "Sales",
+    }  # fmt: skip
+    assert options[6]["createdDate"] == "2024-03-01T12:00:30+00:00" and options[6]["archivedDate"] is None
+    with pytest.raises(ValueError, match="already an option"):
+        app.add_department("Support")
+    with pytest.raises(ValueError, match="'Astrology' is not one of the options"):
+        app.archive_department("Astrology")
+    refused = api(server, app, "POST", "employees/", json={**ADA, "department": "Astrology"})
+    assert "Legal" in refused.headers["X-BambooHR-Error-Message"]
+    assert api(server, app, "GET", "meta/lists", key="not-the-key").status_code == 401
+    app.faults.configure(1.0, ("rate_limit",))
+    throttled = api(server, app, "GET", "meta/lists")
+    app.faults.configure(0.0, ())
+    assert throttled.status_code == 503 and "Retry-After" in throttled.headers
+
+
 def test_the_directory_lists_active_employees_unless_disabled(
     app: BambooHREmulator, server: EmulatorServer
 ) -> None:
