@@ -39,6 +39,8 @@ EXPECTED = {
     "reconcile__erp_invoices_to_crm",
     "sync__finance_ledger_from_files",
     "reconcile__finance_ledger_from_files",
+    "sync__hr_departments_to_erp",
+    "reconcile__hr_departments_to_erp",
     "sync__hr_employees_to_erp",
     "reconcile__hr_employees_to_erp",
     "sync__hr_agents_to_helpdesk",

@@ -257,3 +257,39 @@ def test_an_agent_who_moves_out_of_support_is_suspended_and_the_reconciliation_a
     back = engine.sync("hr_agents_to_helpdesk")
     assert (back.counts.created, back.counts.updated) == (0, 1)
     assert next(u for u in zendesk.records("users") if u["email"] == mover["workEmail"])["suspended"] is False
+
+
+def test_departments_reach_odoo_and_employees_find_theirs_through_the_cross_references(
+    engine: SyncEngine, sandbox: Sandbox, store: StateStore
+) -> None:
+    bamboo, odoo = app(sandbox, "bamboohr"), app(sandbox, "odoo")
+    before = {d["name"]: d["id"] for d in odoo.records("hr.department")}
+    first = engine.sync("hr_departments_to_erp")
+    used = {p["department"] for p in bamboo.records()}
+    assert (first.counts.created, first.counts.updated) == (0, len(used))  # Odoo had them: linked by name
+    linked = store.xrefs_by_external("department", "odoo", [str(i) for i in before.values()])
+    assert sorted(before[name] for name in used) == sorted(int(i) for i in linked)
+
+    bamboo.add_department("Legal")
+    counsel = next(p for p in bamboo.records() if p["status"] == "Active" and p["department"] == "Finance")
+    bamboo.edit(counsel["id"], {"department": "Legal", "jobTitle": "Counsel"})
+    result = engine.sync("hr_employees_to_erp")  # Legal is brought over first, in the same run
+    assert result.details["references"]["hr_departments_to_erp"]["created"] == 1
+    legal = next(d for d in odoo.records("hr.department") if d["name"] == "Legal")
+    hub_id = store.xrefs_by_external("employee", "bamboohr", [counsel["id"]])[counsel["id"]].hub_id
+    (employee,) = odoo.call("hr.employee", "search_read", [("x_hub_id", "=", hub_id)])
+    assert employee["department_id"][0] == legal["id"]
+
+    odoo.call("hr.department", "write", [legal["id"]], {"name": "Legal & Compliance"})  # renamed in Odoo
+    bamboo.edit(counsel["id"], {"jobTitle": "General Counsel"})
+    engine.sync("hr_employees_to_erp")  # the link holds: it is the hub's, not the name's
+    (employee,) = odoo.call("hr.employee", "search_read", [("x_hub_id", "=", hub_id)])
+    assert (employee["department_id"][0], employee["job_title"]) == (legal["id"], "General Counsel")
+
+    bamboo.archive_department("Legal")
+    again = engine.sync("hr_departments_to_erp")  # BambooHR's name and archiving win
+    assert again.counts.updated == 1
+    (archived,) = odoo.call(
+        "hr.department", "search_read", [("id", "=", legal["id"]), ("active", "=", False)]
+    )
+    assert archived["name"] == "Legal"

@@ -88,7 +88,7 @@ def test_listing_commands() -> None:
     assert code == 0 and set(systems) >= {"salesforce", "odoo"}
     assert systems["salesforce"]["max_batch"] == 200
     code, stdout, _ = hub("schemas", "--json")
-    assert code == 0 and len(json.loads(stdout)["schemas"]) == 11
+    assert code == 0 and len(json.loads(stdout)["schemas"]) == 12
     code, stdout, _ = hub("schemas", "contact")
     assert code == 0 and "mailing_address.country" in stdout
     assert hub("schemas", "nobody")[0] == 2

@@ -587,6 +587,7 @@ def test_one_edit_upstream_changes_exactly_that_record_downstream(
         "erp_orders_to_crm": (0, 0),
         "erp_invoices_to_crm": (0, 0),
         "finance_ledger_from_files": (0, 0),
+        "hr_departments_to_erp": (0, 0),
         "hr_employees_to_erp": (0, 0),
         "hr_agents_to_helpdesk": (0, 0),
     }
