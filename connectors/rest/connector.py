@@ -11,7 +11,8 @@ Reads:  `GET {base_url}/{list.path}?{list.params}&{since.param}=…` page by pag
         oldest first; each page's cursor is its newest `cursor.field`. With `paging.max_page` the
         read restarts at the limit from the newest cursor value seen (see `connectors.rest.reads`).
         `fetch` GETs `get` per id (404s are left out); `find` uses `list.filters` or scans the list.
-Writes: `write.create` / `write.update` one record a call, or `write.batch` many; the hub id goes
+Writes: `write.create` / `write.update` one record a call (`write.parallel` requests in flight at
+        once, 1 unless told), or `write.batch` many; the hub id goes
         into `write.external_id`; a `write.duplicate` answer turns a create into an update of the
         record it names (see `connectors.rest.writes`).
 Quirks: error bodies are read at `errors.message` / `errors.code` / `errors.field`; `errors.auth`

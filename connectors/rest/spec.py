@@ -125,6 +125,7 @@ class WriteSpec:
     external_id: str | None = None
     batch: BatchSpec | None = None
     duplicate: DuplicateSpec | None = None
+    parallel: int = 1
 
 
 @dataclass(frozen=True)
@@ -284,4 +285,5 @@ def _write(raw: dict[str, Any]) -> WriteSpec:
         duplicate=DuplicateSpec(duplicate["status"], _paths(duplicate["id"], ()), duplicate.get("code"))
         if duplicate
         else None,
+        parallel=int(raw.get("parallel", 1)),
     )

@@ -187,4 +187,7 @@ def _write_problems(doc: Document, where: list[PathItem], write: dict[str, Any] 
     if "duplicate" in write and ("create" not in write or "update" not in write):
         message = "a duplicate answer turns a create into an update: give both write.create and write.update"
         found.append(doc.problem([*where, "duplicate"], f"{_label([*where, 'duplicate'])}: {message}"))
+    if "parallel" in write and "batch" in write:
+        message = "parallel is for one record a call; a batch write sends its batches one after another"
+        found.append(doc.problem([*where, "parallel"], f"{_label([*where, 'parallel'])}: {message}"))
     return found

@@ -1,4 +1,5 @@
-"""Writing records the way a description says: one per call, or in batches; one result per record.
+"""Writing records the way a description says: one per call (`write.parallel` of them at once), or in
+batches; one result per record, in the ops' order.
 
 An op with a target id is an update. Without one it is an upsert by hub id: the hub id goes into
 `write.external_id`, and either the system's duplicate answer names the record to update instead
@@ -8,6 +9,7 @@ An op with a target id is an update. Without one it is an upsert by hub id: the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import requests
@@ -65,6 +67,9 @@ class RecordWriter:
     def write(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
         """One result per op, in order."""
         batch = self.spec.batch
+        if batch is None and self.spec.parallel > 1 and len(ops) > 1:
+            with ThreadPoolExecutor(max_workers=min(self.spec.parallel, len(ops))) as pool:
+                return list(pool.map(self.write_one, ops))  # map keeps the ops' order
         if batch is None:
             return [self.write_one(op) for op in ops]
         results: list[WriteResult] = []

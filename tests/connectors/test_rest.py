@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -247,6 +249,52 @@ def test_writes_create_and_update_wrapped_records_with_one_result_each(tmp_path:
         assert results[2].error is not None and results[2].error.code == "NotFound"
         again = connector.write(WIDGETS, [WriteOp("h1", {"name": "c"}, results[0].id)])
         assert again[0].ok and not again[0].created and app.rows[int(results[0].id or 0)]["name"] == "c"
+
+
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_one_record_writes_keep_parallel_requests_in_flight_and_their_order(
+    tmp_path: Path, parallel: int
+) -> None:
+    more = f"      parallel: {parallel}\n" if parallel > 1 else ""
+    with widgets(tmp_path, widgets_yaml(PAGE, more=more)) as (app, build):
+        connector = build()
+        connector.check()  # the token first: only writes are counted below
+        in_flight, most, lock, handle = 0, 0, threading.Lock(), app.handle
+
+        def counting(request: Any) -> Any:  # how many requests the server holds at once
+            nonlocal in_flight, most
+            with lock:
+                in_flight += 1
+                most = max(most, in_flight)
+            try:
+                return handle(request)
+            finally:
+                with lock:
+                    in_flight -= 1
+
+        app.handle = counting  # type: ignore[method-assign]
+        app.faults.latency_ms = 40  # each answer waits, outside the app's lock
+        valid = [i % 5 != 0 for i in range(12)]
+        results = connector.write(
+            WIDGETS, [WriteOp(f"h{i}", {"name": f"w{i}" if ok else ""}) for i, ok in enumerate(valid)]
+        )
+        assert [r.ok for r in results] == valid and most == parallel
+        assert all(app.rows[int(r.id or 0)]["name"] == f"w{i}" for i, r in enumerate(results) if r.ok)
+        assert len(app.rows) == sum(valid)
+
+
+def test_parallel_is_refused_beside_a_batch(tmp_path: Path) -> None:
+    text = widgets_yaml(
+        PAGE, more="      parallel: 4\n      batch: {size: 3, wrap: inputs, results: results}\n"
+    )
+    path = tmp_path / "widgets.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_spec(path, "widgets.yaml")
+    assert any(
+        "objects.widgets.write.parallel: parallel is for one record a call" in str(p)
+        for p in caught.value.problems
+    )
 
 
 def test_batch_writes_send_size_records_a_call_and_read_results_in_order(tmp_path: Path) -> None:
