@@ -31,6 +31,7 @@ def check_project(project: Project) -> list[Problem]:
         problems += check_mapping(project, mapping)
     for sync in project.syncs.values():
         problems += check_sync(project, sync)
+    problems += _connection_problems(project)
     unique = dict.fromkeys(problems)
     return sorted(unique, key=lambda p: (p.path, p.line, p.column, p.message))
 
@@ -175,6 +176,15 @@ def check_sync(project: Project, sync: SyncSpec) -> list[Problem]:
         )
     for side in ("source", "target"):
         problems += _endpoint_problems(project, sync, side)
+    if sync.source.system == sync.target.system and sync.source.connection == sync.target.connection:
+        problems.append(doc.problem(["target"], "source and target are the same connection"))
+    elif sync.source.system == sync.target.system:
+        mixed = (
+            f"source and target are both {sync.source.system}: the hub keeps one set of cross-references "
+            f"per system, so a sync between two {sync.source.system} connections would mix their ids "
+            "(not supported)"
+        )
+        problems.append(doc.problem(["target", "system"], mixed))
     if problems or paths is None:
         return problems
     problems += _match_problems(project, sync, paths)
@@ -185,8 +195,33 @@ def check_sync(project: Project, sync: SyncSpec) -> list[Problem]:
     problems += _reconcile_problems(project, sync)
     if sync.schedule is not None and (message := schedule_problem(sync.schedule)):
         problems.append(doc.problem(["schedule"], message))
-    if sync.source.system == sync.target.system and sync.source.connection == sync.target.connection:
-        problems.append(doc.problem(["target"], "source and target are the same connection"))
+    return problems
+
+
+def _connection_problems(project: Project) -> list[Problem]:
+    """One connection per system: the cross-references are keyed by system, so the records of two
+    accounts of one system (two Salesforce orgs) would share one id space. The connection most syncs
+    use is taken as the system's; the others are reported where they are named."""
+    uses: dict[str, dict[str, list[str]]] = {}  # system -> connection -> syncs naming it
+    for name, sync in sorted(project.syncs.items()):
+        if sync.source.system != sync.target.system:  # a same-system sync is reported on its own
+            for endpoint in (sync.source, sync.target):
+                uses.setdefault(endpoint.system, {}).setdefault(endpoint.connection, []).append(name)
+    problems = []
+    for system, connections in uses.items():
+        main = max(connections, key=lambda c: len(connections[c]))
+        for connection, names in connections.items():
+            if connection == main:
+                continue
+            message = (
+                f"{system} is reached through connection {main!r} elsewhere (sync {connections[main][0]!r}): "
+                f"the hub keeps one set of cross-references per system, so a second {system} connection "
+                "would mix their ids; use one connection per system"
+            )
+            for name in names:
+                sync = project.syncs[name]
+                side = "source" if sync.source.system == system else "target"
+                problems.append(sync.doc.problem([side, "connection"], message))
     return problems
 
 
