@@ -9,7 +9,9 @@ Reads:  search_read on the cursor field (write_date) ordered `write_date asc, id
         `active: false` when the mapping reads `active`); `lines: {order_line: [product_id.default_code,
         name, product_uom_qty, price_unit, discount, price_subtotal]}` replaces the one2many's ids by
         the lines' values (list of dicts, in Odoo's order), read with one `read` per page for all
-        the page's lines (plus one per dotted relation of the lines, cached).
+        the page's lines (plus one per dotted relation of the lines, cached); `follow: {sale_order:
+        invoice_line_ids.sale_line_ids.order_id}` sets `sale_order` to `{"id": …}`, the first record
+        the chain of relations reaches (one `read` per hop and page; see connectors.odoo_relations).
 Writes: `create` with a list of records (one call per batch); updates with identical values in one
         `write`, different values in one `load` (Odoo's batch import, by database id), values with
         lines (x2many) in one `write` each. A batch the server refuses is split in halves until the
@@ -40,9 +42,9 @@ from itertools import count
 from typing import Any
 
 from connectors.odoo_payments import INVOICE_LINK, register_payments
+from connectors.odoo_relations import RelationReads
 from connectors.odoo_rpc import (
     OdooRPCError,
-    _from_odoo,
     _isolating,
     _json_default,
     _load_text,
@@ -64,7 +66,7 @@ from hub.errors import (
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
 
 
-class OdooConnector(Connector):
+class OdooConnector(RelationReads, Connector):
     """Odoo ERP (external JSON-RPC API)."""
 
     system = "odoo"
@@ -177,7 +179,19 @@ class OdooConnector(Connector):
         return list(filter_terms(obj))
 
     def _columns(self, obj: ObjectSpec) -> list[str]:
-        return list(dict.fromkeys([*(path.split(".")[0] for path in obj.fields), *self._lines(obj)]))
+        follow = self._follow(obj)
+        heads = [path.split(".")[0] for path in obj.fields]
+        starts = [path.split(".")[0] for path in follow.values()]
+        return list(dict.fromkeys([*(h for h in heads if h not in follow), *self._lines(obj), *starts]))
+
+    def _follow(self, obj: ObjectSpec) -> dict[str, str]:
+        """The `follow` option: a name -> a dotted path through x2many and many2one fields."""
+        follow = obj.options.get("follow") or {}
+        if not isinstance(follow, Mapping) or not all(
+            isinstance(v, str) and "." in v for v in follow.values()
+        ):
+            raise ConfigError(f"{obj.name}: option `follow` maps a name to a dotted path of relations")
+        return {str(name): str(path) for name, path in follow.items()}
 
     def _context(self, obj: ObjectSpec) -> dict[str, Any]:
         """The read context: `include_archived` turns Odoo's active_test off."""
@@ -248,50 +262,15 @@ class OdooConnector(Connector):
         return [str(row["id"]) for row in rows], latest
 
     def _normalize(self, obj: ObjectSpec, rows: list[dict[str, Any]]) -> list[Record]:
-        records = self._normalize_rows(obj.name, obj.fields, rows)
+        follow = self._follow(obj)
+        records = self._normalize_rows(
+            obj.name, [f for f in obj.fields if f.split(".")[0] not in follow], rows
+        )
+        for name, path in follow.items():
+            self._attach_followed(obj.name, rows, records, name, path)
         for name, paths in self._lines(obj).items():
             self._attach_lines(obj.name, records, name, paths)
         return records
-
-    def _normalize_rows(self, model: str, paths: Sequence[str], rows: list[dict[str, Any]]) -> list[Record]:
-        types = self.fields_of(model)
-        records = [{k: _from_odoo(v, types.get(k, {}).get("type")) for k, v in row.items()} for row in rows]
-        for path in paths:
-            head, _, sub = path.partition(".")
-            if sub and sub != "id":
-                self._enrich(records, head, sub, str(types.get(head, {}).get("relation")))
-        return records
-
-    def _attach_lines(self, model: str, records: list[Record], name: str, paths: list[str]) -> None:
-        """Replace the x2many ids of every record by its lines, read in one call for the page."""
-        field = self.fields_of(model).get(name, {})
-        if field.get("type") not in ("one2many", "many2many"):
-            raise ConfigError(
-                f"{model}.{name} is not a one2many or many2many field: it cannot be read as lines"
-            )
-        relation = str(field.get("relation"))
-        ids = [i for record in records for i in record.get(name) or []]
-        columns = list(dict.fromkeys(path.split(".")[0] for path in paths))
-        rows = self.execute(relation, "read", sorted(set(ids)), fields=columns) if ids else []
-        lines = {line["id"]: line for line in self._normalize_rows(relation, paths, rows)}
-        for record in records:
-            record[name] = [lines[i] for i in record.get(name) or [] if i in lines]
-
-    def _enrich(self, records: list[Record], field: str, sub: str, relation: str) -> None:
-        ids = {r[field]["id"] for r in records if isinstance(r.get(field), dict)}
-        known = self._related_values(relation, sub, ids)
-        for record in records:
-            if isinstance(record.get(field), dict):
-                record[field][sub] = known.get(record[field]["id"])
-
-    def _related_values(self, relation: str, sub: str, ids: set[int]) -> dict[Any, Any]:
-        cache = self._related.setdefault((relation, sub), {})
-        missing = sorted(i for i in ids if i not in cache)
-        if missing:
-            types = self.fields_of(relation)
-            for row in self.execute(relation, "read", missing, fields=[sub]):
-                cache[row["id"]] = _from_odoo(row[sub], types.get(sub, {}).get("type"))
-        return cache
 
     # Writes -----------------------------------------------------------------------------------
     def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:

@@ -541,3 +541,40 @@ def test_a_lost_payment_answer_does_not_pay_twice(odoo: tuple[OdooEmulator, Emul
         [result] = c.write(PAYMENTS, [payment_op(number, "40", "LOST-1")])
     assert result.ok
     assert [(p["ref"], p["amount"]) for p in app.records("account.payment")] == [("LOST-1", 40.0)]
+
+
+def test_follow_reads_the_record_a_chain_of_relations_reaches(
+    odoo: tuple[OdooEmulator, EmulatorServer],
+) -> None:
+    app, server = odoo
+    app.seed_sandbox({"customers": 5, "orders": 30}, 3)  # orders invoiced through Create Invoice
+    shop = seed_shop(app)
+    by_hand = app.create(  # an invoice made without an order
+        "account.move",
+        {
+            "move_type": "out_invoice",
+            "partner_id": shop["acme"],
+            "invoice_line_ids": [(0, 0, {"name": "Fee"})],
+        },
+    )
+    order_of = {i: o["id"] for o in app.call("sale.order", "search_read", []) for i in o["invoice_ids"]}
+    invoices = ObjectSpec(
+        "account.move",
+        ("id", "write_date", "name", "sale_order.id"),
+        "id",
+        "write_date",
+        options={"follow": {"sale_order": "invoice_line_ids.sale_line_ids.order_id"}},
+    )
+    c = connector(server)
+    list(c.read_changes(invoices, None, 1000))  # warm: field metadata cached
+    before = c.calls.total("odoo")
+    [page] = list(c.read_changes(invoices, None, 1000))
+    assert c.calls.total("odoo") - before == 2 + 2  # search_count and search_read, then one read per hop
+    found = {int(r["id"]): r["sale_order"] for r in page.records}
+    assert len(order_of) > 5 and {i: found[i] for i in order_of} == {
+        i: {"id": o} for i, o in order_of.items()
+    }
+    assert found[by_hand] is None
+    wrong = ObjectSpec("account.move", ("id",), "id", options={"follow": {"sale_order": "invoice_line_ids"}})
+    with pytest.raises(ConfigError, match="option `follow` maps a name to a dotted path"):
+        c.fetch(wrong, [str(by_hand)])

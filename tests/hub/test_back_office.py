@@ -293,3 +293,23 @@ def test_departments_reach_odoo_and_employees_find_theirs_through_the_cross_refe
         "hr.department", "search_read", [("id", "=", legal["id"]), ("active", "=", False)]
     )
     assert archived["name"] == "Legal"
+
+
+def test_invoices_reach_the_crm_on_their_order_which_is_brought_over_first(
+    engine: SyncEngine, sandbox: Sandbox, store: StateStore
+) -> None:
+    odoo, salesforce = app(sandbox, "odoo"), app(sandbox, "salesforce")
+    engine.sync("crm_accounts_to_erp")
+    result = engine.sync("erp_invoices_to_crm")  # no order synced yet: each invoice brings its own
+    order_of = {i: o["id"] for o in odoo.call("sale.order", "search_read", []) for i in o["invoice_ids"]}
+    assert order_of and result.details["references"]["erp_orders_to_crm"]["created"] == len(
+        set(order_of.values())
+    )
+    orders = store.xrefs_by_external("sales_order", "odoo", [str(o) for o in order_of.values()])
+    in_crm = {o["Hub_Id__c"]: o["Id"] for o in salesforce.records("Order")}
+    invoices = {i["Hub_Id__c"]: i for i in salesforce.records("Invoice__c")}
+    hub = store.xrefs_by_external("invoice", "odoo", [str(i) for i in order_of])
+    for invoice_id, order_id in order_of.items():
+        shown = invoices[hub[str(invoice_id)].hub_id]
+        assert shown["Order__c"] == in_crm[orders[str(order_id)].hub_id], invoice_id
+    assert written(engine.sync("erp_invoices_to_crm")) == 0
