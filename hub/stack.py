@@ -39,9 +39,12 @@ FINISHED = {"success", "failed"}
 
 API_ATTEMPTS = 6  # tries of one idempotent API call that Airflow answers with a 5xx
 
-# SQLite lets one process write at a time: on it, Airflow runs at most this many tasks at once (its
-# default is 32), so fewer task processes wait for the database's lock together.
+# The LocalExecutor runs every task as a process of this machine: at most two per core (Airflow's
+# default is 32, which on a laptop starves the API server of CPU while the first runs start). SQLite
+# lets one process write at a time: on it, at most SQLITE_PARALLELISM tasks wait for its lock together.
+LOCAL_PARALLELISM = max(2, min(32, 2 * (os.cpu_count() or 1)))
 SQLITE_PARALLELISM = 4
+API_TIMEOUT = 90  # seconds one API call may take (a busy API server answers late, not never)
 
 
 class StackError(HubError):
@@ -115,8 +118,10 @@ class AirflowStack:
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "logs"),
         }
+        if self.executor == "LocalExecutor":
+            env["AIRFLOW__CORE__PARALLELISM"] = str(LOCAL_PARALLELISM)
         if metadata.startswith("sqlite"):
-            env["AIRFLOW__CORE__PARALLELISM"] = str(SQLITE_PARALLELISM)
+            env["AIRFLOW__CORE__PARALLELISM"] = str(min(LOCAL_PARALLELISM, SQLITE_PARALLELISM))
         if metadata.startswith("postgresql+psycopg://"):  # psycopg 3 serves Airflow's async engine too
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] = metadata
         if self.executor == "CeleryExecutor":
@@ -247,7 +252,9 @@ class AirflowStack:
         """A JWT for `admin` from the simple auth manager."""
         if self._token is None:
             response = requests.post(
-                f"{self.url}/auth/token", json={"username": USER, "password": self.password}, timeout=30
+                f"{self.url}/auth/token",
+                json={"username": USER, "password": self.password},
+                timeout=API_TIMEOUT,
             )
             if response.status_code not in (200, 201):
                 raise StackError(f"POST /auth/token answered HTTP {response.status_code}")
@@ -257,17 +264,26 @@ class AirflowStack:
     def api(self, method: str, path: str, body: Any = None, *, ok: Sequence[int] = (200,)) -> Any:
         """One call to /api/v2; a status outside `ok` raises StackError with Airflow's detail.
 
-        A call that changes nothing twice (not a POST) is tried again on a 5xx: on SQLite, Airflow
-        answers "Database error" while its scheduler or DAG processor holds the database's lock."""
+        A call that changes nothing twice (not a POST) is tried again on a 5xx, a timeout or a dropped
+        connection: on SQLite, Airflow answers "Database error" while its scheduler or DAG processor
+        holds the database's lock, and a busy machine can keep the API server from answering in time."""
         for attempt in range(1, API_ATTEMPTS + 1):
-            response = requests.request(
-                method,
-                f"{self.url}/api/v2{path}",
-                json=body,
-                headers={"Authorization": f"Bearer {self.token()}"},
-                timeout=30,
-            )
-            if response.status_code < 500 or method == "POST" or attempt == API_ATTEMPTS:
+            again = method != "POST" and attempt < API_ATTEMPTS
+            try:
+                response = requests.request(
+                    method,
+                    f"{self.url}/api/v2{path}",
+                    json=body,
+                    headers={"Authorization": f"Bearer {self.token()}"},
+                    timeout=API_TIMEOUT,
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                if not again:
+                    raise StackError(f"{method} /api/v2{path}: no answer ({type(exc).__name__})") from None
+                self.check_alive()
+                time.sleep(0.5 * attempt)
+                continue
+            if response.status_code < 500 or not again:
                 break
             time.sleep(0.5 * attempt)
         if response.status_code not in ok:

@@ -75,10 +75,10 @@ def airflow_up(
             stack.import_connections({sandbox.conn_ids[s]: sandbox.connection(s) for s in systems})
             err.print("starting the API server, scheduler and DAG processor")
             stack.start()
-            for dag_id in dag_ids:
+            for dag_id in dag_ids:  # all stored first: an unpaused DAG's first run starts at once
                 stack.wait_for_dag(dag_id)
-                if not paused:
-                    stack.unpause(dag_id)
+            for dag_id in dag_ids if not paused else ():
+                stack.unpause(dag_id)
             out.print(f"DAGs:        {', '.join(dag_ids)}{' (paused)' if paused else ''}")
             out.print(f"Airflow UI:  {stack.url}", markup=False, highlight=False)
             out.print(f"login:       admin / {stack.password}", markup=False, highlight=False)

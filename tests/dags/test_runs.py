@@ -135,6 +135,26 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free ports, below Linux's ephemeral range (32768 and up), where
+    the machine's own outgoing connections could take one of them between this check and the bind."""
+    import random
+    import socket
+
+    for base in random.sample(range(20000, 32000 - count), 200):
+        probes = [socket.socket() for _ in range(count)]
+        try:
+            for offset, probe in enumerate(probes):
+                probe.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise RuntimeError(f"no {count} consecutive free ports between 20000 and 32000")
+
+
 @pytest.fixture
 def databases(new_pg_database: Callable[[str], str]) -> tuple[str, str]:
     """Two throwaway PostgreSQL databases: Airflow's metadata and the hub state."""

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.dags.test_runs import free_port
+from connectors.registry import EMULATORS
+from tests.dags.test_runs import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -26,7 +27,7 @@ def test_hub_airflow_serves_the_dags_runs_them_and_stops_everything(
     project = tmp_path / "project"
     for folder in ("schemas", "mappings", "dags"):
         shutil.copytree(ROOT / folder, project / folder)
-    port, sandbox_port = free_port(), free_port()
+    port, sandbox_port = free_port(), free_ports(len(EMULATORS))  # the emulators take consecutive ports
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "HUB_"))}
     command = [
         str(Path(sys.executable).parent / "hub"),
