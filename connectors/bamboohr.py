@@ -17,8 +17,8 @@ Reads:  `GET /employees/changed/?since=` (the offset's `+` sent as `%2B`) lists 
         `department`; an employee's `department` holds the option's name): ONE `GET /meta/lists`,
         archived options included, as records `{name, optionId, archived ("yes"|"no"), createdDate,
         archivedDate}` in pages of `page_size`. The list has no modification time: every read is
-        whole, `since` is ignored and every page's cursor is None; `count` counts what a read
-        gives; `fetch` (by the mapping's primary key, `name`) and `find` filter the same one call;
+        whole, `since` is ignored and every page's cursor is None; each page carries the total;
+        `fetch` (by the mapping's primary key, `name`) and `find` filter the same one call;
         `read_deletes` finds none (an archived option stays listed, `archived` "yes").
 Writes: no batch endpoint: `POST /employees/{id}/` updates, `POST /employees/` creates (201, the new
         id in `Location: …/employees/{id}`). The hub id lives in the custom field `customHubId`
@@ -280,8 +280,10 @@ class BambooHRConnector(Connector):
         return [r for r in self.departments() if passes_filter(terms, r)]
 
     def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
-        """The departments a read gives (one call); None for employees (no cheap count)."""
-        return len(self._kept_departments(obj)) if self._is_departments(obj) else None
+        """None: employees have no cheap count, and counting departments would cost the very call a
+        read makes (its pages carry the total)."""
+        self._check_object(obj)
+        return None
 
     def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
         """Employees deleted at or after `since` (`type=deleted`), and the newest deletion seen;

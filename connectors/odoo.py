@@ -66,7 +66,7 @@ from hub.errors import (
 from hub.records import Page, Record, RecordError, WriteOp, WriteResult
 
 
-class OdooConnector(RelationReads, Connector):
+class OdooConnector(Connector):
     """Odoo ERP (external JSON-RPC API)."""
 
     system = "odoo"
@@ -93,6 +93,7 @@ class OdooConnector(RelationReads, Connector):
         self._ids = count(1)
         self._fields: dict[str, dict[str, dict[str, Any]]] = {}
         self._related: dict[tuple[str, str], dict[Any, Any]] = {}
+        self.relations = RelationReads(self.execute, self.fields_of, self._related)
         self._archived: set[str] = set()
 
     # RPC --------------------------------------------------------------------------------------
@@ -263,13 +264,13 @@ class OdooConnector(RelationReads, Connector):
 
     def _normalize(self, obj: ObjectSpec, rows: list[dict[str, Any]]) -> list[Record]:
         follow = self._follow(obj)
-        records = self._normalize_rows(
+        records = self.relations.normalize_rows(
             obj.name, [f for f in obj.fields if f.split(".")[0] not in follow], rows
         )
         for name, path in follow.items():
-            self._attach_followed(obj.name, rows, records, name, path)
+            self.relations.attach_followed(obj.name, rows, records, name, path)
         for name, paths in self._lines(obj).items():
-            self._attach_lines(obj.name, records, name, paths)
+            self.relations.attach_lines(obj.name, records, name, paths)
         return records
 
     # Writes -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ relations reaches (`invoice_line_ids.sale_line_ids.order_id`). One `read` per re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from connectors.odoo_rpc import _from_odoo
@@ -14,17 +14,18 @@ from hub.records import Record
 
 
 class RelationReads:
-    """Mixed into OdooConnector, whose `execute`, `fields_of` and `_related` cache it uses."""
+    """The Odoo connector's reads through relations, over its `execute` and `fields_of`; `related`
+    caches values of related records by (model, field), shared with the connector's writes."""
 
-    _related: dict[tuple[str, str], dict[Any, Any]]
+    def __init__(
+        self,
+        execute: Callable[..., Any],
+        fields_of: Callable[[str], dict[str, dict[str, Any]]],
+        related: dict[tuple[str, str], dict[Any, Any]],
+    ) -> None:
+        self.execute, self.fields_of, self.related = execute, fields_of, related
 
-    def execute(self, model: str, method: str, *args: Any, idempotent: bool = True, **kwargs: Any) -> Any:
-        raise NotImplementedError
-
-    def fields_of(self, model: str) -> dict[str, dict[str, Any]]:
-        raise NotImplementedError
-
-    def _attach_followed(
+    def attach_followed(
         self, model: str, rows: list[dict[str, Any]], records: list[Record], name: str, path: str
     ) -> None:
         """`record[name] = {"id": …}`: the first record (lowest id) reached from each record through the
@@ -44,7 +45,7 @@ class RelationReads:
             ids = reached.get(row["id"]) or []
             record[name] = {"id": ids[0]} if ids else None
 
-    def _normalize_rows(self, model: str, paths: Sequence[str], rows: list[dict[str, Any]]) -> list[Record]:
+    def normalize_rows(self, model: str, paths: Sequence[str], rows: list[dict[str, Any]]) -> list[Record]:
         types = self.fields_of(model)
         records = [{k: _from_odoo(v, types.get(k, {}).get("type")) for k, v in row.items()} for row in rows]
         for path in paths:
@@ -53,7 +54,7 @@ class RelationReads:
                 self._enrich(records, head, sub, str(types.get(head, {}).get("relation")))
         return records
 
-    def _attach_lines(self, model: str, records: list[Record], name: str, paths: list[str]) -> None:
+    def attach_lines(self, model: str, records: list[Record], name: str, paths: list[str]) -> None:
         """Replace the x2many ids of every record by its lines, read in one call for the page."""
         field = self.fields_of(model).get(name, {})
         if field.get("type") not in ("one2many", "many2many"):
@@ -64,7 +65,7 @@ class RelationReads:
         ids = [i for record in records for i in record.get(name) or []]
         columns = list(dict.fromkeys(path.split(".")[0] for path in paths))
         rows = self.execute(relation, "read", sorted(set(ids)), fields=columns) if ids else []
-        lines = {line["id"]: line for line in self._normalize_rows(relation, paths, rows)}
+        lines = {line["id"]: line for line in self.normalize_rows(relation, paths, rows)}
         for record in records:
             record[name] = [lines[i] for i in record.get(name) or [] if i in lines]
 
@@ -76,7 +77,7 @@ class RelationReads:
                 record[field][sub] = known.get(record[field]["id"])
 
     def _related_values(self, relation: str, sub: str, ids: set[int]) -> dict[Any, Any]:
-        cache = self._related.setdefault((relation, sub), {})
+        cache = self.related.setdefault((relation, sub), {})
         missing = sorted(i for i in ids if i not in cache)
         if missing:
             types = self.fields_of(relation)

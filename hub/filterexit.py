@@ -15,12 +15,15 @@ A reconciliation reads the source the same way, so the record left behind compar
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from hub.connector import Connector, ObjectSpec, filter_terms, passes_filter
+from hub.connector import ObjectSpec, filter_terms, passes_filter
 from hub.records import Record
 from hub.state import StateStore
+
+if TYPE_CHECKING:
+    from hub.project import SyncSpec
 
 
 def reading_spec(obj: ObjectSpec) -> ObjectSpec:
@@ -29,32 +32,26 @@ def reading_spec(obj: ObjectSpec) -> ObjectSpec:
     return replace(obj, fields=obj.fields + more, filter={})
 
 
-@dataclass
+@dataclass(frozen=True)
 class FilterExit:
-    """The filter a sync applies itself, and the canonical values a record leaving it is written with."""
+    """The filter a sync applies itself (`filter_terms`), the canonical values a record leaving it is
+    written with, and the sync's entity and (source, target) systems."""
 
-    filter: Mapping[str, Any]
+    terms: list[tuple[str, str, Any]]
     values: Mapping[str, Any]
-    terms: list[tuple[str, str, Any]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.terms = filter_terms(ObjectSpec(name="", fields=(), primary_key="", filter=self.filter))
+    entity: str
+    systems: tuple[str, str]
 
     def split(
-        self,
-        records: Sequence[Record],
-        ids: Sequence[str],
-        store: StateStore,
-        entity: str,
-        systems: tuple[str, str],
+        self, records: Sequence[Record], ids: Sequence[str], store: StateStore
     ) -> tuple[list[int], set[str]]:
         """Which records (their positions) to go on with, and the ids of those that left the filter.
 
-        `ids` are the records' ids in the source; `systems` is (source, target). A record outside the
-        filter goes on only when the hub has it in the target already."""
+        `ids` are the records' ids in the source. A record outside the filter goes on only when the hub
+        has it in the target already."""
         outside = [i for i, record in enumerate(records) if not passes_filter(self.terms, record)]
-        known = store.xrefs_by_external(entity, systems[0], [ids[i] for i in outside])
-        in_target = store.xrefs_by_hub(entity, systems[1], [x.hub_id for x in known.values()])
+        known = store.xrefs_by_external(self.entity, self.systems[0], [ids[i] for i in outside])
+        in_target = store.xrefs_by_hub(self.entity, self.systems[1], [x.hub_id for x in known.values()])
         leaving = {
             ids[i]
             for i in outside
@@ -63,16 +60,15 @@ class FilterExit:
         dropped = {i for i in outside if ids[i] not in leaving}
         return [i for i in range(len(records)) if i not in dropped], leaving
 
-    def leave(self, canonical: Record) -> Record:
-        """A canonical record with the filter_exit values in place."""
+    def leave(self, canonical: Record) -> None:
+        """Put the filter_exit values in a canonical record."""
         canonical.update(self.values)
-        return canonical
 
 
-def filter_exit(values: Mapping[str, Any], obj: ObjectSpec) -> FilterExit | None:
-    """The sync's FilterExit for its source object, or None when the sync sets no filter_exit."""
-    return FilterExit(obj.filter, values) if values and obj.filter else None
-
-
-def source_ids(connector: Connector, obj: ObjectSpec, records: Sequence[Record]) -> list[str]:
-    return [connector.record_id(obj, record) for record in records]
+def filter_exit(spec: SyncSpec, obj: ObjectSpec) -> FilterExit | None:
+    """The sync's FilterExit for its source object (`obj`, with the mapping's filter), or None when the
+    sync sets no filter_exit."""
+    if not (spec.filter_exit and obj.filter):
+        return None
+    systems = (spec.source.system, spec.target.system)
+    return FilterExit(filter_terms(obj), spec.filter_exit, spec.entity, systems)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.failpoints import failpoint
-from hub.filterexit import source_ids
 from hub.identity import match_targets, resolve_hub_ids
 from hub.mapping import MappingFailure, referenced_values
 from hub.records import Record, Unreadable, WriteOp, WriteResult
@@ -105,9 +104,8 @@ class PagePipeline:
         ctx = self.ctx
         if ctx.filter_exit is None:
             return records
-        ids = source_ids(ctx.source, ctx.src_obj, records)
-        systems = (self.src_system, self.tgt_system)
-        kept, self.leaving = ctx.filter_exit.split(records, ids, ctx.store, self.entity, systems)
+        ids = [ctx.source.record_id(ctx.src_obj, record) for record in records]
+        kept, self.leaving = ctx.filter_exit.split(records, ids, ctx.store)
         return [records[i] for i in kept]
 
     def _dedupe(self, records: Sequence[Record]) -> list[_Item]:

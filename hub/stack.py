@@ -37,7 +37,7 @@ USER = "admin"
 FINISHED = {"success", "failed"}
 
 
-API_ATTEMPTS = 6  # tries of one idempotent API call that Airflow answers with a 5xx
+API_ATTEMPTS = 6  # tries of one API call that is not a POST (after a 5xx, a timeout, a dropped connection)
 
 # The LocalExecutor runs every task as a process of this machine: at most two per core (Airflow's
 # default is 32, which on a laptop starves the API server of CPU while the first runs start). SQLite
@@ -119,9 +119,12 @@ class AirflowStack:
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "logs"),
         }
         if self.executor == "LocalExecutor":
-            env["AIRFLOW__CORE__PARALLELISM"] = str(LOCAL_PARALLELISM)
-        if metadata.startswith("sqlite"):
-            env["AIRFLOW__CORE__PARALLELISM"] = str(min(LOCAL_PARALLELISM, SQLITE_PARALLELISM))
+            limit = (
+                min(LOCAL_PARALLELISM, SQLITE_PARALLELISM)
+                if metadata.startswith("sqlite")
+                else LOCAL_PARALLELISM
+            )
+            env["AIRFLOW__CORE__PARALLELISM"] = str(limit)
         if metadata.startswith("postgresql+psycopg://"):  # psycopg 3 serves Airflow's async engine too
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] = metadata
         if self.executor == "CeleryExecutor":

@@ -274,7 +274,7 @@ class SyncEngine:
             if endpoint not in connectors:
                 connectors[endpoint] = self.connect(endpoint, calls)
         src_obj = object_spec(src_map)
-        leaving = filter_exit(spec.filter_exit, src_obj)
+        leaving = filter_exit(spec, src_obj)
         ctx = RunContext(
             spec=spec,
             store=self.store,

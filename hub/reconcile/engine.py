@@ -134,7 +134,7 @@ class Reconciler:
         compiled = self.engine.compiled(endpoint.mapping)
         connector: Connector = self.engine.connect(endpoint, calls)
         obj = object_spec(compiled)
-        if role == "source" and filter_exit(spec.filter_exit, obj):  # read as the sync reads it
+        if role == "source" and filter_exit(spec, obj):  # read as the sync reads it
             obj = reading_spec(obj)
         return Side(role, endpoint.system, connector, compiled, obj)
 
@@ -142,9 +142,7 @@ class Reconciler:
         """Reads one side; the target's records that another source's sync wrote are left out."""
         owner = spec.source.system if side.role == "target" else None
         linked_only = owner is not None and (spec.reconcile or {}).get("target_scope") == "linked"
-        leaving = None
-        if side.role == "source":
-            leaving = filter_exit(spec.filter_exit, object_spec(side.mapping))
+        leaving = filter_exit(spec, object_spec(side.mapping)) if side.role == "source" else None
         return SideReader(
             self.store,
             spec.entity,
@@ -153,7 +151,7 @@ class Reconciler:
             settings.computed,
             owner=owner,
             linked_only=linked_only,
-            leaving=(leaving, spec.target.system) if leaving else None,
+            leaving=leaving,
         )
 
     def pages(

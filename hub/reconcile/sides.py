@@ -64,13 +64,13 @@ class SideReader:
         *,
         owner: str | None = None,
         linked_only: bool = False,
-        leaving: tuple[FilterExit, str] | None = None,
+        leaving: FilterExit | None = None,
     ) -> None:
         """`owner`: for a target side, the sync's source system; records the hub linked to a hub_id
         that has no record in that system came from another source (several CRMs feeding one ERP).
         `linked_only`: records the hub never linked are not judged either (`target_scope: linked`).
-        `leaving`: for a source side under `filter_exit`, the filter applied here (with the target
-        system): records outside it are judged with its values if the target has them, else not."""
+        `leaving`: for a source side under `filter_exit`, the filter applied here: records outside it
+        are judged with its values if the target has them, else not."""
         self.store, self.entity, self.side, self.owner = store, entity, side, owner
         self.linked_only, self.leaving = linked_only, leaving
         self.getters = [(name, path_getter(name)) for name in fields]
@@ -103,8 +103,7 @@ class SideReader:
         side.read += len(records)
         ids = [side.connector.record_id(side.obj, r) for r in records]
         if self.leaving is not None:
-            systems = (side.system, self.leaving[1])
-            kept, leaving = self.leaving[0].split(records, ids, self.store, self.entity, systems)
+            kept, leaving = self.leaving.split(records, ids, self.store)
             side.foreign += len(records) - len(kept)
             records, ids = [records[i] for i in kept], [ids[i] for i in kept]
         known = self.store.xrefs_by_external(self.entity, side.system, ids)
@@ -117,7 +116,7 @@ class SideReader:
             try:
                 canonical = side.mapping.to_canonical(record, refs)
                 if system_id in leaving and self.leaving is not None:
-                    self.leaving[0].leave(canonical)
+                    self.leaving.leave(canonical)
             except MappingFailure as failure:
                 side.unreadable.append({"id": system_id, "errors": [p.as_dict() for p in failure.problems]})
                 continue

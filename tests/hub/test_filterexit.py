@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from hub.connector import ObjectSpec
+from hub.connector import ObjectSpec, filter_terms
 from hub.filterexit import FilterExit, filter_exit, reading_spec
+from hub.project import Project
 from hub.state import PageCommit, StateStore, XrefRow
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SUPPORT = ObjectSpec(
     name="employees",
@@ -29,10 +32,16 @@ def store(tmp_path: Path) -> Iterator[StateStore]:
 def test_the_source_is_read_without_the_filter_but_with_its_fields() -> None:
     read = reading_spec(SUPPORT)
     assert read.filter == {} and read.fields == ("firstName", "status", "department")
-    assert filter_exit({}, SUPPORT) is None  # no filter_exit: the connector filters as before
-    assert (
-        filter_exit({"status": "terminated"}, ObjectSpec("employees", (), "id")) is None
-    )  # nothing to leave
+    syncs = Project.load(ROOT).syncs
+    assert filter_exit(syncs["hr_employees_to_erp"], SUPPORT) is None  # no filter_exit: the connector filters
+    agents = syncs["hr_agents_to_helpdesk"]
+    assert filter_exit(agents, ObjectSpec("employees", (), "id")) is None  # no filter to leave
+    assert filter_exit(agents, SUPPORT) == FilterExit(
+        [("department", "=", "Support"), ("status", "!=", "Deleted")],
+        {"status": "terminated"},
+        "employee",
+        ("bamboohr", "zendesk"),
+    )
 
 
 def test_inside_goes_on_outside_only_when_the_target_has_it(store: StateStore) -> None:
@@ -48,11 +57,9 @@ def test_inside_goes_on_outside_only_when_the_target_has_it(store: StateStore) -
         {"id": "5", "department": "Sales", "status": "Active"},  # never synced
         {"id": "6", "department": "Support", "status": "Deleted"},  # outside by the other term
     ]
-    leaving = FilterExit(SUPPORT.filter, {"status": "terminated"})
-    ids = [r["id"] for r in records]
-    kept, left = leaving.split(records, ids, store, "employee", ("bamboohr", "zendesk"))
+    leaving = FilterExit(filter_terms(SUPPORT), {"status": "terminated"}, "employee", ("bamboohr", "zendesk"))
+    kept, left = leaving.split(records, [r["id"] for r in records], store)
     assert (kept, left) == ([0, 1], {"2"})
-    assert leaving.leave({"hub_id": "hub-2", "status": "active"}) == {
-        "hub_id": "hub-2",
-        "status": "terminated",
-    }
+    canonical = {"hub_id": "hub-2", "status": "active"}
+    leaving.leave(canonical)
+    assert canonical == {"hub_id": "hub-2", "status": "terminated"}
