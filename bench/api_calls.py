@@ -48,9 +48,9 @@ from connectors.odoo import OdooConnector  # noqa: E402
 from connectors.salesforce import SalesforceConnector  # noqa: E402
 from connectors.sql import SQLConnector  # noqa: E402
 from connectors.zendesk import ZendeskConnector  # noqa: E402
-from hub.connections import parse_connection  # noqa: E402
-from hub.connector import Connector, ObjectSpec  # noqa: E402
-from hub.records import WriteOp  # noqa: E402
+from hub.io.connections import parse_connection  # noqa: E402
+from hub.io.connector import Connector, ObjectSpec  # noqa: E402
+from hub.io.records import WriteOp  # noqa: E402
 
 Case = tuple[
     str, Any, Callable[[Any, EmulatorServer], Connector], ObjectSpec, Callable[[int], dict[str, Any]], int

@@ -8,7 +8,8 @@ records (checked on the first 1,000); they differ in how they run them:
 
 - naive: interprets the mapping's field list for every record (dotted paths split, transform names
   looked up, directions tested per field) and validates with jsonschema's Draft202012Validator;
-- compiled: Omnihub's generated mapping functions and compiled validator (hub.mapping, hub.validation).
+- compiled: Omnihub's generated mapping functions and compiled validator (hub.project.mapping,
+  hub.project.validation).
 
 It prints records per second of each, best of R runs, and the ratio (target: at least 20x).
 """
@@ -32,12 +33,12 @@ from jsonschema import Draft202012Validator  # noqa: E402
 
 from connectors.emulators.salesforce.seeding import contact_values  # noqa: E402
 from connectors.emulators.seed import generate_companies, generate_people  # noqa: E402
-from hub.connector import written_filter  # noqa: E402
-from hub.formats import format_checker  # noqa: E402
-from hub.mapping import CompiledMapping, MappingFailure  # noqa: E402
-from hub.project import Project  # noqa: E402
-from hub.transforms import REGISTRY, CompileContext  # noqa: E402
-from hub.yamldoc import plain  # noqa: E402
+from hub.io.connector import written_filter  # noqa: E402
+from hub.project.formats import format_checker  # noqa: E402
+from hub.project.loading import Project  # noqa: E402
+from hub.project.mapping import CompiledMapping, MappingFailure  # noqa: E402
+from hub.project.transforms import REGISTRY, CompileContext  # noqa: E402
+from hub.project.yamldoc import plain  # noqa: E402
 
 HUB_ID = "00000000-0000-4000-8000-000000000001"
 

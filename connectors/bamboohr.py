@@ -44,10 +44,10 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from hub.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
-from hub.records import Page, Record, RecordError, WriteOp, WriteResult
-from hub.redact import redact
+from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
+from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.io.redact import redact
 
 DEFAULT_HOST = "https://api.bamboohr.com"
 OBJECTS = frozenset({"employees", "employee"})

@@ -18,9 +18,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.connector import Connector, FormField, ObjectSpec
 from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
-from hub.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.io.connector import Connector, FormField, ObjectSpec
+from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 
 BATCH = 100
 SEARCH_PAGE = 200

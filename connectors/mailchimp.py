@@ -28,10 +28,10 @@ from typing import Any
 
 import requests
 
-from hub.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
 from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
-from hub.records import Page, Record, RecordError, WriteOp, WriteResult
-from hub.redact import redact
+from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
+from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.io.redact import redact
 
 NEW_ONLY_STATUSES = frozenset({"subscribed", "pending", "transactional", "cleaned"})
 MISSING = object()

@@ -48,12 +48,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 
 from connectors.netsuite_suiteql import Window, _chunks, _condition, _literal, _Seen, _table
-from hub.connections import Connection
-from hub.connector import Connector, FormField, ObjectSpec, filter_terms
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
-from hub.http import ApiCalls, HubSession, RetryPolicy
-from hub.records import Page, Record, RecordError, WriteOp, WriteResult
-from hub.redact import REDACTOR, redact
+from hub.io.connections import Connection
+from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms
+from hub.io.http import ApiCalls, HubSession, RetryPolicy
+from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.io.redact import REDACTOR, redact
 
 REST = "services/rest"
 MASK = 'YYYY-MM-DD"T"HH24:MI:SS'

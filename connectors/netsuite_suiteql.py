@@ -8,8 +8,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hub.connector import ObjectSpec
 from hub.errors import FatalAPIError
+from hub.io.connector import ObjectSpec
 
 IN_CHUNK = 500
 Mode = Literal["from", "after", "at", "ids"]

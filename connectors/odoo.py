@@ -52,8 +52,6 @@ from connectors.odoo_rpc import (
     odoo_datetime,
     parse_odoo_datetime,
 )
-from hub import exactjson
-from hub.connector import Connector, ObjectSpec, filter_terms
 from hub.errors import (
     APIError,
     AuthenticationError,
@@ -63,7 +61,9 @@ from hub.errors import (
     RetryableAPIError,
     UnsupportedOperation,
 )
-from hub.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.io import exactjson
+from hub.io.connector import Connector, ObjectSpec, filter_terms
+from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 
 
 class OdooConnector(Connector):

@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from connectors.odoo_rpc import OdooRPCError
-from hub.connector import ObjectSpec
 from hub.errors import OutcomeUnknown
-from hub.records import Record, RecordError, WriteOp, WriteResult
-from hub.redact import redact
+from hub.io.connector import ObjectSpec
+from hub.io.records import Record, RecordError, WriteOp, WriteResult
+from hub.io.redact import redact
 
 if TYPE_CHECKING:
     from connectors.odoo import OdooConnector

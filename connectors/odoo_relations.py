@@ -10,7 +10,7 @@ from typing import Any
 
 from connectors.odoo_rpc import _from_odoo
 from hub.errors import ConfigError
-from hub.records import Record
+from hub.io.records import Record
 
 
 class RelationReads:

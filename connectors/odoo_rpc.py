@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from hub.errors import FatalAPIError
-from hub.records import RecordError, WriteResult
-from hub.redact import redact
+from hub.io.records import RecordError, WriteResult
+from hub.io.redact import redact
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 RECORD_ERRORS = frozenset(

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from hub.connector import Connector
     from hub.errors import Problem
+    from hub.io.connector import Connector
 
 CONNECTORS: dict[str, str] = {
     "salesforce": "connectors.salesforce:SalesforceConnector",

@@ -28,11 +28,11 @@ from typing import Any
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
-from hub import exactjson
-from hub.connector import Connector, FormField, ObjectSpec, filter_terms
 from hub.errors import APIError, AuthenticationError, FatalAPIError, RetryableAPIError
-from hub.records import Page, Record, RecordError, WriteOp, WriteResult
-from hub.redact import redact
+from hub.io import exactjson
+from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms
+from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.io.redact import redact
 
 API_VERSION = "59.0"
 COLLECTION_LIMIT = 200

@@ -14,7 +14,7 @@ import pytest
 from hub.state import StateStore
 
 # Airflow reads its configuration when first imported: give the test process a home of its own (never
-# ~/airflow) and no example DAGs. Tests that run Airflow's processes give each its own home (hub.stack).
+# ~/airflow) and no example DAGs. Tests that run Airflow's processes give each its own home (hub.airflow.stack).
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="hub-test-airflow-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 

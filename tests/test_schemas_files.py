@@ -19,8 +19,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from hub.formats import format_checker as hub_format_checker
-from hub.validation import compile_validator
+from hub.project.formats import format_checker as hub_format_checker
+from hub.project.validation import compile_validator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
@@ -78,7 +78,7 @@ ROOT_ONLY = frozenset({"$schema", "$id", "version", "x-match", "x-changes"})
 
 
 def test_the_house_keywords_are_all_ones_the_compiled_validator_implements() -> None:
-    from hub.validation import SUPPORTED
+    from hub.project.validation import SUPPORTED
 
     assert ALLOWED - {"x-match", "x-changes"} <= SUPPORTED
 

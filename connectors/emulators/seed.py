@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from hub.phone import PhoneError, to_e164
+from hub.project.transforms.phone import PhoneError, to_e164
 
 
 def _words(text: str) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-from hub import exactjson
+from hub.io import exactjson
 
 FAULT_KINDS = ("rate_limit", "unavailable", "disconnect")
 

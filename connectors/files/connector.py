@@ -13,12 +13,12 @@ from typing import Any
 from connectors.files.formats import EXTENSIONS, Dialect, Format, Malformed, Table, parse, render
 from connectors.files.merge import META, TableEditor, key_text
 from connectors.files.storage import MAGIC, SYSTEM, FileInfo, Storage, check_relative
-from hub.connections import Connection
-from hub.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter, written_filter
 from hub.errors import ConfigError, FatalAPIError
-from hub.http import ApiCalls, RetryPolicy
-from hub.records import Page, Record, Unreadable, WriteOp, WriteResult
-from hub.redact import REDACTOR, is_secret_key
+from hub.io.connections import Connection
+from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter, written_filter
+from hub.io.http import ApiCalls, RetryPolicy
+from hub.io.records import Page, Record, Unreadable, WriteOp, WriteResult
+from hub.io.redact import REDACTOR, is_secret_key
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}

@@ -25,8 +25,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from hub import exactjson
-from hub.records import Record
+from hub.io import exactjson
+from hub.io.records import Record
 
 Format = Literal["csv", "jsonl"]
 EXTENSIONS: dict[str, Format] = {"csv": "csv", "tsv": "csv", "jsonl": "jsonl", "ndjson": "jsonl"}

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.files.formats import Dialect, Row, Table, Unwritable, csv_cell, jsonl_line
-from hub.connector import ObjectSpec
-from hub.records import Record, RecordError, WriteOp, WriteResult
+from hub.io.connector import ObjectSpec
+from hub.io.records import Record, RecordError, WriteOp, WriteResult
 
 META = ("_file", "_line")  # where a read record came from; never written as columns
 

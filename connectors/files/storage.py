@@ -26,9 +26,9 @@ from fsspec.core import url_to_fs  # type: ignore[import-untyped, unused-ignore]
 from fsspec.utils import infer_compression  # type: ignore[import-untyped, unused-ignore]
 
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
-from hub.failpoints import failpoint
-from hub.http import ApiCalls
-from hub.redact import redact
+from hub.io.failpoints import failpoint
+from hub.io.http import ApiCalls
+from hub.io.redact import redact
 
 SYSTEM = "files"
 TEMP_MARK = ".omnihub-tmp-"

@@ -15,8 +15,8 @@ import requests
 
 from connectors.rest.paths import collect, first
 from connectors.rest.spec import DuplicateSpec, ErrorSpec
-from hub.records import RecordError
-from hub.redact import redact
+from hub.io.records import RecordError
+from hub.io.redact import redact
 
 LONGEST = 500
 

@@ -17,10 +17,10 @@ import requests
 
 from connectors.rest.paths import fill
 from connectors.rest.spec import AuthSpec
-from hub.connections import Connection
 from hub.errors import AuthenticationError
-from hub.http import HubSession
-from hub.redact import REDACTOR, redact
+from hub.io.connections import Connection
+from hub.io.http import HubSession
+from hub.io.redact import REDACTOR, redact
 
 
 @dataclass(frozen=True)

@@ -38,12 +38,12 @@ from connectors.rest.paths import fill, first
 from connectors.rest.reads import ChangeReader
 from connectors.rest.spec import ObjectRest, RestSpec, load_spec
 from connectors.rest.writes import RecordWriter
-from hub.connections import Connection
-from hub.connector import Connector, ObjectSpec, filter_terms, passes_filter, written_filter
 from hub.errors import APIError, AuthenticationError, FatalAPIError, RetryableAPIError, UnsupportedOperation
-from hub.http import ApiCalls, RetryPolicy
-from hub.records import Page, Record, WriteOp, WriteResult
-from hub.redact import REDACTOR, redact
+from hub.io.connections import Connection
+from hub.io.connector import Connector, ObjectSpec, filter_terms, passes_filter, written_filter
+from hub.io.http import ApiCalls, RetryPolicy
+from hub.io.records import Page, Record, WriteOp, WriteResult
+from hub.io.redact import REDACTOR, redact
 
 DEFAULT_BATCH = 100  # ops handed to one write call when each record is its own request
 

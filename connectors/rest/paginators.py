@@ -26,7 +26,7 @@ import requests
 
 from connectors.rest.paths import first
 from connectors.rest.spec import PagingSpec
-from hub.records import Record
+from hub.io.records import Record
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ import string
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hub.connections import Connection
 from hub.errors import ConfigError
+from hub.io.connections import Connection
 
 _STEP = re.compile(r"^(?P<key>[^\[\]]+)?(?:\[(?P<index>\d*)\])?$")
 

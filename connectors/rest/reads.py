@@ -17,9 +17,9 @@ import requests
 from connectors.rest.paginators import PageCall, paginator
 from connectors.rest.paths import first
 from connectors.rest.spec import ObjectRest
-from hub.connector import passes_filter
 from hub.errors import FatalAPIError
-from hub.records import Page, Record
+from hub.io.connector import passes_filter
+from hub.io.records import Page, Record
 
 Fetch = Callable[[PageCall], tuple[requests.Response, Any]]
 """Sends one page's request; the answer and its parsed body (errors raise)."""

@@ -16,7 +16,7 @@ from typing import Any, Literal, cast
 from connectors.rest.times import TimeFormat
 from connectors.rest.validation import schema_problems, semantic_problems
 from hub.errors import ConfigError
-from hub.yamldoc import Document, load_document, plain
+from hub.project.yamldoc import Document, load_document, plain
 
 AuthKind = Literal["basic", "bearer", "api_key", "oauth2", "none"]
 PagingStyle = Literal["cursor", "offset", "page", "link_header", "next_url", "none"]

@@ -20,7 +20,7 @@ from jsonschema.exceptions import ValidationError
 from connectors.rest.paths import placeholders
 from connectors.rest.times import TimeFormat
 from hub.errors import Problem
-from hub.yamldoc import Document, PathItem
+from hub.project.yamldoc import Document, PathItem
 
 CONNECTION_FIELDS = ("host", "login", "password", "schema", "port")
 

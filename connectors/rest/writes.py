@@ -17,7 +17,7 @@ import requests
 from connectors.rest.answers import ErrorReader, json_body
 from connectors.rest.paths import first, put
 from connectors.rest.spec import BatchSpec, Call, ObjectRest
-from hub.records import Record, RecordError, WriteOp, WriteResult
+from hub.io.records import Record, RecordError, WriteOp, WriteResult
 
 Lookup = Callable[[str], str | None]
 """The id of the record whose external id holds this hub id, if any."""

@@ -50,11 +50,11 @@ from connectors.sql.database import Database
 from connectors.sql.source import Source, key_values, raw_key, reflect, since_value, unique_alone
 from connectors.sql.values import cursor_moment, readable
 from connectors.sql.writes import IN_CHUNK, Row, Strategy, TableWriter, chunks, refusal
-from hub.connections import Connection
-from hub.connector import Connector, FormField, ObjectSpec
 from hub.errors import ConfigError, UnsupportedOperation
-from hub.http import ApiCalls, RetryPolicy
-from hub.records import Page, Record, WriteOp, WriteResult
+from hub.io.connections import Connection
+from hub.io.connector import Connector, FormField, ObjectSpec
+from hub.io.http import ApiCalls, RetryPolicy
+from hub.io.records import Page, Record, WriteOp, WriteResult
 
 KEY = "omnihub_key_"  # labels of the keyset columns a read selects besides the record's own
 

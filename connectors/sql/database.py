@@ -27,10 +27,10 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from hub.connections import Connection
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError, HubError, RetryableAPIError
-from hub.http import ApiCalls, RetryPolicy
-from hub.redact import REDACTOR, redact
+from hub.io.connections import Connection
+from hub.io.http import ApiCalls, RetryPolicy
+from hub.io.redact import REDACTOR, redact
 
 T = TypeVar("T")
 log = logging.getLogger("connectors.sql")

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from psycopg.postgres import types as pg_types
 
 from connectors.sql.values import column_value, sqlite_text
-from hub.connector import ObjectSpec, filter_terms
 from hub.errors import ConfigError
+from hub.io.connector import ObjectSpec, filter_terms
 
 PG_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     **dict.fromkeys(("int2", "int4", "int8", "oid"), sa.BigInteger()),

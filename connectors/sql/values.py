@@ -18,7 +18,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from hub.errors import ConfigError
-from hub.transforms.values import as_decimal
+from hub.project.transforms.values import as_decimal
 
 T = TypeVar("T")
 TRUE_TEXT = frozenset({"true", "t", "yes", "y", "1"})

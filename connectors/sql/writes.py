@@ -25,8 +25,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from connectors.sql.database import driver_message, sqlstate
 from connectors.sql.values import column_value, stamp_value
-from hub.connector import ObjectSpec, written_filter
-from hub.records import RecordError, WriteOp, WriteResult
+from hub.io.connector import ObjectSpec, written_filter
+from hub.io.records import RecordError, WriteOp, WriteResult
 
 Strategy = Literal["postgresql", "sqlite", "generic"]
 T = TypeVar("T")

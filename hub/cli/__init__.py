@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from hub.cli import info, reconcile, sandbox, stack, syncs  # noqa: F401 - each module registers its commands
+from hub.cli import airflow, info, reconcile, sandbox, syncs  # noqa: F401 - each module registers its commands
 from hub.cli.base import app
 
 

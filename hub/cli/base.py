@@ -11,12 +11,12 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from hub.console import BarProgress, err, out, summary_table
+from hub.cli.console import BarProgress, err, out, summary_table
+from hub.engine.sync import SyncEngine, SyncResult
 from hub.errors import ConfigError, HubError, LockError
-from hub.project import Project
-from hub.redact import install_log_redaction, redact
+from hub.io.redact import install_log_redaction, redact
+from hub.project.loading import Project
 from hub.state import StateStore
-from hub.sync import SyncEngine, SyncResult
 
 app = typer.Typer(
     add_completion=False,

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from hub.checks import check_project
 from hub.cli.base import (
     JsonOption,
     ProjectOption,
@@ -16,8 +15,9 @@ from hub.cli.base import (
     load,
     print_json,
 )
-from hub.console import out, plain_table
+from hub.cli.console import out, plain_table
 from hub.errors import ConfigError
+from hub.project.checks import check_project
 
 
 @app.command()
@@ -90,7 +90,7 @@ def schemas(
     as_json: JsonOption = False,
 ) -> None:
     """The canonical models (or one model's fields)."""
-    from hub.schemapaths import canonical_paths
+    from hub.project.schemapaths import canonical_paths
 
     def body() -> int:
         loaded = load(project)

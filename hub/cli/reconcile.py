@@ -16,7 +16,7 @@ from hub.cli.base import (
     guarded,
     print_json,
 )
-from hub.console import err, out, plain_table, status_text
+from hub.cli.console import err, out, plain_table, status_text
 
 
 @app.command()
@@ -37,8 +37,8 @@ def reconcile(
     ] = None,
 ) -> None:
     """Compare both systems of a sync field by field and write JSON, CSV and HTML reports (exit 1 on fail)."""
+    from hub.project.transforms import parse_duration
     from hub.reconcile.engine import Reconciler
-    from hub.transforms import parse_duration
 
     def body() -> int:
         sync_engine = engine(project, state_url)

@@ -14,7 +14,7 @@ from hub.cli.base import (
     load,
     sandbox_app,
 )
-from hub.console import err, out
+from hub.cli.console import err, out
 
 
 @sandbox_app.command("serve")
@@ -73,6 +73,6 @@ def demo(
     project: ProjectOption = Path("."),
 ) -> None:
     """Sandbox, seed, every sync twice (the second writes nothing), edit Odoo, reconcile, stop everything."""
-    from hub.demo import run_demo
+    from hub.cli.demo import run_demo
 
     guarded(lambda: run_demo(load(project).root, accounts=accounts, contacts=contacts, seed=seed))

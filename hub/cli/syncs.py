@@ -19,9 +19,9 @@ from hub.cli.base import (
     quarantine_app,
     report,
 )
-from hub.console import BarProgress, err, out, plain_table, status_text
+from hub.cli.console import BarProgress, err, out, plain_table, status_text
+from hub.engine.sync import SyncEngine, SyncResult
 from hub.state import StateStore
-from hub.sync import SyncEngine, SyncResult
 
 
 def _run(

@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hub.connector import Connector
-from hub.filterexit import filter_exit, reading_spec
-from hub.http import ApiCalls
-from hub.project import Project, SyncSpec
+from hub.engine.filters import filter_exit, reading_spec
+from hub.engine.sync import SyncEngine, object_spec
+from hub.io.connector import Connector
+from hub.io.http import ApiCalls
+from hub.project.loading import Project, SyncSpec
 from hub.reconcile.frames import FrameComparison
 from hub.reconcile.heal import heal
 from hub.reconcile.partitions import compare_partitioned
@@ -29,7 +30,6 @@ from hub.reconcile.sides import ID, KEY, Side, SideReader, young_keys
 from hub.report import ReportFiles, write_reports
 from hub.report.document import counts
 from hub.state import StateStore
-from hub.sync import SyncEngine, object_spec
 
 log = logging.getLogger("hub.reconcile")
 

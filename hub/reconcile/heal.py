@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from hub.engine.sync import SyncEngine
 from hub.reconcile.settings import Settings
-from hub.sync import SyncEngine
 
 if TYPE_CHECKING:
-    from hub.project import SyncSpec
+    from hub.project.loading import SyncSpec
     from hub.reconcile.engine import Reconciliation
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from hub.phone import PhoneError, to_e164
+from hub.project.transforms.phone import PhoneError, to_e164
 
 Normalizer = Callable[[pd.Series], pd.Series]
 

@@ -10,9 +10,9 @@ from typing import Any, Literal
 import pandas as pd
 
 from hub.errors import ConfigError
-from hub.mapping import CompiledMapping, path_getter
+from hub.project.mapping import CompiledMapping, path_getter
+from hub.project.transforms import REGISTRY, CompileContext, parse_duration
 from hub.reconcile.frames import FrameComparison, compare_frames
-from hub.transforms import REGISTRY, CompileContext, parse_duration
 
 Status = Literal["pass", "warn", "fail"]
 

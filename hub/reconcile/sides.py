@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from hub.connector import Connector, ObjectSpec
-from hub.filterexit import FilterExit
-from hub.mapping import CompiledMapping, MappingFailure, path_getter, referenced_values
+from hub.engine.filters import FilterExit
+from hub.io.connector import Connector, ObjectSpec
+from hub.io.records import Record
+from hub.project.mapping import CompiledMapping, MappingFailure, path_getter, referenced_values
 from hub.reconcile.settings import Computed
-from hub.records import Record
 from hub.state import StateStore
 
 KEY, ID, UPDATED = "_key", "_id", "_updated"

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from hub.http import ApiCalls
+from hub.io.http import ApiCalls
 from hub.reconcile.engine import Reconciler, Reconciliation
 from hub.reconcile.frames import FrameComparison
 from hub.reconcile.partitions import load_partition, spill

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hub.redact import redact
+from hub.io.redact import redact
 
 if TYPE_CHECKING:
     from hub.reconcile.engine import Reconciliation

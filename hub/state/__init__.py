@@ -18,7 +18,7 @@ from uuid import uuid4
 from sqlalchemy import Engine, Table, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import Connection as DBConnection
 
-from hub.locks import LockManager
+from hub.state.locks import LockManager
 from hub.state.rows import PageCommit, QuarantineEntry, QuarantineRow, RunRow, XrefRow, now_text
 from hub.state.tables import cursors, locks, metadata, quarantine, runs, xref
 

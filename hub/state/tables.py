@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
-from hub.locks import lock_table
+from hub.state.locks import lock_table
 
 metadata = MetaData()
 

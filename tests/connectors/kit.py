@@ -26,10 +26,10 @@ from connectors.emulators.tls import ensure_tls_files
 from connectors.hubspot import HubSpotConnector
 from connectors.odoo import OdooConnector
 from connectors.salesforce import SalesforceConnector
-from hub.connections import parse_connection
-from hub.connector import Connector, ObjectSpec
-from hub.http import RetryPolicy
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import Connector, ObjectSpec
+from hub.io.http import RetryPolicy
+from hub.io.records import WriteOp
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 # Many attempts: the rate-limit check faults half of all requests, and parallel writers meet them in

@@ -13,9 +13,9 @@ from connectors.bamboohr import BambooHRConnector
 from connectors.emulators.bamboohr import BambooHREmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
-from hub.connections import parse_connection
-from hub.connector import Connector, ObjectSpec
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import Connector, ObjectSpec
+from hub.io.records import WriteOp
 
 # The module rather than its names: kit.py names this module in SUBJECTS.
 from tests.connectors import kit

@@ -21,9 +21,9 @@ from typing import Any
 
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.files import FilesConnector
-from hub.connections import parse_connection
-from hub.connector import Connector, ObjectSpec
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import Connector, ObjectSpec
+from hub.io.records import WriteOp
 from tests.connectors.kit import QUICK, START, Subject
 
 COLUMNS = ["id", "updated_at", "hub_id", "name", "email", "amount"]

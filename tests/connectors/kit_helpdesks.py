@@ -16,9 +16,9 @@ from connectors.emulators.server import EmulatorServer
 from connectors.emulators.zendesk import ZendeskEmulator
 from connectors.freshdesk import FreshdeskConnector
 from connectors.zendesk import ZendeskConnector
-from hub.connections import parse_connection
-from hub.connector import Connector, ObjectSpec
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import Connector, ObjectSpec
+from hub.io.records import WriteOp
 
 if TYPE_CHECKING:
     from tests.connectors.kit import Subject

@@ -16,9 +16,9 @@ from connectors.emulators.mailchimp import MailchimpEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 from connectors.mailchimp import MailchimpConnector
-from hub.connections import parse_connection
-from hub.connector import Connector, ObjectSpec
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import Connector, ObjectSpec
+from hub.io.records import WriteOp
 
 # The module rather than its names: kit.py imports this file back to list it in SUBJECTS.
 from tests.connectors import kit

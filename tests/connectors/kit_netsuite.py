@@ -13,9 +13,9 @@ from connectors.emulators.netsuite import NetSuiteEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 from connectors.netsuite import NetSuiteConnector
-from hub.connections import parse_connection
-from hub.connector import Connector, ObjectSpec
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import Connector, ObjectSpec
+from hub.io.records import WriteOp
 
 # The module rather than its names: kit.py lists this module in SUBJECTS.
 from tests.connectors import kit

@@ -16,9 +16,9 @@ from connectors.emulators.freshdesk import FreshdeskEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorApp, EmulatorServer, Request, Response, basic_credentials
 from connectors.rest import EXAMPLES, declarative_connector, load_spec
-from hub.connections import parse_connection
-from hub.connector import Connector, ObjectSpec
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import Connector, ObjectSpec
+from hub.io.records import WriteOp
 
 if TYPE_CHECKING:
     from tests.connectors.kit import Subject

@@ -24,9 +24,9 @@ from sqlalchemy import event
 
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.sql import SQLConnector
-from hub.connections import parse_connection
-from hub.connector import Connector, ObjectSpec
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import Connector, ObjectSpec
+from hub.io.records import WriteOp
 from tests.connectors.kit import QUICK, START, Subject
 
 PG_ADMIN = os.environ.get("HUB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -16,11 +16,11 @@ from connectors.bamboohr import DEFAULT_HOST, BambooHRConnector
 from connectors.emulators.bamboohr import BambooHREmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
-from hub.connections import Connection, parse_connection
-from hub.connector import ObjectSpec
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
-from hub.http import RetryPolicy
-from hub.records import Page, WriteOp
+from hub.io.connections import Connection, parse_connection
+from hub.io.connector import ObjectSpec
+from hub.io.http import RetryPolicy
+from hub.io.records import Page, WriteOp
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 QUICK = RetryPolicy(base_delay=0.01, max_delay=0.05)

@@ -22,11 +22,11 @@ import pytest
 
 from connectors.files import FilesConnector, MalformedRecord
 from connectors.files.storage import TEMP_MARK
-from hub.connections import parse_connection
-from hub.connector import ObjectSpec
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
-from hub.records import Page, ReadsAgain, WriteOp
-from hub.redact import redact
+from hub.io.connections import parse_connection
+from hub.io.connector import ObjectSpec
+from hub.io.records import Page, ReadsAgain, WriteOp
+from hub.io.redact import redact
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 PAYMENTS = ObjectSpec("payments/*.csv", ("payment_id", "amount", "currency"), "payment_id")
@@ -512,9 +512,9 @@ def test_a_run_killed_before_the_rename_leaves_the_old_file_and_the_next_write_s
     script = (
         "import json, sys\n"
         "from connectors.files import FilesConnector\n"
-        "from hub.connections import parse_connection\n"
-        "from hub.connector import ObjectSpec\n"
-        "from hub.records import WriteOp\n"
+        "from hub.io.connections import parse_connection\n"
+        "from hub.io.connector import ObjectSpec\n"
+        "from hub.io.records import WriteOp\n"
         "spec = {'conn_type': 'omnihub_files', 'host': sys.argv[1]}\n"
         "files = FilesConnector(parse_connection('files_default', json.dumps(spec)))\n"
         "obj = ObjectSpec('ledger.csv', (), 'id', None, 'hub_id')\n"

@@ -14,10 +14,10 @@ from connectors.emulators.hubspot import HubSpotEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 from connectors.hubspot import HubSpotConnector
-from hub.connections import parse_connection
-from hub.connector import ObjectSpec
-from hub.http import RetryPolicy
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import ObjectSpec
+from hub.io.http import RetryPolicy
+from hub.io.records import WriteOp
 
 T0 = datetime(2024, 6, 1, 8, 0, tzinfo=UTC)
 CONTACTS = ObjectSpec(

@@ -13,11 +13,11 @@ from connectors.emulators.mailchimp import MailchimpEmulator, subscriber_hash
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 from connectors.mailchimp import MailchimpConnector
-from hub.connections import Connection, parse_connection
-from hub.connector import ObjectSpec
 from hub.errors import AuthenticationError
-from hub.http import RetryPolicy
-from hub.records import WriteOp
+from hub.io.connections import Connection, parse_connection
+from hub.io.connector import ObjectSpec
+from hub.io.http import RetryPolicy
+from hub.io.records import WriteOp
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 QUICK = RetryPolicy(base_delay=0.01, max_delay=0.05)

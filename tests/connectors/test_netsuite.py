@@ -15,11 +15,11 @@ from connectors.emulators.netsuite import NetSuiteEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 from connectors.netsuite import NetSuiteConnector
-from hub.connections import parse_connection
-from hub.connector import ObjectSpec
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError
-from hub.http import RetryPolicy
-from hub.records import Page, WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import ObjectSpec
+from hub.io.http import RetryPolicy
+from hub.io.records import Page, WriteOp
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 CUSTOMERS = ObjectSpec(

@@ -13,11 +13,11 @@ import pytest
 from connectors.emulators.odoo import OdooEmulator
 from connectors.emulators.server import EmulatorServer
 from connectors.odoo import OdooConnector
-from hub.connections import parse_connection
-from hub.connector import ObjectSpec
 from hub.errors import AuthenticationError, ConfigError, OutcomeUnknown, UnsupportedOperation
-from hub.http import RetryPolicy
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import ObjectSpec
+from hub.io.http import RetryPolicy
+from hub.io.records import WriteOp
 
 COMPANIES = ObjectSpec(
     "res.partner",

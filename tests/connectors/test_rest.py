@@ -20,11 +20,11 @@ from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 from connectors.rest import EXAMPLES, DeclarativeRESTConnector, declarative_connector, load_spec
 from connectors.rest.validation import meta_schema
-from hub.connections import parse_connection
-from hub.connector import Connector, ObjectSpec
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
-from hub.records import WriteOp
-from hub.redact import RedactingFilter
+from hub.io.connections import parse_connection
+from hub.io.connector import Connector, ObjectSpec
+from hub.io.records import WriteOp
+from hub.io.redact import RedactingFilter
 from tests.connectors.kit import QUICK, START
 from tests.connectors.kit_rest import FRESHDESK_YAML, SECRET, STYLES, widgets, widgets_yaml
 

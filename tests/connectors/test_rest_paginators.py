@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from connectors.rest.paginators import PAGINATORS
-from hub.connector import ObjectSpec
 from hub.errors import FatalAPIError
+from hub.io.connector import ObjectSpec
 from tests.connectors.kit_rest import STYLES, widgets, widgets_yaml
 
 WIDGETS = ObjectSpec("widgets", ("id", "name", "updated_at"), "id", "updated_at")

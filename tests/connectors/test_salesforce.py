@@ -15,11 +15,11 @@ from connectors.emulators.salesforce import SalesforceEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer, TLSFiles
 from connectors.salesforce import SalesforceConnector
-from hub.connections import parse_connection
-from hub.connector import ObjectSpec
 from hub.errors import AuthenticationError
-from hub.http import RetryPolicy
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import ObjectSpec
+from hub.io.http import RetryPolicy
+from hub.io.records import WriteOp
 
 CONTACTS = ObjectSpec(
     "Contact",

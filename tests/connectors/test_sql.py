@@ -24,11 +24,11 @@ from sqlalchemy import event
 
 from connectors.sql import SQLConnector
 from connectors.sql.database import database_url
-from hub.connections import Connection, parse_connection
-from hub.connector import ObjectSpec
 from hub.errors import AuthenticationError, ConfigError, RetryableAPIError, UnsupportedOperation
-from hub.http import RetryPolicy
-from hub.records import WriteOp
+from hub.io.connections import Connection, parse_connection
+from hub.io.connector import ObjectSpec
+from hub.io.http import RetryPolicy
+from hub.io.records import WriteOp
 from tests.connectors.kit_sql import pg_url
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)

@@ -14,11 +14,11 @@ from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 from connectors.emulators.zendesk import ZendeskEmulator
 from connectors.zendesk import ZendeskConnector
-from hub.connections import parse_connection
-from hub.connector import ObjectSpec
 from hub.errors import AuthenticationError, FatalAPIError
-from hub.http import RetryPolicy
-from hub.records import WriteOp
+from hub.io.connections import parse_connection
+from hub.io.connector import ObjectSpec
+from hub.io.http import RetryPolicy
+from hub.io.records import WriteOp
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 USERS = ObjectSpec(

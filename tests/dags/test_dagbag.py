@@ -133,12 +133,12 @@ def test_parsing_touches_no_network_database_or_connection(monkeypatch: pytest.M
 
     import sqlalchemy
 
-    import hub.connections
+    import hub.io.connections
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(sqlalchemy, "create_engine", refuse)
-    monkeypatch.setattr(hub.connections, "_resolver", refuse)
+    monkeypatch.setattr(hub.io.connections, "_resolver", refuse)
     for name in ("AIRFLOW_CONN_SALESFORCE_DEFAULT", "AIRFLOW_CONN_ODOO_DEFAULT"):
         monkeypatch.delenv(name, raising=False)
     bag = load(ROOT / "dags")

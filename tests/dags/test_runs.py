@@ -15,7 +15,7 @@ import redis
 import requests
 
 from connectors.emulators.sandbox import Sandbox
-from hub.stack import AirflowStack
+from hub.airflow.stack import AirflowStack
 from tests.emulated import start_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from connectors.emulators.sandbox import Sandbox
-from hub.project import Project
+from hub.engine.sync import SyncEngine
+from hub.project.loading import Project
 from hub.reconcile.engine import Reconciler, Reconciliation
 from hub.state import StateStore
-from hub.sync import SyncEngine
 from tests.emulated import start_sandbox
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from connectors.emulators.sandbox import Sandbox
-from hub.project import Project
+from hub.engine.sync import SyncEngine
+from hub.project.loading import Project
 from hub.reconcile.engine import Reconciler
 from hub.reconcile.staged import StagedReconciliation
 from hub.state import StateStore
-from hub.sync import SyncEngine
 from tests.hub.reconcile.test_engine import (
     NOW,
     ROOT,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from connectors.emulators.sandbox import Sandbox
-from hub.project import Project
+from hub.engine.sync import SyncEngine
+from hub.project.loading import Project
 from hub.reconcile.engine import Reconciler
 from hub.state import StateStore
-from hub.sync import SyncEngine
 from tests.emulated import start_sandbox
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -1,0 +1,1 @@
+"""Running syncs: the engine, the page pipeline, identity, references, filters and quarantine."""

@@ -1,0 +1,498 @@
+"""One page of a sync, record by record: map, identify, validate, detect changes, match, write, commit.
+
+    source page ─▶ inbound map ─▶ hub_id ─▶ validate ─▶ change check ─▶ conflicts ─▶ outbound map
+                 └─▶ quarantine (with reasons) ◀───────────────┘            ─▶ match ─▶ write ─▶ commit
+
+The page's cross-references, quarantine changes and cursor are committed in one transaction after
+the target accepted the writes, so a run killed at any instant replays the page and upserts.
+
+Records the source could not read at all (a malformed line of a file) arrive beside the page's
+records as `Unreadable`s and are quarantined at the stage "read"; the page's cursor still advances.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.engine.identity import match_targets, resolve_hub_ids
+from hub.engine.runcontext import RunContext
+from hub.io.failpoints import failpoint
+from hub.io.records import Record, Unreadable, WriteOp, WriteResult
+from hub.project.mapping import MappingFailure, referenced_values
+from hub.state import PageCommit, QuarantineEntry, QuarantineRow, XrefRow
+
+MAX_LISTED_CONFLICTS = 100
+
+
+@dataclass
+class _Item:
+    source_id: str
+    raw: Record
+    canonical: Record = field(default_factory=dict)
+    hub_id: str = ""
+    digest: str = ""
+    target: XrefRow | None = None
+    target_id: str | None = None
+    values: Record = field(default_factory=dict)
+
+
+def _jsonable(record: Record) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(json.dumps(record, default=str))
+    return loaded
+
+
+class PagePipeline:
+    """Processes pages for one run; `run(records, cursor)` handles one page end to end."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.blocked: dict[tuple[str, str], str] = {}
+        self.pending: set[str] = set()
+        self.written: dict[str, str] = {}
+        self.covered: set[str] = set()  # places the run read in full
+        self.reported: set[str] = set()  # ids of the unreadable records the run met
+        self.leaving: set[str] = set()  # source ids of the page's records that left the filter
+        self.entity = ctx.spec.entity
+        self.src_system, self.tgt_system = ctx.spec.source.system, ctx.spec.target.system
+
+    def run(
+        self,
+        records: Sequence[Record],
+        cursor: str | None,
+        *,
+        retry: bool = False,
+        unreadable: Sequence[Unreadable] = (),
+        covered: Sequence[str] = (),
+        again: bool = False,
+    ) -> None:
+        """Process one page and commit it (nothing is written or committed in a dry run).
+
+        Records still quarantined and unchanged are skipped, unless this is a retry of them. The
+        page's `unreadable` records are quarantined, and the places it `covered` remembered (see
+        `stale_reads`); `again` marks a page of places read again, which settles their entries.
+        """
+        ctx = self.ctx
+        commit = PageCommit(ctx.spec.name, ctx.run_id)
+        if unreadable or covered:
+            self._unreadable(commit, unreadable, covered, again)
+        ctx.counts.read += len(records)
+        records = self._apply_filter(records)
+        items = self._dedupe(records) if retry else self._skip_known_bad(self._dedupe(records))
+        refs_in = self._bring_references(items)
+        items = self._map_inbound(items, refs_in, commit)
+        items = self._identify(items)
+        items = self._validate(items, commit)
+        items = self._detect_changes(items, commit)
+        items = self._settle_conflicts(items, commit)
+        items = self._map_outbound(items, commit)
+        items = self._match(items, commit)
+        items = self._apply_mode(items, commit)
+        self._write(items, commit)
+        if cursor is not None:
+            commit.cursor = (self.src_system, ctx.src_obj.name, cursor)
+        if not ctx.dry_run:
+            failpoint("before_commit")
+            ctx.store.commit_page(commit)
+            failpoint("after_commit")
+
+    # Steps -----------------------------------------------------------------------------------
+    def _apply_filter(self, records: Sequence[Record]) -> Sequence[Record]:
+        """Under `filter_exit`: the records inside the filter, and those leaving it that the target has."""
+        ctx = self.ctx
+        if ctx.filter_exit is None:
+            return records
+        ids = [ctx.source.record_id(ctx.src_obj, record) for record in records]
+        kept, self.leaving = ctx.filter_exit.split(records, ids, ctx.store)
+        return [records[i] for i in kept]
+
+    def _dedupe(self, records: Sequence[Record]) -> list[_Item]:
+        by_id: dict[str, _Item] = {}
+        for raw in records:
+            source_id = self.ctx.source.record_id(self.ctx.src_obj, raw)
+            by_id[source_id] = _Item(source_id, raw)
+        return list(by_id.values())
+
+    def _skip_known_bad(self, items: list[_Item]) -> list[_Item]:
+        """Records still quarantined and unchanged since (re-read in the overlap window) stay put."""
+        stamp = self.ctx.src_obj.cursor_field
+        if not stamp or not items:
+            return items
+        held = {
+            q.record_id: q
+            for q in self.ctx.store.quarantined(self.ctx.spec.name, record_ids=[i.source_id for i in items])
+        }
+        kept = []
+        for item in items:
+            known = held.get(item.source_id)
+            if (
+                known is not None
+                and known.record
+                and _text(known.record.get(stamp)) == _text(item.raw.get(stamp))
+            ):
+                self.ctx.counts.unchanged += 1
+                continue
+            kept.append(item)
+        return kept
+
+    def _quarantine(self, commit: PageCommit, item: _Item, stage: str, errors: list[dict[str, Any]]) -> None:
+        commit.quarantined.append(
+            QuarantineEntry(
+                self.src_system, self.ctx.src_obj.name, item.source_id, stage, errors, _jsonable(item.raw)
+            )
+        )
+        if stage == "write":
+            self.ctx.counts.failed += 1
+        else:
+            self.ctx.counts.quarantined += 1
+
+    def _bring_references(self, items: list[_Item]) -> dict[str, dict[str, str]]:
+        """source id → hub_id per referenced entity: through the cross-references, then by the sync's
+        reference_match keys, then by syncing the missing references over on demand."""
+        ctx, refs_in = self.ctx, {}
+        wanted = referenced_values([i.raw for i in items], ctx.src_map.inbound_refs())
+        for entity, ids in wanted.items():
+            table = self._reference_table(entity, ids)
+            missing = [i for i in ids if i not in table]
+            if missing and entity in ctx.spec.reference_match and ctx.link is not None:
+                table = self._arrived(entity, ids, table, ctx.link(entity, missing))
+                missing = [i for i in ids if i not in table]
+                self._explain_unmatched(entity, missing)
+            if missing and entity in ctx.spec.references and ctx.bring is not None:
+                table = self._arrived(entity, ids, table, ctx.bring(entity, missing))
+                self._explain_missing(entity, [i for i in ids if i not in table])
+            refs_in[entity] = table
+        return refs_in
+
+    def _arrived(
+        self, entity: str, ids: set[str], table: dict[str, str], arrived: dict[str, str]
+    ) -> dict[str, str]:
+        """The reference table once linking or bringing returned (source id → hub_id): read again from
+        the state, or, in a plan, taken from what the plan says would arrive."""
+        if not self.ctx.dry_run:
+            return self._reference_table(entity, ids)
+        self.pending |= set(arrived.values())
+        return {**table, **arrived}
+
+    def _explain_unmatched(self, entity: str, ids: list[str]) -> None:
+        """Say what reference_match looked for, for references it could not link."""
+        fields = ", ".join(self.ctx.spec.reference_match[entity])
+        for value in ids:
+            self.blocked[(entity, value)] = (
+                f"{self.src_system} {entity} {value} is not linked yet, and no {self.tgt_system} {entity} "
+                f"has the same {fields}; it goes through once one does"
+            )
+
+    def _explain_missing(self, entity: str, ids: list[str]) -> None:
+        """Remember why references stayed unresolved: usually the referenced record is quarantined."""
+        name = self.ctx.spec.references[entity]
+        for row in self.ctx.store.quarantined(name, record_ids=ids) if ids else []:
+            reasons = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in row.errors)
+            self.blocked[(entity, row.record_id)] = (
+                f"{entity} {row.record_id} is quarantined by {name} ({reasons})"
+            )
+
+    def _problems(self, failure: MappingFailure) -> list[dict[str, Any]]:
+        found = []
+        for problem in failure.problems:
+            entry = problem.as_dict()
+            if problem.reference is not None and problem.reference in self.blocked:
+                entry["message"] = self.blocked[problem.reference]
+            found.append(entry)
+        return found
+
+    def _reference_table(self, entity: str, ids: set[str]) -> dict[str, str]:
+        """Referenced source ids that the hub knows and that already exist in the target."""
+        store = self.ctx.store
+        source = store.xrefs_by_external(entity, self.src_system, ids)
+        present = store.xrefs_by_hub(entity, self.tgt_system, [x.hub_id for x in source.values()])
+        return {i: x.hub_id for i, x in source.items() if x.hub_id in present}
+
+    def _map_inbound(
+        self, items: list[_Item], refs: dict[str, dict[str, str]], commit: PageCommit
+    ) -> list[_Item]:
+        kept = []
+        for item in items:
+            try:
+                item.canonical = self.ctx.src_map.to_canonical(item.raw, refs)
+                if item.source_id in self.leaving and self.ctx.filter_exit is not None:
+                    self.ctx.filter_exit.leave(item.canonical)
+            except MappingFailure as failure:
+                stage = "reference" if len(failure.unresolved) == len(failure.problems) else "inbound"
+                self._quarantine(commit, item, stage, self._problems(failure))
+                continue
+            kept.append(item)
+        return kept
+
+    def _identify(self, items: list[_Item]) -> list[_Item]:
+        ctx = self.ctx
+        cursor_field = ctx.src_obj.cursor_field
+        modified = {i.source_id: _text(i.raw.get(cursor_field)) if cursor_field else None for i in items}
+        hub_ids = resolve_hub_ids(
+            ctx.store,
+            self.entity,
+            self.src_system,
+            [i.source_id for i in items],
+            last_modified=modified,
+            dry_run=ctx.dry_run,
+        )
+        for item in items:
+            item.hub_id = hub_ids[item.source_id]
+            item.canonical["hub_id"] = item.hub_id
+        return items
+
+    def _validate(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        kept = []
+        for item in items:
+            problems = self.ctx.validator.check(item.canonical)
+            if problems:
+                self._quarantine(commit, item, "validate", [p.as_dict() for p in problems])
+            else:
+                kept.append(item)
+        return kept
+
+    def _detect_changes(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        ctx = self.ctx
+        targets = ctx.store.xrefs_by_hub(self.entity, self.tgt_system, [i.hub_id for i in items])
+        kept = []
+        for item in items:
+            item.digest = ctx.tgt_map.digest(item.canonical)
+            item.target = None if item.hub_id in ctx.forget_targets else targets.get(item.hub_id)
+            if item.target is not None and not item.target.deleted:
+                item.target_id = item.target.external_id
+                if item.target.last_hash == item.digest and not ctx.force:
+                    ctx.counts.unchanged += 1
+                    commit.resolved.append((self.src_system, item.source_id))
+                    self._seen(item, commit)
+                    continue
+            kept.append(item)
+        return kept
+
+    def _seen(self, item: _Item, commit: PageCommit) -> None:
+        """Remember the source's state for the reverse sync's echo suppression."""
+        if self.ctx.seen_digest is not None:
+            commit.xrefs.append(
+                XrefRow(
+                    self.entity,
+                    self.src_system,
+                    item.source_id,
+                    item.hub_id,
+                    last_hash=self.ctx.seen_digest(item.canonical),
+                )
+            )
+
+    def _settle_conflicts(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        policy = self.ctx.spec.conflict.policy
+        linked = [i for i in items if i.target_id is not None]
+        if policy in ("source_wins", "owners") or not linked:
+            return items
+        current = self._target_digests(linked)
+        kept = []
+        for item in items:
+            now = current.get(item.target_id or "")
+            changed = item.target is not None and now is not None and now[0] != item.target.last_hash
+            if changed and not self._source_prevails(item, now[1] if now else {}):
+                commit.resolved.append((self.src_system, item.source_id))
+                continue
+            kept.append(item)
+        return kept
+
+    def _target_digests(self, items: list[_Item]) -> dict[str, tuple[str, Record]]:
+        ctx = self.ctx
+        records = ctx.target.fetch(ctx.tgt_obj, [i.target_id for i in items if i.target_id])
+        found = {}
+        for record in records:
+            try:
+                canonical = ctx.tgt_map.to_canonical(record, self._target_refs(record))
+            except MappingFailure:
+                canonical = {}
+            found[ctx.target.record_id(ctx.tgt_obj, record)] = (ctx.tgt_map.digest(canonical), canonical)
+        return found
+
+    def _target_refs(self, record: Record) -> dict[str, dict[str, str]]:
+        wanted = referenced_values([record], self.ctx.tgt_map.inbound_refs())
+        return {
+            entity: {
+                k: x.hub_id for k, x in self.ctx.store.xrefs_by_external(entity, self.tgt_system, ids).items()
+            }
+            for entity, ids in wanted.items()
+        }
+
+    def _source_prevails(self, item: _Item, target_canonical: Record) -> bool:
+        ctx = self.ctx
+        ctx.counts.conflicts += 1
+        source_time, target_time = item.canonical.get("updated_at"), target_canonical.get("updated_at")
+        wins = (
+            ctx.spec.conflict.policy == "newest_wins"
+            and bool(source_time)
+            and (not target_time or str(source_time) >= str(target_time))
+        )
+        if len(ctx.conflicts) < MAX_LISTED_CONFLICTS:
+            ctx.conflicts.append(
+                {
+                    "hub_id": item.hub_id,
+                    "source_id": item.source_id,
+                    "target_id": item.target_id,
+                    "policy": ctx.spec.conflict.policy,
+                    "winner": "source" if wins else "target",
+                }
+            )
+        return wins
+
+    def _map_outbound(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        ctx = self.ctx
+        refs: dict[str, dict[str, str]] = {}
+        for entity, hub_ids in referenced_values(
+            [i.canonical for i in items], ctx.tgt_map.outbound_refs()
+        ).items():
+            known = ctx.store.xrefs_by_hub(entity, self.tgt_system, hub_ids)
+            refs[entity] = {h: x.external_id for h, x in known.items() if not x.deleted}
+            refs[entity].update({h: h for h in hub_ids if h in self.pending})
+        kept = []
+        for item in items:
+            try:
+                item.values = ctx.tgt_map.to_system(item.canonical, refs)
+            except MappingFailure as failure:
+                stage = "reference" if len(failure.unresolved) == len(failure.problems) else "outbound"
+                self._quarantine(commit, item, stage, [p.as_dict() for p in failure.problems])
+                continue
+            kept.append(item)
+        return kept
+
+    def _match(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        ctx = self.ctx
+        unlinked = {i.hub_id: i for i in items if i.target_id is None}
+        if not unlinked or not ctx.match_rules:
+            return items
+        outcome = match_targets(
+            ctx.target,
+            ctx.tgt_obj,
+            ctx.match_rules,
+            {h: i.values for h, i in unlinked.items()},
+            ctx.tgt_map.system_field_of,
+            self._already_linked,
+        )
+        for hub_id, target_id in outcome.linked.items():
+            unlinked[hub_id].target_id = target_id
+        for hub_id, reason in outcome.ambiguous.items():
+            self._quarantine(
+                commit,
+                unlinked[hub_id],
+                "match",
+                [{"field": "(match)", "rule": "ambiguous", "message": reason}],
+            )
+        return [i for i in items if i.hub_id not in outcome.ambiguous]
+
+    def _already_linked(self, target_ids: Sequence[str]) -> set[str]:
+        """Which of these target ids some hub record already owns."""
+        return set(self.ctx.store.xrefs_by_external(self.entity, self.tgt_system, target_ids))
+
+    def _apply_mode(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
+        mode = self.ctx.spec.mode
+        if mode in ("upsert", "mirror"):
+            return items
+        wanted_new = mode == "insert"
+        kept = [i for i in items if (i.target_id is None) == wanted_new]
+        skipped = [i for i in items if (i.target_id is None) != wanted_new]
+        self.ctx.counts.unchanged += len(skipped)
+        commit.resolved += [(self.src_system, i.source_id) for i in skipped]
+        return kept
+
+    def _write(self, items: list[_Item], commit: PageCommit) -> None:
+        ctx = self.ctx
+        if ctx.dry_run:
+            for item in items:
+                if item.target_id is None:
+                    ctx.counts.created += 1
+                else:
+                    ctx.counts.updated += 1
+                self.written[item.source_id] = item.hub_id
+            return
+        ops = [WriteOp(i.hub_id, i.values, i.target_id) for i in items]
+        failpoint("before_write")
+        results = ctx.target.write(ctx.tgt_obj, ops) if ops else []
+        failpoint("after_write")
+        for item, result in zip(items, results, strict=True):
+            self._record_result(item, result, commit)
+
+    def _record_result(self, item: _Item, result: WriteResult, commit: PageCommit) -> None:
+        ctx = self.ctx
+        if not result.ok or result.id is None:
+            error = (
+                result.error.as_dict() if result.error else {"code": "unknown", "message": "no id returned"}
+            )
+            self._quarantine(
+                commit,
+                item,
+                "write",
+                [
+                    {
+                        "field": ",".join(error.get("fields", [])) or "(record)",
+                        "rule": error["code"],
+                        "message": error["message"],
+                    }
+                ],
+            )
+            return
+        created = result.created and item.target_id is None
+        ctx.counts.created += int(created)
+        ctx.counts.updated += int(not created)
+        commit.xrefs.append(
+            XrefRow(self.entity, self.tgt_system, result.id, item.hub_id, last_hash=item.digest)
+        )
+        commit.resolved.append((self.src_system, item.source_id))
+        self._seen(item, commit)
+
+    # Records the source could not read ------------------------------------------------------------
+    def _unreadable(
+        self, commit: PageCommit, unreadable: Sequence[Unreadable], covered: Sequence[str], again: bool
+    ) -> None:
+        """Quarantine what the source could not read (stage "read"), once per run; one still open and
+        unchanged stays as it is. On a read again, the covered places' entries that the page does not
+        report are resolved: the page holds every record those places hold now."""
+        fresh = [u for u in unreadable if u.record_id not in self.reported]
+        self.reported.update(u.record_id for u in fresh)
+        self.ctx.counts.read += len(fresh)
+        held = {} if again else self._held_reads([u.record_id for u in fresh])
+        for bad in fresh:
+            known = held.get(bad.record_id)
+            if known is not None and (known.record, known.errors) == (bad.as_record(), [bad.as_error()]):
+                self.ctx.counts.unchanged += 1
+                continue
+            self._quarantine(commit, _Item(bad.record_id, bad.as_record()), "read", [bad.as_error()])
+        if not again:
+            self.covered.update(covered)
+            return
+        reported = {u.record_id for u in unreadable}
+        commit.resolved += [
+            (self.src_system, q.record_id) for q in self._open_reads(covered) if q.record_id not in reported
+        ]
+
+    def _held_reads(self, record_ids: list[str]) -> dict[str, QuarantineRow]:
+        """Open "read" entries of these records."""
+        if not record_ids:
+            return {}
+        rows = self.ctx.store.quarantined(self.ctx.spec.name, record_ids=record_ids)
+        return {q.record_id: q for q in rows if q.stage == "read" and q.system == self.src_system}
+
+    def _open_reads(self, places: Collection[str]) -> list[QuarantineRow]:
+        """Open "read" entries of records in these places."""
+        wanted = set(places)
+        rows = self.ctx.store.quarantined(self.ctx.spec.name) if wanted else []
+        return [
+            q
+            for q in rows
+            if q.stage == "read" and q.system == self.src_system and (q.record or {}).get("place") in wanted
+        ]
+
+    def stale_reads(self) -> list[QuarantineRow]:
+        """Open "read" entries in places this run read in full that no page reported again: fixed or
+        removed since. The engine reads those places again (`run(..., again=True)`) to settle them,
+        because a fixed record may not have been among the changes read (an old cursor)."""
+        return [q for q in self._open_reads(self.covered) if q.record_id not in self.reported]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

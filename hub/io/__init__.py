@@ -1,0 +1,1 @@
+"""The hub's edge: connections, the HTTP session, redaction, the connector interface and records."""

@@ -1,0 +1,193 @@
+"""The one small interface every connector implements (`connectors/` subclasses it), and the object
+description it works from. It lives in `hub` because connectors depend on the engine's public types,
+never the reverse: the engine reaches connector modules only through `connectors.registry`.
+
+A connector adapts one system's API: read records changed since a cursor, page by page; fetch
+records by id; find records by field values (for match keys); write a batch and return one result
+per record, in order; optionally read and apply deletes. It builds its client lazily: constructing a
+connector touches neither the network nor a connection store.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, ClassVar
+
+from hub.errors import UnsupportedOperation
+from hub.io.connections import Connection
+from hub.io.http import ApiCalls, HubSession, RetryPolicy
+from hub.io.records import Page, Record, WriteOp, WriteResult
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """What a connector needs to know about one object, taken from a mapping file."""
+
+    name: str
+    fields: tuple[str, ...]
+    primary_key: str
+    cursor_field: str | None = None
+    external_id_field: str | None = None
+    filter: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def filter_terms(obj: ObjectSpec) -> list[tuple[str, str, Any]]:
+    """The mapping's filter as (field, operator, value) with operator one of =, !=, not in."""
+    terms = []
+    for name, value in obj.filter.items():
+        if isinstance(value, dict) and "not" in value:
+            terms.append((name, "!=", value["not"]))
+        elif isinstance(value, dict) and "not_in" in value:
+            terms.append((name, "not in", list(value["not_in"])))
+        else:
+            terms.append((name, "=", value))
+    return terms
+
+
+def _field(record: Record, name: str) -> Any:
+    """A top-level field of a record (None when absent)."""
+    return record.get(name)
+
+
+def passes_filter(
+    terms: Sequence[tuple[str, str, Any]],
+    record: Record,
+    get: Callable[[Record, str], Any] = _field,
+) -> bool:
+    """Whether a record meets every `filter_terms` term, reading each field's value with `get`."""
+    for name, operator, expected in terms:
+        found = get(record, name)
+        if operator == "=" and found != expected:
+            return False
+        if operator == "!=" and found == expected:
+            return False
+        if operator == "not in" and found in expected:
+            return False
+    return True
+
+
+def written_filter(filter: Mapping[str, Any]) -> dict[str, Any]:
+    """The equality conditions of a filter: values every written record gets."""
+    return {name: value for name, value in filter.items() if not isinstance(value, dict)}
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One connection field as a UI shows it (Airflow's connection form, `hub connectors`)."""
+
+    label: str
+    description: str = ""
+    secret: bool = False
+    kind: str = "string"  # the JSON type a form offers: string, integer or number
+
+
+class Connector(ABC):
+    """Base of every connector; subclasses set the class attributes and implement the methods."""
+
+    system: ClassVar[str]
+    display_name: ClassVar[str]
+    conn_type: ClassVar[str]
+    default_conn_id: ClassVar[str]
+    max_batch: ClassVar[int]
+    max_page: ClassVar[int]
+    supports_deletes: ClassVar[bool] = False
+    form_fields: ClassVar[dict[str, FormField]] = {
+        "ca_bundle": FormField(
+            "CA bundle", "Path of a CA certificate file to trust (private CAs, sandboxes)"
+        ),
+        "retry_attempts": FormField(
+            "Retry attempts", "Tries per request on 429/5xx and connection errors (8)", kind="integer"
+        ),
+        "retry_base_delay": FormField(
+            "Retry base delay", "Seconds of the first backoff, doubled each retry (0.5)", kind="number"
+        ),
+        "retry_max_delay": FormField("Retry max delay", "Longest backoff in seconds (30)", kind="number"),
+    }
+    # How a connection form shows the standard fields (host, schema, login, password, port, extra):
+    # which are hidden, what they are called and what they hold by example (Airflow's
+    # "ui-field-behaviour"; see connectors.registry.airflow_provider_info).
+    standard_fields: ClassVar[dict[str, Any]] = {"hidden": [], "labels": {}, "placeholders": {}}
+
+    def __init__(
+        self, connection: Connection, *, calls: ApiCalls | None = None, policy: RetryPolicy | None = None
+    ) -> None:
+        self.connection = connection
+        self.calls = calls or ApiCalls()
+        self.policy = policy
+
+    @cached_property
+    def session(self) -> HubSession:
+        """The shared-rules HTTP session, trusting the connection's `ca_bundle` when it has one."""
+        return HubSession(
+            self.system,
+            calls=self.calls,
+            policy=self.policy or self._policy(),
+            verify=self.connection.option("ca_bundle"),
+            retry_on=self.retryable,
+        )
+
+    def _policy(self) -> RetryPolicy:
+        """Retry settings from the connection's extras (`retry_attempts`, `retry_base_delay`, …)."""
+        default, option = RetryPolicy(), self.connection.option
+        return RetryPolicy(
+            max_attempts=int(option("retry_attempts") or default.max_attempts),
+            base_delay=float(option("retry_base_delay") or default.base_delay),
+            max_delay=float(option("retry_max_delay") or default.max_delay),
+        )
+
+    def batch_size(self, obj: ObjectSpec) -> int:
+        """Records per write call: the sync's `batch_size` when set, never above the API's ceiling."""
+        wanted = obj.options.get("batch_size")
+        return min(int(wanted), self.max_batch) if wanted else self.max_batch
+
+    def retryable(self, response: Any) -> bool:
+        """Whether an answer outside 429/5xx still means "throttled, try again" for this system."""
+        return False
+
+    def record_id(self, obj: ObjectSpec, record: Record) -> str:
+        """The system id of a record as text."""
+        return str(record[obj.primary_key])
+
+    @abstractmethod
+    def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
+        """Pages of records modified at or after `since` (everything when None), oldest first."""
+
+    @abstractmethod
+    def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
+        """The records with these ids (missing ones are left out)."""
+
+    @abstractmethod
+    def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
+        """Records whose fields equal one of the given values, for every field in `criteria`."""
+
+    @abstractmethod
+    def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        """Write records; one result per op, in order. Ops without target_id upsert by hub_id."""
+
+    def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
+        """How many records `read_changes` would return, when the system can say cheaply."""
+        return None
+
+    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
+        """Ids of records deleted since `since`, and the time up to which the answer is complete."""
+        raise UnsupportedOperation(f"{self.display_name} cannot report deleted records")
+
+    def delete(self, obj: ObjectSpec, ids: Sequence[str]) -> list[WriteResult]:
+        """Delete (or archive) records by id; one result per id."""
+        raise UnsupportedOperation(f"{self.display_name} does not support deleting records")
+
+    def check(self) -> str:
+        """Log in and say so (a connection test: the Airflow UI's Test button, `hub connections`).
+
+        Raises the connector's AuthenticationError or APIError when the system refuses."""
+        raise UnsupportedOperation(f"{self.display_name} cannot test a connection")
+
+    def close(self) -> None:
+        """Release the HTTP session."""
+        if "session" in self.__dict__:
+            self.session.close()

@@ -1,0 +1,1 @@
+"""A project's files: loading, YAML, checks, the mapping compiler, transforms and validation."""

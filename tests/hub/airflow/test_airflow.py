@@ -1,0 +1,184 @@
+"""hub.airflow: task callables (XCom gets counts and paths only), connections from Airflow, and the
+connection types every connector registers with Airflow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airflow.providers_manager import ProvidersManager
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from connectors.emulators.sandbox import Sandbox
+from connectors.registry import airflow_provider_info, connector_class, systems
+from hub import airflow as hub_airflow
+from hub.io.connections import set_resolver
+from tests.emulated import start_sandbox
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    sandbox = start_sandbox(tmp_path / "sandbox", monkeypatch, accounts=40, contacts=120)
+    monkeypatch.setenv("HUB_STATE_URL", f"sqlite:///{tmp_path / 'state.db'}")
+    monkeypatch.setenv("HUB_REPORTS", str(tmp_path / "reports"))
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture(autouse=True)
+def default_resolver() -> Iterator[None]:
+    """The tasks install Airflow's connection resolver for their process; other tests expect the default."""
+    yield
+    set_resolver(None)
+
+
+def scalars_only(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and scalars_only(v) for k, v in value.items())
+    return isinstance(value, str | int | float | bool) or value is None
+
+
+def test_every_connector_registers_its_connection_type_and_form() -> None:
+    info = airflow_provider_info()
+    assert info["package-name"] == "omnihub"
+    types = {t["connection-type"]: t for t in info["connection-types"]}
+    assert set(types) == {connector_class(s).conn_type for s in systems()}
+    salesforce = types["salesforce"]
+    assert salesforce["hook-class-name"] == "hub.airflow.SalesforceHook"
+    assert salesforce["conn-fields"]["client_secret"]["schema"]["format"] == "password"
+    assert salesforce["conn-fields"]["bulk_threshold"]["schema"]["type"] == ["integer", "null"]
+    assert "schema" in salesforce["ui-field-behaviour"]["hidden-fields"]
+    assert types["odoo"]["ui-field-behaviour"]["relabeling"]["schema"] == "Database"
+
+
+def test_airflow_itself_sees_the_connection_types_through_the_entry_point() -> None:
+    manager = ProvidersManager()
+    assert "omnihub" in manager.providers
+    assert manager.field_behaviours["odoo"]["relabeling"]["schema"] == "Database"
+    widgets = manager.connection_form_widgets
+    secret = widgets["extra__salesforce__security_token"]
+    assert secret.is_sensitive and secret.field["schema"]["title"] == "Security token"
+    assert "extra__odoo__ca_bundle" in widgets
+
+
+def test_the_hook_tests_a_connection_without_touching_records(sandbox: Sandbox) -> None:
+    ok, message = hub_airflow.SalesforceHook().test_connection()  # type: ignore[attr-defined]
+    assert ok, message
+    assert "Salesforce accepted" in message
+    ok, message = hub_airflow.OdooHook().test_connection()  # type: ignore[attr-defined]
+    assert ok and "database 'omnihub'" in message
+
+
+def test_a_refused_login_is_a_failed_test_without_the_password(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = sandbox.connection("odoo")
+    spec["password"] = "wrong-password-42"
+    monkeypatch.setenv("AIRFLOW_CONN_ODOO_DEFAULT", json.dumps(spec))
+    ok, message = hub_airflow.OdooHook().test_connection()  # type: ignore[attr-defined]
+    assert not ok
+    assert "refused login 'admin'" in message and "wrong-password-42" not in message
+
+
+def test_the_sync_task_returns_counts_only_and_uses_the_hubs_cursor(sandbox: Sandbox) -> None:
+    first = hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+    assert scalars_only(first)
+    assert first["created"] > 0 and first["read"] == 40
+    again = hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+    assert (again["created"], again["updated"]) == (0, 0)  # the cursor in the hub state, not a data interval
+    full = hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT), params={"full": True})
+    assert full["read"] == 40 and full["created"] == 0
+
+
+def test_a_connection_missing_from_airflow_fails_without_retries(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_SALESFORCE_DEFAULT")
+    with pytest.raises(AirflowFailException, match="'salesforce_default' is not defined in Airflow"):
+        hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+
+
+def test_a_failed_sync_fails_the_task(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = sandbox.connection("odoo")
+    spec["password"] = "not-the-password"
+    monkeypatch.setenv("AIRFLOW_CONN_ODOO_DEFAULT", json.dumps(spec))
+    with pytest.raises(AirflowException, match="sync crm_accounts_to_erp failed") as caught:
+        hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+    assert "not-the-password" not in str(caught.value)
+
+
+def test_the_reconcile_task_passes_paths_and_fails_over_thresholds(sandbox: Sandbox, tmp_path: Path) -> None:
+    hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+    passed = hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params={"min_age": "0s"})
+    assert scalars_only(passed)
+    assert passed["status"] == "pass" and passed["equal"] == passed["matched"] > 0
+    assert Path(passed["report"]).is_file() and passed["report"].startswith(str(tmp_path / "reports"))
+    odoo = sandbox.apps["odoo"]
+    companies = [r for r in odoo.records("res.partner") if r["x_hub_id"] and r["is_company"]]  # type: ignore[attr-defined]
+    for record in companies[:5]:
+        odoo.edit("res.partner", record["id"], {"website": "https://edited.example.com"})  # type: ignore[attr-defined]
+    with pytest.raises(AirflowException, match="crossed its thresholds") as caught:
+        hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params={"min_age": "0s"})
+    report = str(caught.value).rsplit("report: ", 1)[1]
+    assert Path(report).is_file() and report.endswith("report.html")
+    with pytest.raises(AirflowException, match=r"unequal ratio 0\.1250"):  # reports what it found, heals it
+        hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params={"min_age": "0s", "heal": True})
+    after = hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params={"min_age": "0s"})
+    assert after["status"] == "pass" and after["unequal"] == 0
+
+
+def test_the_staged_reconcile_tasks_agree_with_the_single_task_and_finish_on_one_engine(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUB_WORK", str(tmp_path / "work"))
+    hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+    params = {"min_age": "0s"}
+    partitions = hub_airflow.run_spill("crm_accounts_to_erp", str(ROOT), params, run_id="run 1")
+    for (partition,) in partitions:
+        hub_airflow.run_compare(partition, "crm_accounts_to_erp", str(ROOT), run_id="run 1")
+    built: list[str] = []
+    build = hub_airflow._engine_for
+    monkeypatch.setattr(hub_airflow, "_engine_for", lambda root: built.append(root) or build(root))
+    staged = hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params, "run 1", staged=True)
+    assert built == [str(ROOT)]
+    assert not (tmp_path / "work" / "reconcile" / "crm_accounts_to_erp" / "run_1").exists()
+    single = hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params)
+    assert staged["status"] == single["status"] == "pass"
+    assert (staged["matched"], staged["equal"]) == (single["matched"], single["equal"])
+
+
+def test_a_sync_waits_for_another_run_holding_its_lock(sandbox: Sandbox, tmp_path: Path) -> None:
+    import threading
+
+    from hub.state import StateStore
+
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    lock = store.locks.acquire("sync:crm_accounts_to_erp")  # as a contacts sync pulling accounts would
+    threading.Timer(1.5, lock.release).start()
+    try:
+        counts = hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+    finally:
+        store.close()
+    assert counts["created"] > 0
+
+
+def test_a_lock_held_too_long_fails_the_try_for_a_retry(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.state import StateStore
+
+    monkeypatch.setenv("HUB_LOCK_WAIT", "0.5")
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    lock = store.locks.acquire("sync:crm_accounts_to_erp")
+    try:
+        with pytest.raises(AirflowException, match="is already running") as caught:
+            hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+        assert not isinstance(caught.value, AirflowFailException)  # Airflow's retries still apply
+    finally:
+        lock.release()
+        store.close()
