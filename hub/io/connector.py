@@ -149,6 +149,13 @@ class Connector(ABC):
         """Whether an answer outside 429/5xx still means "throttled, try again" for this system."""
         return False
 
+    def transient(self, response: Any) -> bool:
+        """Whether an error answer means "not processed, try again later": the one rule by which the
+        session retries (the policy's statuses, 429 and 5xx, plus `retryable`) and by which a failure
+        that outlasted its retries is a RetryableAPIError rather than a FatalAPIError."""
+        status = int(getattr(response, "status_code", 0))
+        return status in self.session.policy.statuses or self.retryable(response)
+
     def record_id(self, obj: ObjectSpec, record: Record) -> str:
         """The system id of a record as text."""
         return str(record[obj.primary_key])
