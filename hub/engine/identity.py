@@ -105,7 +105,7 @@ def match_targets(
 
 
 @dataclass
-class Side:
+class LinkSide:
     """One system as reference matching sees it: where to read, and which field holds a canonical one."""
 
     system: str
@@ -119,8 +119,8 @@ def link_references(
     entity: str,
     rule: Sequence[str],
     ids: Sequence[str],
-    source: Side,
-    target: Side,
+    source: LinkSide,
+    target: LinkSide,
     *,
     dry_run: bool,
 ) -> dict[str, str]:

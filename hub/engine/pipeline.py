@@ -13,18 +13,69 @@ records as `Unreadable`s and are quarantined at the stage "read"; the page's cur
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hub.engine.filters import FilterExit
 from hub.engine.identity import match_targets, resolve_hub_ids
-from hub.engine.runcontext import RunContext
+from hub.io.connector import Connector, ObjectSpec
 from hub.io.failpoints import failpoint
 from hub.io.records import Record, Unreadable, WriteOp, WriteResult
-from hub.project.mapping import MappingFailure, referenced_values
-from hub.state import PageCommit, QuarantineEntry, QuarantineRow, XrefRow
+from hub.project.loading import SyncSpec
+from hub.project.mapping import CompiledMapping, MappingFailure, referenced_values
+from hub.project.validation import CanonicalValidator
+from hub.state import PageCommit, QuarantineEntry, QuarantineRow, QuarantineStage, StateStore, XrefRow
+
+if TYPE_CHECKING:
+    from hub.engine.references import ReferenceResolver
 
 MAX_LISTED_CONFLICTS = 100
+
+
+@dataclass
+class Counts:
+    """What a run did, record by record."""
+
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+    def add(self, other: Counts) -> None:
+        for key, value in other.__dict__.items():
+            setattr(self, key, getattr(self, key) + value)
+
+
+@dataclass
+class RunContext:
+    """Everything fixed for one run of one sync, and what it counts as its pages go through."""
+
+    spec: SyncSpec
+    store: StateStore
+    run_id: str
+    source: Connector
+    target: Connector
+    src_map: CompiledMapping
+    tgt_map: CompiledMapping
+    src_obj: ObjectSpec
+    tgt_obj: ObjectSpec
+    validator: CanonicalValidator
+    match_rules: list[list[str]]
+    dry_run: bool = False
+    seen_digest: Callable[[Record], str] | None = None
+    counts: Counts = field(default_factory=Counts)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    force: bool = False
+    forget_targets: set[str] = field(default_factory=set)
+    filter_exit: FilterExit | None = None  # the sync applies the source's filter itself
 
 
 @dataclass
@@ -45,10 +96,15 @@ def _jsonable(record: Record) -> dict[str, Any]:
 
 
 class PagePipeline:
-    """Processes pages for one run; `run(records, cursor)` handles one page end to end."""
+    """Processes pages for one run; `run(records, cursor)` handles one page end to end.
 
-    def __init__(self, ctx: RunContext) -> None:
+    `references` resolves what the page's records refer to and the target lacks (linked by the
+    sync's `reference_match`, or brought over through the sync its `references` names); without it,
+    such records wait in quarantine."""
+
+    def __init__(self, ctx: RunContext, references: ReferenceResolver | None = None) -> None:
         self.ctx = ctx
+        self.references = references
         self.blocked: dict[tuple[str, str], str] = {}
         self.pending: set[str] = set()
         self.written: dict[str, str] = {}
@@ -137,7 +193,9 @@ class PagePipeline:
             kept.append(item)
         return kept
 
-    def _quarantine(self, commit: PageCommit, item: _Item, stage: str, errors: list[dict[str, Any]]) -> None:
+    def _quarantine(
+        self, commit: PageCommit, item: _Item, stage: QuarantineStage, errors: list[dict[str, Any]]
+    ) -> None:
         commit.quarantined.append(
             QuarantineEntry(
                 self.src_system, self.ctx.src_obj.name, item.source_id, stage, errors, _jsonable(item.raw)
@@ -151,17 +209,17 @@ class PagePipeline:
     def _bring_references(self, items: list[_Item]) -> dict[str, dict[str, str]]:
         """source id → hub_id per referenced entity: through the cross-references, then by the sync's
         reference_match keys, then by syncing the missing references over on demand."""
-        ctx, refs_in = self.ctx, {}
+        ctx, resolver, refs_in = self.ctx, self.references, {}
         wanted = referenced_values([i.raw for i in items], ctx.src_map.inbound_refs())
         for entity, ids in wanted.items():
             table = self._reference_table(entity, ids)
             missing = [i for i in ids if i not in table]
-            if missing and entity in ctx.spec.reference_match and ctx.link is not None:
-                table = self._arrived(entity, ids, table, ctx.link(entity, missing))
+            if missing and entity in ctx.spec.reference_match and resolver is not None:
+                table = self._arrived(entity, ids, table, resolver.link(entity, missing))
                 missing = [i for i in ids if i not in table]
                 self._explain_unmatched(entity, missing)
-            if missing and entity in ctx.spec.references and ctx.bring is not None:
-                table = self._arrived(entity, ids, table, ctx.bring(entity, missing))
+            if missing and entity in ctx.spec.references and resolver is not None:
+                table = self._arrived(entity, ids, table, resolver.bring(entity, missing))
                 self._explain_missing(entity, [i for i in ids if i not in table])
             refs_in[entity] = table
         return refs_in
@@ -220,7 +278,9 @@ class PagePipeline:
                 if item.source_id in self.leaving and self.ctx.filter_exit is not None:
                     self.ctx.filter_exit.leave(item.canonical)
             except MappingFailure as failure:
-                stage = "reference" if len(failure.unresolved) == len(failure.problems) else "inbound"
+                stage: QuarantineStage = (
+                    "reference" if len(failure.unresolved) == len(failure.problems) else "inbound"
+                )
                 self._quarantine(commit, item, stage, self._problems(failure))
                 continue
             kept.append(item)
@@ -355,7 +415,9 @@ class PagePipeline:
             try:
                 item.values = ctx.tgt_map.to_system(item.canonical, refs)
             except MappingFailure as failure:
-                stage = "reference" if len(failure.unresolved) == len(failure.problems) else "outbound"
+                stage: QuarantineStage = (
+                    "reference" if len(failure.unresolved) == len(failure.problems) else "outbound"
+                )
                 self._quarantine(commit, item, stage, [p.as_dict() for p in failure.problems])
                 continue
             kept.append(item)

@@ -1,8 +1,10 @@
-"""Running syncs: `SyncEngine.sync`, `.plan` (writes nothing) and `.retry` (quarantined records).
+"""Running syncs: `SyncEngine.sync`, `.plan` (writes nothing), `.retry` (quarantined records) and
+`.push` (records a reconciliation heals).
 
 A run takes the sync's lock, reads the source from the stored cursor minus the overlap window,
-pushes every page through `PagePipeline`, propagates deletes in mirror mode, retries records that
-were waiting for a reference which now exists, and records the outcome in the runs table.
+pushes every page through `PagePipeline` (with a `ReferenceResolver` for what its records refer to),
+propagates deletes in mirror mode, retries records that were waiting for a reference which now
+exists (`hub.engine.quarantine`), and records the outcome in the runs table.
 """
 
 from __future__ import annotations
@@ -17,26 +19,21 @@ from uuid import uuid4
 
 from connectors.registry import connector_class
 from hub.engine.filters import filter_exit, reading_spec
-from hub.engine.identity import Side, link_references
-from hub.engine.pipeline import PagePipeline
-from hub.engine.runcontext import Counts, RunContext
-from hub.errors import ConfigError, HubError, LockError
+from hub.engine.pipeline import Counts, PagePipeline, RunContext
+from hub.engine.quarantine import retry_quarantined
+from hub.engine.references import ReferenceResolver
+from hub.errors import ConfigError, HubError
 from hub.io.connections import get_connection
-from hub.io.connector import Connector, ObjectSpec
+from hub.io.connector import Connector
 from hub.io.http import ApiCalls
-from hub.io.records import ReadsAgain
 from hub.io.redact import redact
 from hub.project.loading import Endpoint, Project, SyncSpec
 from hub.project.mapping import CompiledMapping
 from hub.project.transforms import format_utc
-from hub.state import PageCommit, QuarantineRow, StateStore
+from hub.state import PageCommit, RunKind, StateStore
 
 log = logging.getLogger("hub.sync")
 Status = Literal["success", "partial", "failed"]
-MAX_REFERENCE_DEPTH = 3
-# Levels of one hierarchy (manager of a manager of …) brought over on demand in one run.
-MAX_HIERARCHY_DEPTH = 12
-RETRY_CHUNK = 500
 
 
 class Progress(Protocol):
@@ -96,16 +93,8 @@ def cursor_text(moment: datetime) -> str:
 class SyncEngine:
     """Runs the project's syncs against the state store."""
 
-    def __init__(
-        self,
-        project: Project,
-        store: StateStore,
-        *,
-        progress: Progress | None = None,
-        connector_factory: Callable[[Endpoint, ApiCalls], Connector] | None = None,
-    ) -> None:
+    def __init__(self, project: Project, store: StateStore, *, progress: Progress | None = None) -> None:
         self.project, self.store, self.progress = project, store, progress
-        self._factory = connector_factory or _connect
         self._compiled: dict[tuple[str, frozenset[str] | None], CompiledMapping] = {}
 
     # Public -----------------------------------------------------------------------------------
@@ -137,7 +126,7 @@ class SyncEngine:
         self,
         name: str,
         *,
-        kind: str,
+        kind: RunKind,
         full: bool = False,
         retry_ids: Sequence[int] | None = None,
         spec: SyncSpec | None = None,
@@ -154,7 +143,7 @@ class SyncEngine:
     def _run(
         self,
         spec: SyncSpec,
-        kind: str,
+        kind: RunKind,
         full: bool,
         retry_ids: Sequence[int] | None,
         forced: Forced | None = None,
@@ -164,12 +153,13 @@ class SyncEngine:
         calls, connectors = ApiCalls(), dict[Endpoint, Connector]()
         ctx: RunContext | None = None
         try:
-            ctx = self._context(spec, run_id, calls, connectors, dry_run=dry_run, depth=0)
+            ctx = self.context(spec, run_id, calls, connectors, dry_run)
+            pipeline = self.pipeline(ctx, connectors, depth=0)
             if forced is not None:
                 ctx.force, ctx.forget_targets = True, forced.forget_targets
-                PagePipeline(ctx).run(ctx.source.fetch(ctx.src_obj, forced.source_ids), None, retry=True)
+                pipeline.run(ctx.source.fetch(ctx.src_obj, forced.source_ids), None, retry=True)
             else:
-                self._work(ctx, kind, full, retry_ids)
+                self._work(ctx, pipeline, kind, full, retry_ids)
             status: Status = "success" if ctx.counts.quarantined + ctx.counts.failed == 0 else "partial"
             error = None
         except ConfigError:
@@ -213,17 +203,23 @@ class SyncEngine:
             raise ConfigError(problems)
         return spec
 
-    def _work(self, ctx: RunContext, kind: str, full: bool, retry_ids: Sequence[int] | None) -> None:
-        pipeline = PagePipeline(ctx)
+    def _work(
+        self,
+        ctx: RunContext,
+        pipeline: PagePipeline,
+        kind: RunKind,
+        full: bool,
+        retry_ids: Sequence[int] | None,
+    ) -> None:
         if kind == "retry":
-            self._retry_quarantined(ctx, pipeline, ids=retry_ids)
+            retry_quarantined(ctx, pipeline, ids=retry_ids)
             return
         since = self._since(ctx, full)
         self._read(ctx, pipeline, since)
         if ctx.spec.mode == "mirror":
             self._mirror_deletes(ctx, since)
         if not ctx.dry_run:
-            self._retry_quarantined(ctx, pipeline, waiting_only=True)
+            retry_quarantined(ctx, pipeline, waiting_only=True)
 
     def _since(self, ctx: RunContext, full: bool) -> datetime | None:
         stored = self.store.cursor(ctx.spec.name, ctx.spec.source.system, ctx.src_obj.name)
@@ -256,16 +252,15 @@ class SyncEngine:
             f.canonical for f in fields if f.canonical and spec.conflict.owner(f.canonical) == "source"
         )
 
-    def _context(
+    def context(
         self,
         spec: SyncSpec,
         run_id: str,
         calls: ApiCalls,
         connectors: dict[Endpoint, Connector],
-        *,
         dry_run: bool,
-        depth: int,
     ) -> RunContext:
+        """What one run of `spec` works with, connecting the systems `connectors` lacks yet."""
         src_map, tgt_map = (
             self.compiled(spec.source.mapping),
             self.compiled(spec.target.mapping, self._owned(spec)),
@@ -273,9 +268,9 @@ class SyncEngine:
         for endpoint in (spec.source, spec.target):
             if endpoint not in connectors:
                 connectors[endpoint] = self.connect(endpoint, calls)
-        src_obj = object_spec(src_map)
+        src_obj = src_map.object_spec()
         leaving = filter_exit(spec, src_obj)
-        ctx = RunContext(
+        return RunContext(
             spec=spec,
             store=self.store,
             run_id=run_id,
@@ -285,19 +280,20 @@ class SyncEngine:
             src_map=src_map,
             tgt_map=tgt_map,
             src_obj=reading_spec(src_obj) if leaving else src_obj,
-            tgt_obj=object_spec(tgt_map, spec.batch_size),
+            tgt_obj=tgt_map.object_spec(spec.batch_size),
             validator=self.project.validator(spec.entity),
             match_rules=self.match_rules(spec),
             seen_digest=self._seen_digest(spec),
             filter_exit=leaving,
         )
-        ctx.bring = lambda entity, ids: self._bring(ctx, connectors, depth, entity, ids)
-        ctx.link = lambda entity, ids: self._link(ctx, entity, ids)
-        return ctx
+
+    def pipeline(self, ctx: RunContext, connectors: dict[Endpoint, Connector], depth: int) -> PagePipeline:
+        """The page pipeline of a run, resolving references through this engine (`depth` syncs deep)."""
+        return PagePipeline(ctx, ReferenceResolver(self, ctx, connectors, depth))
 
     def connect(self, endpoint: Endpoint, calls: ApiCalls) -> Connector:
-        """A connector for one side of a sync (through the registry, or the test's factory)."""
-        return self._factory(endpoint, calls)
+        """A connector for one side of a sync, through the registry, counting its calls in `calls`."""
+        return connector_class(endpoint.system)(get_connection(endpoint.connection), calls=calls)
 
     def match_rules(self, spec: SyncSpec) -> list[list[str]]:
         """The sync's match rules, or the entity's default `x-match`."""
@@ -316,134 +312,6 @@ class SyncEngine:
             ):
                 return self.compiled(other.target.mapping, self._owned(other)).digest
         return None
-
-    # References on demand -------------------------------------------------------------------
-    def _bring(
-        self,
-        parent: RunContext,
-        connectors: dict[Endpoint, Connector],
-        depth: int,
-        entity: str,
-        source_ids: list[str],
-    ) -> dict[str, str]:
-        """Sync the referenced records over first, through the sync the references section names.
-
-        Returns source id → hub_id of the records that reached the target (would, in a plan).
-        """
-        name = parent.spec.references[entity]
-        own = name == parent.spec.name  # a hierarchy (an employee's manager): this run holds the lock
-        if depth >= (MAX_HIERARCHY_DEPTH if own else MAX_REFERENCE_DEPTH):
-            return {}
-        try:
-            lock = None if parent.dry_run or own else self.store.locks.acquire(f"sync:{name}")
-        except LockError as exc:
-            log.warning("cannot bring %s references now: %s", entity, exc)
-            return {}
-        try:
-            ctx = self._context(
-                self.spec(name),
-                parent.run_id,
-                parent.source.calls,
-                connectors,
-                dry_run=parent.dry_run,
-                depth=depth + 1,
-            )
-            pipeline = PagePipeline(ctx)
-            pipeline.run(ctx.source.fetch(ctx.src_obj, source_ids), cursor=None)
-        finally:
-            if lock is not None:
-                lock.release()
-        _add_references(parent.details, {name: ctx.counts.as_dict()})
-        _add_references(parent.details, ctx.details.get("references", {}))  # their own, deeper down
-        return pipeline.written
-
-    def _link(self, parent: RunContext, entity: str, source_ids: list[str]) -> dict[str, str]:
-        """Referenced records with no cross-reference, linked by the sync's reference_match keys."""
-        spec = parent.spec
-        sides = []
-        for endpoint, connector in ((spec.source, parent.source), (spec.target, parent.target)):
-            (mapping,) = self.project.mappings_of(endpoint.system, entity)  # one: `hub validate` checks
-            compiled = self.compiled(mapping.key)
-            sides.append(Side(endpoint.system, connector, object_spec(compiled), compiled.system_field_of))
-        return link_references(
-            self.store,
-            entity,
-            spec.reference_match[entity],
-            source_ids,
-            sides[0],
-            sides[1],
-            dry_run=parent.dry_run,
-        )
-
-    # Quarantine -----------------------------------------------------------------------------
-    def _retry_quarantined(
-        self,
-        ctx: RunContext,
-        pipeline: PagePipeline,
-        *,
-        ids: Sequence[int] | None = None,
-        waiting_only: bool = False,
-    ) -> None:
-        """Run quarantined records again: fetched by id, or, for records the source could not read
-        (stage "read"), by reading their places again. After a read, only those waiting for a
-        reference that now exists, and unreadable ones whose place the read went through and did not
-        find again (fixed or removed)."""
-        entries = self.store.quarantined(ctx.spec.name, ids=ids)
-        source = ctx.spec.source.system
-        if waiting_only:
-            entries = [  # not those this very run just set aside
-                e
-                for e in entries
-                if e.stage == "reference" and e.run_id != ctx.run_id and self._references_ready(ctx, e.errors)
-            ]
-            unread = pipeline.stale_reads()
-        else:
-            unread = [e for e in entries if e.stage == "read" and e.system == source]
-        wanted = [e.record_id for e in entries if e.system == source and e.stage != "read"]
-        found: set[str] = set()
-        for start in range(0, len(wanted), RETRY_CHUNK):
-            records = ctx.source.fetch(ctx.src_obj, wanted[start : start + RETRY_CHUNK])
-            found |= {ctx.source.record_id(ctx.src_obj, r) for r in records}
-            pipeline.run(records, cursor=None, retry=True)
-        gone = [i for i in wanted if i not in found] + self._read_again(ctx, pipeline, unread)
-        if gone:
-            self.store.mark_gone(ctx.spec.name, source, gone)
-        retried = len(wanted) + len(unread)
-        ctx.details.update({"retried": retried, "gone": len(gone)} if retried else {})
-
-    def _read_again(self, ctx: RunContext, pipeline: PagePipeline, entries: list[QuarantineRow]) -> list[str]:
-        """Read the places (files) of unreadable records again, in full: an entry whose record reads
-        now is resolved and the place's records processed; one still unreadable stays. Returns the
-        ids of entries whose place is gone."""
-        place_of = {e.record_id: str((e.record or {}).get("place") or "") for e in entries}
-        places = [place for place in dict.fromkeys(place_of.values()) if place]
-        if not places:
-            return []
-        if not isinstance(ctx.source, ReadsAgain):
-            log.warning(
-                "%s cannot read places again: %d unreadable records stay", ctx.source.system, len(entries)
-            )
-            return []
-        covered: set[str] = set()
-        for page in ctx.source.read_again(ctx.src_obj, places):
-            pipeline.run(page.records, None, unreadable=page.unreadable, covered=page.covered, again=True)
-            covered.update(page.covered)
-        missing = set(places) - covered
-        return [record_id for record_id, place in place_of.items() if place in missing]
-
-    def _references_ready(self, ctx: RunContext, errors: list[dict[str, Any]]) -> bool:
-        for error in errors:
-            entity, value = error.get("entity"), error.get("value")
-            if not entity or value is None:
-                return False
-            if entity in ctx.spec.reference_match:  # may match by now: linking decides, on retry
-                continue
-            source = self.store.xrefs_by_external(entity, ctx.spec.source.system, [str(value)])
-            if not source or not self.store.xrefs_by_hub(
-                entity, ctx.spec.target.system, [source[str(value)].hub_id]
-            ):
-                return False
-        return True
 
     # Mirror ---------------------------------------------------------------------------------
     def _mirror_deletes(self, ctx: RunContext, since: datetime | None) -> None:
@@ -477,35 +345,5 @@ class SyncEngine:
             )
 
 
-def object_spec(compiled: CompiledMapping, batch_size: int | None = None) -> ObjectSpec:
-    """The connector's view of a mapping's object (with the sync's batch size, when it sets one)."""
-    spec = compiled.spec
-    options = {**spec.options, "batch_size": batch_size} if batch_size else spec.options
-    return ObjectSpec(
-        name=spec.object,
-        fields=tuple(compiled.read_fields),
-        primary_key=spec.primary_key,
-        cursor_field=spec.cursor_field,
-        external_id_field=spec.external_id_field,
-        filter=spec.filter,
-        options=options,
-    )
-
-
-def _connect(endpoint: Endpoint, calls: ApiCalls) -> Connector:
-    cls = connector_class(endpoint.system)
-    return cls(get_connection(endpoint.connection), calls=calls)
-
-
 def _describe(exc: Exception) -> str:
     return str(exc) if isinstance(exc, HubError) else f"{type(exc).__name__}: {exc}"
-
-
-def _add_references(details: dict[str, Any], brought: dict[str, dict[str, int]]) -> None:
-    """Add what was brought over (by sync name) to a run's details, deeper levels included: a
-    manager's manager, brought while bringing the manager, counts in the run that needed them."""
-    totals = details.setdefault("references", {})
-    for name, counts in brought.items():
-        mine = totals.setdefault(name, Counts().as_dict())
-        for key, value in counts.items():
-            mine[key] += value

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.errors import HubError, MappingError, Problem, UnresolvedReference
-from hub.io.connector import written_filter
+from hub.io.connector import ObjectSpec, written_filter
 from hub.io.records import Record
 from hub.project.loading import FieldSpec, MappingSpec, Project, TransformCall
 from hub.project.schemapaths import canonical_paths, is_container
@@ -398,6 +398,20 @@ class CompiledMapping:
         built = [plan for plan in self._out if plan.steps and plan.steps[0].source and plan.ref is None]
         plain = {p for plan in self._out if plan not in built for p in plan.reads_paths}
         self.digest = make_digest(sorted(plain), self.containers, built, spec.system)
+
+    def object_spec(self, batch_size: int | None = None) -> ObjectSpec:
+        """The connector's view of the mapping's object (with a sync's batch size, when it sets one)."""
+        spec = self.spec
+        options = {**spec.options, "batch_size": batch_size} if batch_size else spec.options
+        return ObjectSpec(
+            name=spec.object,
+            fields=tuple(self.read_fields),
+            primary_key=spec.primary_key,
+            cursor_field=spec.cursor_field,
+            external_id_field=spec.external_id_field,
+            filter=spec.filter,
+            options=options,
+        )
 
     @property
     def read_fields(self) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,45 +17,21 @@ import numpy as np
 import pandas as pd
 
 from hub.engine.filters import filter_exit, reading_spec
-from hub.engine.sync import SyncEngine, object_spec
+from hub.engine.sync import SyncEngine
 from hub.io.connector import Connector
 from hub.io.http import ApiCalls
 from hub.project.loading import Project, SyncSpec
 from hub.reconcile.frames import FrameComparison
 from hub.reconcile.heal import heal
 from hub.reconcile.partitions import compare_partitioned
-from hub.reconcile.settings import Settings, Status, settings_for, status_of
-from hub.reconcile.sides import ID, KEY, Side, SideReader, young_keys
+from hub.reconcile.reconciliation import Reconciliation
+from hub.reconcile.settings import Settings, settings_for, status_of
+from hub.reconcile.sides import ID, KEY, ReconSide, SideReader, young_keys
 from hub.report import ReportFiles, write_reports
 from hub.report.document import counts
 from hub.state import StateStore
 
 log = logging.getLogger("hub.reconcile")
-
-
-@dataclass
-class Reconciliation:
-    """Everything a report needs about one reconciliation run."""
-
-    sync: SyncSpec
-    run_id: str
-    settings: Settings
-    comparison: FrameComparison
-    sides: dict[str, Side]
-    started_at: datetime
-    duration_s: float = 0.0
-    status: Status = "pass"
-    breaches: list[str] = field(default_factory=list)
-    skipped_young: int = 0
-    rechecked: int = 0
-    quarantined: int = 0
-    healed: dict[str, Any] = field(default_factory=dict)
-    api_calls: dict[str, int] = field(default_factory=dict)
-    ids: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.status == "fail" else 0
 
 
 class Reconciler:
@@ -100,7 +75,7 @@ class Reconciler:
             settings.min_age = min_age
         return spec, settings
 
-    def sides(self, spec: SyncSpec, calls: ApiCalls) -> dict[str, Side]:
+    def sides(self, spec: SyncSpec, calls: ApiCalls) -> dict[str, ReconSide]:
         """Both systems of a sync, connected, counting API calls into `calls`."""
         return {role: self._side(role, spec, calls) for role in ("source", "target")}
 
@@ -129,20 +104,20 @@ class Reconciler:
         self.store.finish_run(result.run_id, result.status, numbers, result.api_calls, details=details)
         return write_reports(result, out, self.store)
 
-    def _side(self, role: str, spec: SyncSpec, calls: ApiCalls) -> Side:
+    def _side(self, role: str, spec: SyncSpec, calls: ApiCalls) -> ReconSide:
         endpoint = spec.source if role == "source" else spec.target
         compiled = self.engine.compiled(endpoint.mapping)
         connector: Connector = self.engine.connect(endpoint, calls)
-        obj = object_spec(compiled)
+        obj = compiled.object_spec()
         if role == "source" and filter_exit(spec, obj):  # read as the sync reads it
             obj = reading_spec(obj)
-        return Side(role, endpoint.system, connector, compiled, obj)
+        return ReconSide(role, endpoint.system, connector, compiled, obj)
 
-    def reader(self, spec: SyncSpec, side: Side, settings: Settings) -> SideReader:
+    def reader(self, spec: SyncSpec, side: ReconSide, settings: Settings) -> SideReader:
         """Reads one side; the target's records that another source's sync wrote are left out."""
         owner = spec.source.system if side.role == "target" else None
         linked_only = owner is not None and (spec.reconcile or {}).get("target_scope") == "linked"
-        leaving = filter_exit(spec, object_spec(side.mapping)) if side.role == "source" else None
+        leaving = filter_exit(spec, side.mapping.object_spec()) if side.role == "source" else None
         return SideReader(
             self.store,
             spec.entity,
@@ -155,7 +130,7 @@ class Reconciler:
         )
 
     def pages(
-        self, spec: SyncSpec, side: Side, settings: Settings, cutoff: datetime, young: set[str]
+        self, spec: SyncSpec, side: ReconSide, settings: Settings, cutoff: datetime, young: set[str]
     ) -> Iterator[pd.DataFrame]:
         """One side's records page by page; with a `min_age`, the keys of records changed after
         `cutoff` are added to `young` as their pages pass."""
@@ -164,7 +139,7 @@ class Reconciler:
             yield frame
 
     def _compare(
-        self, spec: SyncSpec, settings: Settings, sides: dict[str, Side], work_folder: Path | None
+        self, spec: SyncSpec, settings: Settings, sides: dict[str, ReconSide], work_folder: Path | None
     ) -> Reconciliation:
         compare = self._in_memory if settings.partitions <= 1 else self._by_partition
         first, ids, young = compare(spec, settings, sides, work_folder)
@@ -174,7 +149,7 @@ class Reconciler:
         self,
         spec: SyncSpec,
         settings: Settings,
-        sides: dict[str, Side],
+        sides: dict[str, ReconSide],
         first: FrameComparison,
         ids: dict[str, dict[str, str]],
         young: int,
@@ -190,7 +165,7 @@ class Reconciler:
         return result
 
     def _in_memory(
-        self, spec: SyncSpec, settings: Settings, sides: dict[str, Side], work_folder: Path | None
+        self, spec: SyncSpec, settings: Settings, sides: dict[str, ReconSide], work_folder: Path | None
     ) -> tuple[FrameComparison, dict[str, dict[str, str]], int]:
         for side in sides.values():
             self.reader(spec, side, settings).read_all()
@@ -206,7 +181,7 @@ class Reconciler:
         return comparison, ids, len(young)
 
     def _by_partition(
-        self, spec: SyncSpec, settings: Settings, sides: dict[str, Side], work_folder: Path | None
+        self, spec: SyncSpec, settings: Settings, sides: dict[str, ReconSide], work_folder: Path | None
     ) -> tuple[FrameComparison, dict[str, dict[str, str]], int]:
         """Pages stream to hash partitions on disk: memory holds one page and one partition pair.
 
@@ -259,7 +234,7 @@ class Reconciler:
         self,
         spec: SyncSpec,
         settings: Settings,
-        sides: dict[str, Side],
+        sides: dict[str, ReconSide],
         first: FrameComparison,
         ids: dict[str, dict[str, str]],
     ) -> FrameComparison | None:
@@ -269,7 +244,7 @@ class Reconciler:
             return None
         again = {}
         for role, side in sides.items():
-            fresh = Side(role, side.system, side.connector, side.mapping, side.obj)
+            fresh = ReconSide(role, side.system, side.connector, side.mapping, side.obj)
             wanted = [ids[role][k] for k in flagged if k in ids[role]]
             again[role] = self.reader(spec, fresh, settings).fetch(wanted).frame(settings.fields)
         left, right = again["source"], again["target"]

@@ -16,7 +16,7 @@ from hub.reconcile.settings import Settings
 
 if TYPE_CHECKING:
     from hub.project.loading import SyncSpec
-    from hub.reconcile.engine import Reconciliation
+    from hub.reconcile.reconciliation import Reconciliation
 
 
 def heal(engine: SyncEngine, spec: SyncSpec, settings: Settings, result: Reconciliation) -> dict[str, Any]:

@@ -26,7 +26,7 @@ KEY, ID, UPDATED = "_key", "_id", "_updated"
 
 
 @dataclass
-class Side:
+class ReconSide:
     """One system's records for a reconciliation."""
 
     role: str
@@ -58,7 +58,7 @@ class SideReader:
         self,
         store: StateStore,
         entity: str,
-        side: Side,
+        side: ReconSide,
         fields: Sequence[str],
         computed: Sequence[Computed] = (),
         *,
@@ -76,7 +76,7 @@ class SideReader:
         self.getters = [(name, path_getter(name)) for name in fields]
         self.getters += [(c.name, c.build) for c in computed]
 
-    def read_all(self) -> Side:
+    def read_all(self) -> ReconSide:
         """Every record of the side (a full read: reconciliation ignores cursors), kept in memory."""
         for page in self.side.connector.read_changes(self.side.obj, None, self.side.connector.max_page):
             self.side.rows += self.rows(page.records)
@@ -90,7 +90,7 @@ class SideReader:
             frame.loc[missing, KEY] = self.side.role + ":" + frame.loc[missing, ID].astype("str")
             yield frame
 
-    def fetch(self, ids: Iterable[str]) -> Side:
+    def fetch(self, ids: Iterable[str]) -> ReconSide:
         """Only these records, read again now (the second look at flagged records)."""
         wanted = sorted(set(ids))
         for start in range(0, len(wanted), 500):

@@ -25,9 +25,10 @@ from typing import Any
 import pandas as pd
 
 from hub.io.http import ApiCalls
-from hub.reconcile.engine import Reconciler, Reconciliation
+from hub.reconcile.engine import Reconciler
 from hub.reconcile.frames import FrameComparison
 from hub.reconcile.partitions import load_partition, spill
+from hub.reconcile.reconciliation import Reconciliation
 from hub.reconcile.sides import ID, KEY
 
 META = "meta.json"

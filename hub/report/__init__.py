@@ -22,7 +22,7 @@ from hub.report.document import counts, document, write_csv
 from hub.state import StateStore
 
 if TYPE_CHECKING:
-    from hub.reconcile.engine import Reconciliation
+    from hub.reconcile.reconciliation import Reconciliation
 
 TREND_RUNS = 30
 

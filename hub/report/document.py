@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from hub.io.redact import redact
 
 if TYPE_CHECKING:
-    from hub.reconcile.engine import Reconciliation
+    from hub.reconcile.reconciliation import Reconciliation
 
 REPORT_VERSION = "1.0.0"
 SAMPLE_SIZE = 50

@@ -19,7 +19,16 @@ from sqlalchemy import Engine, Table, create_engine, delete, event, func, select
 from sqlalchemy.engine import Connection as DBConnection
 
 from hub.state.locks import LockManager
-from hub.state.rows import PageCommit, QuarantineEntry, QuarantineRow, RunRow, XrefRow, now_text
+from hub.state.rows import (
+    PageCommit,
+    QuarantineEntry,
+    QuarantineRow,
+    QuarantineStage,
+    RunKind,
+    RunRow,
+    XrefRow,
+    now_text,
+)
 from hub.state.tables import cursors, locks, metadata, quarantine, runs, xref
 
 _CHUNK = 500
@@ -295,7 +304,7 @@ class StateStore:
             return {sync: int(n) for sync, n in conn.execute(query.group_by(quarantine.c.sync))}
 
     # Runs -----------------------------------------------------------------------------------
-    def start_run(self, sync: str, kind: str = "sync") -> str:
+    def start_run(self, sync: str, kind: RunKind = "sync") -> str:
         """Record the start of a run and return its id."""
         run_id = str(uuid4())
         with self.engine.begin() as conn:
@@ -338,7 +347,7 @@ class StateStore:
                 )
             )
 
-    def runs(self, sync: str | None = None, *, kind: str | None = None, limit: int = 20) -> list[RunRow]:
+    def runs(self, sync: str | None = None, *, kind: RunKind | None = None, limit: int = 20) -> list[RunRow]:
         """Runs, newest first."""
         query = select(runs).order_by(runs.c.started_at.desc()).limit(limit)
         if sync:
@@ -398,6 +407,8 @@ __all__ = [
     "PageCommit",
     "QuarantineEntry",
     "QuarantineRow",
+    "QuarantineStage",
+    "RunKind",
     "RunRow",
     "StateStore",
     "XrefRow",

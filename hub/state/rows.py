@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
+
+RunKind = Literal["sync", "plan", "retry", "heal", "reconcile"]
+"""What a run in the runs table was: a sync, a plan (never stored), a retry of quarantined records,
+a heal (records re-synced by a reconciliation) or a reconciliation."""
+QuarantineStage = Literal["read", "inbound", "reference", "validate", "outbound", "match", "write"]
+"""Where a record was set aside: the source could not read it, the inbound mapping refused it, a
+reference it makes is unresolved, the canonical schema refused it, the outbound mapping refused it,
+its match was ambiguous, or the target refused the write."""
 
 
 def now_text() -> str:
@@ -32,7 +40,7 @@ class QuarantineEntry:
     system: str
     object: str
     record_id: str
-    stage: str
+    stage: QuarantineStage
     errors: list[dict[str, Any]]
     record: dict[str, Any] | None = None
 
@@ -53,7 +61,7 @@ class PageCommit:
 class RunRow:
     id: str
     sync: str
-    kind: str
+    kind: RunKind
     started_at: str
     finished_at: str | None
     status: str
@@ -71,7 +79,7 @@ class QuarantineRow:
     object: str
     record_id: str
     run_id: str
-    stage: str
+    stage: QuarantineStage
     record: dict[str, Any] | None
     errors: list[dict[str, Any]]
     attempts: int

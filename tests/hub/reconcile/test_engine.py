@@ -14,7 +14,8 @@ import pytest
 from connectors.emulators.sandbox import Sandbox
 from hub.engine.sync import SyncEngine
 from hub.project.loading import Project
-from hub.reconcile.engine import Reconciler, Reconciliation
+from hub.reconcile.engine import Reconciler
+from hub.reconcile.reconciliation import Reconciliation
 from hub.state import StateStore
 from tests.emulated import start_sandbox
 
