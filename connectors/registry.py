@@ -99,14 +99,14 @@ def connector_class(system: str) -> type[Connector]:
 
 
 def airflow_provider_info() -> dict[str, Any]:
-    """Omnihub as an Airflow provider (the `apache_airflow_provider` entry point in pyproject.toml).
+    """Omnihub as an Airflow provider, built from the connectors' declarations.
 
     One connection type per registered connector, with its form: the extra fields (`form_fields`,
-    secrets as password fields) and how the standard fields are labelled or hidden. Airflow reads
-    this without importing the hooks, so connectors added to CONNECTORS get their form for free.
+    secrets as password fields) and how the standard fields are labelled or hidden. Airflow reads it
+    through the `apache_airflow_provider` entry point, `hub.io.airflow_provider.provider_info`, from
+    the file this writes (`python -m connectors.registry`): Airflow asks for it whenever one of its
+    processes starts, and this function imports every connector. The package's version is added there.
     """
-    from importlib.metadata import version
-
     types = []
     for system in shipped_systems():  # YAML-described systems belong to a project, not to the package
         cls = connector_class(system)
@@ -136,7 +136,6 @@ def airflow_provider_info() -> dict[str, Any]:
         "package-name": "omnihub",
         "name": "Omnihub",
         "description": "Connection types of the systems Omnihub syncs and reconciles.",
-        "versions": [version("omnihub")],
         "connection-types": types,
     }
 
@@ -151,3 +150,12 @@ def emulator_class(system: str) -> type:
     cls = _load(EMULATORS[system])
     assert isinstance(cls, type)
     return cls
+
+
+if __name__ == "__main__":  # python -m connectors.registry: write the provider info Airflow reads
+    import json
+
+    from hub.io.airflow_provider import PROVIDER_FILE
+
+    PROVIDER_FILE.write_text(json.dumps(airflow_provider_info(), indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {PROVIDER_FILE}")

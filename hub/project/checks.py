@@ -12,7 +12,6 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
-from connectors.registry import systems
 from hub.errors import Problem
 from hub.project.loading import FieldSpec, MappingSpec, Project, SyncSpec
 from hub.project.mapping import CompiledMapping, MappingCompileError
@@ -51,12 +50,13 @@ def check_mapping(project: Project, mapping: MappingSpec) -> list[Problem]:
     doc = mapping.doc
     problems = []
     folder = mapping.key.split("/")[0]
-    if mapping.system not in systems():
+    known = project.systems()
+    if mapping.system not in known:
         problems.append(
             doc.problem(
                 ["system"],
                 f"unknown system {mapping.system!r}"
-                f"{_suggest(mapping.system, systems())}; known: {', '.join(systems())}",
+                f"{_suggest(mapping.system, known)}; known: {', '.join(known)}",
             )
         )
     elif mapping.system != folder:

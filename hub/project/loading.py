@@ -238,6 +238,12 @@ class Project:
         self.problems.extend(_meta_problem(doc, e) for e in errors)
         return not errors
 
+    def systems(self) -> list[str]:
+        """Every system a mapping may name: the shipped ones and those the project describes."""
+        from connectors.registry import systems
+
+        return systems()
+
     def _load_systems(self) -> None:
         """Systems the project describes in YAML (`systems/*.yaml`, the declarative REST connector)."""
         from connectors.registry import describe_systems

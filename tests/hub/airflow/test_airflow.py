@@ -1,9 +1,11 @@
-"""hub.airflow: task callables (XCom gets counts and paths only), connections from Airflow, and the
-connection types every connector registers with Airflow."""
+"""hub.airflow: task callables (XCom gets counts and paths only), connections from Airflow, the hooks
+declared per connector, and the connection types every connector registers with Airflow."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,10 @@ from airflow.providers_manager import ProvidersManager
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from connectors.emulators.sandbox import Sandbox
-from connectors.registry import airflow_provider_info, connector_class, systems
+from connectors.registry import airflow_provider_info, connector_class, shipped_systems, systems
 from hub import airflow as hub_airflow
+from hub.airflow import tasks
+from hub.io.airflow_provider import provider_info
 from hub.io.connections import set_resolver
 from tests.emulated import start_sandbox
 
@@ -56,6 +60,44 @@ def test_every_connector_registers_its_connection_type_and_form() -> None:
     assert types["odoo"]["ui-field-behaviour"]["relabeling"]["schema"] == "Database"
 
 
+def test_the_provider_file_airflow_reads_is_what_the_connectors_declare() -> None:
+    """Airflow reads hub/io/airflow_provider.json (no connector imported); it must say what the
+    connectors declare. Refresh it with `python -m connectors.registry`."""
+    read = provider_info()
+    assert read.pop("versions") == [hub_airflow_version()]
+    assert read == airflow_provider_info(), "stale: run `.venv/bin/python -m connectors.registry`"
+
+
+def hub_airflow_version() -> str:
+    from importlib.metadata import version
+
+    return version("omnihub")
+
+
+def test_every_shipped_connector_has_a_declared_hook_agreeing_with_it() -> None:
+    by_system = {hook.system: hook for hook in hub_airflow.HOOKS}
+    assert sorted(by_system) == shipped_systems()
+    for system, hook in by_system.items():
+        connector = connector_class(system)
+        assert (hook.conn_type, hook.hook_name, hook.default_conn_name) == (
+            connector.conn_type,
+            connector.display_name,
+            connector.default_conn_id,
+        )
+        assert hook.__module__ == "hub.airflow.hooks" and "Hook" in hook.__name__
+    for entry in airflow_provider_info()["connection-types"]:  # the class names Airflow imports
+        module, _, name = entry["hook-class-name"].rpartition(".")
+        assert module == "hub.airflow" and getattr(hub_airflow, name) in hub_airflow.HOOKS
+
+
+def test_importing_the_airflow_layer_imports_no_connector() -> None:
+    """Airflow imports hub.airflow in every process (the hooks, the DAG file): that loads no connector
+    module, not even the registry; Airflow's own start (the provider entry point) neither."""
+    code = "import sys, hub.airflow; print(sorted(m for m in sys.modules if m.startswith('connectors')))"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "[]"
+
+
 def test_airflow_itself_sees_the_connection_types_through_the_entry_point() -> None:
     manager = ProvidersManager()
     assert "omnihub" in manager.providers
@@ -67,10 +109,10 @@ def test_airflow_itself_sees_the_connection_types_through_the_entry_point() -> N
 
 
 def test_the_hook_tests_a_connection_without_touching_records(sandbox: Sandbox) -> None:
-    ok, message = hub_airflow.SalesforceHook().test_connection()  # type: ignore[attr-defined]
+    ok, message = hub_airflow.SalesforceHook().test_connection()
     assert ok, message
     assert "Salesforce accepted" in message
-    ok, message = hub_airflow.OdooHook().test_connection()  # type: ignore[attr-defined]
+    ok, message = hub_airflow.OdooHook().test_connection()
     assert ok and "database 'omnihub'" in message
 
 
@@ -80,7 +122,7 @@ def test_a_refused_login_is_a_failed_test_without_the_password(
     spec = sandbox.connection("odoo")
     spec["password"] = "wrong-password-42"
     monkeypatch.setenv("AIRFLOW_CONN_ODOO_DEFAULT", json.dumps(spec))
-    ok, message = hub_airflow.OdooHook().test_connection()  # type: ignore[attr-defined]
+    ok, message = hub_airflow.OdooHook().test_connection()
     assert not ok
     assert "refused login 'admin'" in message and "wrong-password-42" not in message
 
@@ -119,9 +161,9 @@ def test_the_reconcile_task_passes_paths_and_fails_over_thresholds(sandbox: Sand
     assert passed["status"] == "pass" and passed["equal"] == passed["matched"] > 0
     assert Path(passed["report"]).is_file() and passed["report"].startswith(str(tmp_path / "reports"))
     odoo = sandbox.apps["odoo"]
-    companies = [r for r in odoo.records("res.partner") if r["x_hub_id"] and r["is_company"]]  # type: ignore[attr-defined]
+    companies = [r for r in odoo.records("res.partner") if r["x_hub_id"] and r["is_company"]]
     for record in companies[:5]:
-        odoo.edit("res.partner", record["id"], {"website": "https://edited.example.com"})  # type: ignore[attr-defined]
+        odoo.edit("res.partner", record["id"], {"website": "https://edited.example.com"})
     with pytest.raises(AirflowException, match="crossed its thresholds") as caught:
         hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params={"min_age": "0s"})
     report = str(caught.value).rsplit("report: ", 1)[1]
@@ -142,8 +184,8 @@ def test_the_staged_reconcile_tasks_agree_with_the_single_task_and_finish_on_one
     for (partition,) in partitions:
         hub_airflow.run_compare(partition, "crm_accounts_to_erp", str(ROOT), run_id="run 1")
     built: list[str] = []
-    build = hub_airflow._engine_for
-    monkeypatch.setattr(hub_airflow, "_engine_for", lambda root: built.append(root) or build(root))
+    build = tasks.engine_for
+    monkeypatch.setattr(tasks, "engine_for", lambda root: built.append(root) or build(root))
     staged = hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params, "run 1", staged=True)
     assert built == [str(ROOT)]
     assert not (tmp_path / "work" / "reconcile" / "crm_accounts_to_erp" / "run_1").exists()

@@ -1,0 +1,152 @@
+"""DAGs generated from the project's syncs: parsing is offline and fast.
+
+`build_dags` reads YAML and compiles mappings, and touches no network, database or connection store;
+the tasks' callables (`hub.airflow.tasks`) are referenced here and run only when a task runs:
+
+    sync__<name>       one task, `sync`; publishes the Asset omnihub://sync/<name>
+    reconcile__<name>  one task, `reconcile`; by default scheduled on that Asset (after each sync).
+                       With `partitions: N` in its settings: `spill` >> `compare` (mapped over the
+                       N partitions, never over records) >> `reconcile`
+
+A sync or mapping file with problems does not silently lose its DAG: it becomes an Airflow import
+error carrying the validator's `path:line:column: message` lines, while the other DAGs still load.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG, Asset, Param
+from airflow.sdk.exceptions import AirflowException
+
+from hub.airflow.tasks import run_compare, run_reconcile, run_spill, run_sync
+from hub.errors import Problem
+from hub.project.checks import check_project
+from hub.project.loading import Project, SyncSpec
+from hub.project.transforms import parse_duration
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+ASSET_URI = "omnihub://sync/{name}"
+
+
+def _default_args(spec: SyncSpec) -> dict[str, Any]:
+    options = spec.airflow
+    return {
+        "owner": options.get("owner", "omnihub"),
+        "retries": int(options.get("retries", 0)),
+        "retry_delay": parse_duration(options.get("retry_delay", "5m")),
+    }
+
+
+def _dag(dag_id: str, spec: SyncSpec, schedule: Any, purpose: str, params: dict[str, Param]) -> DAG:
+    options = spec.airflow
+    start = (
+        datetime.fromisoformat(options["start_date"]).replace(tzinfo=UTC)
+        if "start_date" in options
+        else START
+    )
+    return DAG(
+        dag_id=dag_id,
+        schedule=schedule,
+        start_date=start,
+        catchup=False,
+        max_active_runs=int(options.get("max_active_runs", 1)),
+        default_args=_default_args(spec),
+        tags=sorted({"omnihub", *options.get("tags", [])}),
+        description=f"{purpose}: {spec.source.system} → {spec.target.system} ({spec.entity})",
+        doc_md=spec.description or None,
+        params=params,
+    )
+
+
+def sync_dag(spec: SyncSpec, root: Path) -> DAG:
+    """sync__<name>: one task running the sync, publishing the sync's Asset when it succeeds."""
+    params = {
+        "full": Param(
+            False, type="boolean", description="Read everything, not only what changed since the cursor"
+        )
+    }
+    with _dag(f"sync__{spec.name}", spec, spec.schedule, "sync", params) as dag:
+        PythonOperator(
+            task_id="sync",
+            python_callable=run_sync,
+            op_kwargs={"sync_name": spec.name, "project_root": str(root)},
+            outlets=[Asset(ASSET_URI.format(name=spec.name))],
+        )
+    return dag
+
+
+def reconcile_dag(spec: SyncSpec, root: Path) -> DAG:
+    """reconcile__<name>: on its own schedule, or after every successful sync (its Asset)."""
+    schedule = (spec.reconcile or {}).get("schedule") or [Asset(ASSET_URI.format(name=spec.name))]
+    params = {
+        "heal": Param(False, type="boolean", description="Re-sync what differs, from the side of truth"),
+        "min_age": Param(
+            None,
+            type=["null", "string"],
+            description="Skip records changed more recently than this (e.g. 5m); empty: the YAML's min_age",
+        ),
+    }
+    common = {"sync_name": spec.name, "project_root": str(root)}
+    partitions = int((spec.reconcile or {}).get("partitions", 1))
+    with _dag(f"reconcile__{spec.name}", spec, schedule, "reconcile", params) as dag:
+        if partitions <= 1:
+            PythonOperator(task_id="reconcile", python_callable=run_reconcile, op_kwargs=common)
+        else:  # spill -> compare (mapped over partitions, never over records) -> reconcile
+            spill = PythonOperator(task_id="spill", python_callable=run_spill, op_kwargs=common)
+            compare = PythonOperator.partial(
+                task_id="compare", python_callable=run_compare, op_kwargs=common
+            ).expand(op_args=spill.output)
+            finish = PythonOperator(
+                task_id="reconcile", python_callable=run_reconcile, op_kwargs={**common, "staged": True}
+            )
+            spill >> compare >> finish
+    return dag
+
+
+class ProjectProblems(DAG):
+    """Stands for the project files that have problems: Airflow records its validation failure as
+    an import error (with every `path:line:column: message`) instead of losing DAGs silently."""
+
+    problems: ClassVar[list[str]] = []
+
+    def validate(self) -> None:
+        raise AirflowException("Omnihub project files have problems:\n" + "\n".join(self.problems))
+
+
+def _files_of(project: Project, name: str) -> set[str]:
+    files = {f"mappings/syncs/{name}.yaml"}
+    spec = project.syncs.get(name)
+    if spec is not None:
+        files |= {f"mappings/{spec.source.mapping}.yaml", f"mappings/{spec.target.mapping}.yaml"}
+    return files
+
+
+def build_dags(root: Path) -> dict[str, DAG]:
+    """Every DAG of the project under `root`, keyed by dag_id (plus one standing for any problems)."""
+    project = Project.load(root)
+    problems = check_project(project)
+    dags: dict[str, DAG] = {}
+    shared: list[Problem] = [p for p in problems if p.path.startswith("schemas/")]  # every sync's
+    broken = list(shared)
+    for name in sorted(project.sync_docs):
+        own = [p for p in problems if p.path in _files_of(project, name)]
+        spec = project.syncs.get(name)
+        if own or shared or spec is None:
+            broken += [p for p in own if p not in broken]
+            continue
+        dags[f"sync__{name}"] = sync_dag(spec, project.root)
+        if spec.reconcile is not None:
+            dags[f"reconcile__{name}"] = reconcile_dag(spec, project.root)
+    if broken:
+
+        class OmnihubProjectProblems(ProjectProblems):
+            problems = [str(p) for p in broken]
+
+        dags["omnihub__project_problems"] = OmnihubProjectProblems(
+            dag_id="omnihub__project_problems", schedule=None, start_date=START
+        )
+    return dags

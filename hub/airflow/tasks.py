@@ -1,0 +1,153 @@
+"""The callables of the DAGs' tasks: each runs the engine and hands Airflow only small metadata.
+
+    run_sync       the `sync` task: counts to XCom; a failed run fails the task
+    run_spill      a partitioned reconciliation's `spill`: both systems into hash partitions on disk
+    run_compare    one mapped `compare` task per partition, never per record
+    run_reconcile  the `reconcile` task: reports written, thresholds enforced (no retries on a finding)
+
+Connections come from Airflow (its Connections and secrets backends) through `airflow_connection`.
+The DAG file references these callables, so this module is imported while Airflow parses the DAGs:
+it imports the engine (and, through its registry, the connectors) only inside a running task.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from hub.airflow.hooks import airflow_connection
+from hub.errors import ConfigError, LockError
+from hub.io.connections import set_resolver
+from hub.project.transforms import parse_duration
+
+if TYPE_CHECKING:
+    from hub.engine.sync import SyncEngine
+    from hub.reconcile.engine import Reconciler
+    from hub.reconcile.staged import StagedReconciliation
+
+log = logging.getLogger("hub.airflow")
+
+
+def engine_for(project_root: str) -> SyncEngine:
+    """The project's sync engine over its state store, with connections from Airflow."""
+    from hub.engine.sync import SyncEngine
+    from hub.project.loading import Project
+    from hub.state import StateStore
+
+    set_resolver(airflow_connection)
+    project = Project.load(project_root)
+    return SyncEngine(project, StateStore.open(project.root))
+
+
+def run_sync(sync_name: str, project_root: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The `sync` task: run the sync; only counts go to XCom. A failed run fails the task.
+
+    The watermark is the hub's own cursor in its state store, not the run's data interval: manual
+    and asset-triggered runs have none, and a retried or late run must not skip or repeat records.
+    """
+    full = bool((params or {}).get("full"))
+    engine = engine_for(project_root)
+    patience = float(os.environ.get("HUB_LOCK_WAIT", "600"))
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            result = engine.sync(sync_name, full=full)
+            break
+        except ConfigError as exc:  # retrying cannot mend a broken file or a missing connection
+            raise AirflowFailException(f"sync {sync_name}: {exc}") from None
+        except LockError as exc:  # another run holds it (e.g. a sync pulling references): wait for it
+            if time.monotonic() >= deadline:
+                raise AirflowException(f"sync {sync_name}: {exc} (waited {patience:.0f} s)") from None
+            log.info("sync %s waits: %s", sync_name, exc)
+            time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
+    summary: dict[str, Any] = result.summary()
+    log.info("sync %s: %s", sync_name, summary)
+    if result.status == "failed":
+        raise AirflowException(f"sync {sync_name} failed: {result.error}")
+    return summary
+
+
+def _min_age(params: Mapping[str, Any] | None) -> timedelta | None:
+    value = (params or {}).get("min_age")
+    return parse_duration(value) if value not in (None, "") else None
+
+
+def reconciler_for(project_root: str) -> Reconciler:
+    """A reconciler over the project's sync engine, with connections from Airflow."""
+    from hub.reconcile.engine import Reconciler
+
+    engine = engine_for(project_root)
+    return Reconciler(engine.project, engine.store, engine=engine)
+
+
+def staged_for(
+    project_root: str, sync_name: str, run_id: str | None, reconciler: Reconciler | None = None
+) -> StagedReconciliation:
+    """The steps of a partitioned reconciliation, in a work folder of this DAG run (HUB_WORK, or
+    .hub/work under the project: with workers on several hosts it must be a shared file system).
+    They use `reconciler` when the caller has one, else a new one."""
+    from hub.reconcile.staged import StagedReconciliation
+
+    base = Path(os.environ.get("HUB_WORK") or Path(project_root) / ".hub" / "work")
+    folder = base / "reconcile" / sync_name / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id or "manual")
+    return StagedReconciliation(reconciler or reconciler_for(project_root), sync_name, folder)
+
+
+def run_spill(
+    sync_name: str, project_root: str, params: Mapping[str, Any] | None = None, run_id: str | None = None
+) -> list[list[int]]:
+    """The `spill` task of a partitioned reconciliation: both systems read into hash partitions on
+    disk. XCom gets the partition numbers (as the mapped `compare` task's op_args), never records."""
+    try:
+        partitions = staged_for(project_root, sync_name, run_id).spill(_min_age(params))
+    except ConfigError as exc:
+        raise AirflowFailException(f"reconciliation of {sync_name}: {exc}") from None
+    log.info("reconcile %s: %d partitions spilled", sync_name, len(partitions))
+    return [[partition] for partition in partitions]
+
+
+def run_compare(
+    partition: int, sync_name: str, project_root: str, run_id: str | None = None
+) -> dict[str, int]:
+    """One mapped `compare` task: one partition of both sides; XCom gets its counts."""
+    counts: dict[str, int] = staged_for(project_root, sync_name, run_id).compare(partition)
+    log.info("reconcile %s, partition %d: %s", sync_name, partition, counts)
+    return counts
+
+
+def run_reconcile(
+    sync_name: str,
+    project_root: str,
+    params: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
+    staged: bool = False,
+) -> dict[str, Any]:
+    """The `reconcile` task: reconcile (or, `staged`, merge the partitions compared before) and write
+    the reports; fails, without retries, when a threshold is crossed, naming the report."""
+    heal_records = bool((params or {}).get("heal"))
+    reconciler = reconciler_for(project_root)
+    try:
+        if staged:
+            result = staged_for(project_root, sync_name, run_id, reconciler).finish(heal_records)
+        else:
+            result = reconciler.run(sync_name, heal_records=heal_records, min_age=_min_age(params))
+    except ConfigError as exc:
+        raise AirflowFailException(f"reconciliation of {sync_name}: {exc}") from None
+    out = Path(os.environ.get("HUB_REPORTS", reconciler.project.root / ".hub" / "reports"))
+    files, doc = reconciler.report(result, out)
+    summary = {"status": doc["status"], **doc["counts"], "report": str(files.html), "index": str(files.index)}
+    log.info("reconcile %s: %s; report: %s", sync_name, doc["status"], files.html)
+    if result.status == "fail":  # a finding, not a fault: no retry would change it
+        raise AirflowFailException(
+            f"reconciliation of {sync_name} crossed its thresholds "
+            f"({'; '.join(result.breaches)}); report: {files.html}"
+        )
+    return summary
