@@ -18,15 +18,29 @@ from hub.cli.base import (
 from hub.cli.console import out, plain_table
 from hub.errors import ConfigError
 from hub.project.checks import check_project
+from hub.project.loading import Project
 
 
 @app.command()
-def validate(project: ProjectOption = Path("."), as_json: JsonOption = False) -> None:
+def validate(
+    project: ProjectOption = Path("."),
+    as_json: JsonOption = False,
+    show_generated: Annotated[
+        str | None,
+        typer.Option(
+            "--show-generated",
+            metavar="SYNC",
+            help="Also print the Python the sync runs for each record (mappings, validator, digests).",
+        ),
+    ] = None,
+) -> None:
     """Check every schema, mapping and sync; each problem as path:line:column: message (exit 2)."""
 
     def body() -> int:
         loaded = load(project)
         problems = check_project(loaded)
+        if show_generated is not None and not problems:
+            return _show_generated(loaded, show_generated)
         if as_json:
             print_json({"ok": not problems, "problems": [p.__dict__ for p in problems]})
         else:
@@ -38,6 +52,18 @@ def validate(project: ProjectOption = Path("."), as_json: JsonOption = False) ->
         return 2 if problems else 0
 
     guarded(body)
+
+
+def _show_generated(loaded: Project, name: str) -> int:
+    """Print the generated code of one sync, piece by piece, as tracebacks show it."""
+    from hub.engine.sync import SyncEngine
+    from hub.state import StateStore
+
+    pieces = SyncEngine(loaded, StateStore("sqlite://")).generated(name)  # compiles; reads no state
+    for index, (role, code) in enumerate(pieces, 1):
+        out.print(f"{'' if index == 1 else chr(10)}# {index}. {role}", markup=False, highlight=False)
+        out.print(code.listing(), markup=False, highlight=False, end="")
+    return 0
 
 
 @app.command()

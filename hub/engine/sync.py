@@ -27,6 +27,7 @@ from hub.io.connections import get_connection
 from hub.io.connector import Connector
 from hub.io.http import ApiCalls
 from hub.io.redact import redact
+from hub.project.codegen import GeneratedCode
 from hub.project.loading import Endpoint, Project, SyncSpec
 from hub.project.mapping import CompiledMapping
 from hub.project.transforms import format_utc
@@ -245,12 +246,28 @@ class SyncEngine:
         return self._compiled[(key, owned)]
 
     def _owned(self, spec: SyncSpec) -> frozenset[str] | None:
-        if spec.conflict.policy != "owners":
-            return None
-        fields = self.project.mappings[spec.target.mapping].fields
-        return frozenset(
-            f.canonical for f in fields if f.canonical and spec.conflict.owner(f.canonical) == "source"
-        )
+        return owned_fields(self.project, spec)
+
+    def generated(self, name: str) -> list[tuple[str, GeneratedCode]]:
+        """The code a run of the sync executes for each record, with the part each plays, in the order
+        a record meets it: the source's inbound mapping, the entity's validator, the target's digest
+        and outbound mapping, and, for a bidirectional pair, the digest the reverse sync compares."""
+        spec = self.spec(name)
+        source = self.compiled(spec.source.mapping)
+        target = self.compiled(spec.target.mapping, self._owned(spec))
+        validator = self.project.validator(spec.entity).generated
+        found = [(f"{spec.source.system} record -> canonical {spec.entity}", source.generated.to_canonical)]
+        if validator is not None:
+            found.append((f"canonical {spec.entity} checked against its schema", validator))
+        found += [
+            (f"change detection: what the hub writes to {spec.target.system}", target.generated.digest),
+            (f"canonical {spec.entity} -> {spec.target.system} values", target.generated.to_system),
+        ]
+        reverse = self._reverse(spec)
+        if reverse is not None:
+            compiled = self.compiled(reverse.target.mapping, self._owned(reverse))
+            found.append((f"echo suppression: what {reverse.name} writes back", compiled.generated.digest))
+        return found
 
     def context(
         self,
@@ -304,13 +321,18 @@ class SyncEngine:
 
     def _seen_digest(self, spec: SyncSpec) -> Callable[[dict[str, Any]], str] | None:
         """For a bidirectional pair: the digest the reverse sync compares against (echo suppression)."""
+        other = self._reverse(spec)
+        return None if other is None else self.compiled(other.target.mapping, self._owned(other)).digest
+
+    def _reverse(self, spec: SyncSpec) -> SyncSpec | None:
+        """The sync in the opposite direction over the same entity, when there is one."""
         for other in self.project.syncs.values():
             if (other.entity, other.source.system, other.target.system) == (
                 spec.entity,
                 spec.target.system,
                 spec.source.system,
             ):
-                return self.compiled(other.target.mapping, self._owned(other)).digest
+                return other
         return None
 
     # Mirror ---------------------------------------------------------------------------------
@@ -343,6 +365,16 @@ class SyncEngine:
                     ctx.spec.name, ctx.run_id, cursor=(ctx.spec.source.system, key, cursor_text(covered))
                 )
             )
+
+
+def owned_fields(project: Project, spec: SyncSpec) -> frozenset[str] | None:
+    """Under per-field owners, the canonical fields the sync's source owns (the only ones it writes)."""
+    if spec.conflict.policy != "owners":
+        return None
+    fields = project.mappings[spec.target.mapping].fields
+    return frozenset(
+        f.canonical for f in fields if f.canonical and spec.conflict.owner(f.canonical) == "source"
+    )
 
 
 def _describe(exc: Exception) -> str:

@@ -21,11 +21,12 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from hub.errors import HubError, MappingError, Problem, UnresolvedReference
 from hub.io.connector import ObjectSpec, written_filter
 from hub.io.records import Record
+from hub.project.codegen import GeneratedCode, load_generated
 from hub.project.loading import FieldSpec, MappingSpec, Project, TransformCall
 from hub.project.schemapaths import canonical_paths, is_container
 from hub.project.transforms import (
@@ -102,6 +103,7 @@ class _Step:
     handles_none: bool
     source: bool
     inline: str | None = None
+    label: str = ""  # the transform as the YAML names it, for readers of the generated code
 
 
 @dataclass
@@ -141,7 +143,8 @@ def _steps(
             problems.append(doc_problem(call.where, f"{call.name}: {exc}"))
             continue
         inline = spec.inline(call.args) if spec.inline else None
-        steps.append(_Step(fn, spec.takes_record, spec.handles_none, spec.source, inline))
+        label = call.name if call.args is None else f"{call.name} {call.args!r}"
+        steps.append(_Step(fn, spec.takes_record, spec.handles_none, spec.source, inline, label))
     return steps
 
 
@@ -200,12 +203,22 @@ class _Codegen:
 
     def __init__(self) -> None:
         self.namespace: dict[str, Any] = {"_E": _EMPTY}
+        self.about: dict[str, str] = {"_E": "an empty mapping (a missing level of a path)"}
         self.lines: list[str] = []
 
-    def const(self, value: Any, prefix: str) -> str:
+    def const(self, value: Any, prefix: str, about: str | None = None) -> str:
+        """A name in the generated code for `value` (`about`: what a reader should read it as)."""
         name = f"_{prefix}{len(self.namespace)}"
         self.namespace[name] = value
+        if about:
+            self.about[name] = about
         return name
+
+    def load(self, kind: str, name: str, function: str) -> tuple[Callable[..., Any], GeneratedCode]:
+        """Run the accumulated lines (defining `function`), registered for tracebacks and readers."""
+        code = load_generated(kind, name, "\n".join(self.lines) + "\n", self.namespace, self.about)
+        generated: Callable[..., Any] = self.namespace[function]
+        return generated, code
 
     def read_expression(self, path: str, var: str) -> str:
         parts = path.split(".")
@@ -225,6 +238,7 @@ def _ref_lookup(table: Mapping[str, str], value: Any, entity: str, label: str, s
 
 def _emit_field(gen: _Codegen, plan: _Plan, index: int, source_var: str, system: str) -> None:
     lines = gen.lines
+    lines.append(f"    # {plan.label} <- {plan.read if plan.read is not None else '(built)'}")
     if plan.has_constant:
         lines.append(f"    v = {gen.const(plan.constant, 'k')}")
     elif plan.read is not None:
@@ -235,7 +249,7 @@ def _emit_field(gen: _Codegen, plan: _Plan, index: int, source_var: str, system:
         if step.inline is not None:  # the same semantics as step.call, without a call per record
             lines += ["    if v is not None:", f"        v = {step.inline}"]
             continue
-        call = gen.const(step.call, "t")
+        call = gen.const(step.call, "t", f"transform {step.label}")
         args = source_var if step.source else (f"v, {source_var}" if step.takes_record else "v")
         if step.source or step.handles_none:
             lines.append(f"    v = {call}({args})")
@@ -268,11 +282,15 @@ def _nested_literal(pairs: list[tuple[str, str]]) -> str:
 
 
 def _generate(
-    plans: list[_Plan], *, nested_output: bool, extra: Mapping[str, Any], system: str, name: str
-) -> Callable[..., Record]:
+    plans: list[_Plan], *, nested_output: bool, extra: Mapping[str, Any], system: str, name: str, key: str
+) -> tuple[Callable[..., Record], GeneratedCode]:
     """One function mapping a record; on any failure it maps again field by field to name the causes."""
     gen = _Codegen()
     gen.namespace |= {"_ref": _ref_lookup, "_fail": _failure(plans, system)}
+    gen.about |= {
+        "_ref": "a reference's id through the cross-references (UnresolvedReference when unknown)",
+        "_fail": "maps the record again field by field to raise MappingFailure naming every cause",
+    }
     for index, plan in enumerate(plans):
         _emit_field(gen, plan, index, "r", system)
     pairs = [(p.write, f"o{i}") for i, p in enumerate(plans)]
@@ -289,9 +307,8 @@ def _generate(
         "        _fail(r, refs)",
         "        raise",
     ]
-    exec(compile("\n".join(lines), f"<mapping {name}>", "exec"), gen.namespace)
-    fn: Callable[..., Record] = gen.namespace[name]
-    return fn
+    gen.lines = lines
+    return gen.load("mapping", f"{key}.{name}", name)
 
 
 def _failure(plans: list[_Plan], system: str) -> Callable[[Mapping[str, Any], Refs], None]:
@@ -333,14 +350,16 @@ def make_digest(
     containers: frozenset[str] = frozenset(),
     built: Sequence[_Plan] = (),
     system: str = "",
-) -> Callable[[Record], str]:
+    key: str = "",
+) -> tuple[Callable[[Record], str], GeneratedCode]:
     """A generated function hashing the values at `paths` of a canonical record (stable order), and
     the system values of the `built` fields (each made from several canonical ones) as they are
     written. A built field that cannot be computed hashes as None: the record's own mapping reports
-    that failure, with its causes."""
+    that failure, with its causes. Returns the function and its generated source (`key` names it)."""
     gen = _Codegen()
-    gen.namespace["_h"] = hashlib.blake2b
+    gen.namespace["_h"], gen.about["_h"] = hashlib.blake2b, "hashlib.blake2b"
     gen.namespace["_j"] = lambda v: json.dumps(v, sort_keys=True, default=str)
+    gen.about["_j"] = "json.dumps(value, sort_keys=True), for lists and objects"
     items = []
     for path in sorted(set(paths)):
         expression = gen.read_expression(path, "c")
@@ -355,9 +374,15 @@ def make_digest(
         gen.lines += ["    try:", *(f"    {line}" for line in fields), "    except Exception:"]
         gen.lines += [f"        o{index} = None" for index in range(len(built))]
     gen.lines.append(f"    return _h(repr({body}).encode(), digest_size=16).hexdigest()")
-    exec(compile("\n".join(gen.lines), "<digest>", "exec"), gen.namespace)
-    fn: Callable[[Record], str] = gen.namespace["digest"]
-    return fn
+    return gen.load("digest", key or "canonical fields", "digest")
+
+
+class GeneratedMapping(NamedTuple):
+    """The generated source of a compiled mapping's functions (`hub validate --show-generated`)."""
+
+    to_canonical: GeneratedCode
+    to_system: GeneratedCode
+    digest: GeneratedCode
 
 
 class CompiledMapping:
@@ -381,15 +406,16 @@ class CompiledMapping:
         schema = project.entity_schema(spec.entity) or {}
         paths = canonical_paths(schema, project.registry)
         self.containers = frozenset(p for p, s in paths.items() if is_container(s))
-        self.to_canonical = _generate(
-            self._in, nested_output=True, extra={}, system=spec.system, name="to_canonical"
+        self.to_canonical, inbound = _generate(
+            self._in, nested_output=True, extra={}, system=spec.system, name="to_canonical", key=spec.key
         )
-        self.to_system = _generate(
+        self.to_system, outbound = _generate(
             self._out,
             nested_output=False,
             extra=written_filter(spec.filter),
             system=spec.system,
             name="to_system",
+            key=spec.key,
         )
         self.written_paths = sorted({p for plan in self._out for p in plan.reads_paths})
         # A system field built from several canonical ones (Zendesk's or Odoo's one `name` from first
@@ -397,7 +423,8 @@ class CompiledMapping:
         # writes the same name again, so the echo check of a bidirectional pair must see one value.
         built = [plan for plan in self._out if plan.steps and plan.steps[0].source and plan.ref is None]
         plain = {p for plan in self._out if plan not in built for p in plan.reads_paths}
-        self.digest = make_digest(sorted(plain), self.containers, built, spec.system)
+        self.digest, digest = make_digest(sorted(plain), self.containers, built, spec.system, spec.key)
+        self.generated = GeneratedMapping(inbound, outbound, digest)
 
     def object_spec(self, batch_size: int | None = None) -> ObjectSpec:
         """The connector's view of the mapping's object (with a sync's batch size, when it sets one)."""

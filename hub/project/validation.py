@@ -20,6 +20,7 @@ from jsonschema._utils import equal, uniq
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from hub.project.codegen import GeneratedCode, load_generated
 from hub.project.formats import FORMATS, format_checker
 
 Check = Callable[[Any], bool]
@@ -306,6 +307,11 @@ class _Compiler:
 
 def compile_validator(schema: dict[str, Any], registry: Registry[Any]) -> Check:
     """Compile `schema` into a fast yes/no check; raises UnsupportedSchema outside the subset."""
+    return compile_validator_code(schema, registry)[0]
+
+
+def compile_validator_code(schema: dict[str, Any], registry: Registry[Any]) -> tuple[Check, GeneratedCode]:
+    """`compile_validator`, with the generated source (registered for tracebacks and readers)."""
     base = schema.get("$id", "")
     if base and base not in registry:
         registry = registry.with_resource(base, DRAFT202012.create_resource(schema))
@@ -313,9 +319,9 @@ def compile_validator(schema: dict[str, Any], registry: Registry[Any]) -> Check:
     root = compiler.check_expression(schema, "v")
     source = "\n".join([*compiler.lines, "def validate(v):", f"    return {root}", ""])
     namespace = dict(compiler.constants)
-    exec(compile(source, f"<validator {schema.get('$id', '?')}>", "exec"), namespace)
+    code = load_generated("validator", str(schema.get("$id", "?")), source, namespace)
     check: Check = namespace["validate"]
-    return check
+    return check, code
 
 
 @dataclass(frozen=True)
@@ -336,8 +342,10 @@ class CanonicalValidator:
     def __init__(self, schema: dict[str, Any], registry: Registry[Any]) -> None:
         self.schema = schema
         self.reference = Draft202012Validator(schema, registry=registry, format_checker=format_checker())
+        self.generated: GeneratedCode | None = None  # the fast check's source, when the schema has one
         try:
-            self.fast: Check | None = compile_validator(schema, registry)
+            self.fast: Check | None
+            self.fast, self.generated = compile_validator_code(schema, registry)
         except UnsupportedSchema:
             self.fast = None
 

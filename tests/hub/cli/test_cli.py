@@ -94,6 +94,25 @@ def test_listing_commands() -> None:
     assert hub("schemas", "nobody")[0] == 2
 
 
+def test_validate_shows_the_code_a_sync_runs_for_each_record() -> None:
+    code, stdout, _ = hub("validate", "--show-generated", "crm_contacts_to_helpdesk")
+    assert code == 0
+    roles = [line for line in stdout.splitlines() if line[:4] in ("# 1.", "# 2.", "# 3.", "# 4.", "# 5.")]
+    assert roles == [
+        "# 1. salesforce record -> canonical contact",
+        "# 2. canonical contact checked against its schema",
+        "# 3. change detection: what the hub writes to zendesk",
+        "# 4. canonical contact -> zendesk values",
+        "# 5. echo suppression: what helpdesk_contacts_to_crm writes back",
+    ]
+    for definition in ("def to_canonical(r, refs=_E):", "def validate(v):", "def to_system(", "def digest("):
+        assert definition in stdout
+    assert "# runs as <omnihub mapping salesforce/contact.to_canonical #" in stdout
+    compile(stdout, "generated.py", "exec")  # the listing is Python a reader can load in an editor
+    code, _, stderr = hub("validate", "--show-generated", "crm_nothing")
+    assert code == 2 and "no sync named 'crm_nothing'" in stderr
+
+
 def test_two_concurrent_runs_the_second_exits_1(tmp_path: Path) -> None:
     sandbox = Sandbox.start(
         folder=tmp_path / "slow", scale={"accounts": 300, "contacts": 2000}, seed=4, latency_ms=150
