@@ -13,7 +13,13 @@ import pytest
 from connectors.emulators.odoo import OdooEmulator
 from connectors.emulators.server import EmulatorServer
 from connectors.odoo import OdooConnector
-from hub.errors import AuthenticationError, ConfigError, OutcomeUnknown, UnsupportedOperation
+from hub.errors import (
+    AuthenticationError,
+    ConfigError,
+    OutcomeUnknown,
+    RetryableAPIError,
+    UnsupportedOperation,
+)
 from hub.io.connections import parse_connection
 from hub.io.connector import ObjectSpec
 from hub.io.http import RetryPolicy
@@ -49,9 +55,9 @@ def odoo(clock: Clock) -> Iterator[tuple[OdooEmulator, EmulatorServer]]:
         yield app, server
 
 
-def connector(server: EmulatorServer, password: str = "admin") -> OdooConnector:
+def connector(server: EmulatorServer, password: str = "admin", *, attempts: int = 8) -> OdooConnector:
     conn = parse_connection("odoo_default", f"odoo://admin:{password}@{server.host}:{server.port}/omnihub")
-    return OdooConnector(conn, policy=RetryPolicy(base_delay=0.01, max_delay=0.05))
+    return OdooConnector(conn, policy=RetryPolicy(max_attempts=attempts, base_delay=0.01, max_delay=0.05))
 
 
 def company(i: int, **extra: object) -> WriteOp:
@@ -211,6 +217,19 @@ def test_throttling_is_retried(odoo: tuple[OdooEmulator, EmulatorServer]) -> Non
     assert sum(c.calls.retries().values()) > 0
     app.faults.configure(0.0, ())
     assert len([r for r in app.records("res.partner") if r["x_hub_id"]]) == 20
+
+
+def test_throttling_that_outlasts_the_retries_names_the_call_and_odoos_words(
+    odoo: tuple[OdooEmulator, EmulatorServer],
+) -> None:
+    app, server = odoo
+    c = connector(server, attempts=1)
+    app.faults.configure(1.0, ("rate_limit",), seed=1)
+    words = (
+        r"odoo: common\.authenticate: This user has exceeded an allotted request count\. Try again later\."
+    )
+    with pytest.raises(RetryableAPIError, match=words + r" \(HTTP 429\)"):
+        c.check()
 
 
 def test_refused_credentials_are_a_clear_error(odoo: tuple[OdooEmulator, EmulatorServer]) -> None:

@@ -1,16 +1,17 @@
-"""Odoo's JSON-RPC conventions for the Odoo connector: its error payloads (OdooRPCError) and the halving
-of refused batches, its datetime text, and values turned from Odoo's form and into `load`'s text cells.
+"""Odoo's JSON-RPC conventions: its error payloads (OdooRPCError) and error pages, its datetime text,
+and values turned from Odoo's form and into `load`'s text cells.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from hub.errors import FatalAPIError
-from hub.io.records import RecordError, WriteResult
+from hub.io.records import RecordError
 from hub.io.redact import redact
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
@@ -27,6 +28,8 @@ RECORD_ERRORS = frozenset(
         "builtins.TypeError",
     }
 )
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
 
 
 class OdooRPCError(FatalAPIError):
@@ -41,16 +44,37 @@ class OdooRPCError(FatalAPIError):
         """Whether the data in the call caused it (so isolating records makes sense)."""
         return self.name in RECORD_ERRORS
 
+    def record_error(self) -> RecordError:
+        """The error of the one record that caused it (`ValidationError: …`)."""
+        return RecordError(self.name.rsplit(".", 1)[-1], redact(str(self)))
+
+
+def rpc_error(error: Mapping[str, Any]) -> OdooRPCError:
+    """The OdooRPCError of an answer's `error` payload (its exception name and message)."""
+    data = error.get("data") or {}
+    name = str(data.get("name") or error.get("message") or "odoo.error")
+    return OdooRPCError(name, redact(str(data.get("message") or error.get("message") or ""))[:500])
+
+
+def error_page_text(body: str) -> str:
+    """What an error page says: the paragraph of werkzeug's HTML page (what Odoo and Odoo.sh's proxy
+    answer), else the body without its tags; redacted, on one line."""
+    paragraph = _PARAGRAPH.search(body)
+    text = paragraph.group(1) if paragraph else _TAG.sub(" ", body)
+    return redact(" ".join(text.split()))[:500]
+
 
 def odoo_datetime(moment: datetime) -> str:
+    """A datetime as Odoo's naive UTC text (`2024-03-01 12:00:00`)."""
     return moment.astimezone(UTC).strftime(ODOO_DATETIME)
 
 
 def parse_odoo_datetime(text: str) -> datetime:
+    """Odoo's naive UTC datetime text as an aware datetime."""
     return datetime.strptime(text, ODOO_DATETIME).replace(tzinfo=UTC)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     """Dates as Odoo writes them (Decimals never get here: `exactjson` writes them as numbers)."""
     if isinstance(value, datetime):
         return odoo_datetime(value) if value.tzinfo else value.strftime(ODOO_DATETIME)
@@ -59,22 +83,8 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot send {type(value).__name__} to Odoo")
 
 
-def _isolating(items: list[Any], call: Callable[[list[Any]], list[WriteResult]]) -> list[WriteResult]:
-    """Apply `call` to the batch; when the data is refused, halve until the bad records stand alone."""
-    if not items:
-        return []
-    try:
-        return call(items)
-    except OdooRPCError as exc:
-        if not exc.about_records:
-            raise
-        if len(items) == 1:
-            return [WriteResult(None, error=RecordError(exc.name.rsplit(".", 1)[-1], redact(str(exc))))]
-    middle = len(items) // 2
-    return _isolating(items[:middle], call) + _isolating(items[middle:], call)
-
-
-def _from_odoo(value: Any, kind: str | None) -> Any:
+def from_odoo(value: Any, kind: str | None) -> Any:
+    """A value as Odoo reads it, for the hub: `false` as None (but for booleans), many2one as a dict."""
     if value is False and kind != "boolean":
         return None
     if kind == "many2one" and isinstance(value, list) and len(value) == 2:
@@ -82,7 +92,8 @@ def _from_odoo(value: Any, kind: str | None) -> Any:
     return value
 
 
-def _load_text(value: Any, kind: str | None) -> str:
+def load_text(value: Any, kind: str | None) -> str:
+    """A value as a text cell of Odoo's import (`load`)."""
     if value is False or value is None:
         return "" if kind != "boolean" else "0"
     if isinstance(value, bool):
@@ -90,9 +101,3 @@ def _load_text(value: Any, kind: str | None) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
-
-
-def _rpc_error(error: Mapping[str, Any]) -> OdooRPCError:
-    data = error.get("data") or {}
-    name = str(data.get("name") or error.get("message") or "odoo.error")
-    return OdooRPCError(name, redact(str(data.get("message") or error.get("message") or ""))[:500])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from connectors.odoo_rpc import _from_odoo
+from connectors.odoo.rpc import from_odoo
 from hub.errors import ConfigError
 from hub.io.records import Record
 
@@ -47,7 +47,7 @@ class RelationReads:
 
     def normalize_rows(self, model: str, paths: Sequence[str], rows: list[dict[str, Any]]) -> list[Record]:
         types = self.fields_of(model)
-        records = [{k: _from_odoo(v, types.get(k, {}).get("type")) for k, v in row.items()} for row in rows]
+        records = [{k: from_odoo(v, types.get(k, {}).get("type")) for k, v in row.items()} for row in rows]
         for path in paths:
             head, _, sub = path.partition(".")
             if sub and sub != "id":
@@ -82,7 +82,7 @@ class RelationReads:
         if missing:
             types = self.fields_of(relation)
             for row in self.execute(relation, "read", missing, fields=[sub]):
-                cache[row["id"]] = _from_odoo(row[sub], types.get(sub, {}).get("type"))
+                cache[row["id"]] = from_odoo(row[sub], types.get(sub, {}).get("type"))
         return cache
 
 

@@ -1,0 +1,256 @@
+"""The Odoo connector: JSON-RPC calls (`common.authenticate`, `object.execute_kw`), reads by keyset on
+(write_date, id), and writes through RecordWrites and Payments (connectors.odoo's docstring says how).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from functools import cached_property
+from itertools import count
+from typing import Any
+
+import requests
+
+from connectors.odoo.payments import Payments
+from connectors.odoo.relations import RelationReads
+from connectors.odoo.rpc import (
+    OdooRPCError,
+    error_page_text,
+    json_default,
+    odoo_datetime,
+    parse_odoo_datetime,
+    rpc_error,
+)
+from connectors.odoo.writes import RecordWrites
+from hub.errors import (
+    APIError,
+    AuthenticationError,
+    ConfigError,
+    FatalAPIError,
+    RetryableAPIError,
+    UnsupportedOperation,
+)
+from hub.io import exactjson
+from hub.io.connector import Connector, ObjectSpec, filter_terms
+from hub.io.records import Page, Record, WriteOp, WriteResult
+
+
+class OdooConnector(Connector):
+    """Odoo ERP (external JSON-RPC API)."""
+
+    system = "odoo"
+    display_name = "Odoo"
+    conn_type = "odoo"
+    default_conn_id = "odoo_default"
+    max_batch = 1000
+    max_page = 2000
+    supports_deletes = True
+    form_fields = Connector.form_fields
+    standard_fields = {
+        "hidden": [],
+        "labels": {
+            "host": "Odoo URL",
+            "schema": "Database",
+            "login": "Login",
+            "password": "Password or API key",
+        },
+        "placeholders": {"host": "https://mycompany.odoo.com", "schema": "mycompany", "port": "443"},
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ids = count(1)
+        self._fields: dict[str, dict[str, dict[str, Any]]] = {}
+        related: dict[tuple[str, str], dict[Any, Any]] = {}  # values of related records, by (model, field)
+        self.relations = RelationReads(self.execute, self.fields_of, related)
+        self.writes = RecordWrites(self.execute, self.fields_of, related, self.batch_size)
+        self.payments = Payments(self.execute, self.writes.prefetch_related, self.writes.values)
+
+    # RPC --------------------------------------------------------------------------------------
+    @property
+    def database(self) -> str:
+        return self.connection.schema or ""
+
+    def call(self, service: str, method: str, *args: Any, idempotent: bool = True) -> Any:
+        """One JSON-RPC call; Odoo's error payloads become OdooRPCError."""
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": next(self._ids),
+            "params": {"service": service, "method": method, "args": list(args)},
+        }
+        url = self.connection.base_url("http") + "/jsonrpc"
+        response = self.session.request(
+            "POST",
+            url,
+            data=exactjson.dumps(payload, default=json_default),
+            headers={"Content-Type": "application/json"},
+            idempotent=idempotent,
+        )
+        if response.status_code != 200:
+            raise self._refusal(f"{service}.{method}", response)
+        body = exactjson.loads(response.content)
+        if "error" in body:
+            raise rpc_error(body["error"])
+        return body.get("result")
+
+    def _refusal(self, rpc: str, response: requests.Response) -> APIError:
+        """The error of an answer other than HTTP 200: retryable when the session's rule says so."""
+        kind = RetryableAPIError if self.transient(response) else FatalAPIError
+        text = error_page_text(response.text)
+        return kind("odoo", f"{rpc}: {text}" if text else f"{rpc} failed", status=response.status_code)
+
+    @cached_property
+    def uid(self) -> int:
+        """The user id, from `common.authenticate` (False means refused credentials)."""
+        conn = self.connection
+        uid = self.call("common", "authenticate", self.database, conn.login or "", conn.password or "", {})
+        if not uid:
+            raise AuthenticationError(
+                "odoo",
+                f"connection {conn.conn_id!r}: Odoo refused login "
+                f"{conn.login!r} on database {self.database!r}",
+            )
+        return int(uid)
+
+    def check(self) -> str:
+        return f"Odoo accepted {self.connection.login!r} on database {self.database!r} (uid {self.uid})"
+
+    def execute(self, model: str, method: str, *args: Any, idempotent: bool = True, **kwargs: Any) -> Any:
+        """`object.execute_kw` on a model."""
+        try:
+            return self.call(
+                "object",
+                "execute_kw",
+                self.database,
+                self.uid,
+                self.connection.password or "",
+                model,
+                method,
+                list(args),
+                kwargs,
+                idempotent=idempotent,
+            )
+        except OdooRPCError as exc:
+            if exc.name == "odoo.exceptions.AccessDenied":
+                raise AuthenticationError(
+                    "odoo", f"connection {self.connection.conn_id!r}: access denied"
+                ) from None
+            raise
+
+    def fields_of(self, model: str) -> dict[str, dict[str, Any]]:
+        """Field metadata of a model (type, relation), fetched once per connector."""
+        if model not in self._fields:
+            self._fields[model] = self.execute(
+                model, "fields_get", attributes=["type", "relation", "relation_field", "readonly"]
+            )
+        return self._fields[model]
+
+    # Reads ------------------------------------------------------------------------------------
+    def _domain(self, obj: ObjectSpec) -> list[Any]:
+        return list(filter_terms(obj))
+
+    def _columns(self, obj: ObjectSpec) -> list[str]:
+        follow = self._follow(obj)
+        heads = [path.split(".")[0] for path in obj.fields]
+        starts = [path.split(".")[0] for path in follow.values()]
+        return list(dict.fromkeys([*(h for h in heads if h not in follow), *self._lines(obj), *starts]))
+
+    def _follow(self, obj: ObjectSpec) -> dict[str, str]:
+        """The `follow` option: a name -> a dotted path through x2many and many2one fields."""
+        follow = obj.options.get("follow") or {}
+        if not isinstance(follow, Mapping) or not all(
+            isinstance(v, str) and "." in v for v in follow.values()
+        ):
+            raise ConfigError(f"{obj.name}: option `follow` maps a name to a dotted path of relations")
+        return {str(name): str(path) for name, path in follow.items()}
+
+    def _context(self, obj: ObjectSpec) -> dict[str, Any]:
+        """The read context: `include_archived` turns Odoo's active_test off."""
+        return {"context": {"active_test": False}} if obj.options.get("include_archived") else {}
+
+    def _lines(self, obj: ObjectSpec) -> dict[str, list[str]]:
+        """The `lines` option: x2many field -> paths of the line fields to read."""
+        lines = obj.options.get("lines") or {}
+        if not isinstance(lines, Mapping) or not all(isinstance(v, (list, tuple)) for v in lines.values()):
+            raise ConfigError(f"{obj.name}: option `lines` maps a one2many field to a list of line fields")
+        return {str(name): [str(path) for path in paths] for name, paths in lines.items()}
+
+    def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
+        cursor = obj.cursor_field or "write_date"
+        domain = self._domain(obj) + ([(cursor, ">=", odoo_datetime(since))] if since else [])
+        total = int(self.execute(obj.name, "search_count", domain, **self._context(obj)))
+        after: list[Any] = []
+        while True:
+            rows = self.execute(
+                obj.name,
+                "search_read",
+                domain + after,
+                fields=self._columns(obj),
+                order=f"{cursor} asc, id asc",
+                limit=page_size,
+                **self._context(obj),
+            )
+            if rows:
+                last = rows[-1]
+                yield Page(self._normalize(obj, rows), parse_odoo_datetime(last[cursor]), total)
+                after = [
+                    "|",
+                    (cursor, ">", last[cursor]),
+                    "&",
+                    (cursor, "=", last[cursor]),
+                    ("id", ">", last["id"]),
+                ]
+            if len(rows) < page_size:
+                return
+
+    def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
+        return None
+
+    def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
+        wanted = [int(i) for i in ids]
+        domain = [("id", "in", wanted)]
+        rows = self.execute(obj.name, "search_read", domain, fields=self._columns(obj), **self._context(obj))
+        return self._normalize(obj, rows)
+
+    def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
+        domain = self._domain(obj)
+        for path, values in criteria.items():
+            domain.append((path, "in", list(values)))
+        rows = self.execute(obj.name, "search_read", domain, fields=self._columns(obj), **self._context(obj))
+        return self._normalize(obj, rows)
+
+    def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
+        """Archived records (Odoo keeps no trace of hard deletes)."""
+        if "active" not in self.fields_of(obj.name):
+            raise UnsupportedOperation(
+                f"Odoo keeps no trace of deleted {obj.name} records (no `active` field)"
+            )
+        domain = [*self._domain(obj), ("active", "=", False)]
+        if since:
+            domain.append(("write_date", ">=", odoo_datetime(since)))
+        rows = self.execute(obj.name, "search_read", domain, fields=["write_date"], order="write_date asc")
+        latest = parse_odoo_datetime(rows[-1]["write_date"]) if rows else since
+        return [str(row["id"]) for row in rows], latest
+
+    def _normalize(self, obj: ObjectSpec, rows: list[dict[str, Any]]) -> list[Record]:
+        follow = self._follow(obj)
+        records = self.relations.normalize_rows(
+            obj.name, [f for f in obj.fields if f.split(".")[0] not in follow], rows
+        )
+        for name, path in follow.items():
+            self.relations.attach_followed(obj.name, rows, records, name, path)
+        for name, paths in self._lines(obj).items():
+            self.relations.attach_lines(obj.name, records, name, paths)
+        return records
+
+    # Writes -----------------------------------------------------------------------------------
+    def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        if self.payments.handles(obj, ops):
+            return self.payments.register(obj, ops)
+        return self.writes.write(obj, ops)
+
+    def delete(self, obj: ObjectSpec, ids: Sequence[str]) -> list[WriteResult]:
+        """Archive (Odoo's way of deleting what documents may still point at), or unlink without `active`."""
+        return self.writes.delete(obj, ids)
