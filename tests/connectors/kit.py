@@ -1,72 +1,39 @@
-"""The shared connector test kit: what every connector must do against its emulator.
+"""This repository's connectors in the connector test kit (`hub.testing`): their subjects, run by
+`tests/connectors/test_kit.py`.
 
 A connector joins the kit with one `Subject`: how to start its emulator, build the connector (with
 good or wrong credentials), create and edit records directly in the emulator, and make valid and
-invalid write operations. `tests/connectors/test_kit.py` runs the same checks over every subject.
+invalid write operations. The Salesforce, Odoo and HubSpot subjects are here; the others are in the
+`kit_*.py` modules beside this one. Each subject imports its connector only when a test opens it, so
+a connector that does not import fails its own tests and no others.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from importlib import import_module
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from connectors.emulators.hubspot import HubSpotEmulator
-from connectors.emulators.odoo import OdooEmulator
-from connectors.emulators.salesforce import SalesforceEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 from connectors.emulators.tls import ensure_tls_files
-from connectors.hubspot import HubSpotConnector
-from connectors.odoo import OdooConnector
-from connectors.salesforce import SalesforceConnector
 from hub.io.connections import parse_connection
 from hub.io.connector import Connector, ObjectSpec
-from hub.io.http import RetryPolicy
 from hub.io.records import WriteOp
+from hub.testing import QUICK, Subject
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
-# Many attempts: the rate-limit check faults half of all requests, and parallel writers meet them in
-# no fixed order, so eight tries would now and then all be refused.
-QUICK = RetryPolicy(base_delay=0.01, max_delay=0.05, max_attempts=24)
-
-
-@dataclass
-class Subject:
-    """One connector and its emulator, as the kit drives them."""
-
-    name: str
-    app: Any
-    server: EmulatorServer | None  # None: no emulator (a real database, a folder)
-    clock: ManualClock
-    obj: ObjectSpec
-    page: int  # a small page size the connector accepts
-    build: Callable[[str | None], Connector]  # password override (None: the right one)
-    create: Callable[[int], str]  # a record made in the emulator directly, by number; its id
-    edit: Callable[[str], None]  # change a record in the emulator directly
-    op: Callable[[int, bool], WriteOp]  # a write operation, valid or not
-    stored: Callable[[], set[str]]  # ids of the records the kit's writes and creates made
-    secret: str | None  # the right password, which no error may show (None: it is also the login)
-    # Why the system has no rate limit or no credentials to refuse (a local file, SQLite); the kit
-    # skips those checks with this reason. None: it has them, and the kit checks them.
-    no_rate_limit: str | None = None
-    no_credentials: str | None = None
-
-    def connector(self, password: str | None = None) -> Connector:
-        return self.build(password)
-
-    def advance(self, seconds: float) -> None:
-        self.clock.advance(seconds=seconds)
+"""Where every subject's clock starts."""
 
 
 @contextmanager
 def salesforce(folder: Path) -> Iterator[Subject]:
+    from connectors.emulators.salesforce import SalesforceEmulator
+    from connectors.salesforce import SalesforceConnector
+
     clock = ManualClock(START)
     app = SalesforceEmulator(clock=clock)
     obj = ObjectSpec(
@@ -93,7 +60,6 @@ def salesforce(folder: Path) -> Iterator[Subject]:
         yield Subject(
             "salesforce",
             app,
-            server,
             clock,
             obj,
             200,
@@ -108,6 +74,9 @@ def salesforce(folder: Path) -> Iterator[Subject]:
 
 @contextmanager
 def odoo(folder: Path) -> Iterator[Subject]:
+    from connectors.emulators.odoo import OdooEmulator
+    from connectors.odoo import OdooConnector
+
     clock = ManualClock(START)
     app = OdooEmulator(clock=lambda: clock.now)
     app.retry_after = "0"
@@ -141,7 +110,6 @@ def odoo(folder: Path) -> Iterator[Subject]:
         yield Subject(
             "odoo",
             app,
-            server,
             clock,
             obj,
             7,
@@ -156,6 +124,9 @@ def odoo(folder: Path) -> Iterator[Subject]:
 
 @contextmanager
 def hubspot(folder: Path) -> Iterator[Subject]:
+    from connectors.emulators.hubspot import HubSpotEmulator
+    from connectors.hubspot import HubSpotConnector
+
     clock = ManualClock(START)
     app = HubSpotEmulator(clock=clock)
     obj = ObjectSpec(
@@ -179,7 +150,6 @@ def hubspot(folder: Path) -> Iterator[Subject]:
         yield Subject(
             "hubspot",
             app,
-            server,
             clock,
             obj,
             7,
@@ -207,19 +177,5 @@ SUBJECTS: dict[str, str] = {
     "files_jsonl": "tests.connectors.kit_files:files_jsonl",
     "rest_freshdesk": "tests.connectors.kit_rest:rest_freshdesk",
 }
-"""Every subject in the kit ("module:function" of a context manager taking a folder), imported only
-when a test opens it, so one subject's module never stops the others from running."""
-
-
-def open_subject(name: str, folder: Path) -> Any:
-    """The context manager of one subject of SUBJECTS."""
-    module, _, function = SUBJECTS[name].partition(":")
-    return getattr(import_module(module), function)(folder)
-
-
-def read_ids(connector: Connector, obj: ObjectSpec, since: datetime | None, page: int) -> list[str]:
-    return [connector.record_id(obj, r) for p in connector.read_changes(obj, since, page) for r in p.records]
-
-
-def just_before(moment: datetime) -> datetime:
-    return moment - timedelta(seconds=1)
+"""Every subject of this repository's connectors ("module:function" of a context manager taking a
+folder), imported only when a test opens it, so one subject's module never stops the others."""

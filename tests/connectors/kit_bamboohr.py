@@ -16,9 +16,8 @@ from connectors.emulators.server import EmulatorServer
 from hub.io.connections import parse_connection
 from hub.io.connector import Connector, ObjectSpec
 from hub.io.records import WriteOp
-
-# The module rather than its names: kit.py names this module in SUBJECTS.
-from tests.connectors import kit
+from hub.testing import QUICK, Subject
+from tests.connectors.kit import START
 
 EMPLOYEES = ObjectSpec(
     "employees",
@@ -30,8 +29,8 @@ EMPLOYEES = ObjectSpec(
 
 
 @contextmanager
-def bamboohr(folder: Path) -> Iterator[kit.Subject]:
-    clock = ManualClock(kit.START)
+def bamboohr(folder: Path) -> Iterator[Subject]:
+    clock = ManualClock(START)
     app = BambooHREmulator(clock=clock)
     app.retry_after = "0"
     with EmulatorServer(app) as server:
@@ -39,9 +38,7 @@ def bamboohr(folder: Path) -> Iterator[kit.Subject]:
 
         def build(password: str | None) -> Connector:
             given = {**spec, "password": password} if password is not None else spec
-            return BambooHRConnector(
-                parse_connection("bamboohr_default", json.dumps(given)), policy=kit.QUICK
-            )
+            return BambooHRConnector(parse_connection("bamboohr_default", json.dumps(given)), policy=QUICK)
 
         def op(i: int, valid: bool) -> WriteOp:
             values = {
@@ -56,10 +53,9 @@ def bamboohr(folder: Path) -> Iterator[kit.Subject]:
             values = {"firstName": "Direct", "lastName": f"Employee {i}", "customHubId": f"D{i}"}
             return app.create(values | {"workEmail": f"direct{i}@omnihub-demo.com"})
 
-        yield kit.Subject(
+        yield Subject(
             "bamboohr",
             app,
-            server,
             clock,
             EMPLOYEES,
             7,

@@ -24,10 +24,10 @@ from connectors.files import FilesConnector
 from hub.io.connections import parse_connection
 from hub.io.connector import Connector, ObjectSpec
 from hub.io.records import WriteOp
-from tests.connectors.kit import QUICK, START, Subject
+from hub.testing import QUICK, Subject
+from tests.connectors.kit import START
 
 COLUMNS = ["id", "updated_at", "hub_id", "name", "email", "amount"]
-NO_SERVER: Any = None  # a folder needs no server (kit.Subject.server is typed EmulatorServer)
 
 
 def stamp(clock: ManualClock) -> str:
@@ -129,7 +129,6 @@ def _export(folder: Path, name: str) -> Iterator[Subject]:
     yield Subject(
         "files",
         app,
-        NO_SERVER,
         clock,
         obj,
         7,

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from connectors.emulators.freshdesk import FreshdeskEmulator
 from connectors.emulators.salesforce.ids import ManualClock
@@ -19,9 +19,8 @@ from connectors.zendesk import ZendeskConnector
 from hub.io.connections import parse_connection
 from hub.io.connector import Connector, ObjectSpec
 from hub.io.records import WriteOp
-
-if TYPE_CHECKING:
-    from tests.connectors.kit import Subject
+from hub.testing import QUICK, Subject
+from tests.connectors.kit import START
 
 
 @contextmanager
@@ -42,9 +41,6 @@ def freshdesk(folder: Path) -> Iterator[Subject]:
 def _people(
     emulator: Any, connector: Any, kind: str, external_id: str, extra: dict[str, Any]
 ) -> Iterator[Subject]:
-    # Imported here so kit.py may import this module at its top (kit.py imports us for SUBJECTS).
-    from tests.connectors.kit import QUICK, START, Subject
-
     clock = ManualClock(START)
     app = emulator(clock=clock)
     app.retry_after = "0"
@@ -73,7 +69,6 @@ def _people(
         yield Subject(
             system,
             app,
-            server,
             clock,
             obj,
             7,

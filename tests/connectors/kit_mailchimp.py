@@ -1,7 +1,7 @@
 """The Mailchimp subject of the shared connector test kit (see tests/connectors/kit.py).
 
-kit.py joins it with `"mailchimp": mailchimp` in SUBJECTS (importing it anywhere in kit.py works:
-this module reads `Subject`, `START` and `QUICK` from kit only when a test opens the subject).
+kit.py names it in SUBJECTS as `"tests.connectors.kit_mailchimp:mailchimp"`, imported only when a test
+opens the subject.
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ from connectors.mailchimp import MailchimpConnector
 from hub.io.connections import parse_connection
 from hub.io.connector import Connector, ObjectSpec
 from hub.io.records import WriteOp
-
-# The module rather than its names: kit.py imports this file back to list it in SUBJECTS.
-from tests.connectors import kit
+from hub.testing import QUICK, Subject
+from tests.connectors.kit import START
 
 
 @contextmanager
-def mailchimp(folder: Path) -> Iterator[kit.Subject]:
-    clock = ManualClock(kit.START)
+def mailchimp(folder: Path) -> Iterator[Subject]:
+    clock = ManualClock(START)
     app = MailchimpEmulator(clock=clock)
     obj = ObjectSpec(
         MailchimpEmulator.LIST_ID,
@@ -40,9 +39,7 @@ def mailchimp(folder: Path) -> Iterator[kit.Subject]:
 
         def build(password: str | None) -> Connector:
             given = {**spec, "password": password} if password is not None else spec
-            return MailchimpConnector(
-                parse_connection("mailchimp_default", json.dumps(given)), policy=kit.QUICK
-            )
+            return MailchimpConnector(parse_connection("mailchimp_default", json.dumps(given)), policy=QUICK)
 
         def op(i: int, valid: bool) -> WriteOp:
             email = f"kit{i}@example.com" if valid else f"kit{i}@example"  # no top-level domain: refused
@@ -54,10 +51,9 @@ def mailchimp(folder: Path) -> Iterator[kit.Subject]:
                 f"direct{i}@example.com", merge_fields={"FNAME": f"Direct {i}", "HUBID": f"D{i}"}
             )
 
-        yield kit.Subject(
+        yield Subject(
             "mailchimp",
             app,
-            server,
             clock,
             obj,
             5,

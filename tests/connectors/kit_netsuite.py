@@ -16,9 +16,8 @@ from connectors.netsuite import NetSuiteConnector
 from hub.io.connections import parse_connection
 from hub.io.connector import Connector, ObjectSpec
 from hub.io.records import WriteOp
-
-# The module rather than its names: kit.py lists this module in SUBJECTS.
-from tests.connectors import kit
+from hub.testing import QUICK, Subject
+from tests.connectors.kit import START
 
 CUSTOMERS = ObjectSpec(
     "customer",
@@ -30,17 +29,15 @@ CUSTOMERS = ObjectSpec(
 
 
 @contextmanager
-def netsuite(folder: Path) -> Iterator[kit.Subject]:
-    clock = ManualClock(kit.START)
+def netsuite(folder: Path) -> Iterator[Subject]:
+    clock = ManualClock(START)
     app = NetSuiteEmulator(clock=clock)
     with EmulatorServer(app) as server:
         spec = app.connection(server.url)
 
         def build(password: str | None) -> Connector:
             given = {**spec, "password": password} if password is not None else spec
-            return NetSuiteConnector(
-                parse_connection("netsuite_default", json.dumps(given)), policy=kit.QUICK
-            )
+            return NetSuiteConnector(parse_connection("netsuite_default", json.dumps(given)), policy=QUICK)
 
         def op(i: int, valid: bool) -> WriteOp:
             values = {"companyname": f"Kit {i}" if valid else None, "email": f"kit{i}@example.com"}
@@ -50,10 +47,9 @@ def netsuite(folder: Path) -> Iterator[kit.Subject]:
             values = {"companyname": f"Direct {i}", "email": f"direct{i}@example.com", "externalid": f"D{i}"}
             return str(app.create("customer", values))
 
-        yield kit.Subject(
+        yield Subject(
             "netsuite",
             app,
-            server,
             clock,
             CUSTOMERS,
             7,

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from connectors.emulators.freshdesk import FreshdeskEmulator
@@ -19,18 +19,14 @@ from connectors.rest import EXAMPLES, declarative_connector, load_spec
 from hub.io.connections import parse_connection
 from hub.io.connector import Connector, ObjectSpec
 from hub.io.records import WriteOp
-
-if TYPE_CHECKING:
-    from tests.connectors.kit import Subject
+from hub.testing import QUICK, Subject
+from tests.connectors.kit import START
 
 FRESHDESK_YAML = EXAMPLES / "freshdesk.yaml"
 
 
 @contextmanager
 def rest_freshdesk(folder: Path) -> Iterator[Subject]:
-    # Imported here so kit.py may import this module at its top.
-    from tests.connectors.kit import QUICK, START, Subject
-
     cls = declarative_connector(FRESHDESK_YAML)
     clock = ManualClock(START)
     app = FreshdeskEmulator(clock=clock)
@@ -60,7 +56,6 @@ def rest_freshdesk(folder: Path) -> Iterator[Subject]:
         yield Subject(
             cls.system,
             app,
-            server,
             clock,
             obj,
             7,
@@ -316,8 +311,6 @@ def widgets(
     folder: Path, yaml_text: str, auth: AuthMode = "bearer", **app_options: Any
 ) -> Iterator[tuple[WidgetsEmulator, Callable[..., Connector]]]:
     """The widgets emulator and a factory of connectors built from `yaml_text` (connection fields as keywords)."""
-    from tests.connectors.kit import QUICK, START
-
     path = folder / "widgets.yaml"
     path.write_text(yaml_text, encoding="utf-8")
     cls = declarative_connector(load_spec(path))

@@ -27,7 +27,8 @@ from connectors.sql import SQLConnector
 from hub.io.connections import parse_connection
 from hub.io.connector import Connector, ObjectSpec
 from hub.io.records import WriteOp
-from tests.connectors.kit import QUICK, START, Subject
+from hub.testing import QUICK, Subject
+from tests.connectors.kit import START
 
 PG_ADMIN = os.environ.get("HUB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 FAULT_KINDS = ("rate_limit", "unavailable", "disconnect")
@@ -180,7 +181,6 @@ def _people(kit_url: str, connector_url: str, schema: str | None) -> Iterator[Su
         yield Subject(
             "sql",
             database,
-            None,  # no emulator server: the database is real
             clock,
             obj,
             7,
