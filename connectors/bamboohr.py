@@ -44,10 +44,11 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
+from hub.errors import ConfigError, FatalAPIError
 from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
+from hub.io.rest import RequestAuth, RESTConnector
 
 DEFAULT_HOST = "https://api.bamboohr.com"
 OBJECTS = frozenset({"employees", "employee"})
@@ -98,13 +99,14 @@ class Change:
         return parse_bamboo_time(self.last_changed)
 
 
-class BambooHRConnector(Connector):
+class BambooHRConnector(RESTConnector):
     """BambooHR (REST API, API key)."""
 
     system = "bamboohr"
     display_name = "BambooHR"
     conn_type = "bamboohr"
     default_conn_id = "bamboohr_default"
+    credential_name = "the API key"
     max_batch = 100  # ops handed to one write call; each is still its own request
     max_page = 1000  # BambooHR answers whole lists; pages are cut here
     supports_deletes = True
@@ -119,7 +121,7 @@ class BambooHRConnector(Connector):
     }
 
     # HTTP -------------------------------------------------------------------------------------
-    def _base(self) -> str:
+    def api_root(self) -> str:
         """`{host}/api/gateway.php/{companyDomain}/v1/`, from the connection's host and schema."""
         conn = self.connection
         company = (conn.schema or "").strip()
@@ -133,58 +135,28 @@ class BambooHRConnector(Connector):
         host = conn.base_url() if conn.host else DEFAULT_HOST
         return f"{host}/api/gateway.php/{quote(company, safe='')}/v1/"
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Any = None,
-        idempotent: bool = True,
-    ) -> requests.Response:
-        """One API call (a path under the company's `v1/`); 401 and 403 raise, other answers return."""
-        response = self.session.request(
-            method,
-            self._base() + path,
-            params=params,
-            json=body,
-            headers={"Accept": "application/json"},
-            auth=(self.connection.password or "", "x"),
-            idempotent=idempotent,
-        )
-        if response.status_code == 401:
-            raise AuthenticationError(
-                "bamboohr",
-                f"connection {self.connection.conn_id!r}: BambooHR refused the API key "
-                f"({redact(_detail(response))[:200]})",
-                status=401,
-            )
+    def credentials(self) -> RequestAuth:
+        """Basic `{api_key}:x` (BambooHR ignores the password)."""
+        return RequestAuth(basic=(self.connection.password or "", "x"))
+
+    def is_idempotent(self, method: str, path_or_url: str) -> bool:
+        """Reads, custom reports and updates may be replayed; a create says it may not."""
+        return True
+
+    def error_detail(self, response: requests.Response) -> tuple[str | None, str]:
+        """BambooHR's message, the `X-BambooHR-Error-Message` header (else the body's text); a 403
+        is coded `forbidden`, as BambooHR sends no codes."""
+        header = response.headers.get(ERROR_HEADER)
+        code = "forbidden" if response.status_code == 403 else None
+        return code, header.strip() if header else super().error_detail(response)[1]
+
+    def hint(self, method: str, path_or_url: str, response: requests.Response) -> str | None:
+        """Grant access on a 403; check the company domain on a 404 that is not about one employee."""
         if response.status_code == 403:
-            raise FatalAPIError(
-                "bamboohr",
-                f"connection {self.connection.conn_id!r}: BambooHR forbids {method} {redact(path)} to "
-                f"this API key's user ({redact(_detail(response))[:200]}); grant it access in BambooHR",
-                status=403,
-                code="forbidden",
-            )
-        return response
-
-    def call(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None
-    ) -> Any:
-        """A read (GETs, and custom reports); its parsed JSON body, error answers raised."""
-        response = self.request(method, path, params=params, body=body)
-        if response.status_code >= 400:
-            raise self._error(method, path, response)
-        return response.json()
-
-    def _error(self, method: str, path: str, response: requests.Response) -> Exception:
-        status = response.status_code
-        kind = RetryableAPIError if status == 429 or status >= 500 else FatalAPIError
-        message = f"{method} {redact(path)}: {redact(_detail(response))[:500]}"
-        if status == 404 and not path.startswith("employees/"):
-            message += f" (is the company domain {self.connection.schema!r} right?)"
-        return kind("bamboohr", message, status=status)
+            return f"grant the API key's user of connection {self.connection.conn_id!r} access in BambooHR"
+        if response.status_code == 404 and not path_or_url.startswith("employees/"):
+            return f"is the company domain {self.connection.schema!r} right?"
+        return None
 
     def check(self) -> str:
         fields = self.call("GET", "meta/fields")
@@ -368,14 +340,14 @@ class BambooHRConnector(Connector):
             return WriteResult(target)
         if status < 300:
             return WriteResult(_created_id(response), created=True)
-        message = redact(_detail(response))[:500]
+        message = redact(self.error_detail(response)[1])[:500]
         if status == 404 and target:
             return WriteResult(target, error=RecordError("NotFound", f"employee {target} does not exist"))
         if status in (400, 409, 422):
             fields = tuple(n for n in item if re.search(rf"\b{re.escape(n)}\b", message))
             code = "invalid_value" if status == 400 else f"HTTP{status}"
             return WriteResult(target, error=RecordError(code, message, fields))
-        raise self._error("POST", f"employees/{target or ''}", response)
+        raise self.failure("POST", f"employees/{target or ''}", response)
 
 
 def _item(values: Record) -> Record:
@@ -425,14 +397,6 @@ def _matches(name: str, value: Any, wanted: Sequence[Any]) -> bool:
     folded = "email" in name.lower()
     text = str(value).lower() if folded else str(value)
     return any(w is not None and (str(w).lower() if folded else str(w)) == text for w in wanted)
-
-
-def _detail(response: requests.Response) -> str:
-    """BambooHR's error message: the `X-BambooHR-Error-Message` header, else the body's text."""
-    header = response.headers.get(ERROR_HEADER)
-    if header:
-        return header.strip()
-    return response.text.strip()[:300] or f"HTTP {response.status_code}"
 
 
 __all__ = ["BambooHRConnector"]

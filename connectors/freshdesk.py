@@ -28,10 +28,11 @@ from typing import Any
 
 import requests
 
-from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
+from hub.errors import FatalAPIError
 from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
+from hub.io.rest import RequestAuth, RESTConnector, json_body
 
 KINDS = {"contacts": "contacts", "contact": "contacts", "companies": "companies", "company": "companies"}
 KINDS |= {"tickets": "tickets", "ticket": "tickets"}
@@ -54,13 +55,15 @@ def _value(record: Record, name: str) -> Any:
     return (record.get("custom_fields") or {}).get(name.removeprefix(CUSTOM))
 
 
-class FreshdeskConnector(Connector):
+class FreshdeskConnector(RESTConnector):
     """Freshdesk (REST API v2, API key)."""
 
     system = "freshdesk"
     display_name = "Freshdesk"
     conn_type = "freshdesk"
     default_conn_id = "freshdesk_default"
+    auth_statuses = frozenset({401, 403})
+    credential_name = "the API key"
     max_batch = 100  # ops handed to one write call; each is still its own request
     max_page = 100
     form_fields = {
@@ -75,56 +78,24 @@ class FreshdeskConnector(Connector):
     }
 
     # HTTP -------------------------------------------------------------------------------------
-    def request(
-        self,
-        method: str,
-        path_or_url: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Any = None,
-        idempotent: bool | None = None,
-    ) -> requests.Response:
-        """One API call (a path under `/api/v2/`, or a full `Link` URL); 401/403 raise, others return.
+    def api_root(self) -> str:
+        return f"{self.connection.base_url()}/api/v2"
 
-        A POST is not replayed after a lost connection unless `idempotent` says it is safe."""
-        url = path_or_url if "://" in path_or_url else f"{self.connection.base_url()}/api/v2/{path_or_url}"
-        headers = {"Accept": "application/json"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        response = self.session.request(
-            method,
-            url,
-            params=params,
-            json=body,
-            headers=headers,
-            auth=(self.connection.password or "", "X"),
-            idempotent=method != "POST" if idempotent is None else idempotent,
-        )
-        if response.status_code in (401, 403):
-            _code, detail = _error_detail(response)
-            raise AuthenticationError(
-                "freshdesk",
-                f"connection {self.connection.conn_id!r}: Freshdesk refused the API key "
-                f"({redact(detail)[:200]})",
-                status=response.status_code,
-            )
-        return response
+    def credentials(self) -> RequestAuth:
+        """Basic `{api_key}:X` (Freshdesk ignores the password)."""
+        return RequestAuth(basic=(self.connection.password or "", "X"))
 
-    def call(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None
-    ) -> Any:
-        """One API call whose error answers become the hub's errors; the parsed JSON body."""
-        response = self.request(method, path, params=params, body=body)
-        if response.status_code >= 400:
-            raise self._error(method, path, response)
-        return response.json()
-
-    def _error(self, method: str, path: str, response: requests.Response) -> Exception:
-        status = response.status_code
-        code, detail = _error_detail(response)
-        kind = RetryableAPIError if status == 429 or status >= 500 else FatalAPIError
-        shown = redact(path.split("?")[0])
-        return kind("freshdesk", f"{method} {shown}: {redact(detail)[:500]}", status=status, code=code)
+    def error_detail(self, response: requests.Response) -> tuple[str | None, str]:
+        """Freshdesk's error code and message (JSON bodies), or the plain text of the answer."""
+        body = json_body(response)
+        if not isinstance(body, dict):
+            return super().error_detail(response)
+        if body.get("errors"):
+            error = _record_error(response)
+            return error.code, f"{body.get('description') or 'Validation failed'}: {error.message}"
+        code = body.get("code")
+        parts = [str(p) for p in (code, body.get("message"), body.get("description")) if p]
+        return (str(code) if code else None), "; ".join(parts) or str(body)
 
     def check(self) -> str:
         me = self.call("GET", "agents/me")
@@ -167,7 +138,7 @@ class FreshdeskConnector(Connector):
                 if _beyond_last_page(response):
                     break
                 if response.status_code >= 400:
-                    raise self._error("GET", kind, response)
+                    raise self.failure("GET", url, response)
                 records = list(response.json() or [])
                 fresh = [r for r in records if not (r.get("updated_at") == start and r.get("id") in seen)]
                 for record in records:
@@ -206,12 +177,9 @@ class FreshdeskConnector(Connector):
         for record_id in dict.fromkeys(str(i) for i in ids):
             if not record_id.isdigit():
                 continue
-            response = self.request("GET", f"{kind}/{record_id}")
-            if response.status_code == 404:
-                continue
-            if response.status_code >= 400:
-                raise self._error("GET", f"{kind}/{record_id}", response)
-            found.append(response.json())
+            record = self.call("GET", f"{kind}/{record_id}", missing_ok=True)
+            if record is not None:
+                found.append(record)
         return found
 
     def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
@@ -296,7 +264,7 @@ class FreshdeskConnector(Connector):
             return WriteResult(record_id, error=RecordError("NotFound", f"record {record_id} does not exist"))
         if status in (400, 409, 422):
             return WriteResult(record_id, error=_record_error(response))
-        raise self._error(response.request.method or "POST", "write", response)
+        raise self.failure(response.request.method or "POST", response.url, response)
 
 
 def _beyond_last_page(response: requests.Response) -> bool:
@@ -337,22 +305,6 @@ def _record_error(response: requests.Response) -> RecordError:
     message = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in errors)
     fields = tuple(str(e.get("field")) for e in errors if e.get("field"))
     return RecordError(str(errors[0].get("code") or "invalid_value"), redact(message)[:500], fields)
-
-
-def _error_detail(response: requests.Response) -> tuple[str | None, str]:
-    """Freshdesk's error code and message (JSON bodies), or the plain text of the answer."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None, response.text.strip() or f"HTTP {response.status_code}"
-    if not isinstance(body, dict):
-        return None, str(body)
-    if body.get("errors"):
-        error = _record_error(response)
-        return error.code, f"{body.get('description') or 'Validation failed'}: {error.message}"
-    code = body.get("code")
-    parts = [str(p) for p in (code, body.get("message"), body.get("description")) if p]
-    return (str(code) if code else None), "; ".join(parts) or f"HTTP {response.status_code}"
 
 
 __all__ = ["FreshdeskConnector"]

@@ -18,9 +18,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
+import requests
+
+from hub.errors import FatalAPIError
 from hub.io.connector import Connector, FormField, ObjectSpec
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.io.rest import RequestAuth, RESTConnector, json_body
 
 BATCH = 100
 SEARCH_PAGE = 200
@@ -49,13 +52,14 @@ def _value(value: Any) -> Any:
     return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
-class HubSpotConnector(Connector):
+class HubSpotConnector(RESTConnector):
     """HubSpot CRM (v3 objects, search and batch APIs)."""
 
     system = "hubspot"
     display_name = "HubSpot"
     conn_type = "hubspot"
     default_conn_id = "hubspot_default"
+    credential_name = "the token"
     max_batch = BATCH
     max_page = SEARCH_PAGE
     supports_deletes = True
@@ -71,40 +75,31 @@ class HubSpotConnector(Connector):
 
     # HTTP -------------------------------------------------------------------------------------
     @property
-    def base(self) -> str:
-        return self.connection.base_url() if self.connection.host else DEFAULT_HOST
-
-    @property
     def id_property(self) -> str:
         return str(self.connection.option("id_property") or "hub_id")
 
-    def call(self, method: str, path: str, body: Any = None, *, idempotent: bool = True) -> Any:
-        """One API call; HubSpot's error bodies become the hub's errors (never with the token)."""
-        response = self.session.request(
-            method,
-            self.base + path,
-            json=body,
-            headers={"Authorization": f"Bearer {self.connection.password or ''}"},
-            idempotent=idempotent,
-        )
-        if response.status_code in (200, 201, 204, 207):
-            return response.json() if response.content else None
-        try:
-            detail = response.json()
-        except ValueError:
-            detail = {"message": response.text[:200]}
-        message = (
-            f"{method} {path.split('?')[0]} answered HTTP {response.status_code}: {detail.get('message')}"
-        )
-        if response.status_code == 401:
-            raise AuthenticationError(
-                "hubspot", f"connection {self.connection.conn_id!r}: HubSpot refused the token ({message})"
-            )
-        kind = RetryableAPIError if response.status_code in (429, 502, 503, 504) else FatalAPIError
-        raise kind("hubspot", message, status=response.status_code)
+    def api_root(self) -> str:
+        return self.connection.base_url() if self.connection.host else DEFAULT_HOST
+
+    def credentials(self) -> RequestAuth:
+        """The private-app (or OAuth) token as a Bearer."""
+        return RequestAuth(headers={"Authorization": f"Bearer {self.connection.password or ''}"})
+
+    def is_idempotent(self, method: str, path_or_url: str) -> bool:
+        """Always: searches and batch reads are reads, upserts are keyed on the hub id, updates and
+        archives by id."""
+        return True
+
+    def error_detail(self, response: requests.Response) -> tuple[str | None, str]:
+        """HubSpot's error `category` (`VALIDATION_ERROR`, `RATE_LIMITS`) and `message`."""
+        body = json_body(response)
+        if not isinstance(body, dict) or not body.get("message"):
+            return super().error_detail(response)
+        category = body.get("category")
+        return (str(category) if category else None), str(body["message"])
 
     def check(self) -> str:
-        self.call("GET", "/crm/v3/objects/contacts?limit=1")
+        self.call("GET", "/crm/v3/objects/contacts", params={"limit": 1})
         return "HubSpot accepted the token"
 
     # Reads ------------------------------------------------------------------------------------
@@ -131,7 +126,7 @@ class HubSpotConnector(Connector):
                 "limit": limit,
                 "after": str(after),
             }
-            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body)
+            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body=body)
             rows = [self._flatten(r) for r in answer.get("results", [])]
             fresh = [r for r in rows if r["id"] not in seen_at_start]
             last = parse_hubspot_datetime(rows[-1].get(cursor)) if rows else None
@@ -161,7 +156,7 @@ class HubSpotConnector(Connector):
                 "properties": self._properties(obj),
                 "inputs": [{"id": i} for i in ids[start : start + BATCH]],
             }
-            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/read", body)
+            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/read", body=body)
             found += [self._flatten(r) for r in answer.get("results", [])]
         return found
 
@@ -192,7 +187,7 @@ class HubSpotConnector(Connector):
                     "limit": SEARCH_PAGE,
                     "after": str(after),
                 }
-                answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body)
+                answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body=body)
                 for row in answer.get("results", []):
                     found[str(row["id"])] = self._flatten(row)
                 following = ((answer.get("paging") or {}).get("next") or {}).get("after")
@@ -233,7 +228,7 @@ class HubSpotConnector(Connector):
             }
             for i in chunk
         ]
-        answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/upsert", {"inputs": inputs})
+        answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/upsert", body={"inputs": inputs})
         by_key = {ops[i].hub_id: i for i in chunk}
         for row in answer.get("results", []):
             index = by_key.get(str((row.get("properties") or {}).get(self.id_property)))
@@ -245,7 +240,7 @@ class HubSpotConnector(Connector):
         self, obj: ObjectSpec, ops: Sequence[WriteOp], chunk: list[int], results: list[WriteResult | None]
     ) -> None:
         inputs = [{"id": ops[i].target_id, "properties": self._properties_of(obj, ops[i])} for i in chunk]
-        answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/update", {"inputs": inputs})
+        answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/update", body={"inputs": inputs})
         by_key = {str(ops[i].target_id): i for i in chunk}
         for row in answer.get("results", []):
             index = by_key.get(str(row["id"]))
@@ -273,7 +268,8 @@ class HubSpotConnector(Connector):
         deleted: list[str] = []
         latest, after = since, "0"
         while True:
-            answer = self.call("GET", f"/crm/v3/objects/{obj.name}?archived=true&limit=100&after={after}")
+            params = {"archived": "true", "limit": 100, "after": after}
+            answer = self.call("GET", f"/crm/v3/objects/{obj.name}", params=params)
             for row in answer.get("results", []):
                 when = parse_hubspot_datetime(row.get("archivedAt"))
                 if when is not None and (since is None or when >= since):
@@ -287,5 +283,5 @@ class HubSpotConnector(Connector):
     def delete(self, obj: ObjectSpec, ids: Sequence[str]) -> list[WriteResult]:
         for start in range(0, len(ids), BATCH):
             inputs = [{"id": i} for i in ids[start : start + BATCH]]
-            self.call("POST", f"/crm/v3/objects/{obj.name}/batch/archive", {"inputs": inputs})
+            self.call("POST", f"/crm/v3/objects/{obj.name}/batch/archive", body={"inputs": inputs})
         return [WriteResult(str(i)) for i in ids]

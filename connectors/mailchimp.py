@@ -28,10 +28,11 @@ from typing import Any
 
 import requests
 
-from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
+from hub.errors import AuthenticationError
 from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
+from hub.io.rest import RequestAuth, RESTConnector, json_body
 
 NEW_ONLY_STATUSES = frozenset({"subscribed", "pending", "transactional", "cleaned"})
 MISSING = object()
@@ -76,7 +77,7 @@ def nested(values: Mapping[str, Any]) -> dict[str, Any]:
     return tree
 
 
-class MailchimpConnector(Connector):
+class MailchimpConnector(RESTConnector):
     """Mailchimp Marketing (audience members)."""
 
     system = "mailchimp"
@@ -101,8 +102,7 @@ class MailchimpConnector(Connector):
         kind = str(response.headers.get("Content-Type", ""))
         return bool(response.status_code == 403 and "html" in kind and b"Request Blocked" in response.content)
 
-    @property
-    def base_url(self) -> str:
+    def api_root(self) -> str:
         """`https://{dc}.api.mailchimp.com/3.0`, or the connection's host (an emulator) + `/3.0`."""
         if self.connection.host:
             return self.connection.base_url("https") + "/3.0"
@@ -115,38 +115,22 @@ class MailchimpConnector(Connector):
             )
         return f"https://{key.rsplit('-', 1)[1]}.api.mailchimp.com/3.0"
 
-    def _auth(self) -> dict[str, Any]:
+    def credentials(self) -> RequestAuth:
+        """Basic `{any name}:{api key}`, or the password as a Bearer token when `auth_type` is oauth."""
         secret = self.connection.password or ""
         if str(self.connection.option("auth_type", "apikey")).lower() == "oauth":
-            return {"headers": {"Authorization": f"Bearer {secret}"}}
-        return {"auth": (self.connection.login or "omnihub", secret)}
+            return RequestAuth(headers={"Authorization": f"Bearer {secret}"})
+        return RequestAuth(basic=(self.connection.login or "omnihub", secret))
 
-    def call(self, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any) -> Any:
-        """One API call; error answers become the hub's errors (None for a 404 when `missing_ok`)."""
-        response = self.session.request(method, self.base_url + path, **self._auth(), **kwargs)
-        if response.status_code == 404 and missing_ok:
-            return None
-        if response.status_code >= 400:
-            raise self._error(method, path, response)
-        return response.json()
-
-    def _error(
-        self, method: str, path: str, response: requests.Response
-    ) -> FatalAPIError | RetryableAPIError:
-        status, title, detail = response.status_code, "", ""
-        try:
-            body = response.json() if "json" in response.headers.get("Content-Type", "") else {}
-        except ValueError:
-            body = {}
-        if isinstance(body, dict):
-            title, detail = str(body.get("title", "")), str(body.get("detail", ""))
-        conn_id = self.connection.conn_id
-        if status == 401:
-            message = f"connection {conn_id!r}: Mailchimp refused the credentials ({title or 'unauthorized'})"
-            return AuthenticationError(self.system, redact(message), status=status)
-        kind = RetryableAPIError if status == 429 or status >= 500 else FatalAPIError
-        text = f"{method} {path}: {title or 'error'}{': ' + detail if detail else ''}"
-        return kind(self.system, redact(text)[:500], status=status, code=title or None)
+    def error_detail(self, response: requests.Response) -> tuple[str | None, str]:
+        """Mailchimp's problem document: its `title` as the code, `title: detail` as the message."""
+        if self.retryable(response):
+            return None, "Request Blocked: Mailchimp's edge throttles this client"
+        body = json_body(response)
+        if not isinstance(body, dict):
+            return super().error_detail(response)
+        title, detail = str(body.get("title", "")), str(body.get("detail", ""))
+        return title or None, f"{title or 'error'}{': ' + detail if detail else ''}"
 
     def check(self) -> str:
         answer = self.call("GET", "/ping")
@@ -245,7 +229,7 @@ class MailchimpConnector(Connector):
         """One batch call; the outcome of each member by lower-cased email."""
         # update_existing makes a replay harmless (no duplicates), so a lost answer may be retried.
         payload = {"members": members, "update_existing": True}
-        answer = self.call("POST", f"/lists/{obj.name}", json=payload, idempotent=True)
+        answer = self.call("POST", f"/lists/{obj.name}", body=payload, idempotent=True)
         outcome: dict[str, WriteResult] = {}
         for error in answer.get("errors") or []:
             record_error = RecordError(

@@ -30,6 +30,7 @@ from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
 from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
+from hub.io.rest import RequestAuth, RESTConnector, json_body
 
 KINDS = {"users": "users", "user": "users", "organizations": "organizations"}
 KINDS |= {"organization": "organizations", "tickets": "tickets", "ticket": "tickets"}
@@ -46,7 +47,7 @@ def parse_zendesk_time(text: str) -> datetime:
     return datetime.strptime(text, ZENDESK_TIME).replace(tzinfo=UTC)
 
 
-class ZendeskConnector(Connector):
+class ZendeskConnector(RESTConnector):
     """Zendesk Support (REST API v2, API token or OAuth)."""
 
     system = "zendesk"
@@ -76,46 +77,28 @@ class ZendeskConnector(Connector):
         self._sleep = sleep
 
     # HTTP -------------------------------------------------------------------------------------
-    def _auth(self) -> dict[str, Any]:
+    def api_root(self) -> str:
+        return f"{self.connection.base_url()}/api/v2"
+
+    def credentials(self) -> RequestAuth:
+        """The OAuth token as a Bearer when there is one, else Basic `{email}/token:{api token}`."""
         token = self.connection.option("oauth_token")
         if token:
-            return {"headers": {"Authorization": f"Bearer {token}"}}
-        login = self.connection.login or ""
-        return {"auth": (f"{login}/token", self.connection.password or "")}
+            return RequestAuth(headers={"Authorization": f"Bearer {token}"})
+        return RequestAuth(basic=(f"{self.connection.login or ''}/token", self.connection.password or ""))
 
-    def call(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None
-    ) -> Any:
-        """One API call under `/api/v2/`; error answers become the hub's errors."""
-        auth = self._auth()
-        headers = {"Accept": "application/json", **auth.pop("headers", {})}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        response = self.session.request(
-            method,
-            f"{self.connection.base_url()}/api/v2/{path}",
-            params=params,
-            json=body,
-            headers=headers,
-            idempotent=True,  # reads, and upserts keyed on external_id, are safe to replay
-            **auth,
-        )
-        if response.status_code >= 400:
-            raise self._error(method, path, response)
-        return response.json()
+    def is_idempotent(self, method: str, path_or_url: str) -> bool:
+        """Always: reads, and upserts keyed on external_id, are safe to replay."""
+        return True
 
-    def _error(self, method: str, path: str, response: requests.Response) -> Exception:
-        status = response.status_code
-        if status == 401:
-            return AuthenticationError(
-                "zendesk",
-                f"connection {self.connection.conn_id!r}: Zendesk refused the credentials of "
-                f"{self.connection.login!r} (Couldn't authenticate you)",
-                status=401,
-            )
-        code, detail = _error_detail(response)
-        kind = RetryableAPIError if status == 429 or status >= 500 else FatalAPIError
-        return kind("zendesk", f"{method} /api/v2/{path}: {redact(detail)[:500]}", status=status, code=code)
+    def error_detail(self, response: requests.Response) -> tuple[str | None, str]:
+        """Zendesk's error code and description (JSON bodies), or the plain text of the answer."""
+        body = json_body(response)
+        if not isinstance(body, dict):
+            return super().error_detail(response)
+        error = body.get("error")
+        parts = [str(p) for p in (error, body.get("description"), body.get("details")) if p]
+        return (error if isinstance(error, str) else None), "; ".join(parts) or str(body)
 
     def check(self) -> str:
         user = self.call("GET", "users/me.json").get("user") or {}
@@ -281,20 +264,6 @@ def _write_result(op: WriteOp, result: dict[str, Any] | None) -> WriteResult:
         message = redact(str(result.get("details") or result.get("error") or "refused"))
         return WriteResult(record_id, error=RecordError(str(result.get("error") or "Failed"), message))
     return WriteResult(record_id, created=result.get("status") == "Created")
-
-
-def _error_detail(response: requests.Response) -> tuple[str | None, str]:
-    """Zendesk's error code and description (JSON bodies), or the plain text of the answer."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None, response.text.strip() or f"HTTP {response.status_code}"
-    if not isinstance(body, dict):
-        return None, str(body)
-    error = body.get("error")
-    code = error if isinstance(error, str) else None
-    parts = [str(p) for p in (error, body.get("description"), body.get("details")) if p]
-    return code, "; ".join(parts) or f"HTTP {response.status_code}"
 
 
 __all__ = ["ZendeskConnector"]

@@ -4,7 +4,8 @@
     reader.record_error(response)
     # RecordError("missing_field", "name: It should be a/an String", ("name",))
 
-Everything that leaves here is redacted and cut to a readable length.
+Everything that leaves here is redacted and cut to a readable length. `json_body` (the parsed body or
+None) is `hub.io.rest`'s, named here too for the readers and writers.
 """
 
 from __future__ import annotations
@@ -17,16 +18,9 @@ from connectors.rest.paths import collect, first
 from connectors.rest.spec import DuplicateSpec, ErrorSpec
 from hub.io.records import RecordError
 from hub.io.redact import redact
+from hub.io.rest import json_body
 
 LONGEST = 500
-
-
-def json_body(response: requests.Response) -> Any:
-    """The parsed JSON body, or None when the answer is empty or not JSON."""
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 class ErrorReader:
@@ -74,3 +68,6 @@ class ErrorReader:
             return None
         owner = first(body, duplicate.id)
         return None if owner is None else str(owner)
+
+
+__all__ = ["ErrorReader", "json_body"]

@@ -10,7 +10,6 @@ from the YAML, and is registered for redaction before the first request carries 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -21,15 +20,7 @@ from hub.errors import AuthenticationError
 from hub.io.connections import Connection
 from hub.io.http import HubSession
 from hub.io.redact import REDACTOR, redact
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """What one request carries: headers, query parameters, and HTTP Basic user/password."""
-
-    headers: dict[str, str] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
-    basic: tuple[str, str] | None = None
+from hub.io.rest import RequestAuth
 
 
 class Authenticator:
@@ -45,19 +36,19 @@ class Authenticator:
         REDACTOR.add(text)
         return text
 
-    def credentials(self) -> Credentials:
-        return Credentials()
+    def credentials(self) -> RequestAuth:
+        return RequestAuth()
 
     def refresh(self) -> dict[str, str]:
         """New headers after a 401 (only tokens that expire change)."""
-        return self.credentials().headers
+        return dict(self.credentials().headers)
 
 
 class BasicAuth(Authenticator):
     """HTTP Basic (Freshdesk: the API key as the user, X as the password)."""
 
-    def credentials(self) -> Credentials:
-        return Credentials(
+    def credentials(self) -> RequestAuth:
+        return RequestAuth(
             basic=(self.value(self.spec.user, "user"), self.value(self.spec.password, "password"))
         )
 
@@ -65,18 +56,18 @@ class BasicAuth(Authenticator):
 class BearerAuth(Authenticator):
     """`Authorization: Bearer <token>`."""
 
-    def credentials(self) -> Credentials:
-        return Credentials(headers={"Authorization": f"Bearer {self.value(self.spec.token, 'token')}"})
+    def credentials(self) -> RequestAuth:
+        return RequestAuth(headers={"Authorization": f"Bearer {self.value(self.spec.token, 'token')}"})
 
 
 class ApiKeyAuth(Authenticator):
     """An API key in a header or a query parameter."""
 
-    def credentials(self) -> Credentials:
+    def credentials(self) -> RequestAuth:
         key = self.value(self.spec.value, "value")
         if self.spec.where == "query":
-            return Credentials(params={self.spec.name: key})
-        return Credentials(headers={self.spec.name: key})
+            return RequestAuth(params={self.spec.name: key})
+        return RequestAuth(headers={self.spec.name: key})
 
 
 class OAuth2ClientCredentials(Authenticator):
@@ -93,16 +84,16 @@ class OAuth2ClientCredentials(Authenticator):
         self._token: str | None = None
         self._lock = threading.Lock()
 
-    def credentials(self) -> Credentials:
+    def credentials(self) -> RequestAuth:
         with self._lock:
             if self._token is None:
                 self._token = self._fetch()
-            return Credentials(headers={"Authorization": f"Bearer {self._token}"})
+            return RequestAuth(headers={"Authorization": f"Bearer {self._token}"})
 
     def refresh(self) -> dict[str, str]:
         with self._lock:
             self._token = None
-        return self.credentials().headers
+        return dict(self.credentials().headers)
 
     def token_url(self) -> str:
         url = fill(self.spec.token_url, self.connection, "auth.token_url")

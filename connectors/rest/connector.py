@@ -31,24 +31,25 @@ from urllib.parse import quote
 
 import requests
 
-from connectors.rest.answers import ErrorReader, json_body
+from connectors.rest.answers import ErrorReader
 from connectors.rest.auth import Authenticator, authenticator
 from connectors.rest.paginators import PageCall, paginator
 from connectors.rest.paths import fill, first
 from connectors.rest.reads import ChangeReader
 from connectors.rest.spec import ObjectRest, RestSpec, load_spec
 from connectors.rest.writes import RecordWriter
-from hub.errors import APIError, AuthenticationError, FatalAPIError, RetryableAPIError, UnsupportedOperation
+from hub.errors import FatalAPIError, UnsupportedOperation
 from hub.io.connections import Connection
-from hub.io.connector import Connector, ObjectSpec, filter_terms, passes_filter, written_filter
+from hub.io.connector import ObjectSpec, filter_terms, passes_filter, written_filter
 from hub.io.http import ApiCalls, RetryPolicy
 from hub.io.records import Page, Record, WriteOp, WriteResult
-from hub.io.redact import REDACTOR, redact
+from hub.io.redact import REDACTOR
+from hub.io.rest import RequestAuth, RESTConnector, json_body
 
 DEFAULT_BATCH = 100  # ops handed to one write call when each record is its own request
 
 
-class DeclarativeRESTConnector(Connector):
+class DeclarativeRESTConnector(RESTConnector):
     """A connector whose whole behaviour comes from a `RestSpec`; build one with `declarative_connector`."""
 
     spec: ClassVar[RestSpec]
@@ -63,8 +64,7 @@ class DeclarativeRESTConnector(Connector):
         super().__init__(connection, calls=calls, policy=policy)
 
     # HTTP -------------------------------------------------------------------------------------
-    @cached_property
-    def base(self) -> str:
+    def api_root(self) -> str:
         """The base URL with the connection's values filled in (https:// when it names no scheme)."""
         url = fill(self.spec.base_url, self.connection, "base_url").rstrip("/")
         return url if "://" in url else f"https://{url}"
@@ -78,10 +78,18 @@ class DeclarativeRESTConnector(Connector):
     def errors(self) -> ErrorReader:
         return ErrorReader(self.spec.errors)
 
-    @cached_property
-    def headers(self) -> dict[str, str]:
+    def default_headers(self) -> dict[str, str]:
+        """Accept JSON, and the described headers filled from the connection."""
         filled = {k: fill(v, self.connection, f"headers.{k}") for k, v in self.spec.headers.items()}
-        return {"Accept": "application/json", **filled}
+        return {**super().default_headers(), **filled}
+
+    def credentials(self) -> RequestAuth:
+        """The described auth's credentials for one request."""
+        return self.auth.credentials()
+
+    def error_detail(self, response: requests.Response) -> tuple[str | None, str]:
+        """The code and message where the description's `errors` says they are."""
+        return self.errors.detail(response)
 
     def retryable(self, response: Any) -> bool:
         return int(getattr(response, "status_code", 0)) in self.spec.errors.rate_limited
@@ -89,42 +97,7 @@ class DeclarativeRESTConnector(Connector):
     def url(self, template: str, record_id: str | None = None) -> str:
         """An absolute URL from a path template under the base URL (or an absolute one)."""
         more = {"id": quote(record_id, safe="")} if record_id is not None else None
-        path = fill(template, self.connection, f"the path {template!r}", more)
-        return path if "://" in path else f"{self.base}/{path.lstrip('/')}"
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Any = None,
-        idempotent: bool | None = None,
-    ) -> requests.Response:
-        """One call with the described auth and headers; refused credentials raise, others return."""
-        credentials = self.auth.credentials()
-        headers = {**self.headers, **credentials.headers}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        query = {**(params or {}), **{k: v for k, v in credentials.params.items() if f"{k}=" not in url}}
-        response = self.session.request(
-            method,
-            url,
-            params=query or None,
-            json=body,
-            headers=headers,
-            auth=credentials.basic,
-            idempotent=method != "POST" if idempotent is None else idempotent,
-        )
-        if response.status_code in self.spec.errors.auth:
-            _code, detail = self.errors.detail(response)
-            raise AuthenticationError(
-                self.system,
-                f"connection {self.connection.conn_id!r}: {self.display_name} refused the credentials "
-                f"({detail[:200]})",
-                status=response.status_code,
-            )
-        return response
+        return self.absolute_url(fill(template, self.connection, f"the path {template!r}", more))
 
     def send(
         self, method: str, template: str, body: Any, *, idempotent: bool, record_id: str | None = None
@@ -132,19 +105,11 @@ class DeclarativeRESTConnector(Connector):
         """One write request to a path template (the writers' transport)."""
         return self.request(method, self.url(template, record_id), body=body, idempotent=idempotent)
 
-    def failure(self, method: str, what: str, response: requests.Response) -> APIError:
-        """The hub's error for an answer nobody can fix by changing one record."""
-        status = response.status_code
-        code, detail = self.errors.detail(response)
-        retryable = status == 429 or status >= 500 or status in self.spec.errors.rate_limited
-        kind = RetryableAPIError if retryable else FatalAPIError
-        return kind(self.system, f"{method} {redact(what)}: {detail}", status=status, code=code)
-
     def get_json(self, call: PageCall) -> tuple[requests.Response, Any]:
         """GET one page; its answer and parsed body (error answers raise)."""
         response = self.request("GET", call.url, params=call.params)
         if response.status_code >= 400:
-            raise self.failure("GET", call.url.split("?")[0].removeprefix(self.base + "/"), response)
+            raise self.failure("GET", call.url, response)
         return response, json_body(response)
 
     def check(self) -> str:
@@ -200,14 +165,7 @@ class DeclarativeRESTConnector(Connector):
         wanted = list(dict.fromkeys(str(i) for i in ids))
         if rest.get is None:
             return [r for r in self._scan(obj, rest) if str(first(r, rest.primary_key)) in wanted]
-        found = []
-        for record_id in wanted:
-            response = self.request("GET", self.url(rest.get, record_id))
-            if response.status_code == 404:
-                continue
-            if response.status_code >= 400:
-                raise self.failure("GET", rest.get, response)
-            found.append(json_body(response))
+        found = [self.call("GET", self.url(rest.get, record_id), missing_ok=True) for record_id in wanted]
         return [r for r in found if isinstance(r, dict)]
 
     def find(self, obj: ObjectSpec, criteria: Mapping[str, Sequence[Any]]) -> list[Record]:
@@ -276,6 +234,7 @@ def connector_class(spec: RestSpec) -> type[DeclarativeRESTConnector]:
         "display_name": spec.display_name,
         "conn_type": spec.conn_type,
         "default_conn_id": spec.default_conn_id,
+        "auth_statuses": spec.errors.auth,
         "max_batch": max([DEFAULT_BATCH, *batches]),
         "max_page": max(r.list.paging.page_size for r in spec.objects.values()),
         "standard_fields": {

@@ -279,7 +279,7 @@ def test_the_connection_names_the_company_and_defaults_the_host(
     with pytest.raises(ConfigError, match="company domain"):
         connector(app, server, schema="").fetch(EMPLOYEES, ["1"])
     hosted = BambooHRConnector(Connection("bamboohr_default", "bamboohr", schema="acme", password="k" * 20))
-    assert hosted._base() == f"{DEFAULT_HOST}/api/gateway.php/acme/v1/"
+    assert hosted.api_root() == f"{DEFAULT_HOST}/api/gateway.php/acme/v1/"
     with pytest.raises(FatalAPIError, match="unknown object"):
         connector(app, server).fetch(ObjectSpec("timeOff", ("id",), "id"), ["1"])
 

@@ -11,9 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.emulators.hubspot import HubSpotEmulator
+from connectors.emulators.hubspot.app import error
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 from connectors.hubspot import HubSpotConnector
+from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
 from hub.io.connections import parse_connection
 from hub.io.connector import ObjectSpec
 from hub.io.http import RetryPolicy
@@ -131,3 +133,28 @@ def test_fetch_find_and_archive(portal: tuple[HubSpotEmulator, EmulatorServer, M
     since = clock.now - timedelta(seconds=1)
     assert [r["id"] for p in c.read_changes(COMPANIES, since, 100) for r in p.records] == []
     assert c.check() == "HubSpot accepted the token"
+
+
+def test_errors_follow_the_one_retry_rule_and_name_the_request(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 500 that outlasts the retries is retryable, as for every connector (HubSpot once called it
+    fatal); refused tokens and other refusals are fatal and say which request failed."""
+    app, server, _clock = portal
+    monkeypatch.setattr(app, "unavailable_response", lambda: error(500, "INTERNAL_ERROR", "Internal error"))
+    app.faults.configure(1.0, ("unavailable",))
+    with pytest.raises(RetryableAPIError) as caught:
+        list(connector(app, server).read_changes(CONTACTS, None, 10))
+    assert str(caught.value) == (
+        "hubspot: POST /crm/v3/objects/contacts/search: Internal error (HTTP 500, INTERNAL_ERROR)"
+    )
+    app.faults.configure(0.0, ())
+    with pytest.raises(
+        FatalAPIError, match=r"GET /crm/v3/objects/widgets: .*\(HTTP 404, OBJECT_NOT_FOUND\)$"
+    ):
+        connector(app, server).read_deletes(ObjectSpec("widgets", ("id",), "id"), None)
+    stale, app.token = connector(app, server), "rotated-token-1234"  # the token was revoked in HubSpot
+    with pytest.raises(AuthenticationError) as refused:
+        stale.check()
+    assert "connection 'hubspot_default': HubSpot refused the token" in str(refused.value)
+    assert "pat-na1" not in str(refused.value) and refused.value.status == 401

@@ -13,7 +13,7 @@ from connectors.emulators.mailchimp import MailchimpEmulator, subscriber_hash
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 from connectors.mailchimp import MailchimpConnector
-from hub.errors import AuthenticationError
+from hub.errors import AuthenticationError, RetryableAPIError
 from hub.io.connections import Connection, parse_connection
 from hub.io.connector import ObjectSpec
 from hub.io.http import RetryPolicy
@@ -206,9 +206,11 @@ def test_the_data_center_comes_from_the_key_when_no_host_is_given() -> None:
     connection = Connection(
         "mailchimp_default", "mailchimp", password="0123456789abcdef0123456789abcdef-us19"
     )
-    assert MailchimpConnector(connection).base_url == "https://us19.api.mailchimp.com/3.0"
+    assert MailchimpConnector(connection).api_root() == "https://us19.api.mailchimp.com/3.0"
     with pytest.raises(AuthenticationError) as caught:
-        _ = MailchimpConnector(Connection("mailchimp_default", "mailchimp", password="nodatacenter")).base_url
+        _ = MailchimpConnector(
+            Connection("mailchimp_default", "mailchimp", password="nodatacenter")
+        ).api_root()
     assert "nodatacenter" not in str(caught.value)
 
 
@@ -216,7 +218,15 @@ def test_a_request_blocked_page_counts_as_throttling() -> None:
     blocked = requests.Response()
     blocked.status_code, blocked._content = 403, b"<html><title>Request Blocked</title></html>"
     blocked.headers["Content-Type"] = "text/html"
-    connector = MailchimpConnector(Connection("mailchimp_default", "mailchimp"))
+    key = "0123456789abcdef0123456789abcdef-us19"
+    connector = MailchimpConnector(Connection("mailchimp_default", "mailchimp", password=key))
     assert connector.retryable(blocked)
+    # outlasting the retries, it is retryable too (the one rule; it used to be fatal), and says so
+    error = connector.failure("GET", "/lists/abc/members?count=10", blocked)
+    assert isinstance(error, RetryableAPIError) and str(error) == (
+        "mailchimp: GET /3.0/lists/abc/members: Request Blocked: Mailchimp's edge throttles this client "
+        "(HTTP 403)"
+    )
     blocked.status_code = 404
     assert not connector.retryable(blocked)
+    assert not isinstance(connector.failure("GET", "/lists/abc", blocked), RetryableAPIError)

@@ -262,7 +262,7 @@ def test_the_token_is_cached_and_refreshed_on_expiry_or_401(
     assert len(list(ns.read_changes(CUSTOMERS, None, 10))) == 1 and app.stats[TOKEN] == 2
     app.revoke_tokens()
     assert len(ns.fetch(CUSTOMERS, [str(r["id"]) for r in app.records()])) == 3 and app.stats[TOKEN] == 3
-    ns.monotonic = lambda: 10.0**9  # far in the future: the cached token has run out of time
+    ns.tokens.monotonic = lambda: 10.0**9  # far in the future: the cached token has run out of time
     ns.fetch(CUSTOMERS, ["101"])
     assert app.stats[TOKEN] == 4
 

@@ -1,5 +1,7 @@
 """SuiteQL text for the NetSuite connector: record type names, literals, filter conditions and IN lists
 cut to size, and the windows (one query each) that a read moves through.
+
+    condition("email", "=", "ada@example.com")   # "email = 'ada@example.com'"
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class Window:
 
 
 @dataclass
-class _Seen:
+class Seen:
     """What a window has returned so far: the latest instant, the ids at it, the last id."""
 
     instant: str | None = None
@@ -38,7 +40,7 @@ class _Seen:
     last_id: int = 0
 
 
-def _table(obj: ObjectSpec) -> str:
+def table_of(obj: ObjectSpec) -> str:
     """The record type an object names (`customer`), checked to be a plain SuiteQL name."""
     name = obj.name.lower()
     if not name.replace("_", "").isalnum():
@@ -46,7 +48,7 @@ def _table(obj: ObjectSpec) -> str:
     return name
 
 
-def _literal(value: Any) -> str:
+def literal(value: Any) -> str:
     """A value as a SuiteQL literal: strings quoted (`''` inside), booleans `'T'`/`'F'`."""
     if isinstance(value, bool):
         return "'T'" if value else "'F'"
@@ -55,22 +57,25 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _condition(name: str, operator: str, value: Any) -> str:
+def condition(name: str, operator: str, value: Any) -> str:
     """One mapping filter term as SuiteQL."""
     column = name.lower()
     if value is None:
         return f"{column} IS {'NOT ' if operator == '!=' else ''}NULL"
     if operator == "=":
-        return f"{column} = {_literal(value)}"
+        return f"{column} = {literal(value)}"
     if operator == "not in":  # the hub's filters keep empty fields, SQL's <> and NOT IN would not
-        return f"({column} NOT IN ({', '.join(_literal(v) for v in value)}) OR {column} IS NULL)"
-    return f"({column} <> {_literal(value)} OR {column} IS NULL)"
+        return f"({column} NOT IN ({', '.join(literal(v) for v in value)}) OR {column} IS NULL)"
+    return f"({column} <> {literal(value)} OR {column} IS NULL)"
 
 
-def _chunks(lists: Mapping[str, list[Any]]) -> Iterator[dict[str, list[Any]]]:
+def chunks(lists: Mapping[str, list[Any]]) -> Iterator[dict[str, list[Any]]]:
     """The criteria with each value list cut into IN-sized chunks (every combination of chunks)."""
     combos: list[dict[str, list[Any]]] = [{}]
     for name, values in lists.items():
         parts = [values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK)]
         combos = [{**combo, name: part} for combo in combos for part in parts]
     yield from combos
+
+
+__all__ = ["IN_CHUNK", "Mode", "Seen", "Window", "chunks", "condition", "literal", "table_of"]

@@ -35,8 +35,6 @@ Quirks:  SuiteQL answers every value as a string (`"T"`/`"F"` for booleans) and 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -47,15 +45,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
-from connectors.netsuite_suiteql import Window, _chunks, _condition, _literal, _Seen, _table
-from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
-from hub.io.connections import Connection
+from connectors.netsuite.auth import ClientCredentials
+from connectors.netsuite.suiteql import Seen, Window, chunks, condition, literal, table_of
+from hub.errors import ConfigError, FatalAPIError
 from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms
-from hub.io.http import ApiCalls, HubSession, RetryPolicy
+from hub.io.http import HubSession
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
-from hub.io.redact import REDACTOR, redact
+from hub.io.redact import redact
+from hub.io.rest import RequestAuth, RESTConnector, json_body
 
 REST = "services/rest"
+SUITEQL = "query/v1/suiteql"
+TRANSIENT = {"Prefer": "transient"}  # the header NetSuite requires on every SuiteQL request
 MASK = 'YYYY-MM-DD"T"HH24:MI:SS'
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
 MAX_LIMIT = 1000
@@ -66,16 +67,16 @@ REFERENCE_COLUMNS = frozenset({"subsidiary", "currency", "parent", "salesrep", "
 _CAMEL = "entityId companyName externalId isInactive isPerson firstName lastName altPhone dateCreated"
 _CAMEL += " lastModifiedDate defaultAddress salesRep priceLevel"
 REST_NAMES = {name.lower(): name for name in _CAMEL.split()}  # SuiteQL column -> REST record field
-_LABELS = {"host": "REST domain", "schema": "Account ID", "login": "Client ID", "password": "Client secret"}
 
 
-class NetSuiteConnector(Connector):
+class NetSuiteConnector(RESTConnector):
     """NetSuite (SuiteTalk REST web services, OAuth 2.0 client credentials)."""
 
     system = "netsuite"
     display_name = "NetSuite"
     conn_type = "netsuite"
     default_conn_id = "netsuite_default"
+    credential_name = "the access token"
     max_batch = 100  # ops handed to one write call; each is still its own request
     max_page = MAX_LIMIT
     form_fields = {
@@ -98,16 +99,6 @@ class NetSuiteConnector(Connector):
         "placeholders": {"host": "https://1234567.suitetalk.api.netsuite.com", "schema": "1234567_SB1"},
     }
 
-    def __init__(
-        self, connection: Connection, *, calls: ApiCalls | None = None, policy: RetryPolicy | None = None
-    ) -> None:
-        super().__init__(connection, calls=calls, policy=policy)
-        self.monotonic = time.monotonic  # the token cache's clock (tests move it)
-        self._token: str | None = None
-        self._token_expires = 0.0
-        self._token_lock = threading.Lock()
-        self._used = threading.local()  # the token each thread's request carried
-
     # Connection and tokens --------------------------------------------------------------------
     def base_url(self) -> str:
         conn = self.connection
@@ -129,120 +120,64 @@ class NetSuiteConnector(Connector):
             ) from None
 
     @cached_property
-    def token_session(self) -> HubSession:
-        """A session for the token endpoint alone: no token refresh on its own 401s."""
-        return HubSession(
+    def tokens(self) -> ClientCredentials:
+        """The connection's access tokens, fetched through a session of their own (no token refresh on
+        the token endpoint's own 401s), and fetched again when the API session meets a 401."""
+        session = HubSession(
             self.system,
             calls=self.calls,
-            policy=self.policy or self._policy(),
+            policy=self.session.policy,
             verify=self.connection.option("ca_bundle"),
         )
+        tokens = ClientCredentials(self.system, self.connection, session, self.token_url)
+        self.session.on_unauthorized = tokens.refresh
+        return tokens
 
-    def _access_token(self) -> str:
-        with self._token_lock:
-            if self._token is None or self.monotonic() >= self._token_expires:
-                self._fetch_token()
-            assert self._token is not None
-            return self._token
-
-    def _fetch_token(self) -> None:
-        """Ask the token endpoint for a new access token (call with the lock held)."""
-        conn = self.connection
-        if not conn.login or not conn.password:
-            raise ConfigError(
-                f"connection {conn.conn_id!r} needs the client id (login) and secret (password)"
-            )
-        response = self.token_session.request(
-            "POST",
-            f"{self.base_url()}/{REST}/auth/oauth2/v1/token",
-            data={"grant_type": "client_credentials"},
-            auth=(conn.login, conn.password),
-            headers={"Accept": "application/json"},
-            idempotent=True,
-        )
-        body = _json(response)
-        if response.status_code != 200 or not body.get("access_token"):
-            reason = body.get("error_description") or body.get("error") or f"HTTP {response.status_code}"
-            raise AuthenticationError(
-                self.system,
-                f"connection {conn.conn_id!r}: NetSuite refused the client credentials of client "
-                f"{conn.login!r} ({redact(reason)[:200]})",
-                status=response.status_code,
-            )
-        lifetime = float(body.get("expires_in") or 3600)
-        REDACTOR.add(str(body["access_token"]))  # a bearer token is as secret as the client secret
-        self._token, self._token_expires = str(body["access_token"]), self.monotonic() + lifetime * 0.9
-
-    def _refresh(self) -> dict[str, str]:
-        """A fresh token after a 401, unless another thread already replaced the one that failed."""
-        with self._token_lock:
-            if self._token is None or self._token == getattr(self._used, "token", None):
-                self._fetch_token()
-            assert self._token is not None
-            self._used.token = self._token
-            return {"Authorization": f"Bearer {self._token}"}
+    def token_url(self) -> str:
+        return f"{self.api_root()}/auth/oauth2/v1/token"
 
     # HTTP -------------------------------------------------------------------------------------
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> requests.Response:
-        """One call to a path under `/services/rest/`; a refused token raises, other answers return."""
-        token = self._access_token()
-        self._used.token = token
-        self.session.on_unauthorized = self._refresh
-        sent = {"Accept": "application/json", "Authorization": f"Bearer {token}", **(headers or {})}
-        response = self.session.request(
-            method,
-            f"{self.base_url()}/{REST}/{path}",
-            params=params,
-            json=body,
-            headers=sent,
-            idempotent=method != "POST" or path.startswith("query/"),
-        )
-        if response.status_code == 401:
-            raise AuthenticationError(
-                self.system,
-                f"connection {self.connection.conn_id!r}: NetSuite refused the access token "
-                f"({redact(_detail(response)[1])[:200]})",
-                status=401,
-            )
-        return response
+    def api_root(self) -> str:
+        return f"{self.base_url()}/{REST}"
 
-    def _error(self, method: str, path: str, response: requests.Response) -> Exception:
-        status = response.status_code
-        code, detail = _detail(response)
-        kind = RetryableAPIError if status == 429 or status >= 500 else FatalAPIError
-        shown = redact(path.split("?")[0])
-        return kind(self.system, f"{method} {shown}: {redact(detail)[:500]}", status=status, code=code)
+    def credentials(self) -> RequestAuth:
+        return RequestAuth(headers={"Authorization": f"Bearer {self.tokens.token()}"})
+
+    def is_idempotent(self, method: str, path_or_url: str) -> bool:
+        """Every method but POST, and SuiteQL queries (POSTs that only read)."""
+        return method.upper() != "POST" or path_or_url.startswith("query/")
+
+    def error_detail(self, response: requests.Response) -> tuple[str | None, str]:
+        """The first `o:errorDetails` entry's code and detail, else the body's title or error."""
+        body = _json(response)
+        details = body.get("o:errorDetails") or []
+        if details and isinstance(details[0], dict):
+            return details[0].get("o:errorCode"), str(details[0].get("detail") or "")
+        text = body.get("title") or body.get("error")
+        return (None, str(text)) if text else super().error_detail(response)
 
     def suiteql(self, query: str, limit: int, offset: int) -> requests.Response:
         """One page of a SuiteQL query (the raw answer: the ceiling refusal is the caller's)."""
         params = {"limit": limit, "offset": offset}
-        return self.request("POST", "query/v1/suiteql", params=params, body={"q": query}, headers=_TRANSIENT)
+        return self.request("POST", SUITEQL, params=params, body={"q": query}, headers=TRANSIENT)
+
+    def suiteql_page(self, query: str, limit: int, offset: int) -> dict[str, Any]:
+        """One page of a SuiteQL query known to stay under the ceiling (error answers raise)."""
+        params = {"limit": limit, "offset": offset}
+        page: dict[str, Any] = self.call("POST", SUITEQL, params=params, body={"q": query}, headers=TRANSIENT)
+        return page
 
     def query_all(self, query: str) -> list[Record]:
         """Every item of a SuiteQL query known to stay under the ceiling."""
         items: list[Record] = []
         while True:
-            response = self.suiteql(query, MAX_LIMIT, len(items))
-            if response.status_code >= 400:
-                raise self._error("POST", "query/v1/suiteql", response)
-            page = response.json()
+            page = self.suiteql_page(query, MAX_LIMIT, len(items))
             items += page.get("items") or []
             if not page.get("hasMore"):
                 return items
 
     def check(self) -> str:
-        response = self.suiteql("SELECT id FROM customer", 1, 0)
-        if response.status_code >= 400:
-            raise self._error("POST", "query/v1/suiteql", response)
-        total = response.json().get("totalResults")
+        total = self.suiteql_page("SELECT id FROM customer", 1, 0).get("totalResults")
         account = self.connection.schema or self.base_url()
         return f"NetSuite account {account} accepted client {self.connection.login!r} ({total} customers)"
 
@@ -263,7 +198,7 @@ class NetSuiteConnector(Connector):
                 parts.append(f"TO_CHAR({column}, '{MASK}') AS {column}")
             else:
                 parts.append(column)
-        return f"SELECT {', '.join(parts)} FROM {_table(obj)}"
+        return f"SELECT {', '.join(parts)} FROM {table_of(obj)}"
 
     def _local(self, moment: datetime) -> str:
         """A moment as a literal for TO_DATE in the user's zone (whole seconds, rounded down)."""
@@ -283,7 +218,7 @@ class NetSuiteConnector(Connector):
         return record
 
     def _query(self, obj: ObjectSpec, conditions: Sequence[str], order: str) -> str:
-        terms = [*(_condition(n, op, v) for n, op, v in filter_terms(obj)), *conditions]
+        terms = [*(condition(n, op, v) for n, op, v in filter_terms(obj)), *conditions]
         where = f" WHERE {' AND '.join(terms)}" if terms else ""
         return f"{self._select(obj)}{where} ORDER BY {order}"
 
@@ -313,13 +248,13 @@ class NetSuiteConnector(Connector):
     ) -> Generator[Page, None, Window | None]:
         """Pages of one window's query; returns the next window (None when the read is complete)."""
         query, ceiling = self._window_query(obj, window), self._option_int("query_ceiling", QUERY_CEILING)
-        seen, offset = _Seen(), 0
+        seen, offset = Seen(), 0
         while True:
             response = self.suiteql(query, size, offset)
             if _beyond_ceiling(response):
                 return self._next_window(window, seen, size)
             if response.status_code >= 400:
-                raise self._error("POST", "query/v1/suiteql", response)
+                raise self.failure("POST", SUITEQL, response)
             answer = response.json()
             items = list(answer.get("items") or [])
             if items:
@@ -330,7 +265,7 @@ class NetSuiteConnector(Connector):
             if offset + size > ceiling:
                 return self._next_window(window, seen, size)
 
-    def _page(self, obj: ObjectSpec, window: Window, items: list[Record], seen: _Seen, total: Any) -> Page:
+    def _page(self, obj: ObjectSpec, window: Window, items: list[Record], seen: Seen, total: Any) -> Page:
         cursor = (obj.cursor_field or "").lower()
         fresh = []
         for item in items:
@@ -345,7 +280,7 @@ class NetSuiteConnector(Connector):
         moment = self._utc(str(last)) if obj.cursor_field and last else None
         return Page(fresh, moment, int(total) if total is not None else None)
 
-    def _next_window(self, window: Window, seen: _Seen, size: int) -> Window:
+    def _next_window(self, window: Window, seen: Seen, size: int) -> Window:
         """Where to go on after a query reached its ceiling."""
         if not seen.last_id:
             raise FatalAPIError(
@@ -361,10 +296,7 @@ class NetSuiteConnector(Connector):
     def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
         start = self._local(since) if since is not None else None
         window = Window("from", start) if obj.cursor_field else Window("ids")
-        response = self.suiteql(self._window_query(obj, window), 1, 0)
-        if response.status_code >= 400:
-            raise self._error("POST", "query/v1/suiteql", response)
-        return int(response.json().get("totalResults") or 0)
+        return int(self.suiteql_page(self._window_query(obj, window), 1, 0).get("totalResults") or 0)
 
     def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
         numeric = [int(i) for i in dict.fromkeys(str(i) for i in ids) if i.isdigit()]
@@ -378,9 +310,9 @@ class NetSuiteConnector(Connector):
         if any(not values for values in lists.values()):
             return []
         found: dict[Any, Record] = {}
-        for chunked in _chunks(lists):
+        for chunked in chunks(lists):
             terms = [
-                f"{name.lower()} IN ({', '.join(_literal(v) for v in vs)})" for name, vs in chunked.items()
+                f"{name.lower()} IN ({', '.join(literal(v) for v in vs)})" for name, vs in chunked.items()
             ]
             for item in self.query_all(self._query(obj, terms, "id")):
                 found.setdefault(item["id"], self._record(obj, item))
@@ -390,18 +322,18 @@ class NetSuiteConnector(Connector):
     def write(self, obj: ObjectSpec, ops: Sequence[WriteOp]) -> list[WriteResult]:
         if not ops:
             return []
-        table = _table(obj)
+        table = table_of(obj)
         upserts = [op.hub_id for op in ops if not op.target_id]
         existing = self._existing_external_ids(table, upserts) if upserts else set()
         workers = max(1, min(self._option_int("max_parallel", PARALLEL), len(ops)))
-        self.session  # noqa: B018 - build the shared session before the threads use it
+        self.tokens  # noqa: B018 - build the session and the token cache before the threads share them
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="netsuite-write") as pool:
             return list(pool.map(lambda op: self._write_one(obj, table, op, existing), ops))
 
     def _existing_external_ids(self, table: str, hub_ids: list[str]) -> set[str]:
         found: set[str] = set()
-        for chunk in _chunks({"externalid": list(dict.fromkeys(hub_ids))}):
-            values = ", ".join(_literal(v) for v in chunk["externalid"])
+        for chunk in chunks({"externalid": list(dict.fromkeys(hub_ids))}):
+            values = ", ".join(literal(v) for v in chunk["externalid"])
             query = f"SELECT id, externalid FROM {table} WHERE externalid IN ({values}) ORDER BY id"
             found |= {str(item.get("externalid")) for item in self.query_all(query)}
         return found
@@ -420,11 +352,17 @@ class NetSuiteConnector(Connector):
             location = response.headers.get("Location") or ""
             return WriteResult(location.rstrip("/").rsplit("/", 1)[-1] or record_id, created=created)
         if status in (400, 404, 409):
-            return WriteResult(record_id, error=_record_error(response))
-        raise self._error(response.request.method or "PUT", "record", response)
+            return WriteResult(record_id, error=self._record_error(response))
+        raise self.failure(response.request.method or "PUT", response.url, response)
 
-
-_TRANSIENT = {"Prefer": "transient"}
+    def _record_error(self, response: requests.Response) -> RecordError:
+        """Why NetSuite refused one record: its error code, detail and the field (`o:errorPath`)."""
+        code, detail = self.error_detail(response)
+        details = _json(response).get("o:errorDetails") or [{}]
+        path = details[0].get("o:errorPath") if isinstance(details[0], dict) else None
+        return RecordError(
+            code or f"HTTP{response.status_code}", redact(detail)[:500], (str(path),) if path else ()
+        )
 
 
 def _body(obj: ObjectSpec, op: WriteOp) -> Record:
@@ -446,21 +384,9 @@ def _body(obj: ObjectSpec, op: WriteOp) -> Record:
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
+    """The JSON object of an answer ({} when it is none)."""
+    body = json_body(response)
     return body if isinstance(body, dict) else {}
-
-
-def _detail(response: requests.Response) -> tuple[str | None, str]:
-    """The first `o:errorDetails` entry's code and detail, or the answer's text."""
-    details = _json(response).get("o:errorDetails") or []
-    if details and isinstance(details[0], dict):
-        return details[0].get("o:errorCode"), str(details[0].get("detail") or "")
-    body = _json(response)
-    text = body.get("title") or body.get("error") or response.text.strip()
-    return None, str(text or f"HTTP {response.status_code}")
 
 
 def _beyond_ceiling(response: requests.Response) -> bool:
@@ -469,15 +395,6 @@ def _beyond_ceiling(response: requests.Response) -> bool:
         return False
     details = _json(response).get("o:errorDetails") or []
     return any(isinstance(d, dict) and d.get("o:errorQueryParam") == "offset" for d in details)
-
-
-def _record_error(response: requests.Response) -> RecordError:
-    code, detail = _detail(response)
-    details = _json(response).get("o:errorDetails") or [{}]
-    path = details[0].get("o:errorPath") if isinstance(details[0], dict) else None
-    return RecordError(
-        code or f"HTTP{response.status_code}", redact(detail)[:500], (str(path),) if path else ()
-    )
 
 
 __all__ = ["NetSuiteConnector"]
