@@ -92,10 +92,16 @@ def test_every_shipped_connector_has_a_declared_hook_agreeing_with_it() -> None:
 
 def test_importing_the_airflow_layer_imports_no_connector() -> None:
     """Airflow imports hub.airflow in every process (the hooks, the DAG file): that loads no connector
-    module, not even the registry; Airflow's own start (the provider entry point) neither."""
+    module, not even the registry; Airflow's own start (the provider entry point) neither; parsing
+    the DAGs loads the registry alone."""
     code = "import sys, hub.airflow; print(sorted(m for m in sys.modules if m.startswith('connectors')))"
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == "[]"
+    # Parsing the DAGs reads the registry's table of systems (to check mappings), never a connector.
+    parse = "import pathlib, sys, hub.airflow; "
+    parse += f"hub.airflow.build_dags(pathlib.Path({str(ROOT)!r})); {code.split('; ', 1)[1]}"
+    shown = subprocess.run([sys.executable, "-c", parse], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "['connectors', 'connectors.registry']"
 
 
 def test_airflow_itself_sees_the_connection_types_through_the_entry_point() -> None:
