@@ -1,5 +1,9 @@
 """Validation of canonical records: `jsonschema` as the reference, a compiled validator as the hot path.
 
+`schema_flaws` says what keeps a schema from being used at all (a `pattern` that is not a regular
+expression, a `$ref` to nothing or back to itself): `Project.load` refuses such a schema, located,
+so neither validator ever meets one.
+
 `compile_validator` turns a schema (within the subset the canonical models use) into one Python
 function that answers valid/invalid with no interpretation per record. When that function says
 "invalid", `CanonicalValidator.errors` asks `jsonschema` for the reasons, so quarantine reasons always
@@ -9,19 +13,23 @@ reference validator then serves alone, and verdicts stay identical by constructi
 
 from __future__ import annotations
 
+import difflib
 import numbers
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 from jsonschema import Draft202012Validator
 from jsonschema._utils import equal, uniq
 from referencing import Registry
+from referencing.exceptions import PointerToNowhere, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from hub.project.codegen import GeneratedCode, load_generated
 from hub.project.formats import FORMATS, format_checker
+from hub.project.schemapaths import SAME_VALUE, SchemaPath, every_subschema, subschemas
 
 Check = Callable[[Any], bool]
 
@@ -386,3 +394,127 @@ def _sentence(error: Any) -> str:
         shown = ", ".join(options[:6]) + (f", … ({len(options)} in all)" if len(options) > 6 else "")
         return f"{value!r} is not one of the allowed values ({shown})"
     return str(error.message)
+
+
+@dataclass(frozen=True)
+class SchemaFlaw:
+    """What keeps a schema from being used, and where in its document (`key`: at the key itself)."""
+
+    where: SchemaPath
+    message: str
+    key: bool = False
+
+
+def schema_flaws(
+    schema: dict[str, Any], registry: Registry[Any], elsewhere: Mapping[str, str] | None = None
+) -> list[SchemaFlaw]:
+    """Every `pattern` (and `patternProperties` name) that is not a regular expression, every `$ref`
+    that points to nothing, and every `$ref` that comes back to its own schema without going into a
+    property or an item (checking any value would never end).
+
+    `elsewhere` maps the `$id`s of schemas that exist but were refused to their files, so that a
+    `$ref` into one says so rather than "points to nothing"."""
+    base = str(schema.get("$id", ""))
+    if base not in registry:
+        registry = registry.with_resource(base, DRAFT202012.create_resource(schema))
+    resolver = registry.resolver(base_uri=base)
+    flaws: list[SchemaFlaw] = []
+    circular: set[int] = set()  # schemas on a circle already reported
+    for where, sub in every_subschema(schema):
+        flaws += _pattern_flaws(where, sub)
+        ref = sub.get("$ref")
+        if not isinstance(ref, str):
+            continue
+        try:
+            resolved = resolver.lookup(ref)
+        except Unresolvable as exc:
+            flaws.append(
+                SchemaFlaw((*where, "$ref"), _ref_problem(ref, exc, registry, base, elsewhere or {}))
+            )
+            continue
+        if id(sub) not in circular and (circle := _circle(sub, ref, resolved)):
+            circular |= {id(node) for node, _ in circle}
+            chain = " -> ".join(repr(step) for _, step in circle)
+            message = f"$ref {ref!r} comes back here ({chain}) without going into a property or item"
+            flaws.append(SchemaFlaw((*where, "$ref"), message))
+    return flaws
+
+
+def _pattern_flaws(where: SchemaPath, schema: dict[str, Any]) -> list[SchemaFlaw]:
+    flaws = []
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and (reason := _regex_problem(pattern)):
+        flaws.append(
+            SchemaFlaw((*where, "pattern"), f"pattern {pattern!r} is not a regular expression: {reason}")
+        )
+    names = schema.get("patternProperties")
+    for name in names if isinstance(names, dict) else ():
+        if reason := _regex_problem(name):
+            message = f"patternProperties name {name!r} is not a regular expression: {reason}"
+            flaws.append(SchemaFlaw((*where, "patternProperties", name), message, key=True))
+    return flaws
+
+
+def _regex_problem(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except (re.error, OverflowError, RecursionError) as exc:
+        return str(exc)
+    return None
+
+
+def _ref_problem(
+    ref: str, exc: Unresolvable, registry: Registry[Any], base: str, elsewhere: Mapping[str, str]
+) -> str:
+    target = urljoin(base, ref).partition("#")[0]
+    document = "this schema" if target == base else target.rsplit("/", 1)[-1]
+    if isinstance(exc, PointerToNowhere):
+        return f"$ref {ref!r} points to nothing: no {exc.ref!r} in {document}{_pointer_hint(exc)}"
+    if target in elsewhere:
+        return f"$ref {ref!r} points into {elsewhere[target]}, which has problems of its own"
+    if target in registry:  # an anchor that is not there
+        return f"$ref {ref!r} points to nothing in {document}"
+    close = difflib.get_close_matches(target, [str(uri) for uri in registry], n=1)
+    hint = f" (did you mean {close[0].rsplit('/', 1)[-1]!r}?)" if close else ""
+    return f"$ref {ref!r} points to nothing: no schema has the $id {target!r}{hint}"
+
+
+def _pointer_hint(exc: PointerToNowhere) -> str:
+    """` (did you mean '/$defs/address'?)` for the first step of the pointer that is missing."""
+    node: Any = exc.resource.contents
+    done: list[str] = []
+    for raw in exc.ref.split("/")[1:]:
+        step = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and step.isdigit() and int(step) < len(node):
+            node = node[int(step)]
+        else:
+            close = difflib.get_close_matches(step, list(node) if isinstance(node, dict) else [], n=1)
+            return f" (did you mean {'/'.join(['', *done, close[0]])!r}?)" if close else ""
+        done.append(raw)
+    return ""
+
+
+def _circle(start: dict[str, Any], ref: str, resolved: Any) -> list[tuple[dict[str, Any], str]]:
+    """The `$ref`s (each with the schema holding it) by which `start`, whose `$ref` is `resolved`,
+    comes back to itself while applying to the same value; [] when it does not."""
+    pending: list[tuple[Any, Any, list[tuple[dict[str, Any], str]]]] = [
+        (resolved.contents, resolved.resolver, [(start, ref)])
+    ]
+    seen: set[int] = set()
+    while pending:
+        node, resolver, path = pending.pop()
+        if node is start:
+            return path
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        pending += [(sub, resolver, path) for _, sub in subschemas(node, keywords=SAME_VALUE)]
+        if isinstance(inner := node.get("$ref"), str):
+            try:
+                found = resolver.lookup(inner)
+            except Unresolvable:
+                continue
+            pending.append((found.contents, found.resolver, [*path, (node, inner)]))
+    return []

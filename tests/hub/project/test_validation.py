@@ -182,3 +182,131 @@ def test_guards_and_references_match_the_reference(index: int) -> None:
     assert validator.fast is not None
     values = [*POOL, {"next": {"next": {}}}, {"next": {"next": 1}}, {"city": 1, "x": 2}, {"city": "1"}]
     assert [validator.fast(v) for v in values] == [validator.reference.is_valid(v) for v in values]
+
+
+BASE = "https://omnihub.dev/schemas/"
+
+
+def flaws(schema: dict[str, Any], elsewhere: dict[str, str] | None = None) -> list[tuple[Any, ...]]:
+    from hub.project.validation import schema_flaws
+
+    return [
+        (f.where, f.message)
+        for f in schema_flaws({"$id": BASE + "x.schema.json", **schema}, PROJECT.registry, elsewhere)
+    ]
+
+
+def test_the_shipped_schemas_have_no_flaw() -> None:
+    from hub.project.validation import schema_flaws
+
+    assert all(
+        schema_flaws(s, PROJECT.registry) == []
+        for s in [*PROJECT.schemas.values(), *PROJECT.meta_schemas.values()]
+    )
+
+
+def test_a_pattern_that_is_not_a_regular_expression_is_a_flaw_where_it_is_written() -> None:
+    found = flaws(
+        {"properties": {"sku": {"type": "string", "pattern": "[A-Z"}}, "patternProperties": {"(": {}}}
+    )
+    assert found == [
+        (
+            ("patternProperties", "("),
+            "patternProperties name '(' is not a regular expression: missing ), unterminated subpattern at position 0",
+        ),
+        (
+            ("properties", "sku", "pattern"),
+            "pattern '[A-Z' is not a regular expression: unterminated character set at position 0",
+        ),
+    ]
+
+
+def test_a_ref_to_nothing_says_what_is_missing() -> None:
+    found = flaws(
+        {
+            "properties": {
+                "a": {"$ref": "common.schema.json#/$defs/adress"},
+                "b": {"$ref": "comon.schema.json#/$defs/uuid"},
+                "c": {"$ref": "#/$defs/nothing"},
+                "d": {"$ref": "https://example.com/remote.json"},  # never fetched
+                "e": {"$ref": "gone.schema.json"},
+            }
+        },
+        {BASE + "gone.schema.json": "schemas/gone.schema.json"},
+    )
+    assert [message for _, message in found] == [
+        "$ref 'common.schema.json#/$defs/adress' points to nothing: no '/$defs/adress' in common.schema.json (did you mean '/$defs/address'?)",
+        "$ref 'comon.schema.json#/$defs/uuid' points to nothing: no schema has the $id 'https://omnihub.dev/schemas/comon.schema.json' (did you mean 'common.schema.json'?)",
+        "$ref '#/$defs/nothing' points to nothing: no '/$defs/nothing' in this schema",
+        "$ref 'https://example.com/remote.json' points to nothing: no schema has the $id 'https://example.com/remote.json'",
+        "$ref 'gone.schema.json' points into schemas/gone.schema.json, which has problems of its own",
+    ]
+    assert found[0][0] == ("properties", "a", "$ref")
+
+
+def test_a_ref_circle_is_one_flaw_but_a_recursive_structure_is_none() -> None:
+    assert flaws({"$ref": "#"}) == [
+        (("$ref",), "$ref '#' comes back here ('#') without going into a property or item")
+    ]
+    circle = {"$defs": {"a": {"allOf": [{"$ref": "#/$defs/b"}]}, "b": {"not": {"$ref": "#/$defs/a"}}}}
+    assert [where for where, _ in flaws(circle)] == [("$defs", "a", "allOf", 0, "$ref")]
+    tree = {
+        "type": "object",
+        "properties": {"parent": {"$ref": "#"}, "children": {"type": "array", "items": {"$ref": "#"}}},
+    }
+    assert flaws(tree) == []
+
+
+def test_canonical_paths_walk_recursive_and_broken_schemas_once() -> None:
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    wide = {"$id": BASE + "t.schema.json", "properties": {c: {"$ref": "#"} for c in "abcdefghijkl"}}
+    registry = Registry().with_resource(wide["$id"], DRAFT202012.create_resource(wide))
+    assert sorted(canonical_paths(wide, registry)) == list("abcdefghijkl")  # 12**9 paths before
+    loop = {
+        "$id": BASE + "l.schema.json",
+        "$ref": "#/$defs/a",
+        "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}},
+    }
+    registry = Registry().with_resource(loop["$id"], DRAFT202012.create_resource(loop))
+    assert canonical_paths(loop, registry) == {}  # it never answered
+    missing = {"$id": BASE + "m.schema.json", "properties": {"a": {"$ref": "#/$defs/none"}}}
+    assert canonical_paths(missing, Registry()) == {"a": {}}
+
+
+def test_a_schema_refused_takes_the_schemas_that_refer_to_it_along(tmp_path: Path) -> None:
+    import shutil
+
+    for folder in ("schemas", "mappings"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    common = tmp_path / "schemas" / "common.schema.json"
+    common.write_text(common.read_text().replace('"type": "object"', '"type": "object", "pattern": "(("', 1))
+    project = Project.load(tmp_path)  # before: a traceback naming no file, from every DAG
+    assert "common" not in project.schemas and "contact" not in project.schemas
+    shown = [str(p) for p in project.problems if p.path.startswith("schemas/")]
+    assert shown[0].startswith("schemas/common.schema.json:") and "is not a regular expression" in shown[0]
+    assert any(
+        line.startswith("schemas/contact.schema.json:")
+        and "points into schemas/common.schema.json, which has problems of its own" in line
+        for line in shown
+    )
+    assert project.problems_for_sync("crm_contacts_to_erp")  # stopped; and checking did not crash
+
+
+def test_a_meta_schema_with_a_flaw_is_refused_alone(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    for folder in ("schemas", "mappings"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    path = tmp_path / "schemas" / "sync.schema.json"
+    meta = json.loads(path.read_text())
+    meta["$defs"]["draft"] = {"$ref": "https://json-schema.org/draft/2020-12/schema"}  # jsonschema knows it
+    meta["$defs"]["typo"] = {"$ref": "#/$defs/endpoitn"}
+    path.write_text(json.dumps(meta, indent=2))
+    project = Project.load(tmp_path)
+    assert [p.message for p in project.checked] == [
+        "$ref '#/$defs/endpoitn' points to nothing: no '/$defs/endpoitn' in this schema (did you mean '/$defs/endpoint'?)"
+    ]
+    assert project.syncs == {} and project.problems_for_sync("crm_accounts_to_erp")
