@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import threading
 import time
 from pathlib import Path
@@ -11,28 +10,50 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.base import ProjectOption, app, guarded, load
+from hub.cli.base import ProjectOption, app, check_ports, guarded, listening, load
 from hub.cli.console import err, out
-from hub.errors import ConfigError
+
+METADATA_BACKENDS = ("sqlite", "postgresql", "postgres", "mysql")
+"""The databases Airflow keeps its metadata in."""
 
 
-def _port_taken(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+def _metadata_url(value: str | None) -> str | None:
+    """`--metadata`, checked before anything starts: a database URL Airflow can use."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from hub.state.database import shown
+
+    if value is None:
+        return value
+    try:
+        backend = make_url(value).drivername.partition("+")[0]
+    except (ArgumentError, ValueError):
+        backend = ""
+    if backend not in METADATA_BACKENDS:
+        raise typer.BadParameter(
+            f"{shown(value)} is not a database URL Airflow can use; give one such as "
+            "postgresql://user:password@host:5432/airflow (or leave it out for SQLite in .hub/airflow)"
+        )
+    return value
 
 
 @app.command("airflow")
 def airflow_up(
-    port: Annotated[int, typer.Option(help="Port of Airflow's UI and API server.")] = 8080,
-    sandbox_port: Annotated[int, typer.Option(help="First port of the emulators.")] = 8440,
-    accounts: Annotated[int, typer.Option(help="Accounts to seed in the CRM emulator.")] = 200,
-    contacts: Annotated[int, typer.Option(help="Contacts to seed in the CRM emulator.")] = 1000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of Airflow's UI and API server.")] = 8080,
+    sandbox_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="First port of the emulators (0: free ones).")
+    ] = 8440,
+    accounts: Annotated[int, typer.Option(min=0, help="Accounts to seed in the CRM emulator.")] = 200,
+    contacts: Annotated[int, typer.Option(min=0, help="Contacts to seed in the CRM emulator.")] = 1000,
     paused: Annotated[
         bool, typer.Option("--paused", help="Leave the DAGs paused (default: unpaused, so they run).")
     ] = False,
     metadata: Annotated[
         str | None,
-        typer.Option(help="Airflow metadata database URL (default SQLite in .hub/airflow)."),
+        typer.Option(
+            callback=_metadata_url, help="Airflow metadata database URL (default SQLite in .hub/airflow)."
+        ),
     ] = None,
     project: ProjectOption = Path("."),
 ) -> None:
@@ -46,9 +67,8 @@ def airflow_up(
         root = loaded.root
         dag_ids = [f"sync__{name}" for name in sorted(loaded.syncs)]
         dag_ids += [f"reconcile__{name}" for name, spec in sorted(loaded.syncs.items()) if spec.reconcile]
-        for wanted in (port, *range(sandbox_port, sandbox_port + len(EMULATORS))):
-            if _port_taken(wanted):
-                raise ConfigError(f"port {wanted} is in use; choose others with --port / --sandbox-port")
+        check_ports("--port", port)
+        check_ports("--sandbox-port", sandbox_port, len(EMULATORS))
         home = root / ".hub" / "airflow"
         state = home / "state.db"  # the emulators start empty: so does the hub state that mirrors them
         state.unlink(missing_ok=True)
@@ -56,11 +76,12 @@ def airflow_up(
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         started = time.monotonic()
         err.print(f"starting the emulators ({accounts:,} accounts, {contacts:,} contacts)")
-        sandbox = sandbox_class().start(
-            folder=root / ".hub" / "sandbox",
-            port=sandbox_port,
-            scale={"accounts": accounts, "contacts": contacts},
-        )
+        with listening("--sandbox-port", sandbox_port):
+            sandbox = sandbox_class().start(
+                folder=root / ".hub" / "sandbox",
+                port=sandbox_port,
+                scale={"accounts": accounts, "contacts": contacts},
+            )
         stack = AirflowStack(
             home=home,
             project=root,

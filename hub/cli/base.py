@@ -2,23 +2,62 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
+import signal
+import socket
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer._click.exceptions import UsageError  # typer vendors click: the base of every usage mistake
+from typer.core import TyperGroup
 
 from hub.cli.console import BarProgress, err, out, summary_table
 from hub.engine.sync import SyncEngine, SyncResult
 from hub.errors import ConfigError, HubError, LockError
+from hub.io.connections import get_connection
 from hub.io.redact import install_log_redaction, redact
 from hub.project.loading import Project
-from hub.state import StateStore
+from hub.state import StateStore, StateUnavailable, interrupted_by
+from hub.state.database import STATE_SETTING
+
+
+class HubCommands(TyperGroup):
+    """The `hub` command group: a mistake in the command line itself (an unknown option, a value out
+    of its range) is one line on stderr and exit 2, as every other mistake of a user's is."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _usage_in_one_line():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _usage_in_one_line():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _usage_in_one_line() -> Iterator[None]:
+    try:
+        yield
+    except UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `hub` alone: the help is the answer
+            raise
+        where = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
+        message = " ".join(exc.format_message().split()).rstrip(".")
+        err.print(message + where, markup=False, highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
 
 app = typer.Typer(
+    cls=HubCommands,
     add_completion=False,
     no_args_is_help=True,
     help="Omnihub: bidirectional record sync between front-office and back-office systems.",
@@ -58,11 +97,43 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def guarded(action: Callable[[], int]) -> None:
-    """Run a command body, turning the hub's own errors into messages and exit codes."""
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP raised as an exception, as Python raises SIGINT as KeyboardInterrupt: a run
+    stops the same way whatever stopped it (recorded `interrupted`, its lock released)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise Interrupted(signum)
+
+
+@contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise `Interrupted` (unless they are ignored, as under
+    nohup; signals reach the main thread only)."""
+    installed: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                installed[signum] = signal.signal(signum, _interrupt)
     try:
-        code = action()
-    except ConfigError as exc:
+        yield
+    finally:
+        for number, previous in installed.items():
+            signal.signal(number, previous)
+
+
+def guarded(action: Callable[[], int], *, stopped: str = "") -> None:
+    """Run a command body, turning the hub's own errors into messages and exit codes. A signal ends
+    it with one line (`interrupted by SIGTERM` and `stopped`, what became of the work) and exit
+    128 + the signal's number: 130 for Ctrl-C, 143 for SIGTERM."""
+    try:
+        with signals_interrupt():
+            code = action()
+    except (ConfigError, StateUnavailable) as exc:
         for line in str(exc).splitlines():
             err.print(redact(line), markup=False, highlight=False)
         raise typer.Exit(2) from None
@@ -70,6 +141,9 @@ def guarded(action: Callable[[], int]) -> None:
         fail(str(exc), 1)
     except HubError as exc:
         fail(str(exc), 1)
+    except KeyboardInterrupt as exc:
+        err.print(interrupted_by(exc) + stopped, markup=False, highlight=False)
+        raise typer.Exit(128 + getattr(exc, "signum", signal.SIGINT)) from None
     raise typer.Exit(code)
 
 
@@ -82,9 +156,63 @@ def load(project: Path) -> Project:
     return Project.load(project)
 
 
-def engine(project: Path, state_url: str | None, progress: BarProgress | None = None) -> SyncEngine:
+def engine(
+    project: Path, state_url: str | None, sync: str, progress: BarProgress | None = None
+) -> SyncEngine:
+    """The engine for one sync, once it passed the gate: its problems (`hub validate`'s checks of what
+    it depends on) and a connection it cannot resolve raise ConfigError before the state store is
+    even opened, so nothing is written."""
     loaded = load(project)
-    return SyncEngine(loaded, StateStore.open(loaded.root, state_url), progress=progress)
+    spec = loaded.sync(sync)
+    problems = loaded.problems_for_sync(sync)
+    if problems:
+        raise ConfigError(problems)
+    for endpoint in (spec.source, spec.target):
+        get_connection(endpoint.connection)
+    return SyncEngine(loaded, state_store(loaded.root, state_url), progress=progress)
+
+
+def state_store(root: Path, state_url: str | None) -> StateStore:
+    """The state store `--state-url` (or HUB_STATE_URL) names, or the project's SQLite file; a wrong
+    URL or a database out of reach is one line naming the setting, and nothing is created."""
+    return StateStore.open(root, state_url, setting=state_setting(state_url))
+
+
+def state_setting(state_url: str | None) -> str:
+    """Which setting gave the state URL, as messages name it."""
+    given = state_url is not None and state_url != os.environ.get(STATE_SETTING)
+    return "--state-url" if given else STATE_SETTING
+
+
+def check_ports(option: str, first: int, count: int = 1) -> None:
+    """ConfigError naming `option` unless ports `first` to `first + count - 1` exist and are free on
+    this host (0: the system picks free ones)."""
+    if first == 0:
+        return
+    last = first + count - 1
+    if last > 65535:
+        raise ConfigError(
+            f"{option} {first}: {count} ports from there end at {last}, past 65535; "
+            f"give {65536 - count} or less"
+        )
+    for port in range(first, last + 1):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                taken = "it is" if count == 1 else f"port {port} of {first}-{last} is"
+                raise ConfigError(f"{option} {first}: {taken} in use by another program; choose a free one")
+
+
+@contextmanager
+def listening(option: str, port: int) -> Iterator[None]:
+    """Servers started inside report a port they cannot listen on as a ConfigError naming `option`."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        raise ConfigError(
+            f"{option} {port}: cannot listen there ({exc.strerror}); choose a free port from 1024 to 65535"
+        ) from None
 
 
 def print_json(payload: Any) -> None:

@@ -26,6 +26,7 @@ STATUS_STYLE = {
     "partial": "yellow",
     "failed": "red",
     "running": "cyan",
+    "interrupted": "magenta",
     "pass": "green",
     "warn": "yellow",
     "fail": "red",

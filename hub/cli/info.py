@@ -114,12 +114,23 @@ def schemas(
     entity: Annotated[str | None, typer.Argument(help="Show one entity's fields.")] = None,
     project: ProjectOption = Path("."),
     as_json: JsonOption = False,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            metavar="DIR",
+            help="Write the meta-schemas of the project's files into DIR, enriched for editors (the "
+            "transforms, each system's options, each entity's fields); one line per file written.",
+        ),
+    ] = None,
 ) -> None:
     """The canonical models (or one model's fields)."""
     from hub.project.schemapaths import canonical_paths
 
     def body() -> int:
         loaded = load(project)
+        if export is not None:
+            return _export(loaded, export)
         if entity is None:
             rows = [
                 (
@@ -172,3 +183,16 @@ def schemas(
         return 0
 
     guarded(body)
+
+
+def _export(loaded: Project, folder: Path) -> int:
+    """`hub schemas --export DIR`: the editor schemas, each file written on a line of its own."""
+    from hub.project.editor_schemas import export_schemas
+
+    try:
+        written = export_schemas(loaded, folder)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the schemas into {folder}: {exc.strerror or exc}") from None
+    for path in written:
+        out.print(f"wrote {path}", markup=False, highlight=False)
+    return 0

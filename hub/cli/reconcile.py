@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,27 @@ from hub.cli.base import (
     print_json,
 )
 from hub.cli.console import err, out, plain_table, status_text
+from hub.errors import ConfigError
+
+
+def _checked_age(value: str | None) -> str | None:
+    """`--min-age` as `hub validate` checks `reconcile.min_age`: a duration from 0s to 3650d."""
+    from hub.project.checks.durations import DURATIONS, duration_problem
+
+    negative = DURATIONS[("reconcile", "min_age")]
+    problem = duration_problem(value, "the age", negative) if value is not None else None
+    if problem:
+        raise typer.BadParameter(problem)
+    return value
+
+
+def _check_out(folder: Path) -> None:
+    """ConfigError unless the reports can be written under `folder` (made when missing)."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"--out {folder}: {existing} is a file; give a folder (it is made when missing)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {folder}: you cannot write in {existing}; give a folder you can write to")
 
 
 @app.command()
@@ -33,7 +55,11 @@ def reconcile(
     ] = False,
     min_age: Annotated[
         str | None,
-        typer.Option("--min-age", help="Judge only records older than this (90s, 5m); overrides YAML."),
+        typer.Option(
+            "--min-age",
+            callback=_checked_age,
+            help="Judge only records older than this (90s, 5m); overrides YAML.",
+        ),
     ] = None,
 ) -> None:
     """Compare both systems of a sync field by field and write JSON, CSV and HTML reports (exit 1 on fail)."""
@@ -41,11 +67,16 @@ def reconcile(
     from hub.reconcile.engine import Reconciler
 
     def body() -> int:
-        sync_engine = engine(project, state_url)
+        _check_out(out if out.is_absolute() else project.resolve() / out)
+        sync_engine = engine(project, state_url, sync_name)
         reconciler = Reconciler(sync_engine.project, sync_engine.store, engine=sync_engine)
         age = parse_duration(min_age) if min_age is not None else None
         result = reconciler.run(sync_name, heal_records=heal, min_age=age)
-        files, doc = reconciler.report(result, out if out.is_absolute() else sync_engine.project.root / out)
+        folder = out if out.is_absolute() else sync_engine.project.root / out
+        try:
+            files, doc = reconciler.report(result, folder)
+        except OSError as exc:  # what `_check_out` could not foresee (a read-only mount)
+            raise ConfigError(f"--out {folder}: cannot write the reports there ({exc.strerror})") from None
         summary = {
             "sync": doc["sync"],
             "run_id": doc["run_id"],
@@ -63,7 +94,7 @@ def reconcile(
             _print_reconciliation(summary)
         return result.exit_code
 
-    guarded(body)
+    guarded(body, stopped="; `hub runs` shows the reconciliation interrupted (what --heal wrote is kept)")
 
 
 def _print_reconciliation(summary: dict[str, Any]) -> None:

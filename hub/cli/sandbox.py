@@ -10,43 +10,63 @@ import typer
 from hub.cli.base import (
     ProjectOption,
     app,
+    check_ports,
     guarded,
+    listening,
     load,
     sandbox_app,
 )
 from hub.cli.console import err, out
 
+Port = Annotated[
+    int, typer.Option(min=0, max=65535, help="First port (0: free ones); each emulator takes the next.")
+]
+
+
+def _fault_kinds(value: str) -> str:
+    from connectors.emulators.server import FAULT_KINDS
+
+    unknown = [k.strip() for k in value.split(",") if k.strip() and k.strip() not in FAULT_KINDS]
+    if unknown:
+        raise typer.BadParameter(f"unknown kind {', '.join(unknown)}; choose from {', '.join(FAULT_KINDS)}")
+    return value
+
 
 @sandbox_app.command("serve")
 def sandbox_serve(
-    port: Annotated[int, typer.Option(help="First port; each emulator takes the next one.")] = 8440,
-    accounts: Annotated[int, typer.Option(help="Accounts to seed in the CRM.")] = 200,
-    contacts: Annotated[int, typer.Option(help="Contacts to seed in the CRM.")] = 1000,
+    port: Port = 8440,
+    accounts: Annotated[int, typer.Option(min=0, help="Accounts to seed in the CRM.")] = 200,
+    contacts: Annotated[int, typer.Option(min=0, help="Contacts to seed in the CRM.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 7,
-    fault_rate: Annotated[float, typer.Option(help="Share of requests answered with a fault (0-1).")] = 0.0,
+    fault_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of requests answered with a fault (0-1).")
+    ] = 0.0,
     fault_kinds: Annotated[
-        str, typer.Option(help="Comma-separated: rate_limit, unavailable, disconnect.")
+        str,
+        typer.Option(callback=_fault_kinds, help="Comma-separated: rate_limit, unavailable, disconnect."),
     ] = ("rate_limit"),
-    latency_ms: Annotated[float, typer.Option(help="Added latency per request.")] = 0.0,
+    latency_ms: Annotated[float, typer.Option(min=0.0, help="Added latency per request.")] = 0.0,
     project: ProjectOption = Path("."),
 ) -> None:
     """Start the emulators, seed them and print the AIRFLOW_CONN_* lines that reach them (Ctrl-C stops)."""
     import signal
     import threading
 
-    from connectors.registry import sandbox_class
+    from connectors.registry import EMULATORS, sandbox_class
 
     def body() -> int:
         kinds = tuple(k.strip() for k in fault_kinds.split(",") if k.strip())
-        sandbox = sandbox_class().start(
-            folder=project.resolve() / ".hub" / "sandbox",
-            port=port,
-            seed=seed,
-            scale={"accounts": accounts, "contacts": contacts},
-            fault_rate=fault_rate,
-            fault_kinds=kinds,
-            latency_ms=latency_ms,
-        )
+        check_ports("--port", port, len(EMULATORS))
+        with listening("--port", port):
+            sandbox = sandbox_class().start(
+                folder=project.resolve() / ".hub" / "sandbox",
+                port=port,
+                seed=seed,
+                scale={"accounts": accounts, "contacts": contacts},
+                fault_rate=fault_rate,
+                fault_kinds=kinds,
+                latency_ms=latency_ms,
+            )
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
@@ -67,8 +87,8 @@ def sandbox_serve(
 
 @app.command()
 def demo(
-    accounts: Annotated[int, typer.Option(help="Accounts to seed in Salesforce.")] = 2000,
-    contacts: Annotated[int, typer.Option(help="Contacts to seed in Salesforce.")] = 10000,
+    accounts: Annotated[int, typer.Option(min=0, help="Accounts to seed in Salesforce.")] = 2000,
+    contacts: Annotated[int, typer.Option(min=0, help="Contacts to seed in Salesforce.")] = 10000,
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 7,
     project: ProjectOption = Path("."),
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,10 +19,16 @@ from hub.cli.base import (
     print_json,
     quarantine_app,
     report,
+    state_setting,
+    state_store,
 )
 from hub.cli.console import BarProgress, err, out, plain_table, status_text
 from hub.engine.sync import SyncEngine, SyncResult
 from hub.state import StateStore
+from hub.state.database import STATE_SETTING, shown
+
+RECORDED = "; `hub runs` shows it interrupted, and what it committed is kept: the next run goes on from there"
+"""What an interrupted sync or retry leaves, as the line that ends it says."""
 
 
 def _run(
@@ -31,15 +38,16 @@ def _run(
     as_json: bool,
     title: str,
     run: Callable[[SyncEngine], SyncResult],
+    stopped: str = RECORDED,
 ) -> None:
     def body() -> int:
         if as_json or not err.is_terminal:
-            return report(run(engine(project, state_url)), as_json, title)
+            return report(run(engine(project, state_url, sync_name)), as_json, title)
         with BarProgress() as progress:
-            result = run(engine(project, state_url, progress))
+            result = run(engine(project, state_url, sync_name, progress))
         return report(result, as_json, title)
 
-    guarded(body)
+    guarded(body, stopped=stopped)
 
 
 @app.command()
@@ -51,7 +59,15 @@ def plan(
     full: Annotated[bool, typer.Option("--full", help="Plan a full read.")] = False,
 ) -> None:
     """What a sync would create, update, skip and quarantine now. Writes nothing."""
-    _run(sync_name, project, state_url, as_json, f"plan {sync_name}", lambda e: e.plan(sync_name, full=full))
+    _run(
+        sync_name,
+        project,
+        state_url,
+        as_json,
+        f"plan {sync_name}",
+        lambda e: e.plan(sync_name, full=full),
+        stopped="; a plan writes nothing",
+    )
 
 
 @app.command()
@@ -72,13 +88,14 @@ def runs(
     project: ProjectOption = Path("."),
     state_url: StateOption = None,
     as_json: JsonOption = False,
-    limit: Annotated[int, typer.Option(help="How many runs.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="How many runs.")] = 20,
 ) -> None:
-    """Recent runs, newest first, with their counts and API calls."""
+    """Recent runs, newest first, with their counts and API calls (a run whose process is gone shows
+    as interrupted)."""
 
     def body() -> int:
-        store = StateStore.open(project.resolve(), state_url)
-        rows = store.runs(sync_name, limit=limit)
+        store = _existing_store(project, state_url)
+        rows = store.runs(sync_name, limit=limit) if store else []
         if as_json:
             print_json({"runs": [row.__dict__ for row in rows]})
             return 0
@@ -101,6 +118,16 @@ def runs(
         return 0
 
     guarded(body)
+
+
+def _existing_store(project: Path, state_url: str | None) -> StateStore | None:
+    """The store to read, or None (said on stderr) when none was created yet: reading creates none."""
+    root = project.resolve()
+    if StateStore.exists(root, state_url, setting=state_setting(state_url)):
+        return state_store(root, state_url)
+    where = state_url or os.environ.get(STATE_SETTING) or root / ".hub" / "state.db"
+    err.print(f"nothing recorded yet: no state store at {shown(str(where))}", markup=False, highlight=False)
+    return None
 
 
 RUN_COUNTS = (
@@ -129,13 +156,13 @@ def quarantine_list(
     state_url: StateOption = None,
     as_json: JsonOption = False,
     every: Annotated[bool, typer.Option("--all", help="Include resolved entries.")] = False,
-    limit: Annotated[int, typer.Option(help="How many entries.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="How many entries.")] = 50,
 ) -> None:
     """Quarantined records with their reasons (open ones by default)."""
 
     def body() -> int:
-        store = StateStore.open(project.resolve(), state_url)
-        rows = store.quarantined(sync_name, status=None if every else "open", limit=limit)
+        store = _existing_store(project, state_url)
+        rows = store.quarantined(sync_name, status=None if every else "open", limit=limit) if store else []
         if as_json:
             print_json({"quarantine": [row.__dict__ for row in rows]})
             return 0
@@ -156,7 +183,7 @@ def quarantine_list(
             ],
         )
         out.print(table)
-        open_counts = store.quarantine_counts()
+        open_counts = store.quarantine_counts() if store else {}
         out.print(
             f"open: {sum(open_counts.values())} " + " ".join(f"{k}={v}" for k, v in open_counts.items())
         )
@@ -171,7 +198,7 @@ def quarantine_retry(
     project: ProjectOption = Path("."),
     state_url: StateOption = None,
     as_json: JsonOption = False,
-    ids: Annotated[list[int] | None, typer.Option("--id", help="Only these entries.")] = None,
+    ids: Annotated[list[int] | None, typer.Option("--id", min=1, help="Only these entries.")] = None,
 ) -> None:
     """Run quarantined records of a sync again (after fixing the mapping or the data)."""
     _run(sync_name, project, state_url, as_json, f"retry {sync_name}", lambda e: e.retry(sync_name, ids))

@@ -23,6 +23,9 @@ from hub.errors import ConfigError, ConnectionNotFound
 from hub.io.redact import REDACTOR, is_secret_key
 
 ENV_PREFIX = "AIRFLOW_CONN_"
+URI_FORM = "type://login:password@host:port/schema"
+JSON_FORM = '{"conn_type": "type", "host": "...", "login": "...", "password": "...", "extra": {...}}'
+TEXT_FIELDS = ("conn_type", "host", "login", "password", "schema")
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,9 @@ def parse_uri(conn_id: str, uri: str) -> Connection:
     try:
         port = parts.port
     except ValueError:
-        raise ConfigError(f"connection {conn_id!r}: the port is not a number") from None
+        raise ConfigError(
+            f"connection {conn_id!r}: the port is not a number from 1 to 65535 (as in {URI_FORM})"
+        ) from None
     return Connection(
         conn_id=conn_id,
         conn_type=_normalize_conn_type(scheme),
@@ -136,12 +141,12 @@ def parse_json(conn_id: str, text: str) -> Connection:
             f"connection {conn_id!r}: not valid JSON ({exc.msg} at column {exc.colno})"
         ) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"connection {conn_id!r}: the JSON form must be an object")
-    port = data.get("port")
-    try:
-        port = int(port) if port else None
-    except (TypeError, ValueError):
-        raise ConfigError(f"connection {conn_id!r}: expected an integer port, got {port!r}") from None
+        raise ConfigError(f"connection {conn_id!r}: the JSON form must be an object, as in {JSON_FORM}")
+    for name in TEXT_FIELDS:
+        if data.get(name) is not None and not isinstance(data[name], str):
+            given = "" if name == "password" else f", not {data[name]!r}"  # a password is never shown
+            raise ConfigError(f"connection {conn_id!r}: {name} must be text (a JSON string){given}")
+    port = _json_port(conn_id, data.get("port"))
     conn_type = data.get("conn_type")
     return Connection(
         conn_id=conn_id,
@@ -155,12 +160,29 @@ def parse_json(conn_id: str, text: str) -> Connection:
     )
 
 
+def _json_port(conn_id: str, port: Any) -> int | None:
+    try:
+        number = int(port) if port not in (None, "") else None
+    except (TypeError, ValueError):
+        number = -1
+    if number is not None and (not 1 <= number <= 65535 or isinstance(port, (bool, float))):
+        raise ConfigError(f"connection {conn_id!r}: expected an integer port from 1 to 65535, got {port!r}")
+    return number
+
+
 def parse_connection(conn_id: str, value: str) -> Connection:
     """A connection from its serialised value, JSON or URI, as Airflow's secrets backends decide."""
     value = value.strip()
     if not value:
-        raise ConfigError(f"connection {conn_id!r} is empty")
-    return parse_json(conn_id, value) if value[0] == "{" else parse_uri(conn_id, value)
+        raise ConfigError(f"connection {conn_id!r} is empty; give Airflow's URI form ({URI_FORM}) or JSON")
+    if value[0] == "{":
+        return parse_json(conn_id, value)
+    if "://" not in value:
+        raise ConfigError(
+            f"connection {conn_id!r} is neither Airflow's URI form ({URI_FORM}) nor its JSON form "
+            f"({JSON_FORM})"
+        )
+    return parse_uri(conn_id, value)
 
 
 def from_environment(conn_id: str, environ: Mapping[str, str] | None = None) -> Connection:
@@ -172,7 +194,10 @@ def from_environment(conn_id: str, environ: Mapping[str, str] | None = None) -> 
             f"connection {conn_id!r} is not defined: set {ENV_PREFIX}{conn_id.upper()} "
             "(Airflow's URI or JSON form), or define it in Airflow"
         )
-    return parse_connection(conn_id, value)
+    try:
+        return parse_connection(conn_id, value)
+    except ConfigError as exc:  # say which variable to mend
+        raise ConfigError(f"{ENV_PREFIX}{conn_id.upper()}: {exc}") from None
 
 
 Resolver = Callable[[str], Connection]

@@ -3,7 +3,9 @@
 SQLite at `.hub/state.db` is the embedded default; PostgreSQL (`HUB_STATE_URL=postgresql://…`) is
 the production store, required when Airflow runs tasks on several workers. The schema is created on
 first use. Every write that must be atomic with another (a page's cross-references, quarantine rows
-and cursor) goes through one transaction.
+and cursor) goes through one transaction. A run names its process and the lock it holds; a listing
+shows (and stores) a run whose process is gone as `interrupted`. A wrong URL or a database out of reach
+is one line naming the setting (`hub.state.database`).
 """
 
 from __future__ import annotations
@@ -11,14 +13,24 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Engine, Table, create_engine, delete, event, func, select, update
+from sqlalchemy import Select, Table, delete, func, select, update
 from sqlalchemy.engine import Connection as DBConnection
 
-from hub.state.locks import LockManager
+from hub.errors import ConfigError, HubError
+from hub.io.redact import redact
+from hub.state.database import (
+    STATE_SETTING,
+    StateUnavailable,
+    default_url,
+    open_database,
+    parse_state_url,
+)
+from hub.state.locks import Lock, LockManager
 from hub.state.rows import (
     PageCommit,
     QuarantineEntry,
@@ -26,42 +38,17 @@ from hub.state.rows import (
     QuarantineStage,
     RunKind,
     RunRow,
+    RunStatus,
     XrefRow,
+    interrupted_by,
     now_text,
 )
-from hub.state.tables import cursors, locks, metadata, quarantine, runs, xref
+from hub.state.tables import cursors, locks, quarantine, runs, xref
 
 _CHUNK = 500
-
-
-def default_url(root: Path) -> str:
-    """HUB_STATE_URL, or SQLite at <root>/.hub/state.db."""
-    url = os.environ.get("HUB_STATE_URL")
-    if url:
-        return url
-    folder = root / ".hub"
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'state.db'}"
-
-
-def _engine(url: str) -> Engine:
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    if url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+UNSEEN_PROCESS_LIMIT = timedelta(hours=24)
+"""How long a run that holds no lock (a reconciliation) may show `running` when its process cannot
+be seen (it runs on another host, or was recorded before runs named their process)."""
 
 
 def _insert(conn: DBConnection, table: Table) -> Any:
@@ -82,16 +69,41 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
 class StateStore:
     """Access to the state tables; safe to share within a process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, setting: str = STATE_SETTING) -> None:
         self.url = url
-        self.engine = _engine(url)
-        metadata.create_all(self.engine)
+        self.engine = open_database(url, setting)
         self.locks = LockManager(self.engine, locks)
 
     @classmethod
-    def open(cls, root: Path | str = ".", url: str | None = None) -> StateStore:
-        """The project's store: `url`, else HUB_STATE_URL, else SQLite under <root>/.hub/."""
-        return cls(url or default_url(Path(root)))
+    def open(
+        cls, root: Path | str = ".", url: str | None = None, *, setting: str = STATE_SETTING
+    ) -> StateStore:
+        """The project's store: `url`, else HUB_STATE_URL, else SQLite under <root>/.hub/ (`setting`
+        names where `url` came from, for messages)."""
+        if url or os.environ.get(STATE_SETTING):
+            return cls(url or default_url(Path(root)), setting=setting)
+        folder = Path(root) / ".hub"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot make {folder} for the state store ({exc.strerror}); run from the project root, "
+                f"pass --project, or set {STATE_SETTING}"
+            ) from None
+        return cls(default_url(Path(root)))
+
+    @staticmethod
+    def exists(root: Path | str = ".", url: str | None = None, *, setting: str = STATE_SETTING) -> bool:
+        """Whether there is a store to read: false for a SQLite file not created yet (reading commands
+        then create nothing). A given URL is checked as `open` checks it."""
+        explicit = url or os.environ.get(STATE_SETTING)
+        parsed = parse_state_url(explicit, setting) if explicit else None
+        database = parsed.database if parsed is not None else str(Path(root) / ".hub" / "state.db")
+        if parsed is not None and not parsed.drivername.startswith("sqlite"):
+            return True
+        return (
+            not database or database == ":memory:" or database.startswith("file:") or Path(database).is_file()
+        )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -304,9 +316,13 @@ class StateStore:
             return {sync: int(n) for sync, n in conn.execute(query.group_by(quarantine.c.sync))}
 
     # Runs -----------------------------------------------------------------------------------
-    def start_run(self, sync: str, kind: RunKind = "sync") -> str:
-        """Record the start of a run and return its id."""
+    def start_run(self, sync: str, kind: RunKind = "sync", *, lock: Lock | None = None) -> str:
+        """Record the start of a run and return its id. The run names its process (host, pid) and
+        the lock it holds, so a listing can tell when it died without recording its end."""
         run_id = str(uuid4())
+        details: dict[str, Any] = {"process": {"host": self.locks.host, "pid": os.getpid()}}
+        if lock is not None:
+            details["lock"] = {"name": lock.name, "owner": lock.owner}
         with self.engine.begin() as conn:
             conn.execute(
                 runs.insert().values(
@@ -317,7 +333,7 @@ class StateStore:
                     status="running",
                     counts={},
                     api_calls={},
-                    details={},
+                    details=details,
                 )
             )
         return run_id
@@ -325,7 +341,7 @@ class StateStore:
     def finish_run(
         self,
         run_id: str,
-        status: str,
+        status: RunStatus,
         counts: dict[str, Any],
         api_calls: dict[str, int],
         *,
@@ -347,20 +363,71 @@ class StateStore:
                 )
             )
 
+    def abandon_run(self, run_id: str, exc: BaseException, api_calls: dict[str, int]) -> None:
+        """Record a run that stopped on `exc`: `failed` on an error, `interrupted` on a signal."""
+        if isinstance(exc, Exception):
+            error = str(exc) if isinstance(exc, HubError) else f"{type(exc).__name__}: {exc}"
+            self.finish_run(run_id, "failed", {}, api_calls, error=redact(error))
+        else:
+            self.finish_run(run_id, "interrupted", {}, api_calls, error=interrupted_by(exc))
+
     def runs(self, sync: str | None = None, *, kind: RunKind | None = None, limit: int = 20) -> list[RunRow]:
-        """Runs, newest first."""
+        """Runs, newest first; a run whose process is gone shows (and is stored) as interrupted."""
         query = select(runs).order_by(runs.c.started_at.desc()).limit(limit)
         if sync:
             query = query.where(runs.c.sync == sync)
         if kind:
             query = query.where(runs.c.kind == kind)
+        return self._settled(self._select(query))
+
+    def run(self, run_id: str) -> RunRow | None:
+        found = self._settled(self._select(select(runs).where(runs.c.id == run_id)))
+        return found[0] if found else None
+
+    def _select(self, query: Select[Any]) -> list[RunRow]:
         with self.engine.connect() as conn:
             return [RunRow(**dict(row)) for row in conn.execute(query).mappings()]
 
-    def run(self, run_id: str) -> RunRow | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().first()
-        return RunRow(**dict(row)) if row else None
+    def _settled(self, rows: list[RunRow]) -> list[RunRow]:
+        """`rows`, with each `running` run whose process is gone marked `interrupted` in the store.
+        Read before the locks: a run holds its lock from before its start to after its end."""
+        gone = {row.id: reason for row in rows if row.status == "running" and (reason := self._gone(row))}
+        if not gone:
+            return rows
+        with self.engine.begin() as conn:
+            for run_id, reason in gone.items():
+                conn.execute(
+                    update(runs)
+                    .where(runs.c.id == run_id, runs.c.status == "running")  # unless it ended meanwhile
+                    .values(status="interrupted", error=reason)
+                )
+        fresh = {row.id: row for row in self._select(select(runs).where(runs.c.id.in_(list(gone))))}
+        return [fresh.get(row.id, row) for row in rows]
+
+    def _gone(self, row: RunRow) -> str | None:
+        """Why a `running` run's process is known to be gone, or None while it may be alive.
+
+        A run holding a lock lives as long as its lock: on this host a dead pid frees it at once,
+        elsewhere its expiry does (`LockManager`). A run without one (a reconciliation) is judged
+        by its pid on this host, and elsewhere, or when it named no process, by its age."""
+        process = row.details.get("process") or {}
+        who = f"pid {process['pid']} on {process['host']}" if process else "its process"
+        kept = "what it committed is kept"
+        if process and self.locks.process_gone(process["host"], int(process["pid"])):
+            return f"interrupted: {who} is gone; {kept}"
+        lock = row.details.get("lock")
+        if lock:
+            if self.locks.holds(lock["name"], lock["owner"]):
+                return None
+            return f"interrupted: {who} let its lock {lock['name']} expire (gone, or cut off); {kept}"
+        if process and process["host"] == self.locks.host:
+            return None
+        if datetime.now(UTC) - datetime.fromisoformat(row.started_at) > UNSEEN_PROCESS_LIMIT:
+            hours = UNSEEN_PROCESS_LIMIT.total_seconds() / 3600
+            return (
+                f"interrupted: running for over {hours:.0f} h ({who}, not visible from here): presumed gone"
+            )
+        return None
 
 
 def _close(conn: DBConnection, sync: str, system: str, record_ids: list[str], status: str) -> None:
@@ -410,8 +477,11 @@ __all__ = [
     "QuarantineStage",
     "RunKind",
     "RunRow",
+    "RunStatus",
     "StateStore",
+    "StateUnavailable",
     "XrefRow",
     "default_url",
+    "interrupted_by",
     "now_text",
 ]

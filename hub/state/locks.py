@@ -121,7 +121,19 @@ class LockManager:
     def _stale(self, held: Any, now: datetime) -> bool:
         if held["expires_at"] < _stamp(now):
             return True
-        return bool(held["host"] == self.host and not pid_alive(int(held["pid"])))
+        return self.process_gone(held["host"], int(held["pid"]))
+
+    def process_gone(self, host: str, pid: int) -> bool:
+        """Whether process `pid` of `host` is known to be gone: only this host's processes can be
+        seen; another host's are never known gone (their lock's expiry tells instead)."""
+        return host == self.host and not pid_alive(pid)
+
+    def holds(self, name: str, owner: str) -> bool:
+        """Whether `owner` still holds the lock `name`: the row is its own and not stale (as
+        `acquire` judges, so a holder that died no longer holds it)."""
+        with self.engine.connect() as conn:
+            held = conn.execute(select(self.table).where(self.table.c.name == name)).mappings().first()
+        return held is not None and held["owner"] == owner and not self._stale(held, datetime.now(UTC))
 
     def extend(self, lock: Lock) -> None:
         expires = _stamp(datetime.now(UTC) + lock.ttl)

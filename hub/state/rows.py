@@ -9,6 +9,10 @@ from typing import Any, Literal
 RunKind = Literal["sync", "plan", "retry", "heal", "reconcile"]
 """What a run in the runs table was: a sync, a plan (never stored), a retry of quarantined records,
 a heal (records re-synced by a reconciliation) or a reconciliation."""
+RunStatus = Literal["running", "success", "partial", "failed", "interrupted", "pass", "warn", "fail"]
+"""How a run stands: `running`; a sync, retry or heal ended `success`, `partial` (records set aside)
+or `failed`; a reconciliation `pass`, `warn` or `fail`; `interrupted`: stopped by a signal (Ctrl-C,
+SIGTERM), or its process found gone (SIGKILL, a lost worker), keeping what it committed."""
 QuarantineStage = Literal["read", "inbound", "reference", "validate", "outbound", "match", "write"]
 """Where a record was set aside: the source could not read it, the inbound mapping refused it, a
 reference it makes is unresolved, the canonical schema refused it, the outbound mapping refused it,
@@ -57,6 +61,13 @@ class PageCommit:
     cursor: tuple[str, str, str] | None = None
 
 
+def interrupted_by(exc: BaseException) -> str:
+    """What stopped a run that ended on a BaseException, as its record says it."""
+    if isinstance(exc, KeyboardInterrupt):
+        return f"interrupted by {str(exc) or 'SIGINT (Ctrl-C)'}"
+    return f"interrupted ({type(exc).__name__}{': ' if str(exc) else ''}{exc})"
+
+
 @dataclass
 class RunRow:
     id: str
@@ -64,7 +75,7 @@ class RunRow:
     kind: RunKind
     started_at: str
     finished_at: str | None
-    status: str
+    status: RunStatus
     counts: dict[str, Any]
     api_calls: dict[str, int]
     details: dict[str, Any]

@@ -87,6 +87,9 @@ def test_killed_at_a_named_point_then_rerun(
 ) -> None:
     state = tmp_path / "state.db"
     assert run_sync(project, hub_env(sandbox, state, failpoint)) == -signal.SIGKILL
+    killed = StateStore(f"sqlite:///{state}").runs()  # it could not say how it ended: `hub runs` can
+    assert [(r.status, r.finished_at) for r in killed] == [("interrupted", None)]
+    assert str(killed[0].error).endswith(" is gone; what it committed is kept")
     assert run_sync(project, hub_env(sandbox, state)) in (0, 1)
     assert_exactly_once(sandbox, state)
     assert run_sync(project, hub_env(sandbox, state)) in (0, 1)
@@ -115,3 +118,49 @@ def test_killed_at_random_moments_again_and_again(project: Path, sandbox: Sandbo
     assert final.returncode in (0, 1), final.stderr
     assert json.loads(final.stdout)["status"] in ("success", "partial")
     assert_exactly_once(sandbox, state)
+
+
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_ends_the_run_interrupted_and_the_next_goes_on(
+    project: Path, tmp_path: Path, sent: signal.Signals, code: int
+) -> None:
+    sandbox = Sandbox.start(
+        folder=tmp_path / "slow", scale={"accounts": 150, "contacts": 1200}, seed=9, latency_ms=25
+    )
+    state = tmp_path / "state.db"
+    try:
+        command = [sys.executable, "-m", "hub", "sync", SYNC, "--json", "--project", str(project)]
+        process = subprocess.Popen(
+            command, env=hub_env(sandbox, state), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        while not _cursors(state) and process.poll() is None:  # a page committed: the run is under way
+            time.sleep(0.05)
+        process.send_signal(sent)
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == code, stderr
+        name = "SIGINT (Ctrl-C)" if sent == signal.SIGINT else "SIGTERM"
+        assert stdout == b"" and stderr.decode().splitlines() == [
+            f"interrupted by {name}; `hub runs` shows it interrupted, and what it committed is kept: "
+            "the next run goes on from there"
+        ]
+        store = StateStore(f"sqlite:///{state}")
+        run = store.runs()[0]
+        assert (run.status, run.error) == ("interrupted", f"interrupted by {name}")
+        assert run.finished_at is not None and run.counts["read"] > 0
+        store.locks.acquire(f"sync:{SYNC}").release()  # released: the next run need not wait
+        store.close()
+        assert run_sync(project, hub_env(sandbox, state)) in (0, 1)
+        assert_exactly_once(sandbox, state)
+    finally:
+        sandbox.stop()
+
+
+def _cursors(state: Path) -> int:
+    """How many cursors the run committed so far (0 before its store exists)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{state}?mode=ro", uri=True) as db:
+            return int(db.execute("SELECT count(*) FROM hub_cursors").fetchone()[0])
+    except sqlite3.Error:
+        return 0

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +123,78 @@ def test_store_opens_sqlite_under_the_project_by_default(
     store = StateStore.open(Path(str(tmp_path)))
     assert store.url.endswith(".hub/state.db")
     store.close()
+
+
+def test_a_run_whose_process_died_shows_and_stays_interrupted(store: StateStore, store_url: str) -> None:
+    code = (
+        "import sys, os; from hub.state import StateStore; s = StateStore(sys.argv[1]); "
+        "print(s.start_run('dead', lock=s.locks.acquire('sync:dead'))); print(s.start_run('dead', 'reconcile')); "
+        "os._exit(0)"  # as SIGKILL would: nothing recorded, nothing released
+    )
+    done = subprocess.run([sys.executable, "-c", code, store_url], check=True, capture_output=True, text=True)
+    synced, reconciled = done.stdout.split()
+    mine = store.start_run("dead", "reconcile")
+    rows = {row.id: row for row in store.runs("dead")}
+    assert [rows[i].status for i in (synced, reconciled, mine)] == ["interrupted", "interrupted", "running"]
+    assert rows[synced].error is not None and rows[synced].error.startswith("interrupted: pid ")
+    assert rows[synced].error.endswith(" is gone; what it committed is kept")
+    again = StateStore(store_url)  # marked in the store, so every reader agrees
+    assert again.run(synced).status == "interrupted"  # type: ignore[union-attr]
+    again.close()
+    store.locks.acquire("sync:dead").release()
+
+
+def test_runs_on_another_host_are_judged_by_their_lock_or_else_their_age(store: StateStore) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, update
+
+    from hub.state.tables import locks, runs
+
+    def elsewhere(run_id: str, *, lock: str | None = None, hours_ago: float = 0) -> None:
+        started = (datetime.now(UTC) - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        details: dict[str, object] = {"process": {"host": "another-host", "pid": 4242}}
+        if lock:
+            details["lock"] = {"name": lock, "owner": lock}
+        with store.engine.begin() as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(details=details, started_at=started))
+
+    def held_elsewhere(name: str, expires_in: timedelta) -> None:
+        stamp = (datetime.now(UTC) + expires_in).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        row = {"name": name, "owner": name, "host": "another-host", "pid": 4242}
+        with store.engine.begin() as conn:
+            conn.execute(insert(locks).values(**row, acquired_at=stamp, expires_at=stamp))
+
+    beating, expired, young, old, unnamed = (store.start_run(s) for s in ("a", "b", "c", "d", "e"))
+    held_elsewhere("sync:a", timedelta(minutes=4))  # its heartbeat keeps it
+    held_elsewhere("sync:b", timedelta(minutes=-1))  # nobody pushed it forward
+    elsewhere(beating, lock="sync:a")
+    elsewhere(expired, lock="sync:b")
+    elsewhere(young, hours_ago=23)  # a reconciliation: no lock to tell
+    elsewhere(old, hours_ago=25)
+    with store.engine.begin() as conn:  # recorded before runs named their process
+        conn.execute(update(runs).where(runs.c.id == unnamed).values(details={}))
+    status = {row.id: row.status for row in store.runs()}
+    assert [status[i] for i in (beating, expired, young, old, unnamed)] == [
+        "running",
+        "interrupted",
+        "running",
+        "interrupted",
+        "running",
+    ]
+    assert "let its lock sync:b expire" in str(store.run(expired).error)  # type: ignore[union-attr]
+
+
+def test_a_wrong_url_is_a_config_error_and_a_database_out_of_reach_may_pass(tmp_path: Path) -> None:
+    from hub.errors import ConfigError
+    from hub.state import StateUnavailable
+
+    with pytest.raises(
+        ConfigError, match="HUB_STATE_URL mongodb://u:\\*\\*\\*@h/x: the state store is SQLite"
+    ):
+        StateStore("mongodb://u:pw@h/x")
+    with pytest.raises(StateUnavailable, match="cannot open the state store"):  # Airflow retries this one
+        StateStore("postgresql://postgres:pw@127.0.0.1:1/hub")
+    with pytest.raises(ConfigError, match=r"the folder .* does not exist"):
+        StateStore(f"sqlite:///{tmp_path / 'missing' / 'state.db'}")
+    assert not (tmp_path / "missing").exists()
