@@ -60,8 +60,12 @@ class Reconciler:
         spec, settings = self.prepare(name, min_age)
         calls, started = ApiCalls(), time.monotonic()
         run_id = self.store.start_run(name, "reconcile")
-        sides = self.sides(spec, calls)
-        result = self._compare(spec, settings, sides, work_folder)
+        try:
+            sides = self.sides(spec, calls)
+            result = self._compare(spec, settings, sides, work_folder)
+        except BaseException as exc:  # an error, Ctrl-C or SIGTERM: the run is not left `running`
+            self.store.abandon_run(run_id, exc, calls.snapshot())
+            raise
         result.run_id, result.started_at = run_id, self.clock()
         return self.conclude(result, heal_records, calls, started)
 
@@ -84,7 +88,11 @@ class Reconciler:
     ) -> Reconciliation:
         """Heal (when asked), apply the thresholds, close the connections."""
         if heal_records:
-            result.healed = heal(self.engine, result.sync, result.settings, result)
+            try:
+                result.healed = heal(self.engine, result.sync, result.settings, result)
+            except BaseException as exc:  # as in `run`: the run is recorded as it stopped
+                self.store.abandon_run(result.run_id, exc, calls.snapshot())
+                raise
         result.breaches = result.settings.thresholds.breaches(result.comparison.summary)
         result.status = status_of(result.comparison.summary, result.breaches)
         result.api_calls, result.duration_s = calls.snapshot(), time.monotonic() - started

@@ -15,6 +15,8 @@ from hub.project.transforms import REGISTRY, CompileContext, parse_duration
 from hub.reconcile.frames import FrameComparison, compare_frames
 
 Status = Literal["pass", "warn", "fail"]
+UNCOMPARED = frozenset({"updated_at", "hub_id"})
+"""Fields both mappings read that a reconciliation compares only when `compare` names them."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def settings_for(
 ) -> Settings:
     """Settings from a sync's `reconcile:` section, defaulting to every field both mappings read."""
     raw = raw or {}
-    common = sorted((_readable(source) & _readable(target)) - {"updated_at", "hub_id"})
+    common = sorted((_readable(source) & _readable(target)) - UNCOMPARED)
     compare, computed = [], []
     for entry in raw.get("compare") or common:
         if isinstance(entry, dict):

@@ -6,6 +6,7 @@ transform arguments, syncs naming missing mappings, entities or syncs, mismatche
 keys the target cannot search, bad schedules.
 
     hub.project.checks.mappings    one mapping file
+    hub.project.checks.options     a mapping's options:, against its connector's options_schema
     hub.project.checks.syncs       one sync file, and one connection per system across them
     hub.project.checks.reconcile   a sync's reconcile: section
 """

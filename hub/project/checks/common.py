@@ -23,5 +23,3 @@ def entity_paths(project: Project, entity: str) -> dict[str, dict[str, Any]] | N
     """Every canonical field path of an entity with its schema (None for an unknown entity)."""
     schema = project.entity_schema(entity)
     return None if schema is None else canonical_paths(schema, project.registry)
-
-

@@ -1,29 +1,43 @@
-"""Checks of one sync file: its entity, endpoints and their mappings, match keys, references,
-owners, filter_exit, schedule, and the one connection per system across syncs."""
+"""Checks of one sync file: its name, entity, endpoints and their mappings, match keys, references
+(and cycles of them), conflict policy and owners, filter_exit, schedule, durations, its `airflow:`
+and `reconcile:` sections, and the one connection per system across syncs."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hub.errors import Problem
+from hub.project.checks.airflow import airflow_problems
 from hub.project.checks.common import entity_paths, suggest
+from hub.project.checks.durations import duration_problems
 from hub.project.checks.reconcile import reconcile_problems
 from hub.project.loading import Project, SyncSpec
 from hub.project.schedule import schedule_problem
 from hub.project.yamldoc import PathItem
 
+DAG_NAME = re.compile(r"[\w.-]+")
+"""What Airflow accepts in a DAG id (`sync__<name>`, `reconcile__<name>`)."""
+LONGEST_NAME = 250 - len("reconcile__")
+"""Airflow's DAG ids have at most 250 characters."""
+
 
 def check_sync(project: Project, sync: SyncSpec) -> list[Problem]:
     """Problems of one sync file."""
-    doc = sync.doc
-    problems = []
     paths = entity_paths(project, sync.entity)
+    own = _name_problems(sync) + duration_problems(sync) + airflow_problems(sync)
+    frame = _frame_problems(project, sync, paths)
+    if frame or paths is None:  # the rest would only echo a wrong entity or endpoint
+        return own + frame
+    return own + _content_problems(project, sync, paths)
+
+
+def _frame_problems(project: Project, sync: SyncSpec, paths: dict[str, Any] | None) -> list[Problem]:
+    """The entity, the two endpoints and their mappings."""
+    doc, problems = sync.doc, []
     if paths is None:
-        problems.append(
-            doc.problem(
-                ["entity"], f"unknown entity {sync.entity!r}{suggest(sync.entity, project.entities())}"
-            )
-        )
+        message = f"unknown entity {sync.entity!r}{suggest(sync.entity, project.entities())}"
+        problems.append(doc.problem(["entity"], message))
     for side in ("source", "target"):
         problems += _endpoint_problems(project, sync, side)
     if sync.source.system == sync.target.system and sync.source.connection == sync.target.connection:
@@ -35,16 +49,21 @@ def check_sync(project: Project, sync: SyncSpec) -> list[Problem]:
             "(not supported)"
         )
         problems.append(doc.problem(["target", "system"], mixed))
-    if problems or paths is None:
-        return problems
-    problems += _match_problems(project, sync, paths)
+    return problems
+
+
+def _content_problems(project: Project, sync: SyncSpec, paths: dict[str, Any]) -> list[Problem]:
+    """What the sync says once its entity and endpoints hold: keys, references, policy, reconcile."""
+    problems = _match_problems(project, sync, paths)
     problems += _reference_problems(project, sync)
+    problems += _cycle_problems(project, sync)
     problems += _reference_match_problems(project, sync)
     problems += _owner_problems(sync, paths)
+    problems += _newest_wins_problems(project, sync)
     problems += _filter_exit_problems(project, sync, paths)
     problems += reconcile_problems(project, sync)
     if sync.schedule is not None and (message := schedule_problem(sync.schedule)):
-        problems.append(doc.problem(["schedule"], message))
+        problems.append(sync.doc.problem(["schedule"], message))
     return problems
 
 
@@ -89,7 +108,16 @@ def _endpoint_problems(project: Project, sync: SyncSpec, side: str) -> list[Prob
             )
         ]
     problems = []
-    if mapping.system != endpoint.system:
+    known_systems = project.systems()
+    if endpoint.system not in known_systems:
+        problems.append(
+            doc.problem(
+                [side, "system"],
+                f"unknown system {endpoint.system!r}{suggest(endpoint.system, known_systems)}; "
+                f"known: {', '.join(known_systems)}",
+            )
+        )
+    elif mapping.system != endpoint.system:
         problems.append(
             doc.problem(
                 [side, "system"],
@@ -141,28 +169,89 @@ def _match_problems(project: Project, sync: SyncSpec, paths: dict[str, Any]) -> 
     return problems
 
 
+def _name_problems(sync: SyncSpec) -> list[Problem]:
+    """The file's name names the sync's Airflow DAGs, so it is one Airflow accepts."""
+    if DAG_NAME.fullmatch(sync.name) and len(sync.name) <= LONGEST_NAME:
+        return []
+    message = (
+        f"the file name {sync.name!r} cannot name the sync's Airflow DAGs (sync__{sync.name}): "
+        f"rename the file with letters, digits, _ . and - only, at most {LONGEST_NAME} of them"
+    )
+    return [Problem(sync.doc.path, 1, 1, message)]
+
+
 def _reference_problems(project: Project, sync: SyncSpec) -> list[Problem]:
+    return [
+        sync.doc.problem(["references", entity], message)
+        for entity, other in sync.references.items()
+        if (message := _reference_problem(project, sync, entity, other))
+    ]
+
+
+def _reference_problem(project: Project, sync: SyncSpec, entity: str, other: str) -> str | None:
+    """What keeps `other` from bringing the records of `entity` this sync refers to over, if anything."""
+    spec, source = project.syncs.get(other), project.mappings[sync.source.mapping]
+    if spec is None:
+        if other in project.sync_files:
+            return f"sync {other!r} has problems of its own"
+        return f"no sync named {other!r}{suggest(other, project.sync_files)}"
+    if spec.entity != entity:
+        return f"sync {other!r} carries {spec.entity!r}, not {entity!r}"
+    if (spec.source.system, spec.target.system) != (sync.source.system, sync.target.system):
+        return (
+            f"sync {other!r} runs {spec.source.system} to {spec.target.system}; "
+            "this one needs the same direction"
+        )
+    if not any(f.ref == entity and f.reads for f in source.fields):
+        return f"mapping {source.key!r} reads no reference to {entity!r}, so {other!r} is never run"
+    if spec.mode == "update":
+        return f"sync {other!r} only updates (mode: update), so it cannot bring a missing {entity} over"
+    return None
+
+
+def _cycle_problems(project: Project, sync: SyncSpec) -> list[Problem]:
+    """Syncs that bring each other's records over (a sync referring to itself is a hierarchy, and fine)."""
     problems = []
     for entity, other in sync.references.items():
-        where: list[PathItem] = ["references", entity]
-        spec = project.syncs.get(other)
-        if spec is None:
-            problems.append(
-                sync.doc.problem(where, f"no sync named {other!r}{suggest(other, project.syncs)}")
+        if other == sync.name or other not in project.syncs:
+            continue
+        cycle = _way_back(project, other, sync.name, [sync.name, other])
+        if cycle:
+            message = (
+                f"references make a cycle ({' -> '.join(cycle)}): each sync would wait on the other to "
+                "bring its records over first; keep references one way (a sync may refer to itself, "
+                "for a hierarchy)"
             )
-        elif spec.entity != entity:
-            problems.append(
-                sync.doc.problem(where, f"sync {other!r} carries {spec.entity!r}, not {entity!r}")
-            )
-        elif (spec.source.system, spec.target.system) != (sync.source.system, sync.target.system):
-            problems.append(
-                sync.doc.problem(
-                    where,
-                    f"sync {other!r} runs {spec.source.system} to "
-                    f"{spec.target.system}; this one needs the same direction",
-                )
-            )
+            problems.append(sync.doc.problem(["references", entity], message))
     return problems
+
+
+def _way_back(project: Project, current: str, goal: str, path: list[str]) -> list[str] | None:
+    """The syncs from `current` whose references lead back to `goal`, if any do."""
+    for other in project.syncs[current].references.values():
+        if other == goal:
+            return [*path, goal]
+        if other in project.syncs and other not in path:
+            found = _way_back(project, other, goal, [*path, other])
+            if found:
+                return found
+    return None
+
+
+def _newest_wins_problems(project: Project, sync: SyncSpec) -> list[Problem]:
+    """newest_wins compares both sides' updated_at: a side that does not read it loses every conflict."""
+    if sync.conflict.policy != "newest_wins":
+        return []
+    sides = [project.mappings[sync.source.mapping], project.mappings[sync.target.mapping]]
+    blind = [m.key for m in sides if not any(f.canonical == "updated_at" and f.reads for f in m.fields)]
+    if not blind:
+        return []
+    winner = "target" if sides[0].key in blind else "source"
+    message = (
+        f"newest_wins compares updated_at, which {' and '.join(blind)} does not read, so the {winner} "
+        "would win every conflict; map updated_at on both sides, or choose source_wins or target_wins"
+    )
+    return [sync.doc.problem(["conflict"], message)]
 
 
 def _reference_match_problems(project: Project, sync: SyncSpec) -> list[Problem]:
@@ -213,8 +302,6 @@ def _filter_exit_problems(project: Project, sync: SyncSpec, paths: dict[str, Any
             message = f"mapping {target.key!r} does not write {name!r}, so the target would never see it"
             problems.append(sync.doc.problem(["filter_exit", name], message))
     return problems
-
-
 
 
 def _owner_problems(sync: SyncSpec, paths: dict[str, Any]) -> list[Problem]:
