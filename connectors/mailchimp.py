@@ -95,6 +95,21 @@ class MailchimpConnector(RESTConnector):
         "labels": {"host": "API URL (optional)", "login": "Username (any)", "password": "API key"},
         "placeholders": {"host": "https://us6.api.mailchimp.com", "password": "0123…cdef-us6"},
     }
+    options_schema = RESTConnector.extended_options(
+        {
+            "status_if_new": {
+                "enum": ["subscribed", "pending", "transactional", "cleaned", "unsubscribed"],
+                "description": (
+                    "The status a member the hub adds gets when the record's own status is not one Mailchimp "
+                    "gives new members (subscribed, pending, transactional, cleaned). An existing member's "
+                    "status changes only on an explicit unsubscribe."
+                ),
+                "default": "subscribed",
+                "examples": ["pending"],
+            }
+        },
+        "Mailchimp's consent default for members the hub adds.",
+    )
 
     # HTTP -------------------------------------------------------------------------------------
     def retryable(self, response: Any) -> bool:

@@ -54,11 +54,13 @@ def shipped_systems() -> list[str]:
 
 
 def describe_systems(folder: Path, root: Path) -> list[Problem]:
-    """Register the systems the `*.yaml` files of `folder` describe (each checked against the
+    """Register the systems the `*.yaml` (or `*.yml`) files of `folder` describe (each checked against the
     declarative REST connector's meta-schema) in place of those registered before: a process works
     on one project. Returns the problems of those that cannot be used, located."""
+    from hub.project.yamldoc import yaml_files
+
     DESCRIBED.clear()
-    paths = sorted(folder.glob("*.yaml"))
+    paths = yaml_files(folder)
     if not paths:  # most projects: nothing more to import at DAG parse time
         return []
     from connectors.rest import load_spec

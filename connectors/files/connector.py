@@ -93,6 +93,39 @@ class FilesConnector(Connector):
         "labels": {"host": "Folder or URL"},
         "placeholders": {"host": "/data/exports, file:///data/exports or s3://bucket/exports"},
     }
+    options_schema = Connector.extended_options(
+        {
+            "format": {
+                "enum": ["csv", "jsonl"],
+                "description": (
+                    "How the files read: csv or jsonl (JSON Lines). By default the connection's `format`, "
+                    "else each file's extension (.csv, .tsv, .jsonl, .ndjson, past .gz/.bz2/.zst)."
+                ),
+                "examples": ["csv"],
+            },
+            "delimiter": {
+                "type": "string",
+                "anyOf": [{"minLength": 1, "maxLength": 1}, {"enum": sorted(DELIMITERS)}],
+                "description": (
+                    "The CSV delimiter: one character, or tab, comma, semicolon, pipe. By default the "
+                    "connection's, else a tab for .tsv files and a comma for the others."
+                ),
+                "default": ",",
+                "examples": [";", "tab"],
+            },
+            "encoding": {
+                "type": "string",
+                "minLength": 1,
+                "description": (
+                    "The files' text encoding, a Python codec name (a UTF-8 byte-order mark is read and "
+                    "kept). By default the connection's, else utf-8."
+                ),
+                "default": "utf-8",
+                "examples": ["cp1252", "utf-16"],
+            },
+        },
+        "How the mapping's files read, in place of the connection's defaults.",
+    )
 
     def __init__(
         self, connection: Connection, *, calls: ApiCalls | None = None, policy: RetryPolicy | None = None

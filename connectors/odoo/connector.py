@@ -57,6 +57,49 @@ class OdooConnector(Connector):
         },
         "placeholders": {"host": "https://mycompany.odoo.com", "schema": "mycompany", "port": "443"},
     }
+    options_schema = Connector.extended_options(
+        {
+            "follow": {
+                "type": "object",
+                "description": (
+                    "Records reached through a chain of relations, by the name fields then read them under: "
+                    'name -> a dotted path of x2many and many2one fields; the name reads as {"id": …}, the '
+                    "first record the path reaches (one `read` per hop and page)."
+                ),
+                "additionalProperties": {
+                    "type": "string",
+                    "pattern": "^[^.]+(\\.[^.]+)+$",
+                    "description": (
+                        "A dotted path of relations, e.g. invoice_line_ids.sale_line_ids.order_id."
+                    ),
+                },
+                "default": {},
+                "examples": [{"sale_order": "invoice_line_ids.sale_line_ids.order_id"}],
+            },
+            "include_archived": {
+                "type": "boolean",
+                "description": (
+                    "Read archived records too (Odoo's active_test off); they carry active: false when "
+                    "the mapping reads `active`."
+                ),
+                "default": False,
+                "examples": [True],
+            },
+            "lines": {
+                "type": "object",
+                "description": (
+                    "A one2many field read as its lines' values (a list of objects, in Odoo's order) "
+                    "instead of ids: the field -> the line fields to read (dotted through a many2one)."
+                ),
+                "additionalProperties": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "default": {},
+                "examples": [
+                    {"order_line": ["product_id.default_code", "name", "product_uom_qty", "price_unit"]}
+                ],
+            },
+        },
+        "Odoo reads archived records, lines and records reached through relations when told to.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

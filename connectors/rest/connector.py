@@ -40,7 +40,13 @@ from connectors.rest.spec import ObjectRest, RestSpec, load_spec
 from connectors.rest.writes import RecordWriter
 from hub.errors import FatalAPIError, UnsupportedOperation
 from hub.io.connections import Connection
-from hub.io.connector import ObjectSpec, filter_terms, passes_filter, written_filter
+from hub.io.connector import (
+    ObjectSpec,
+    batch_size_option,
+    filter_terms,
+    passes_filter,
+    written_filter,
+)
 from hub.io.http import ApiCalls, RetryPolicy
 from hub.io.records import Page, Record, WriteOp, WriteResult
 from hub.io.redact import REDACTOR
@@ -222,6 +228,24 @@ def _connection_fields(spec: RestSpec) -> set[str]:
     return {f for f in ("host", "login", "password", "schema", "port") if any(f"{{{f}}}" in t for t in texts)}
 
 
+def _batch_size_option(spec: RestSpec) -> dict[str, Any]:
+    """`batch_size` as a described system takes it: each object has its own ceiling (`write.batch.size`,
+    else one write call takes DEFAULT_BATCH records, each its own request)."""
+    ceilings = {
+        name: rest.write.batch.size if rest.write and rest.write.batch else DEFAULT_BATCH
+        for name, rest in spec.objects.items()
+    }
+    shown = ", ".join(f"{name} {ceiling}" for name, ceiling in ceilings.items())
+    option = {
+        **batch_size_option(),
+        "description": (
+            f"Records per write call, never above the object's ceiling ({shown}; a larger value is "
+            "capped). A sync's own batch_size takes precedence."
+        ),
+    }
+    return {**option, "default": ceilings.popitem()[1]} if len(set(ceilings.values())) == 1 else option
+
+
 def connector_class(spec: RestSpec) -> type[DeclarativeRESTConnector]:
     """A connector class for one description: `system`, `display_name`, … come from the YAML."""
     used = _connection_fields(spec)
@@ -237,6 +261,9 @@ def connector_class(spec: RestSpec) -> type[DeclarativeRESTConnector]:
         "auth_statuses": spec.errors.auth,
         "max_batch": max([DEFAULT_BATCH, *batches]),
         "max_page": max(r.list.paging.page_size for r in spec.objects.values()),
+        "options_schema": DeclarativeRESTConnector.extended_options(
+            {"batch_size": _batch_size_option(spec)}, f"Options of the mappings of {spec.display_name}."
+        ),
         "standard_fields": {
             "hidden": [f for f in ("host", "login", "password", "schema", "port") if f not in used],
             "labels": {},

@@ -90,6 +90,29 @@ class SQLConnector(Connector):
         "labels": {"schema": "Database", "login": "User"},
         "placeholders": {"host": "db.example.com", "schema": "ledger", "login": "finance", "port": "5432"},
     }
+    options_schema = Connector.extended_options(
+        {
+            "query": {
+                "type": "string",
+                "minLength": 1,
+                "description": (
+                    "A SELECT read in place of the table (`SELECT … FROM (query) AS omnihub_query WHERE …`, "
+                    "paged on the cursor and primary key columns it returns); such an object is read-only."
+                ),
+                "examples": ["SELECT id, number, total, updated_at FROM finance.invoices WHERE total > 0"],
+            },
+            "stamp_cursor": {
+                "type": "boolean",
+                "description": (
+                    "Stamp a written row's cursor column with the time of the write (unless the record "
+                    "sets it); false leaves it to the database (a default or a trigger)."
+                ),
+                "default": True,
+                "examples": [False],
+            },
+        },
+        "What the SQL connector reads (a table, or a query) and how it stamps what it writes.",
+    )
 
     def __init__(
         self, connection: Connection, *, calls: ApiCalls | None = None, policy: RetryPolicy | None = None

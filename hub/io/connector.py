@@ -76,6 +76,32 @@ def written_filter(filter: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in filter.items() if not isinstance(value, dict)}
 
 
+def options_object(properties: dict[str, Any], description: str) -> dict[str, Any]:
+    """A connector's `options_schema`: a closed object, so that a misspelt option is an error in
+    `hub validate` rather than a setting silently ignored at run time."""
+    return {
+        "type": "object",
+        "description": description,
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def batch_size_option(ceiling: int | None = None) -> dict[str, Any]:
+    """The `batch_size` option every connector understands; a connector's ceiling is its default."""
+    limit = f"at most {ceiling}, the API's ceiling" if ceiling else "never above the API's ceiling"
+    option: dict[str, Any] = {
+        "type": "integer",
+        "minimum": 1,
+        "description": (
+            f"Records per write call: {limit} (a larger value is capped; `hub connectors` shows each "
+            "ceiling). A sync's own batch_size takes precedence."
+        ),
+        "examples": [50],
+    }
+    return {**option, "default": ceiling} if ceiling else option
+
+
 @dataclass(frozen=True)
 class FormField:
     """One connection field as a UI shows it (Airflow's connection form, `hub connectors`)."""
@@ -112,6 +138,30 @@ class Connector(ABC):
     # which are hidden, what they are called and what they hold by example (Airflow's
     # "ui-field-behaviour"; see connectors.registry.airflow_provider_info).
     standard_fields: ClassVar[dict[str, Any]] = {"hidden": [], "labels": {}, "placeholders": {}}
+    # What a mapping's `options:` may say to this connector (JSON Schema 2020-12): `hub validate` checks
+    # every mapping against its system's, and `hub schemas --export` hands them to editors. A connector
+    # that reads more options declares them with `extended_options`.
+    options_schema: ClassVar[dict[str, Any]] = options_object(
+        {"batch_size": batch_size_option()}, "Options every connector understands."
+    )
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give `batch_size` this connector's own ceiling (`max_batch`) as its default and in its words,
+        unless the class declares a `batch_size` option of its own."""
+        super().__init_subclass__(**kwargs)
+        ceiling = getattr(cls, "max_batch", None)
+        own = cls.__dict__.get("options_schema", {}).get("properties", {}).get("batch_size")
+        parent = next(base for base in cls.__mro__[1:] if issubclass(base, Connector))
+        inherited = parent.options_schema["properties"].get("batch_size")
+        if isinstance(ceiling, int) and own in (None, inherited):
+            properties = {**cls.options_schema["properties"], "batch_size": batch_size_option(ceiling)}
+            cls.options_schema = {**cls.options_schema, "properties": properties}
+
+    @classmethod
+    def extended_options(cls, properties: dict[str, Any], description: str) -> dict[str, Any]:
+        """This class's `options_schema` with more properties, a subclass's own listed first."""
+        inherited = {k: v for k, v in cls.options_schema["properties"].items() if k not in properties}
+        return options_object({**properties, **inherited}, description)
 
     def __init__(
         self, connection: Connection, *, calls: ApiCalls | None = None, policy: RetryPolicy | None = None
