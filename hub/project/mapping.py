@@ -32,10 +32,13 @@ from hub.project.schemapaths import canonical_paths, is_container
 from hub.project.transforms import (
     REGISTRY,
     CompileContext,
+    Transform,
     TransformArgsError,
     TransformError,
     template_fields,
 )
+from hub.project.transforms.signatures import args_problem, named
+from hub.project.yamldoc import Document
 
 Refs = Mapping[str, Mapping[str, str]]
 """Per referenced entity: system id → hub_id (inbound) or hub_id → system id (outbound)."""
@@ -120,32 +123,79 @@ class _Plan:
     reads_paths: list[str] = field(default_factory=list)
 
 
-def _steps(
-    calls: tuple[TransformCall, ...], doc_problem: Callable[..., Problem], problems: list[Problem]
-) -> list[_Step]:
+def _steps(calls: tuple[TransformCall, ...], doc: Document, problems: list[Problem]) -> list[_Step]:
     context = CompileContext(getter=path_getter)
     steps = []
     for position, call in enumerate(calls):
         spec = REGISTRY.get(call.name)
         if spec is None:
-            problems.append(doc_problem(call.where, _unknown_transform(call.name)))
+            problems.append(doc.problem(call.where, _unknown_transform(call.name)))
             continue
         if spec.source and position != 0:
             problems.append(
-                doc_problem(
+                doc.problem(
                     call.where,
                     f"{call.name} builds a value from the record, so it must come first in its list",
                 )
             )
-        try:
-            fn = spec.factory(call.args, context)
-        except TransformArgsError as exc:
-            problems.append(doc_problem(call.where, f"{call.name}: {exc}"))
-            continue
-        inline = spec.inline(call.args) if spec.inline else None
-        label = call.name if call.args is None else f"{call.name} {call.args!r}"
-        steps.append(_Step(fn, spec.takes_record, spec.handles_none, spec.source, inline, label))
+        step = _step(spec, call, context, doc, problems)
+        if step is not None:
+            steps.append(step)
     return steps
+
+
+def _step(
+    spec: Transform, call: TransformCall, context: CompileContext, doc: Document, problems: list[Problem]
+) -> _Step | None:
+    """One transform entry compiled; None, and a problem located at the argument, when its arguments
+    do not fit the transform's declared signature or its factory refuses them. The signature is
+    checked first: factories let some mistakes through (`{trim: both}` was ignored) and word others for
+    programs rather than for the file's author."""
+    wrong = args_problem(spec, call.args)
+    if wrong is not None:
+        problems.append(doc.problem([*call.where, *wrong.where], wrong.message, key=wrong.key))
+        return None
+    try:
+        fn = spec.factory(call.args, context)
+    except TransformArgsError as exc:
+        at = call.where if call.args is None else (*call.where, call.name, *exc.at)
+        problems.append(doc.problem(at, named(call.name, str(exc))))
+        return None
+    inline = spec.inline(call.args) if spec.inline else None
+    label = call.name if call.args is None else f"{call.name} {call.args!r}"
+    return _Step(fn, spec.takes_record, spec.handles_none, spec.source, inline, label)
+
+
+def nesting_problems(spec: MappingSpec) -> list[Problem]:
+    """Canonical fields filled both whole and field by field (`billing_address` and, beside it,
+    `billing_address.city`): a record holds one or the other, and the generated code would have to put
+    a value where the object of fields goes (it raised TypeError, a traceback in `hub validate`). One
+    problem per object, located at the first field that clashes with an earlier one."""
+    filled: dict[str, int] = {}
+    problems, told = [], set()
+    for f in spec.fields:
+        path = f.canonical
+        if not f.reads or path is None:
+            continue
+        clash = next((p for p in filled if _nested(p, path) or _nested(path, p)), None)
+        if clash is not None and min(path, clash, key=len) not in told:
+            told.add(min(path, clash, key=len))
+            line = spec.doc.position(["fields", filled[clash], "canonical"])[0]
+            problems.append(spec.doc.problem(["fields", f.index, "canonical"], _nesting(path, clash, line)))
+        filled.setdefault(path, f.index)
+    return problems
+
+
+def _nested(inner: str, outer: str) -> bool:
+    return inner.startswith(outer + ".")
+
+
+def _nesting(path: str, clash: str, line: int) -> str:
+    advice, other = "fill the object or its fields, not both", f"the field at line {line}"
+    if _nested(path, clash):
+        whole = f"canonical field {clash!r} is filled whole by {other}"
+        return f"{whole}, so {path!r} cannot be filled too; {advice}"
+    return f"canonical field {path!r} cannot be filled whole: {other} fills {clash!r} inside it; {advice}"
 
 
 def _unknown_transform(name: str) -> str:
@@ -184,7 +234,7 @@ def _plan(spec: MappingSpec, f: FieldSpec, inbound: bool, problems: list[Problem
     calls = f.inbound if inbound else f.outbound
     read, write = (f.system, f.canonical) if inbound else (f.canonical, f.system)
     sources = _source_paths(calls)
-    steps = _steps(calls, lambda where, msg: spec.doc.problem(list(where), msg), problems)
+    steps = _steps(calls, spec.doc, problems)
     starts_with_source = bool(steps) and steps[0].source
     return _Plan(
         label=str(write),
@@ -398,7 +448,7 @@ class CompiledMapping:
 
     def __init__(self, spec: MappingSpec, project: Project, owned: frozenset[str] | None = None) -> None:
         self.spec = spec
-        problems: list[Problem] = []
+        problems: list[Problem] = nesting_problems(spec)
         self._in = _plans(spec, True, None, problems)
         self._out = _plans(spec, False, owned, problems)
         if problems:

@@ -10,11 +10,30 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.project.transforms import (
     CompileContext,
+    Kinds,
     TransformArgsError,
     TransformError,
     parse_options,
     register,
 )
+
+MOMENTS = ("string", "integer", "number")
+"""What a date or date-time is read from: text (ISO 8601 or `input_format`), or seconds or milliseconds
+since 1970."""
+
+_INPUT_FORMAT = {
+    "type": "string",
+    "minLength": 1,
+    "description": "The strftime pattern of the values read (without it: ISO 8601, or seconds or "
+    "milliseconds since 1970).",
+    "examples": ["%d/%m/%Y", "%Y-%m-%d %H:%M:%S"],
+}
+
+
+def _moment_gives(args: Any, given: Kinds) -> Kinds:
+    """Milliseconds since 1970 (a whole number) with `output: epoch_ms`, else text."""
+    epoch = isinstance(args, dict) and args.get("output") == "epoch_ms"
+    return frozenset({"integer" if epoch else "string"})
 
 
 def _zone(name: Any) -> Any:
@@ -23,7 +42,7 @@ def _zone(name: Any) -> Any:
     try:
         return ZoneInfo(str(name))
     except (ZoneInfoNotFoundError, ValueError):
-        raise TransformArgsError(f"unknown time zone {name!r}") from None
+        raise TransformArgsError(f"unknown time zone {name!r}", ("timezone",)) from None
 
 
 def _parse_datetime(value: Any, input_format: str | None, zone: Any) -> datetime:
@@ -72,7 +91,33 @@ _PRESETS = {"odoo": "%Y-%m-%d %H:%M:%S", "salesforce": "salesforce", "iso": None
     "datetime",
     "date-time to ISO 8601 UTC (`input_format`, `timezone` for naive values, "
     "`output`: iso | odoo | salesforce | epoch_ms | a strftime pattern)",
-    takes_args=True,
+    args={
+        "type": "object",
+        "description": "How values are read and written; without options, ISO 8601 in, UTC with Z out.",
+        "additionalProperties": False,
+        "properties": {
+            "input_format": _INPUT_FORMAT,
+            "timezone": {
+                "type": "string",
+                "minLength": 1,
+                "default": "UTC",
+                "description": "The time zone (an IANA name) of values that carry none.",
+                "examples": ["Europe/Berlin", "America/New_York"],
+            },
+            "output": {
+                "type": "string",
+                "minLength": 1,
+                "default": "iso",
+                "description": "iso (UTC with Z), odoo, salesforce, epoch_ms (milliseconds since 1970, a "
+                "number) or a strftime pattern.",
+                "examples": ["iso", "odoo", "salesforce", "epoch_ms", "%Y-%m-%d %H:%M"],
+            },
+        },
+        "examples": [{"output": "odoo"}, {"input_format": "%d/%m/%Y %H:%M", "timezone": "Europe/Berlin"}],
+    },
+    gives="string",
+    gives_for=_moment_gives,
+    accepts=MOMENTS,
 )
 def _datetime(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     options = parse_options(args, "datetime", {"input_format", "timezone", "output"})
@@ -102,7 +147,27 @@ def _render(moment: datetime, output: str | None) -> Any:
 
 
 @register(
-    "date", "date to YYYY-MM-DD (`input_format`; `output` a strftime pattern or epoch_ms)", takes_args=True
+    "date",
+    "date to YYYY-MM-DD (`input_format`; `output` a strftime pattern or epoch_ms)",
+    args={
+        "type": "object",
+        "description": "How values are read and written; without options, YYYY-MM-DD both ways.",
+        "additionalProperties": False,
+        "properties": {
+            "input_format": _INPUT_FORMAT,
+            "output": {
+                "type": "string",
+                "minLength": 1,
+                "description": "A strftime pattern, or epoch_ms (midnight UTC in milliseconds since 1970, "
+                "a number); without it, YYYY-MM-DD.",
+                "examples": ["%d.%m.%Y", "epoch_ms"],
+            },
+        },
+        "examples": [{"input_format": "%d/%m/%Y"}, {"output": "epoch_ms"}],
+    },
+    gives="string",
+    gives_for=_moment_gives,
+    accepts=MOMENTS,
 )
 def _date(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     options = parse_options(args, "date", {"input_format", "output"})
@@ -125,14 +190,26 @@ def _date(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
 @register(
     "offset",
     "shift a date-time by a duration such as `-1h` (for systems that lie about their time zone)",
-    takes_args=True,
     needs_args=True,
+    args={
+        "type": ["string", "number"],
+        "pattern": r"^\s*-?[0-9]+\s*(ms|s|m|h|d)\s*$",
+        "description": "How far to shift: a whole number of ms, s, m, h or d, negative to go back (a bare "
+        "number is seconds).",
+        "examples": ["-1h", "30m"],
+        "errorMessage": "offset needs a duration such as -1h, 90s, 5m or 1d",
+    },
+    gives="string",
+    accepts=MOMENTS,
 )
 def _offset(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     shift = parse_duration(args)
 
     def offset(value: Any) -> Any:
-        return format_utc(_parse_datetime(value, None, UTC) + shift)
+        try:
+            return format_utc(_parse_datetime(value, None, UTC) + shift)
+        except OverflowError:  # past year 9999: the record's problem, not a crash of the run
+            raise TransformError(f"{value!r} shifted by {args!r} is outside the calendar") from None
 
     return offset
 
@@ -143,12 +220,29 @@ _DURATION = re.compile(r"(-?)(\d+)\s*(ms|s|m|h|d)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+_EXAMPLES = "such as 90s, 5m, 2h or 1d"
+
+
 def parse_duration(value: Any) -> timedelta:
-    """`90`, `"90s"`, `"5m"`, `"2h"`, `"1d"` or `"-1h"` as a timedelta (bare numbers are seconds)."""
+    """`90`, `"90s"`, `"5m"`, `"2h"`, `"1d"` or `"-1h"` as a timedelta (bare numbers are seconds).
+
+    TransformArgsError for anything else, and for a duration no timedelta holds (`9999999999d` would
+    raise OverflowError, a traceback where a located problem is due)."""
+    try:
+        return _duration(value)
+    except OverflowError:
+        raise TransformArgsError(
+            f"{value!r} is longer than any duration can be (999999999 days); give one {_EXAMPLES}"
+        ) from None
+
+
+def _duration(value: Any) -> timedelta:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value != value:  # NaN
+            raise TransformArgsError(f"{value!r} is not a duration {_EXAMPLES}")
         return timedelta(seconds=value)
     match = _DURATION.fullmatch(str(value).strip())
     if match is None:
-        raise TransformArgsError(f"{value!r} is not a duration such as 90s, 5m, 2h or 1d")
+        raise TransformArgsError(f"{value!r} is not a duration {_EXAMPLES}")
     sign = -1 if match.group(1) else 1
     return timedelta(seconds=sign * int(match.group(2)) * _UNITS[match.group(3)])

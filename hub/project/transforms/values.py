@@ -8,18 +8,69 @@ from typing import Any
 
 from hub.project.transforms import (
     CompileContext,
+    Kinds,
     TransformArgsError,
     TransformError,
+    json_type,
     parse_options,
     register,
 )
+
+NUMERIC = ("string", "number", "integer")
+"""What numbers are read from: numbers, or their text."""
+SCALARS = ("string", "number", "integer", "boolean")
+
+
+def _decimal_gives(args: Any, given: Kinds) -> Kinds:
+    """An exact number with `as: number`, else its text."""
+    as_number = isinstance(args, Mapping) and args.get("as") == "number"
+    return frozenset({"number" if as_number else "string"})
+
+
+def _map_gives(args: Any, given: Kinds) -> Kinds:
+    """What the table gives, its default, and with `others: keep` what it was given."""
+    if not isinstance(args, Mapping) or not isinstance(args.get("values"), Mapping):
+        return None
+    found = {json_type(v) for v in args["values"].values()}
+    if "default" in args:
+        found.add(json_type(args["default"]))
+    if args.get("others") == "keep":
+        return None if given is None else frozenset(found | given)
+    return frozenset(found)
+
+
+def _default_gives(args: Any, given: Kinds) -> Kinds:
+    """What it was given, or the default's own type."""
+    return None if given is None else given | {json_type(args)}
 
 
 @register(
     "decimal",
     "exact decimal number as text (`places` rounds half-even); `as: number` gives an exact number "
     "instead, for systems whose APIs take JSON numbers (money to Salesforce, Odoo)",
-    takes_args=True,
+    args={
+        "type": "object",
+        "description": "Rounding and form of the result; without options, the exact digits as text.",
+        "additionalProperties": False,
+        "properties": {
+            "places": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Decimal places to round to (half-even); without it, no rounding.",
+                "examples": [2],
+            },
+            "as": {
+                "enum": ["text", "number"],
+                "default": "text",
+                "description": 'text ("1250.00"), or number: an exact JSON number, for APIs taking numbers.',
+                "examples": ["number"],
+            },
+        },
+        "examples": [{"places": 2, "as": "number"}, {"places": 2}],
+    },
+    gives="string",
+    gives_for=_decimal_gives,
+    accepts=NUMERIC,
 )
 def _decimal(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     options = parse_options(args, "decimal", {"places", "as"})
@@ -62,7 +113,7 @@ def as_decimal(value: Any) -> Decimal:
     return number
 
 
-@register("number", "number from text or number (integers stay integers)")
+@register("number", "number from text or number (integers stay integers)", gives="number", accepts=NUMERIC)
 def _number(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     def to_number(value: Any) -> Any:
         number = as_decimal(value)
@@ -71,7 +122,7 @@ def _number(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     return to_number
 
 
-@register("integer", "whole number from text or number")
+@register("integer", "whole number from text or number", gives="integer", accepts=NUMERIC)
 def _integer(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     def to_integer(value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -90,7 +141,7 @@ _TRUE = frozenset({"true", "t", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "off", ""})
 
 
-@register("boolean", "true/false from booleans, 0/1 and words like yes/no")
+@register("boolean", "true/false from booleans, 0/1 and words like yes/no", gives="boolean", accepts=SCALARS)
 def _boolean(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     def to_boolean(value: Any) -> Any:
         if isinstance(value, bool):
@@ -108,8 +159,40 @@ def _boolean(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     "map",
     "replace values by a table (`values`), with an optional `default` for the others, or "
     "`others: keep` to let them through unchanged",
-    takes_args=True,
     needs_args=True,
+    args={
+        "type": "object",
+        "description": "The table, and what becomes of values it does not list.",
+        "additionalProperties": False,
+        "required": ["values"],
+        "properties": {
+            "values": {
+                "type": "object",
+                "description": "Each value read (as text: yes, 1, true) with the value it becomes.",
+                "examples": [{"Prospect": "prospect", "Customer - Direct": "customer"}],
+            },
+            "default": {
+                "description": "The value of any input the table does not list (null allowed).",
+                "examples": ["other", None],
+            },
+            "others": {
+                "enum": ["error", "keep"],
+                "default": "error",
+                "description": "error: a value the table does not list fails the record; keep: it "
+                "passes unchanged.",
+                "examples": ["keep"],
+            },
+        },
+        "allOf": [
+            {
+                "not": {"required": ["default", "others"], "properties": {"others": {"const": "keep"}}},
+                "errorMessage": "map takes either a default or others: keep, not both",
+            }
+        ],
+        "examples": [{"values": {"Prospect": "prospect", "Partner": "partner"}, "default": "other"}],
+    },
+    gives_for=_map_gives,
+    accepts=SCALARS,
 )
 def _map(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     options = parse_options(args, "map", {"values", "default", "others"}, frozenset({"values"}))
@@ -142,7 +225,13 @@ def _map_key(value: Any) -> Any:
     return value if isinstance(value, str) else repr(value)
 
 
-@register("default", "use this value when the input is empty", takes_args=True, handles_none=True)
+@register(
+    "default",
+    "use this value when the input is empty",
+    handles_none=True,
+    args={"description": "The value used when the input is missing or empty text.", "examples": ["n/a", 0]},
+    gives_for=_default_gives,
+)
 def _default(args: Any, ctx: CompileContext) -> Callable[[Any], Any]:
     def default(value: Any) -> Any:
         return args if value is None or value == "" else value

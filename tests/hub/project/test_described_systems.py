@@ -15,6 +15,7 @@ import pytest
 from connectors.emulators.sandbox import Sandbox
 from connectors.registry import connector_class
 from hub.engine.sync import SyncEngine
+from hub.project.checks import check_project
 from hub.project.loading import Project
 from hub.state import StateStore
 from tests.emulated import start_sandbox
@@ -131,4 +132,15 @@ def test_descriptions_that_cannot_be_used_are_reported_not_skipped(tmp_path: Pat
         "systems/shipped_name.yaml:1:1: system 'salesforce' is shipped; name this one differently",
         "systems/twin.yaml:1:1: system 'acme_desk' is described in systems/acme_desk.yaml too; "
         "name this one differently",
+    ]
+
+
+def test_a_mapping_naming_an_object_its_system_does_not_describe_is_located(tmp_path: Path) -> None:
+    root = project_with_acme(tmp_path / "project")
+    path = root / "mappings" / "acme_desk" / "contact.yaml"
+    path.write_text(MAPPING.replace("object: contacts", "object: contact"))
+    project = Project.load(root)
+    assert [str(p) for p in check_project(project)] == [
+        "mappings/acme_desk/contact.yaml:2:9: acme_desk describes no object 'contact' "
+        "(did you mean 'contacts'?); it describes contacts"
     ]

@@ -180,7 +180,10 @@ def test_compile_errors_are_located(project: Project, tmp_path: Path) -> None:
     messages = [str(p) for p in caught.value.problems]
     assert messages[0].startswith("mappings/salesforce/person.yaml:12:55: ")
     assert "unknown transform 'lowr' (did you mean 'lower'?)" in messages[0]
-    assert "truncate: truncate needs a positive whole number, got 0" in messages[1]
+    assert (
+        messages[1]
+        == "mappings/salesforce/person.yaml:12:72: truncate needs a whole number of 1 or more, got 0"
+    )
 
 
 def test_unknown_sync_is_a_config_error(project: Project) -> None:

@@ -214,7 +214,7 @@ def test_join_each_writes_lines_as_text() -> None:
     fee = {"quantity": "1", "description": "Fee", "sku": "F-1"}
     assert text([*given, fee]) == "2 x Widget @ 19.99\n1 x Fee [F-1] @"  # [None] is left out
     assert text([]) is None
-    with pytest.raises(TransformArgsError, match="bad template"):
+    with pytest.raises(TransformArgsError, match="does not build"):
         make("join_each", {"template": "{unclosed"})
 
 
