@@ -24,7 +24,6 @@ from airflow.sdk.exceptions import AirflowException
 
 from hub.airflow.tasks import run_compare, run_reconcile, run_spill, run_sync
 from hub.errors import Problem
-from hub.project.checks import check_project
 from hub.project.loading import Project, SyncSpec
 from hub.project.transforms import parse_duration
 
@@ -114,39 +113,48 @@ class ProjectProblems(DAG):
     problems: ClassVar[list[str]] = []
 
     def validate(self) -> None:
-        raise AirflowException("Omnihub project files have problems:\n" + "\n".join(self.problems))
-
-
-def _files_of(project: Project, name: str) -> set[str]:
-    files = {f"mappings/syncs/{name}.yaml"}
-    spec = project.syncs.get(name)
-    if spec is not None:
-        files |= {f"mappings/{spec.source.mapping}.yaml", f"mappings/{spec.target.mapping}.yaml"}
-    return files
+        raise AirflowException("\n".join(self.problems))
 
 
 def build_dags(root: Path) -> dict[str, DAG]:
-    """Every DAG of the project under `root`, keyed by dag_id (plus one standing for any problems)."""
+    """Every DAG of the project under `root`, keyed by dag_id, plus one standing for its problems.
+
+    A sync is built only when `hub validate`'s checks find nothing in what it depends on (the gate
+    every run passes, `Project.problems_for_sync`): a problem costs the DAGs of the syncs that use the
+    file, and every other DAG loads. Every problem of the project, and which syncs it stops, becomes
+    one Airflow import error."""
     project = Project.load(root)
-    problems = check_project(project)
     dags: dict[str, DAG] = {}
-    shared: list[Problem] = [p for p in problems if p.path.startswith("schemas/")]  # every sync's
-    broken = list(shared)
-    for name in sorted(project.sync_docs):
-        own = [p for p in problems if p.path in _files_of(project, name)]
-        spec = project.syncs.get(name)
-        if own or shared or spec is None:
-            broken += [p for p in own if p not in broken]
+    stopped: list[str] = []
+    for name in sorted(project.sync_files):
+        spec, problems = project.syncs.get(name), project.problems_for_sync(name)
+        if spec is None or problems:
+            stopped.append(name)
             continue
-        dags[f"sync__{name}"] = sync_dag(spec, project.root)
-        if spec.reconcile is not None:
-            dags[f"reconcile__{name}"] = reconcile_dag(spec, project.root)
-    if broken:
+        try:
+            dags |= _dags_of(spec, project.root)
+        except Exception as exc:  # a value the checks let through must not cost the other DAGs
+            project.checked.append(Problem(project.sync_files[name], 1, 1, f"cannot build its DAGs: {exc}"))
+            stopped.append(name)
+    if project.checked:
 
         class OmnihubProjectProblems(ProjectProblems):
-            problems = [str(p) for p in broken]
+            problems = [_headline(stopped), *map(str, project.checked)]
 
         dags["omnihub__project_problems"] = OmnihubProjectProblems(
             dag_id="omnihub__project_problems", schedule=None, start_date=START
         )
     return dags
+
+
+def _dags_of(spec: SyncSpec, root: Path) -> dict[str, DAG]:
+    dags = {f"sync__{spec.name}": sync_dag(spec, root)}
+    if spec.reconcile is not None:
+        dags[f"reconcile__{spec.name}"] = reconcile_dag(spec, root)
+    return dags
+
+
+def _headline(stopped: list[str]) -> str:
+    if not stopped:
+        return "Omnihub project files have problems (every sync's DAGs still load):"
+    return f"Omnihub project files have problems; not loaded: the DAGs of {', '.join(stopped)}:"

@@ -13,6 +13,7 @@ it imports the engine (and, through its registry, the connectors) only inside a 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import time
@@ -36,14 +37,21 @@ if TYPE_CHECKING:
 log = logging.getLogger("hub.airflow")
 
 
-def engine_for(project_root: str) -> SyncEngine:
-    """The project's sync engine over its state store, with connections from Airflow."""
+def engine_for(project_root: str, sync_name: str) -> SyncEngine:
+    """The project's sync engine over its state store, with connections from Airflow, once the sync
+    passed the gate `hub validate` and the CLI use (ConfigError before anything is opened or written:
+    the project may have changed since the DAGs were parsed)."""
     from hub.engine.sync import SyncEngine
+    from hub.errors import ConfigError
     from hub.project.loading import Project
     from hub.state import StateStore
 
     set_resolver(airflow_connection)
     project = Project.load(project_root)
+    project.sync(sync_name)
+    problems = project.problems_for_sync(sync_name)
+    if problems:
+        raise ConfigError(problems)
     return SyncEngine(project, StateStore.open(project.root))
 
 
@@ -54,8 +62,11 @@ def run_sync(sync_name: str, project_root: str, params: Mapping[str, Any] | None
     and asset-triggered runs have none, and a retried or late run must not skip or repeat records.
     """
     full = bool((params or {}).get("full"))
-    engine = engine_for(project_root)
-    patience = float(os.environ.get("HUB_LOCK_WAIT", "600"))
+    try:
+        patience = lock_wait()
+        engine = engine_for(project_root, sync_name)
+    except ConfigError as exc:  # retrying cannot mend a broken file or setting
+        raise AirflowFailException(f"sync {sync_name}: {exc}") from None
     deadline = time.monotonic() + patience
     while True:
         try:
@@ -75,16 +86,38 @@ def run_sync(sync_name: str, project_root: str, params: Mapping[str, Any] | None
     return summary
 
 
+def lock_wait() -> float:
+    """HUB_LOCK_WAIT: how many seconds a sync task waits for a lock another run holds (600)."""
+    text = os.environ.get("HUB_LOCK_WAIT", "").strip()
+    try:
+        seconds = float(text) if text else 600.0
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds < math.inf:
+        raise ConfigError(
+            f"HUB_LOCK_WAIT {text!r} is not a number of seconds from 0 up; give one such as 600"
+        )
+    return seconds
+
+
 def _min_age(params: Mapping[str, Any] | None) -> timedelta | None:
+    """The run's `min_age` param, checked as `hub validate` checks `reconcile.min_age`."""
+    from hub.project.checks.durations import DURATIONS, duration_problem
+
     value = (params or {}).get("min_age")
-    return parse_duration(value) if value not in (None, "") else None
+    if value in (None, ""):
+        return None
+    problem = duration_problem(value, "min_age", DURATIONS[("reconcile", "min_age")])
+    if problem:
+        raise ConfigError(f"the run's param {problem}")
+    return parse_duration(value)
 
 
-def reconciler_for(project_root: str) -> Reconciler:
+def reconciler_for(project_root: str, sync_name: str) -> Reconciler:
     """A reconciler over the project's sync engine, with connections from Airflow."""
     from hub.reconcile.engine import Reconciler
 
-    engine = engine_for(project_root)
+    engine = engine_for(project_root, sync_name)
     return Reconciler(engine.project, engine.store, engine=engine)
 
 
@@ -98,7 +131,7 @@ def staged_for(
 
     base = Path(os.environ.get("HUB_WORK") or Path(project_root) / ".hub" / "work")
     folder = base / "reconcile" / sync_name / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id or "manual")
-    return StagedReconciliation(reconciler or reconciler_for(project_root), sync_name, folder)
+    return StagedReconciliation(reconciler or reconciler_for(project_root, sync_name), sync_name, folder)
 
 
 def run_spill(
@@ -118,7 +151,10 @@ def run_compare(
     partition: int, sync_name: str, project_root: str, run_id: str | None = None
 ) -> dict[str, int]:
     """One mapped `compare` task: one partition of both sides; XCom gets its counts."""
-    counts: dict[str, int] = staged_for(project_root, sync_name, run_id).compare(partition)
+    try:
+        counts: dict[str, int] = staged_for(project_root, sync_name, run_id).compare(partition)
+    except ConfigError as exc:
+        raise AirflowFailException(f"reconciliation of {sync_name}: {exc}") from None
     log.info("reconcile %s, partition %d: %s", sync_name, partition, counts)
     return counts
 
@@ -133,8 +169,8 @@ def run_reconcile(
     """The `reconcile` task: reconcile (or, `staged`, merge the partitions compared before) and write
     the reports; fails, without retries, when a threshold is crossed, naming the report."""
     heal_records = bool((params or {}).get("heal"))
-    reconciler = reconciler_for(project_root)
     try:
+        reconciler = reconciler_for(project_root, sync_name)
         if staged:
             result = staged_for(project_root, sync_name, run_id, reconciler).finish(heal_records)
         else:

@@ -31,7 +31,8 @@ from hub.project.codegen import GeneratedCode
 from hub.project.loading import Endpoint, Project, SyncSpec
 from hub.project.mapping import CompiledMapping
 from hub.project.transforms import format_utc
-from hub.state import PageCommit, RunKind, StateStore
+from hub.state import PageCommit, RunKind, RunStatus, StateStore, interrupted_by
+from hub.state.locks import Lock
 
 log = logging.getLogger("hub.sync")
 Status = Literal["success", "partial", "failed"]
@@ -136,7 +137,7 @@ class SyncEngine:
         spec = spec or self.spec(name)
         lock = None if kind == "plan" else self.store.locks.acquire(f"sync:{name}")
         try:
-            return self._run(spec, kind, full, retry_ids, forced)
+            return self._run(spec, kind, full, retry_ids, forced, lock)
         finally:
             if lock is not None:
                 lock.release()
@@ -148,9 +149,10 @@ class SyncEngine:
         full: bool,
         retry_ids: Sequence[int] | None,
         forced: Forced | None = None,
+        lock: Lock | None = None,
     ) -> SyncResult:
         dry_run, started = kind == "plan", time.monotonic()
-        run_id = f"plan-{uuid4()}" if dry_run else self.store.start_run(spec.name, kind)
+        run_id = f"plan-{uuid4()}" if dry_run else self.store.start_run(spec.name, kind, lock=lock)
         calls, connectors = ApiCalls(), dict[Endpoint, Connector]()
         ctx: RunContext | None = None
         try:
@@ -169,6 +171,9 @@ class SyncEngine:
         except Exception as exc:
             status, error = "failed", redact(_describe(exc))
             log.error("sync %s failed: %s", spec.name, error, exc_info=not isinstance(exc, HubError))
+        except BaseException as exc:  # Ctrl-C, SIGTERM, Airflow stopping the task: pages committed stay
+            self._finish(run_id, dry_run, "interrupted", ctx, calls, interrupted_by(exc))
+            raise
         finally:
             for connector in connectors.values():
                 connector.close()
@@ -181,7 +186,7 @@ class SyncEngine:
         self,
         run_id: str,
         dry_run: bool,
-        status: str,
+        status: RunStatus,
         ctx: RunContext | None,
         calls: ApiCalls,
         error: str | None,

@@ -3,10 +3,20 @@
 `Project.load(root)` never raises for a user's mistake: it collects `Problem`s (path:line:column)
 and keeps whatever loaded cleanly, so one broken sync file does not hide the others. Semantic
 checks across files (references, transforms, fields) live in `hub.project.checks`.
+
+A file is refused whole, with one problem, when it cannot be read as a project file (`yamldoc` bounds
+its size, encoding, nesting, aliases and tags), when a mapping's file name is not one a sync can write
+in `mapping:`, or when a `.yaml` and a `.yml` file define the same thing (a sync's name, the id of its
+Airflow DAGs, is checked with the sync: `hub.project.checks.syncs`). A schema is refused when it
+cannot be used: not a valid JSON Schema, a `pattern` that is not a regular expression, a `$ref` to
+nothing or back to itself, or a `$ref` into a schema refused for any of these reasons
+(`validation.schema_flaws`).
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -15,19 +25,22 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from jsonschema_specifications import REGISTRY as SPECIFICATIONS  # type: ignore[import-untyped]
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from hub.errors import ConfigError, Problem
 from hub.project.formats import format_checker
-from hub.project.validation import CanonicalValidator
-from hub.project.yamldoc import Document, PathItem, load_document, plain
+from hub.project.validation import CanonicalValidator, schema_flaws
+from hub.project.yamldoc import Document, PathItem, load_document, plain, yaml_files
 
 SyncMode = Literal["insert", "update", "upsert", "mirror"]
 Policy = Literal["source_wins", "target_wins", "newest_wins", "owners"]
 Direction = Literal["both", "inbound", "outbound"]
 META_SCHEMAS = ("mapping.schema.json", "sync.schema.json", "recon_report.schema.json")
 SCHEMA_BASE = "https://omnihub.dev/schemas/"
+MAPPING_NAME = re.compile(r"[a-z0-9_]+")
+"""A mapping's file name, as a sync's `mapping: <system>/<name>` may name it (sync.schema.json)."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,9 @@ class Project:
         self.mapping_docs: dict[str, Document] = {}
         self.syncs: dict[str, SyncSpec] = {}
         self.sync_docs: dict[str, Document] = {}
+        self.sync_files: dict[str, str] = {}  # every sync file found, valid or not: name -> shown path
+        self.mapping_files: dict[str, str] = {}  # every mapping file found, valid or not: key -> shown path
+        self.registry: Registry[Any] = Registry()  # the schemas by $id, for their $refs between files
         self._validators: dict[str, CanonicalValidator] = {}
 
     @classmethod
@@ -169,9 +185,9 @@ class Project:
         except ValueError:
             return str(path)
 
-    def _read(self, path: Path) -> Document | None:
+    def _read(self, path: Path, shown: str | None = None) -> Document | None:
         try:
-            return load_document(path, self.display(path))
+            return load_document(path, shown or self.display(path))
         except ConfigError as exc:
             self.problems.extend(exc.problems)
             return None
@@ -182,34 +198,53 @@ class Project:
         if not folder.is_dir():
             self.problems.append(Problem(self.display(folder), 1, 1, "no schemas/ folder in the project"))
             return
-        for path in sorted(folder.glob("*.json")):
+        canonical: dict[str, Document] = {}
+        for path in sorted(p for p in folder.glob("*.json") if not p.name.startswith(".")):
             doc = self._read(path)
             if doc is None:
                 continue
-            data = doc.data
-            if path.name in META_SCHEMAS:
-                self.meta_schemas[path.name] = data
-            elif self._schema_is_sound(doc, data, path):
-                self.schemas[path.name.removesuffix(".schema.json")] = data
-                self.schema_docs[path.name.removesuffix(".schema.json")] = doc
+            if not isinstance(doc.data, dict):
+                self.problems.append(doc.problem([], "a schema file holds a JSON object"))
+            elif path.name in META_SCHEMAS:  # alone, with the drafts' own, as jsonschema applies it
+                meta = {path.name: doc}
+                self._refuse_flawed(meta, SPECIFICATIONS)
+                self.meta_schemas.update((name, doc.data) for name, doc in meta.items())
+            elif self._schema_is_sound(doc, path):
+                canonical[path.name.removesuffix(".schema.json")] = doc
+        self.registry = self._refuse_flawed(canonical, Registry())  # the compiled validator's references
+        self.schemas = {name: doc.data for name, doc in canonical.items()}
+        self.schema_docs = canonical
 
-    def _schema_is_sound(self, doc: Document, data: Any, path: Path) -> bool:
+    def _schema_is_sound(self, doc: Document, path: Path) -> bool:
+        data = doc.data
         problems = [
             doc.problem(list(e.absolute_path), f"not a valid JSON Schema: {e.message}")
             for e in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(data)
         ]
-        if not problems and isinstance(data, dict):
-            expected = SCHEMA_BASE + path.name
-            if path.name != "common.schema.json" and data.get("$id") != expected:
-                problems.append(doc.problem(["$id"], f"$id must be {expected!r} (it names this file)"))
+        expected = SCHEMA_BASE + path.name
+        if not problems and path.name != "common.schema.json" and data.get("$id") != expected:
+            problems.append(doc.problem(["$id"], f"$id must be {expected!r} (it names this file)"))
         self.problems.extend(problems)
         return not problems
 
-    @cached_property
-    def registry(self) -> Registry[Any]:
-        """All schemas by $id, for resolving references between schema files."""
-        resources = [(s["$id"], DRAFT202012.create_resource(s)) for s in self.schemas.values() if "$id" in s]
-        return Registry().with_resources(resources)
+    def _refuse_flawed(self, docs: dict[str, Document], registry: Registry[Any]) -> Registry[Any]:
+        """Refuse (drop from `docs`, with their problems) the schemas `schema_flaws` finds flaws in, until
+        the others refer only to each other and to `registry`; returns `registry` with those left."""
+        refused: dict[str, str] = {}  # $id -> file, of schemas dropped
+        while True:
+            found = registry.with_resources(
+                (doc.data["$id"], DRAFT202012.create_resource(doc.data))
+                for doc in docs.values()
+                if "$id" in doc.data
+            )
+            flawed = {name: schema_flaws(doc.data, found, refused) for name, doc in docs.items()}
+            flawed = {name: flaws for name, flaws in flawed.items() if flaws}
+            if not flawed:
+                return found
+            for name, flaws in flawed.items():
+                doc = docs.pop(name)
+                self.problems += [doc.problem(list(f.where), f.message, key=f.key) for f in flaws]
+                refused[str(doc.data.get("$id", doc.path))] = doc.path
 
     def entity_schema(self, entity: str) -> dict[str, Any] | None:
         """The canonical schema of an entity (None for unknown entities and common defs)."""
@@ -231,7 +266,8 @@ class Project:
     def _conforms(self, doc: Document, meta: str) -> bool:
         schema = self.meta_schemas.get(meta)
         if schema is None:
-            self.problems.append(Problem(f"schemas/{meta}", 1, 1, "meta-schema missing"))
+            if not (self.root / "schemas" / meta).is_file():  # else refused, with its own problems
+                self.problems.append(Problem(f"schemas/{meta}", 1, 1, "meta-schema missing"))
             return False
         validator = Draft202012Validator(schema, format_checker=format_checker())
         errors = sorted(validator.iter_errors(doc.data), key=lambda e: doc.position(list(e.absolute_path)))
@@ -251,46 +287,108 @@ class Project:
         self.problems.extend(describe_systems(self.root / "systems", self.root))  # none: no folder
 
     def _load_mappings(self) -> None:
-        base = self.root / "mappings"
-        for path in sorted(base.glob("*/*.yaml")) if base.is_dir() else []:
+        for path in yaml_files(self.root / "mappings", "*/*"):
             if path.parent.name == "syncs":
                 continue
             key = f"{path.parent.name}/{path.stem}"
-            doc = self._read(path)
-            if doc is None:
-                continue
-            self.mapping_docs[key] = doc
-            if self._conforms(doc, "mapping.schema.json"):
+            doc = self._claim(path, f"mapping {key!r}", key, self.mapping_files, _mapping_name_problem(path))
+            self.mappings.pop(key, None)  # the twin's too: which of the two is meant, nobody knows
+            self.mapping_docs[key] = doc or Document(self.mapping_files[key], None)  # found, not usable
+            if doc is not None and self._conforms(doc, "mapping.schema.json"):
                 self.mappings[key] = _mapping_spec(key, doc)
 
     def _load_syncs(self) -> None:
-        folder = self.root / "mappings" / "syncs"
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-            doc = self._read(path)
+        for path in yaml_files(self.root / "mappings" / "syncs"):
+            name = path.stem
+            doc = self._claim(path, f"sync {name!r}", name, self.sync_files)  # its name: checks.syncs
+            self.syncs.pop(name, None)  # the twin's too: which of the two is meant, nobody knows
+            self.sync_docs.pop(name, None)
             if doc is None:
                 continue
-            self.sync_docs[path.stem] = doc
+            self.sync_docs[name] = doc
             if self._conforms(doc, "sync.schema.json"):
-                spec = _sync_spec(path.stem, doc, self.problems)
+                spec = _sync_spec(name, doc, self.problems)
                 if spec is not None:
-                    self.syncs[path.stem] = spec
+                    self.syncs[name] = spec
+
+    def _claim(
+        self, path: Path, what: str, name: str, files: dict[str, str], naming: str | None = None
+    ) -> Document | None:
+        """The document of a mapping or sync file (`what`), recorded in `files` under its name; None
+        (and one problem) when its name cannot be used (`naming`), when a `.yaml` twin already has the
+        name, or when it cannot be read."""
+        shown, twin = self.display(path), files.get(name)
+        files[name] = shown
+        if twin is not None:
+            naming = f"{what} is also written in {twin} (.yaml and .yml name it alike); keep one of the two"
+        if naming is not None:
+            self.problems.append(Problem(shown, 1, 1, naming))
+            return None
+        return self._read(path, shown)
 
     def sync(self, name: str) -> SyncSpec:
-        """A sync by name, or ConfigError listing the known names."""
+        """A sync by name, or ConfigError: its problems when its file is not valid, else the known names."""
         if name not in self.syncs:
-            if name in self.sync_docs:
+            if name in self.sync_files:
                 raise ConfigError(self.problems_for_sync(name) or f"sync {name!r} is not valid")
-            known = ", ".join(sorted(self.syncs)) or "none"
+            known = ", ".join(sorted(self.sync_files)) or "none"
             raise ConfigError(f"no sync named {name!r} in mappings/syncs/ (known: {known})")
         return self.syncs[name]
 
+    @cached_property
+    def checked(self) -> list[Problem]:
+        """Every problem of the project: loading's and every check's (`hub validate`), computed once."""
+        from hub.project.checks import check_project
+
+        return check_project(self)
+
     def problems_for_sync(self, name: str) -> list[Problem]:
-        """Problems in a sync's file, its two mappings' files and the schema files."""
-        files = {f"mappings/syncs/{name}.yaml"}
+        """The gate every run passes (`hub validate`'s checks, kept to what this sync depends on).
+
+        A sync is stopped by a problem in its own file, in its two mappings, in the schemas of the
+        entities they carry or refer to (and the shared and meta schemas), in the systems the project
+        describes for it, and in any sync its `references` would run first. Problems elsewhere do not
+        stop it: one broken file costs only the syncs that use it."""
+        files = self._files_of(name, set())
+        return [p for p in self.checked if p.path in files]
+
+    def _files_of(self, name: str, seen: set[str]) -> set[str]:
+        seen.add(name)
+        files = {self.sync_files.get(name, f"mappings/syncs/{name}.yaml")}
+        files |= {f"schemas/{meta}" for meta in (*META_SCHEMAS, "common.schema.json")}
         spec = self.syncs.get(name)
-        if spec is not None:
-            files |= {f"mappings/{spec.source.mapping}.yaml", f"mappings/{spec.target.mapping}.yaml"}
-        return [p for p in self.problems if p.path in files or p.path.startswith("schemas/")]
+        if spec is None:
+            return files
+        entities = {spec.entity, *spec.references, *spec.reference_match}
+        for endpoint in (spec.source, spec.target):
+            files.add(self.mapping_files.get(endpoint.mapping, f"mappings/{endpoint.mapping}.yaml"))
+            mapping = self.mappings.get(endpoint.mapping)
+            entities |= {f.ref for f in mapping.fields if f.ref} if mapping else set()
+            if endpoint.system in self._described:
+                files.add(self._described[endpoint.system])
+        files |= {f"schemas/{entity}.schema.json" for entity in entities}
+        for other in spec.references.values():
+            if other not in seen:
+                files |= self._files_of(other, seen)
+        return files
+
+    @cached_property
+    def _described(self) -> dict[str, str]:
+        """Systems the project describes in YAML, with their files as problems show them."""
+        from connectors.registry import DESCRIBED
+
+        return {system: self.display(path) for system, path in DESCRIBED.items()}
+
+
+def _mapping_name_problem(path: Path) -> str | None:
+    name = path.stem
+    if MAPPING_NAME.fullmatch(name):
+        return None
+    better = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "my_mapping"
+    return (
+        f"{name!r} cannot be a mapping name, which a sync writes as {path.parent.name}/<name>: use "
+        f"lowercase letters, digits and '_'; rename the file {better}{path.suffix}"
+    )
 
 
 def _meta_problem(doc: Document, error: ValidationError) -> Problem:
@@ -301,8 +399,10 @@ def _meta_problem(doc: Document, error: ValidationError) -> Problem:
         extra = sorted(k for k in error.instance if k not in allowed)
         if extra:
             options = ", ".join(sorted(allowed))
+            close = difflib.get_close_matches(extra[0], allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
             return doc.problem(
-                [*where, extra[0]], f"unknown key {extra[0]!r}; expected one of: {options}", key=True
+                [*where, extra[0]], f"unknown key {extra[0]!r}{hint}; expected one of: {options}", key=True
             )
     if error.validator == "required":
         return doc.problem(where, f"missing required key: {error.message.split(' is a')[0]}")

@@ -127,6 +127,53 @@ def test_a_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
     assert "sync__crm_accounts_to_erp" not in bag.dags
 
 
+def without(*syncs: str) -> set[str]:
+    """EXPECTED without the DAGs of these syncs."""
+    return EXPECTED - {f"{kind}__{name}" for name in syncs for kind in ("sync", "reconcile")}
+
+
+def test_a_sync_file_that_cannot_be_parsed_costs_its_dags_and_those_that_reference_it(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    path = root / "mappings/syncs/crm_accounts_to_erp.yaml"
+    path.write_text(path.read_text().replace("mode: upsert", "mode: [upsert"))
+    bag = load(root / "dags")
+    (message,) = bag.import_errors.values()
+    assert "not loaded: the DAGs of crm_accounts_to_erp, crm_contacts_to_erp:" in message
+    assert "mappings/syncs/crm_accounts_to_erp.yaml:" in message and "invalid YAML" in message
+    # crm_contacts_to_erp brings accounts over through it: it would stop mid-run, so it does not start
+    assert set(bag.dags) == without("crm_accounts_to_erp", "crm_contacts_to_erp")
+
+
+def test_a_broken_schema_costs_only_the_syncs_of_its_entity(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    (root / "schemas/ticket.schema.json").write_text('{"$id": "broken"')
+    bag = load(root / "dags")
+    (message,) = bag.import_errors.values()
+    assert "schemas/ticket.schema.json:1:" in message and "invalid JSON" in message
+    assert set(bag.dags) == without("helpdesk_tickets_to_crm", "freshdesk_tickets_to_crm")
+
+
+def test_a_sync_file_named_as_no_dag_can_be_costs_only_itself(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    source = root / "mappings/syncs/crm_accounts_to_erp.yaml"
+    (root / "mappings/syncs/crm_accounts_to_erp (copy).yaml").write_text(source.read_text())
+    bag = load(root / "dags")
+    (message,) = bag.import_errors.values()
+    assert "not loaded: the DAGs of crm_accounts_to_erp (copy):" in message
+    assert "mappings/syncs/crm_accounts_to_erp (copy).yaml:1:1: " in message
+    assert set(bag.dags) == EXPECTED
+
+
+def test_a_problem_no_sync_depends_on_is_shown_and_costs_nothing(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    (root / "mappings/salesforce/unused.yaml").write_text("system: salesforce\nobject: Lead\n")
+    bag = load(root / "dags")
+    (message,) = bag.import_errors.values()
+    assert "Omnihub project files have problems (every sync's DAGs still load):" in message
+    assert "mappings/salesforce/unused.yaml:" in message
+    assert set(bag.dags) == EXPECTED
+
+
 def test_parsing_touches_no_network_database_or_connection(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("parse time must stay offline")

@@ -191,7 +191,7 @@ def test_the_staged_reconcile_tasks_agree_with_the_single_task_and_finish_on_one
         hub_airflow.run_compare(partition, "crm_accounts_to_erp", str(ROOT), run_id="run 1")
     built: list[str] = []
     build = tasks.engine_for
-    monkeypatch.setattr(tasks, "engine_for", lambda root: built.append(root) or build(root))
+    monkeypatch.setattr(tasks, "engine_for", lambda root, name: built.append(root) or build(root, name))
     staged = hub_airflow.run_reconcile("crm_accounts_to_erp", str(ROOT), params, "run 1", staged=True)
     assert built == [str(ROOT)]
     assert not (tmp_path / "work" / "reconcile" / "crm_accounts_to_erp" / "run_1").exists()
