@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class HubError(Exception):
@@ -81,6 +82,25 @@ class RetryableAPIError(APIError):
 
 class FatalAPIError(APIError):
     """The system refused the request in a way that retrying cannot fix."""
+
+
+class QuotaExhausted(FatalAPIError):
+    """The system's request budget for a long period (a day, 24 hours) is spent: retrying in seconds or
+    minutes cannot help, so the run stops at once and touches nothing more. `resets_at` is when the
+    budget comes back, when the system says (the message says it too)."""
+
+    def __init__(
+        self,
+        system: str,
+        message: str,
+        *,
+        resets_at: datetime | None = None,
+        status: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.resets_at = resets_at
+        when = f"; the budget resets at {resets_at.isoformat(timespec='minutes')}" if resets_at else ""
+        super().__init__(system, f"{message}{when}", status=status, code=code)
 
 
 class AuthenticationError(FatalAPIError):

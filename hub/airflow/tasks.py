@@ -81,6 +81,8 @@ def run_sync(sync_name: str, project_root: str, params: Mapping[str, Any] | None
             time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
     summary: dict[str, Any] = result.summary()
     log.info("sync %s: %s", sync_name, summary)
+    if result.status == "failed" and "budget_spent" in result.details:  # retries would spend more of it
+        raise AirflowFailException(f"sync {sync_name} failed: {result.error}")
     if result.status == "failed":
         raise AirflowException(f"sync {sync_name} failed: {result.error}")
     return summary

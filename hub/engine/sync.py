@@ -22,7 +22,7 @@ from hub.engine.filters import filter_exit, reading_spec
 from hub.engine.pipeline import Counts, PagePipeline, RunContext
 from hub.engine.quarantine import retry_quarantined
 from hub.engine.references import ReferenceResolver
-from hub.errors import ConfigError, HubError
+from hub.errors import ConfigError, HubError, QuotaExhausted
 from hub.io.connections import get_connection
 from hub.io.connector import Connector
 from hub.io.http import ApiCalls
@@ -170,6 +170,9 @@ class SyncEngine:
             raise
         except Exception as exc:
             status, error = "failed", redact(_describe(exc))
+            if isinstance(exc, QuotaExhausted) and ctx is not None:  # the task must not retry into it
+                resets = exc.resets_at.isoformat() if exc.resets_at else None
+                ctx.details["budget_spent"] = {"system": exc.system, "resets_at": resets}
             log.error("sync %s failed: %s", spec.name, error, exc_info=not isinstance(exc, HubError))
         except BaseException as exc:  # Ctrl-C, SIGTERM, Airflow stopping the task: pages committed stay
             self._finish(run_id, dry_run, "interrupted", ctx, calls, interrupted_by(exc))

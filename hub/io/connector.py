@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, ClassVar
 
-from hub.errors import UnsupportedOperation
+from hub.errors import QuotaExhausted, UnsupportedOperation
 from hub.io.connections import Connection
 from hub.io.http import ApiCalls, HubSession, RetryPolicy
 from hub.io.records import Page, Record, WriteOp, WriteResult
@@ -179,6 +179,7 @@ class Connector(ABC):
             policy=self.policy or self._policy(),
             verify=self.connection.option("ca_bundle"),
             retry_on=self.retryable,
+            exhausted=self.budget_spent,
         )
 
     def _policy(self) -> RetryPolicy:
@@ -198,6 +199,12 @@ class Connector(ABC):
     def retryable(self, response: Any) -> bool:
         """Whether an answer outside 429/5xx still means "throttled, try again" for this system."""
         return False
+
+    def budget_spent(self, response: Any) -> QuotaExhausted | None:
+        """A QuotaExhausted when this answer says a budget that resets only much later (a day) is spent,
+        or is about to be (read from the system's usage headers): the session raises it at once instead
+        of retrying, so the run stops touching the system. None for every other answer."""
+        return None
 
     def transient(self, response: Any) -> bool:
         """Whether an error answer means "not processed, try again later": the one rule by which the

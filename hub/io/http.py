@@ -30,7 +30,7 @@ from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ConnectTimeout, Timeout
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
-from hub.errors import OutcomeUnknown, RetryableAPIError
+from hub.errors import OutcomeUnknown, QuotaExhausted, RetryableAPIError
 from hub.io.redact import redact
 
 log = logging.getLogger("hub.http")
@@ -116,6 +116,7 @@ class HubSession(requests.Session):
         verify: str | bool | None = None,
         timeout: float | tuple[float, float] = (10.0, 120.0),
         retry_on: Callable[[requests.Response], bool] | None = None,
+        exhausted: Callable[[requests.Response], QuotaExhausted | None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
     ) -> None:
@@ -126,6 +127,7 @@ class HubSession(requests.Session):
         self.custom_verify = verify
         self.timeout = timeout
         self.retry_on = retry_on
+        self.exhausted = exhausted
         self.on_unauthorized: Callable[[], Mapping[str, str]] | None = None
         self._sleep = sleep
         self._rng = random.Random(seed)
@@ -143,6 +145,8 @@ class HubSession(requests.Session):
             response = self._attempt(verb, target, attempt, idempotent, args, kwargs)
             if response is None:
                 continue
+            if self.exhausted is not None and (spent := self.exhausted(response)) is not None:
+                raise spent  # a daily budget: waiting minutes cannot help, and nothing more is sent
             if response.status_code == 401 and self.on_unauthorized is not None and not refreshed:
                 refreshed = True
                 kwargs["headers"] = {**(kwargs.get("headers") or {}), **self.on_unauthorized()}

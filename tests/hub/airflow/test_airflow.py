@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,10 @@ from connectors.emulators.sandbox import Sandbox
 from connectors.registry import airflow_provider_info, connector_class, shipped_systems, systems
 from hub import airflow as hub_airflow
 from hub.airflow import tasks
+from hub.errors import QuotaExhausted
 from hub.io.airflow_provider import provider_info
 from hub.io.connections import set_resolver
+from hub.io.connector import Connector
 from tests.emulated import start_sandbox
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -158,6 +161,19 @@ def test_a_failed_sync_fails_the_task(sandbox: Sandbox, monkeypatch: pytest.Monk
     with pytest.raises(AirflowException, match="sync crm_accounts_to_erp failed") as caught:
         hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
     assert "not-the-password" not in str(caught.value)
+
+
+def test_a_spent_daily_budget_fails_the_task_without_retries(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resets = datetime(2026, 12, 4, tzinfo=UTC)
+
+    def spent(self: Connector, response: Any) -> QuotaExhausted:
+        return QuotaExhausted(self.system, "daily API limit reached", resets_at=resets, status=429)
+
+    monkeypatch.setattr(Connector, "budget_spent", spent)
+    with pytest.raises(AirflowFailException, match="the budget resets at 2026-12-04T00:00"):
+        hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
 
 
 def test_the_reconcile_task_passes_paths_and_fails_over_thresholds(sandbox: Sandbox, tmp_path: Path) -> None:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import requests
 
 from connectors.emulators.server import EmulatorApp, EmulatorServer, Request, Response
 from connectors.emulators.tls import ensure_tls_files
-from hub.errors import OutcomeUnknown, RetryableAPIError
+from hub.errors import OutcomeUnknown, QuotaExhausted, RetryableAPIError
 from hub.io.http import ApiCalls, HubSession, RetryPolicy, retry_after_seconds
 
 
@@ -81,6 +83,28 @@ def test_connector_specific_throttling_signal_is_retried(server: tuple[Scripted,
     s = session(sleeps, retry_on=lambda r: r.status_code == 403)
     assert s.get(srv.url + "/thing").status_code == 200
     assert len(sleeps) == 1
+
+
+def test_a_spent_daily_budget_stops_at_once_without_retrying(server: tuple[Scripted, EmulatorServer]) -> None:
+    app, srv = server
+    app.script = [(429, {"X-Budget": "day"}), (200, {})]
+    sleeps: list[float] = []
+    resets = datetime(2026, 12, 4, tzinfo=UTC)
+
+    def spent(response: requests.Response) -> QuotaExhausted | None:
+        if response.headers.get("X-Budget") != "day":
+            return None
+        return QuotaExhausted("scripted", "daily limit reached", resets_at=resets, status=429)
+
+    with pytest.raises(QuotaExhausted) as caught:
+        session(sleeps, exhausted=spent).get(srv.url + "/thing")
+    assert len(app.seen) == 1 and sleeps == []  # not retried: nothing more is sent
+    assert caught.value.resets_at == resets
+    assert str(caught.value) == (
+        "scripted: daily limit reached; the budget resets at 2026-12-04T00:00+00:00 (HTTP 429)"
+    )
+    app.script = [(429, {}), (200, {})]  # a per-second limit is still retried
+    assert session(sleeps, exhausted=spent).get(srv.url + "/thing").status_code == 200
 
 
 def test_401_refreshes_the_token_once_and_replays(server: tuple[Scripted, EmulatorServer]) -> None:
