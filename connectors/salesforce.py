@@ -4,31 +4,36 @@ Connection (Airflow conn_type `salesforce`): host = the login or My Domain URL
 (`https://login.salesforce.com`, `https://acme.my.salesforce.com`), login = username,
 password = password; extras: `security_token`, `client_id`, `client_secret`, `grant_type`
 (`password`, default, or `client_credentials`), `api_version` (59.0), `bulk_threshold` (records in
-one write from which Bulk API 2.0 is used instead of Collections), `bulk_poll_seconds`, `ca_bundle`.
+one write from which Bulk API 2.0 is used instead of Collections), `bulk_poll_seconds`, `ca_bundle`,
+`api_reserve` (daily API requests to leave unused, default 0).
 
 Reads:  SELECT … WHERE SystemModstamp >= since ORDER BY SystemModstamp, Id, 2,000 per page
         (`Sforce-Query-Options: batchSize`), following `nextRecordsUrl`.
 Writes: PATCH /composite/sobjects/{Object}/{ExternalId} (upsert by hub_id), 200 per call, or
         PATCH /composite/sobjects (update by Id, for records matched before the hub wrote them);
         Bulk API 2.0 ingest jobs from `bulk_threshold` records on.
-Limits: Salesforce signals throttling with 403 REQUEST_LIMIT_EXCEEDED, which is retried.
+Limits: 403 REQUEST_LIMIT_EXCEEDED for concurrent long requests is retried; the rolling 24-hour
+        allocation ("TotalRequests Limit exceeded.", or `Sforce-Limit-Info` usage reaching the limit
+        less the `api_reserve` extra, default 0) stops the run at once (QuotaExhausted).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
-from hub.errors import APIError, AuthenticationError, FatalAPIError, RetryableAPIError
+from hub.errors import APIError, AuthenticationError, FatalAPIError, QuotaExhausted, RetryableAPIError
 from hub.io import exactjson
 from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
@@ -39,6 +44,7 @@ COLLECTION_LIMIT = 200
 ID_CHUNK = 200
 DEFAULT_BULK_THRESHOLD = 5000
 RECYCLE_BIN = timedelta(days=15)
+_API_USAGE = re.compile(r"api-usage=(?P<used>\d+)/(?P<limit>\d+)")
 
 
 def soql_literal(value: Any) -> str:
@@ -69,11 +75,20 @@ def _condition(name: str, operator: str, value: Any) -> str:
 
 
 def _strip_attributes(record: Mapping[str, Any]) -> Record:
-    return {
-        k: _strip_attributes(v) if isinstance(v, Mapping) else v
-        for k, v in record.items()
-        if k != "attributes"
-    }
+    """A SOQL record without `attributes` at any level: a parent (`Account.Name`) stays a nested
+    record, a child sub-query result (`{"totalSize", "done", "records"}`) becomes its list of records
+    (Salesforce answers null for a parent with no children; that stays None)."""
+    return {k: _plain(v) for k, v in record.items() if k != "attributes"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        if "records" in value and "totalSize" in value and "done" in value:
+            return [_strip_attributes(r) for r in value["records"]]
+        return _strip_attributes(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 class SalesforceConnector(Connector):
@@ -98,6 +113,9 @@ class SalesforceConnector(Connector):
         "bulk_threshold": FormField(
             "Bulk threshold", "Records per write from which Bulk API 2.0 is used", kind="integer"
         ),
+        "api_reserve": FormField(
+            "API reserve", "Daily API requests to leave unused (default 0)", kind="integer"
+        ),
     }
     standard_fields = {
         "hidden": ["schema"],
@@ -110,7 +128,36 @@ class SalesforceConnector(Connector):
 
     # Session ----------------------------------------------------------------------------------
     def retryable(self, response: Any) -> bool:
+        """403 REQUEST_LIMIT_EXCEEDED for too many concurrent long requests passes in seconds."""
         return bool(response.status_code == 403 and b"REQUEST_LIMIT_EXCEEDED" in response.content)
+
+    def budget_spent(self, response: Any) -> QuotaExhausted | None:
+        """The rolling 24-hour API allocation: spent (403 `TotalRequests Limit exceeded.`), or reached
+        per the `Sforce-Limit-Info: api-usage=used/limit` header every REST answer carries, less the
+        connection's `api_reserve` (requests to leave for others; default 0)."""
+        what = f"{response.request.method} {urlsplit(str(response.url)).path}"
+        if response.status_code == 403 and b"TotalRequests Limit exceeded" in response.content:
+            return QuotaExhausted(
+                self.system,
+                f"{what}: 403 REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.; the 24-hour API "
+                "allocation is spent and frees up within 24 hours (it is a rolling window)",
+                status=403,
+                code="REQUEST_LIMIT_EXCEEDED",
+            )
+        usage = _API_USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
+        if usage is None:
+            return None
+        used, limit = int(usage["used"]), int(usage["limit"])
+        reserve = int(self.connection.option("api_reserve") or 0)
+        if used < limit - reserve:
+            return None
+        return QuotaExhausted(
+            self.system,
+            f"{what}: Sforce-Limit-Info api-usage={used}/{limit} reached the 24-hour allocation less "
+            f"the reserve of {reserve}; stopping before Salesforce refuses (it frees up within 24 hours)",
+            status=response.status_code,
+            code="REQUEST_LIMIT_EXCEEDED",
+        )
 
     @property
     def api_version(self) -> str:

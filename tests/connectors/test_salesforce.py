@@ -7,15 +7,19 @@ import math
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import requests
+from requests.adapters import BaseAdapter
 
 from connectors.emulators.salesforce import SalesforceEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer, TLSFiles
 from connectors.salesforce import SalesforceConnector
-from hub.errors import AuthenticationError
+from hub.errors import AuthenticationError, QuotaExhausted
 from hub.io.connections import parse_connection
 from hub.io.connector import ObjectSpec
 from hub.io.http import RetryPolicy
@@ -227,3 +231,188 @@ def check_fetch_find_and_deletes(app: SalesforceEmulator, server: EmulatorServer
     assert deleted == [ids[4]] and covered == clock.now.replace(second=0, microsecond=0)
     assert all(r.ok for r in c.delete(CONTACTS, [str(ids[0])]))
     assert app.record(str(ids[0]))["IsDeleted"] is True  # type: ignore[index]
+
+
+# ---- the 24-hour API allocation ----
+
+
+def test_a_spent_daily_allocation_stops_the_run_after_one_call(tls_files: TLSFiles) -> None:
+    app = SalesforceEmulator(clock=ManualClock(START), daily_api_limit=0)
+    with EmulatorServer(app, tls=tls_files) as server:
+        c = connector((app, server))
+        with pytest.raises(QuotaExhausted, match="within 24 hours") as caught:
+            c.write(CONTACTS, [contact(0)])
+    assert caught.value.code == "REQUEST_LIMIT_EXCEEDED" and caught.value.resets_at is None
+    assert "PATCH /services/data/v59.0/composite/sobjects/Contact/Hub_Id__c" in str(caught.value)
+    assert c.calls.total("salesforce") == 2  # the login and one refused call, not retried
+    assert not c.calls.retries().get("salesforce")
+
+
+def test_reaching_the_allocation_in_sforce_limit_info_stops_before_salesforce_refuses(
+    tls_files: TLSFiles,
+) -> None:
+    app = SalesforceEmulator(clock=ManualClock(START), daily_api_limit=5)
+    with EmulatorServer(app, tls=tls_files) as server:
+        c = connector((app, server), api_reserve=3)
+        c.write(CONTACTS, [contact(0)])  # api-usage=1/5
+        with pytest.raises(QuotaExhausted, match=r"api-usage=2/5 .* reserve of 3"):
+            c.write(CONTACTS, [contact(1)])
+        assert app.api_usage == 2  # stopped on the answer that reached 5 - 3; nothing more was sent
+
+
+# ---- bodies published by Salesforce, served verbatim ----
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "real" / "salesforce"
+HOST = "https://acme.my.salesforce.example"
+TOKEN = {
+    "access_token": "00Dxx0000001gPL!AR8AQJXg5oj8jXSgxJfA0lBog",
+    "instance_url": HOST,
+    "id": f"{HOST}/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS",
+    "token_type": "Bearer",
+    "issued_at": "1709290800000",
+    "signature": "0CmxinZir53Yex7nE0TD+zMpvIWYGb/bdJh6XfOH6EQ=",
+}
+
+
+class Published(BaseAdapter):
+    """Answers (METHOD, path) from queued (status, body) pairs, with Salesforce's usage header."""
+
+    def __init__(self, answers: dict[tuple[str, str], list[tuple[int, Any]]], usage: str = "18/5000"):
+        super().__init__()
+        self.answers, self.usage, self.sent = answers, usage, list[str]()
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        path = urlsplit(str(request.url)).path.rstrip("/")
+        self.sent.append(f"{request.method} {path}")
+        status, body = self.answers[(str(request.method), path)].pop(0)
+        response = requests.Response()
+        response.status_code, response.url, response.request = status, str(request.url), request
+        response._content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        response.headers["Content-Type"] = "application/json;charset=UTF-8"
+        if not path.startswith("/services/oauth2"):
+            response.headers["Sforce-Limit-Info"] = f"api-usage={self.usage}"
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def published(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def published_org(
+    answers: dict[tuple[str, str], list[tuple[int, Any]]], usage: str = "18/5000", **extra: Any
+) -> tuple[SalesforceConnector, Published]:
+    answers.setdefault(("POST", "/services/oauth2/token"), [(200, TOKEN), (200, TOKEN)])
+    spec = {
+        "conn_type": "salesforce",
+        "host": HOST,
+        "login": "integration@example.com",
+        "password": "pw-secret",
+        "extra": {"client_id": "3MVG9", "client_secret": "cs-secret", **extra},
+    }
+    c = SalesforceConnector(
+        parse_connection("salesforce_default", json.dumps(spec)),
+        policy=RetryPolicy(base_delay=0.01, max_delay=0.05),
+    )
+    adapter = Published(answers, usage)
+    c.session.mount(HOST, adapter)
+    return c, adapter
+
+
+QUERY = ("GET", "/services/data/v59.0/query")
+ACCOUNTS = ObjectSpec("Account", ("Id", "Name", "(SELECT Id, FirstName, LastName FROM Contacts)"), "Id")
+
+
+def test_published_child_subquery_records_lose_attributes_at_every_level() -> None:
+    c, _ = published_org({QUERY: [(200, published("query_child_subquery.json"))]})
+    records = c.fetch(ACCOUNTS, ["001R000000Z1Y0xYAA", "001R000000Z1Y0zYBB"])
+    assert records == [
+        {
+            "Id": "001R000000Z1Y0xYAA",
+            "Name": "Acme Corp (West)",
+            "Contacts": [{"Id": "003R000000A1BCDFXX", "FirstName": "Jane", "LastName": "Doe"}],
+        },
+        {"Id": "001R000000Z1Y0zYBB", "Name": "Acme Corp (East)", "Contacts": None},
+    ]
+
+
+def test_published_query_pages_follow_next_records_url() -> None:
+    more = ("GET", "/services/data/v59.0/query/01gRO0000016PIAYA2-2")
+    c, adapter = published_org(
+        {
+            QUERY: [(200, published("query_next_records_url.json"))],
+            more: [(200, published("query_more_last_page.json"))],
+        }
+    )
+    spec = ObjectSpec("Contact", ("Id", "Name"), "Id")
+    pages = list(c.read_changes(spec, None, 2000))
+    assert [[r["Id"] for r in p.records] for p in pages] == [
+        ["003RO0000035WQgYAM", "003RO0000035WQhYAM"],
+        ["003RO0000035WQiYAM"],
+    ]
+    assert pages[0].total == 3 and adapter.sent[-1] == "GET " + more[1]
+
+
+def test_published_request_limit_exceeded_is_not_retried() -> None:
+    c, adapter = published_org({QUERY: [(403, published("request_limit_exceeded.json"))] * 5})
+    with pytest.raises(QuotaExhausted, match=r"TotalRequests Limit exceeded.*within 24 hours"):
+        list(c.read_changes(ObjectSpec("Contact", ("Id",), "Id"), None, 2000))
+    assert adapter.sent.count("GET /services/data/v59.0/query") == 1
+
+
+def test_published_usage_header_at_the_allocation_stops_the_run() -> None:
+    c, adapter = published_org({QUERY: [(200, published("query_more_last_page.json"))]}, usage="5000/5000")
+    with pytest.raises(QuotaExhausted, match="api-usage=5000/5000"):
+        c.fetch(ObjectSpec("Contact", ("Id", "Name"), "Id"), ["003RO0000035WQiYAM"])
+    assert adapter.sent.count("GET /services/data/v59.0/query") == 1
+
+
+def test_published_invalid_session_renews_the_token_once() -> None:
+    c, adapter = published_org(
+        {
+            QUERY: [
+                (401, published("invalid_session_id.json")),
+                (200, published("query_more_last_page.json")),
+            ]
+        }
+    )
+    records = c.fetch(ObjectSpec("Contact", ("Id", "Name"), "Id"), ["003RO0000035WQiYAM"])
+    assert records == [{"Id": "003RO0000035WQiYAM", "Name": "Jim Brown"}]
+    assert adapter.sent.count("POST /services/oauth2/token") == 2
+
+
+def test_published_collection_write_result_maps_per_record_errors() -> None:
+    c, _ = published_org(
+        {
+            ("PATCH", "/services/data/v59.0/composite/sobjects"): [
+                (200, published("composite_sobjects_errors.json"))
+            ]
+        }
+    )
+    ops = [
+        WriteOp("h1", {"Name": "Acme"}, target_id="001RM000003oLnnYAE"),
+        WriteOp("h2", {"Name": "Bad"}, target_id="001RM000003oLrB000"),
+    ]
+    ok, bad = c.write(ObjectSpec("Account", ("Id", "Name"), "Id"), ops)
+    assert ok.ok and ok.id == "001RM000003oLnnYAE" and not ok.created
+    assert not bad.ok and bad.error is not None
+    assert (bad.error.code, bad.error.message) == ("MALFORMED_ID", "malformed id 001RM000003oLrB000")
+
+
+def test_child_subquery_reads_from_the_emulator_are_plain_lists(
+    org: tuple[SalesforceEmulator, EmulatorServer],
+) -> None:
+    app, _ = org
+    account = app.create("Account", {"Name": "Acme"})
+    contact_id = app.create("Contact", {"LastName": "Doe", "Email": "doe@acme.example", "AccountId": account})
+    spec = ObjectSpec("Account", ("Id", "Name", "(SELECT Id, Email, Account.Name FROM Contacts)"), "Id")
+    (page,) = connector(org).read_changes(spec, None, 2000)
+    assert page.records == [
+        {
+            "Id": account,
+            "Name": "Acme",
+            "Contacts": [{"Id": contact_id, "Email": "doe@acme.example", "Account": {"Name": "Acme"}}],
+        }
+    ]

@@ -21,12 +21,14 @@ from urllib.parse import urlsplit
 
 from connectors.emulators.salesforce.auth import Credentials, LoginApi, Sessions
 from connectors.emulators.salesforce.bulk import BulkApi
+from connectors.emulators.salesforce.bulk_query import BulkQueryApi
 from connectors.emulators.salesforce.collections import CollectionsApi
 from connectors.emulators.salesforce.errors import ApiError, RowError
 from connectors.emulators.salesforce.ids import Clock, make_id, normalize_id, utc_now
 from connectors.emulators.salesforce.objects import SOBJECTS, Catalog, SObjectDef
 from connectors.emulators.salesforce.query import QueryApi
 from connectors.emulators.salesforce.rest import RestApi
+from connectors.emulators.salesforce.search import SearchApi
 from connectors.emulators.salesforce.seeding import SeedResult, seed_org
 from connectors.emulators.salesforce.soql_exec import attributes
 from connectors.emulators.salesforce.store import Store
@@ -84,6 +86,8 @@ class SalesforceEmulator(EmulatorApp):
             QueryApi(self.store),
             CollectionsApi(self.store),
             BulkApi(self.store, self.user_id, bulk_progress_polls),
+            BulkQueryApi(self.store, self.user_id, bulk_progress_polls),
+            SearchApi(self.store),
             RestApi(self.store, self.usage, self.store.now() - ORG_AGE),
         )
         for api in apis:
@@ -108,7 +112,7 @@ class SalesforceEmulator(EmulatorApp):
             if self.sessions.from_header(request.headers.get("Authorization")) is None:
                 return Response.json(SESSION_EXPIRED, 401)
             if self.api_usage >= self.daily_api_limit:
-                return self.rate_limit_response()
+                return self.daily_limit_response()
             self.api_usage += 1
             try:
                 response = handler(request)
@@ -122,6 +126,17 @@ class SalesforceEmulator(EmulatorApp):
     # ---- what Salesforce answers when throttling, down, or asked for nothing ----
 
     def rate_limit_response(self) -> Response:
+        """Injected throttling: too many concurrent long requests, which passes in seconds."""
+        body = [
+            {
+                "message": "ConcurrentPerOrgLongTxn Limit exceeded.",
+                "errorCode": "REQUEST_LIMIT_EXCEEDED",
+            }
+        ]
+        return Response.json(body, 403, self._limit_info())
+
+    def daily_limit_response(self) -> Response:
+        """The rolling 24-hour allocation (`daily_api_limit`) is spent."""
         body = [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
         return Response.json(body, 403, self._limit_info())
 

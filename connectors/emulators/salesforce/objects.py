@@ -38,6 +38,8 @@ class FieldDef:
     readonly: bool = False
     reference_to: str | None = None
     relationship_name: str | None = None
+    # The parent's name for the records pointing at it through this field (`Contacts`, `Invoices__r`).
+    child_relationship: str | None = None
     cascade_delete: bool = False
     compound_of: tuple[str, ...] = ()
     picklist: tuple[str, ...] = ()
@@ -122,9 +124,30 @@ class SObjectDef:
             "deprecatedAndHidden": False, "feedEnabled": True, "urls": self.urls(version),
         }  # fmt: skip
 
-    def describe(self, version: str) -> dict[str, Any]:
+    def describe(self, version: str, children: tuple[ChildRelationship, ...] = ()) -> dict[str, Any]:
         """This object as `GET /sobjects/{Object}/describe/` answers."""
-        return {**self.summary(version), "fields": [f.describe() for f in self.fields]}
+        return {
+            **self.summary(version),
+            "childRelationships": [child.describe() for child in children],
+            "fields": [f.describe() for f in self.fields],
+        }
+
+
+@dataclass(frozen=True)
+class ChildRelationship:
+    """Records of `child` pointing at a parent through `field`, named `name` on the parent."""
+
+    name: str
+    child: SObjectDef
+    field: FieldDef
+
+    def describe(self) -> dict[str, Any]:
+        """As describe's `childRelationships` lists it."""
+        return {
+            "cascadeDelete": self.field.cascade_delete, "childSObject": self.child.name,
+            "deprecatedAndHidden": False, "field": self.field.name, "junctionIdListNames": [],
+            "junctionReferenceTo": [], "relationshipName": self.name, "restrictedDelete": False,
+        }  # fmt: skip
 
 
 def system_fields() -> tuple[FieldDef, ...]:
@@ -180,7 +203,7 @@ CONTACT = SObjectDef("Contact", "Contact", "Contacts", "003", (
     FieldDef("Title", "Title", "string", 128),
     FieldDef("Department", "Department", "string", 80),
     FieldDef("AccountId", "Account ID", "reference", 18, reference_to="Account",
-             relationship_name="Account", cascade_delete=True),
+             relationship_name="Account", child_relationship="Contacts", cascade_delete=True),
     FieldDef("MailingStreet", "Mailing Street", "textarea", 255),
     FieldDef("MailingCity", "Mailing City", "string", 40),
     FieldDef("MailingState", "Mailing State/Province", "string", 80),
@@ -214,8 +237,10 @@ CASE = SObjectDef("Case", "Case", "Cases", "500", (
     FieldDef("Status", "Status", "picklist", 255, picklist=CASE_STATUSES, default="New"),
     FieldDef("Priority", "Priority", "picklist", 255, picklist=("High", "Medium", "Low"), default="Medium"),
     FieldDef("Origin", "Case Origin", "picklist", 255, picklist=("Phone", "Email", "Web")),
-    FieldDef("ContactId", "Contact ID", "reference", 18, reference_to="Contact", relationship_name="Contact"),
-    FieldDef("AccountId", "Account ID", "reference", 18, reference_to="Account", relationship_name="Account"),
+    FieldDef("ContactId", "Contact ID", "reference", 18, reference_to="Contact", relationship_name="Contact",
+             child_relationship="Cases"),
+    FieldDef("AccountId", "Account ID", "reference", 18, reference_to="Account", relationship_name="Account",
+             child_relationship="Cases"),
     FieldDef("SuppliedEmail", "Web Email", "email", 80),
     FieldDef("IsClosed", "Closed", "boolean", readonly=True),
     FieldDef("ClosedDate", "Closed Date", "datetime", readonly=True),
@@ -239,7 +264,7 @@ ORDER = SObjectDef("Order", "Order", "Orders", "801", (
     FieldDef("Id", "Order ID", "id", 18, readonly=True),
     FieldDef("OrderNumber", "Order Number", "string", 30, readonly=True, auto_number=True),
     FieldDef("AccountId", "Account ID", "reference", 18, required=True, reference_to="Account",
-             relationship_name="Account"),
+             relationship_name="Account", child_relationship="Orders"),
     FieldDef("EffectiveDate", "Order Start Date", "date", required=True),
     FieldDef("EndDate", "Order End Date", "date"),
     FieldDef("Status", "Status", "picklist", 255, picklist=ORDER_STATUSES, default="Draft"),
@@ -265,8 +290,9 @@ INVOICE = SObjectDef("Invoice__c", "Invoice", "Invoices", "a0I", (
     FieldDef("Id", "Record ID", "id", 18, readonly=True),
     FieldDef("Name", "Invoice Number", "string", 80, required=True),
     FieldDef("Account__c", "Account", "reference", 18, required=True, reference_to="Account",
-             relationship_name="Account__r", cascade_delete=True),
-    FieldDef("Order__c", "Order", "reference", 18, reference_to="Order", relationship_name="Order__r"),
+             relationship_name="Account__r", child_relationship="Invoices__r", cascade_delete=True),
+    FieldDef("Order__c", "Order", "reference", 18, reference_to="Order", relationship_name="Order__r",
+             child_relationship="Invoices__r"),
     FieldDef("Type__c", "Type", "picklist", 255, picklist=("Invoice", "Credit Note")),
     FieldDef("Status__c", "Status", "picklist", 255, picklist=("Draft", "Posted", "Cancelled")),
     FieldDef("Payment_Status__c", "Payment Status", "picklist", 255, picklist=PAYMENT_STATUSES),
@@ -301,3 +327,16 @@ class Catalog:
 
     def for_id(self, record_id: str) -> SObjectDef | None:
         return self._by_prefix.get(record_id[:3])
+
+    def children(self, parent: SObjectDef) -> tuple[ChildRelationship, ...]:
+        """The child relationships of `parent`, as its describe lists them."""
+        return tuple(
+            ChildRelationship(f.child_relationship, child, f)
+            for child in self.sobjects
+            for f in child.fields
+            if f.child_relationship and (f.reference_to or "").lower() == parent.name.lower()
+        )
+
+    def child(self, parent: SObjectDef, name: str) -> ChildRelationship | None:
+        """A child relationship of `parent` by its name (case-insensitively)."""
+        return next((c for c in self.children(parent) if c.name.lower() == name.lower()), None)

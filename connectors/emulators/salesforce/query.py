@@ -14,7 +14,7 @@ from connectors.emulators.salesforce.errors import ApiError, SfError, bad_reques
 from connectors.emulators.salesforce.ids import make_id
 from connectors.emulators.salesforce.rest import Route, V
 from connectors.emulators.salesforce.soql import parse
-from connectors.emulators.salesforce.soql_exec import Plan, Planner, execute, project
+from connectors.emulators.salesforce.soql_exec import Plan, Planner, aggregate, execute, project
 from connectors.emulators.salesforce.store import Record, Store
 from connectors.emulators.server import Request, Response
 
@@ -64,6 +64,9 @@ class QueryApi:
         if parsed.offset is not None and parsed.offset > MAX_OFFSET:
             raise bad_request("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}")
         plan = Planner(self.store, parsed).plan()
+        if plan.aggregated:
+            found = aggregate(plan, self.store, include_deleted=request.params["endpoint"] == "queryAll")
+            return Response.json({"totalSize": len(found), "done": True, "records": found})
         rows = execute(plan, self.store, include_deleted=request.params["endpoint"] == "queryAll")
         if parsed.count_only:
             return Response.json({"totalSize": len(rows), "done": True, "records": []})

@@ -122,7 +122,9 @@ class RestApi:
         return Response.json({"objectDescribe": summary, "recentItems": []})
 
     def describe(self, request: Request) -> Response:
-        return Response.json(self.sobject(request).describe(request.params["version"]))
+        sobject = self.sobject(request)
+        children = self.store.catalog.children(sobject)
+        return Response.json(sobject.describe(request.params["version"], children))
 
     # ---- records ----
 

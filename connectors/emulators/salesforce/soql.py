@@ -1,11 +1,14 @@
 """A small SOQL parser: a tokenizer and a recursive-descent parser producing a `Query` tree.
 
-    SELECT field, Parent.field, … | COUNT()  FROM Object
-    [WHERE condition]  [ORDER BY field [ASC|DESC] [NULLS FIRST|LAST], …]  [LIMIT n]  [OFFSET n]
+    SELECT field, Parent.field, (SELECT field, … FROM ChildRelationship …),
+           COUNT(field) [alias], SUM|MIN|MAX|AVG(field) [alias], … | COUNT()  FROM Object
+    [WHERE condition]  [GROUP BY field, …]  [ORDER BY field [ASC|DESC] [NULLS FIRST|LAST], …]
+    [LIMIT n]  [OFFSET n]
 
-A condition combines comparisons (= != <> < <= > >= LIKE IN NOT IN) with AND, OR, NOT and
-parentheses; as in Salesforce, AND and OR cannot be mixed at one level without parentheses.
-Literals: 'text' (with \\ escapes), numbers, true/false, null, dates and unquoted ISO datetimes.
+A condition combines comparisons (= != <> < <= > >= LIKE IN NOT IN, and the semi-join
+`field [NOT] IN (SELECT field FROM Object …)`) with AND, OR, NOT and parentheses; as in Salesforce,
+AND and OR cannot be mixed at one level without parentheses. Literals: 'text' (with \\ escapes),
+numbers, true/false, null, dates, unquoted ISO datetimes and date literals (TODAY, LAST_N_DAYS:n, …).
 Errors are raised as MALFORMED_QUERY with Salesforce's "ERROR at Row:…:Column:…" layout.
 """
 
@@ -19,13 +22,20 @@ from typing import Any, Literal, Union
 from connectors.emulators.salesforce.errors import query_error
 from connectors.emulators.salesforce.ids import parse_date, parse_datetime
 
-LiteralKind = Literal["string", "number", "boolean", "null", "date", "datetime"]
+LiteralKind = Literal["string", "number", "boolean", "null", "date", "datetime", "dateliteral"]
+DATE_LITERALS = frozenset(
+    ("TODAY", "YESTERDAY", "TOMORROW", "THIS_WEEK", "LAST_WEEK", "NEXT_WEEK", "THIS_MONTH",
+     "LAST_MONTH", "NEXT_MONTH", "THIS_YEAR", "LAST_YEAR", "NEXT_YEAR")
+)  # fmt: skip
+N_DATE_LITERALS = frozenset(("LAST_N_DAYS", "NEXT_N_DAYS", "N_DAYS_AGO"))
+AGGREGATES = frozenset(("COUNT", "COUNT_DISTINCT", "SUM", "MIN", "MAX", "AVG"))
 TOKEN = re.compile(
     r"""(?P<ws>\s+)
     |(?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:?\d{2}))
     |(?P<date>\d{4}-\d{2}-\d{2}(?![\w:]))
     |(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))
     |(?P<string>'(?:[^'\\]|\\.)*')
+    |(?P<dateliteral>[A-Za-z_]+:\d+)
     |(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
     |(?P<op>!=|<>|<=|>=|=|<|>)
     |(?P<punct>[(),])""",
@@ -34,7 +44,7 @@ TOKEN = re.compile(
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 KEYWORDS = frozenset(
     ("SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "ASC", "DESC",
-     "NULLS", "FIRST", "LAST", "LIMIT", "OFFSET", "TRUE", "FALSE", "NULL")
+     "NULLS", "FIRST", "LAST", "LIMIT", "OFFSET", "TRUE", "FALSE", "NULL", "GROUP")
 )  # fmt: skip
 COMPARISONS = frozenset({"=", "!=", "<>", "<", "<=", ">", ">="})
 
@@ -68,10 +78,19 @@ class Value:
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    """`SUM(Amount) total`: the function, its field, and the alias (None: `expr0`, `expr1`, …)."""
+
+    function: str
+    field: FieldRef
+    alias: str | None
+
+
+@dataclass(frozen=True)
 class Comparison:
     field: FieldRef
     op: str  # = != < <= > >= LIKE IN NOTIN
-    value: Value | tuple[Value, ...]
+    value: Value | tuple[Value, ...] | Query  # a Query: the semi-join `IN (SELECT …)`
 
 
 @dataclass(frozen=True)
@@ -108,6 +127,10 @@ class Query:
     order: tuple[OrderItem, ...]
     limit: int | None
     offset: int | None
+    # Parent-to-child sub-queries in the select list: FROM names a child relationship (`Contacts`).
+    children: tuple[Query, ...] = ()
+    aggregates: tuple[Aggregate, ...] = ()
+    group_by: tuple[FieldRef, ...] = ()
 
 
 def tokenize(soql: str) -> list[Token]:
@@ -168,17 +191,37 @@ class Parser:
 
     def query(self) -> Query:
         """query := SELECT select_list FROM name [WHERE] [ORDER BY] [LIMIT n] [OFFSET n]"""
+        query = self.query_body(nested=False)
+        if self.current.kind != "end":
+            raise self.error()
+        return query
+
+    def query_body(self, nested: bool) -> Query:
+        """A query up to its end, or up to the `)` closing a sub-query (which cannot nest further)."""
         self.expect_keyword("SELECT")
-        count_only, fields = self.select_list()
+        count_only, fields, children, aggregates = self.select_list(nested)
         self.expect_keyword("FROM")
         sobject = self.object_name()
         where = self.where()
+        group_by = self.group_by()
         order = self.order_by()
         limit = self.integer_clause("LIMIT")
         offset = self.integer_clause("OFFSET")
-        if self.current.kind != "end":
-            raise self.error()
-        return Query(self.soql, fields, count_only, sobject.text, sobject.pos, where, order, limit, offset)
+        return Query(
+            self.soql, fields, count_only, sobject.text, sobject.pos, where, order, limit, offset,
+            children, aggregates, group_by,
+        )  # fmt: skip
+
+    def group_by(self) -> tuple[FieldRef, ...]:
+        if not self.at_keyword("GROUP"):
+            return ()
+        self.take()
+        self.expect_keyword("BY")
+        fields = [self.field_ref()]
+        while self.current.text == ",":
+            self.take()
+            fields.append(self.field_ref())
+        return tuple(fields)
 
     def name(self) -> Token:
         if self.current.kind != "name" or self.current.upper in KEYWORDS:
@@ -192,18 +235,46 @@ class Parser:
             return self.take()
         return self.name()
 
-    def select_list(self) -> tuple[bool, tuple[FieldRef, ...]]:
-        """COUNT() or a comma-separated list of field paths."""
-        if self.at_keyword("COUNT") and self.tokens[self.index + 1].text == "(":
+    def select_list(
+        self, nested: bool
+    ) -> tuple[bool, tuple[FieldRef, ...], tuple[Query, ...], tuple[Aggregate, ...]]:
+        """COUNT(), or a comma-separated list of field paths, aggregates and (outside a sub-query)
+        sub-queries."""
+        if (
+            self.at_keyword("COUNT")
+            and self.tokens[self.index + 1].text == "("
+            and self.tokens[self.index + 2].text == ")"
+        ):
             self.index += 1
             self.expect_punct("(")
             self.expect_punct(")")
-            return True, ()
-        fields = [self.field_ref()]
-        while self.current.text == ",":
+            return True, (), (), ()
+        fields: list[FieldRef] = []
+        children: list[Query] = []
+        aggregates: list[Aggregate] = []
+        while True:
+            if self.current.text == "(" and not nested:
+                self.take()
+                children.append(self.query_body(nested=True))
+                self.expect_punct(")")
+            elif self.at_keyword(*AGGREGATES) and self.tokens[self.index + 1].text == "(":
+                aggregates.append(self.aggregate())
+            else:
+                fields.append(self.field_ref())
+            if self.current.text != ",":
+                return False, tuple(fields), tuple(children), tuple(aggregates)
             self.take()
-            fields.append(self.field_ref())
-        return False, tuple(fields)
+
+    def aggregate(self) -> Aggregate:
+        """FUNCTION(field) [alias]"""
+        function = self.take().upper
+        self.expect_punct("(")
+        field = self.field_ref()
+        self.expect_punct(")")
+        alias = None
+        if self.current.kind == "name" and self.current.upper not in KEYWORDS:
+            alias = self.take().text
+        return Aggregate(function, field, alias)
 
     def field_ref(self) -> FieldRef:
         token = self.name()
@@ -255,7 +326,13 @@ class Parser:
             self.take()
         if self.at_keyword("IN"):
             self.take()
-            return Comparison(field, "NOTIN" if negated else "IN", self.literal_list())
+            op = "NOTIN" if negated else "IN"
+            if self.current.text == "(" and self.tokens[self.index + 1].upper == "SELECT":
+                self.take()
+                inner = self.query_body(nested=True)
+                self.expect_punct(")")
+                return Comparison(field, op, inner)
+            return Comparison(field, op, self.literal_list())
         raise self.error()
 
     def literal_list(self) -> tuple[Value, ...]:
@@ -283,6 +360,12 @@ class Parser:
             return Value("boolean", token.upper == "TRUE", token.pos)
         if token.kind == "name" and token.upper == "NULL":
             return Value("null", None, token.pos)
+        if token.kind == "name" and token.upper in DATE_LITERALS:
+            return Value("dateliteral", (token.upper, 0), token.pos)
+        if token.kind == "dateliteral":
+            name, _, n = token.text.partition(":")
+            if name.upper() in N_DATE_LITERALS:
+                return Value("dateliteral", (name.upper(), int(n)), token.pos)
         raise self.error(token)
 
     def temporal(self, token: Token) -> date | datetime:

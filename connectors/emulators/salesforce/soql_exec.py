@@ -6,16 +6,25 @@ case-insensitively; unknown fields and mistyped literals fail with Salesforce's 
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from connectors.emulators.salesforce.errors import NO_SUCH_COLUMN_HINT, ApiError, invalid_type, query_error
 from connectors.emulators.salesforce.ids import normalize_id
 from connectors.emulators.salesforce.objects import FieldDef, SObjectDef
-from connectors.emulators.salesforce.soql import Comparison, Condition, FieldRef, Junction, Query, Value
+from connectors.emulators.salesforce.soql import (
+    Comparison,
+    Condition,
+    FieldRef,
+    Junction,
+    Query,
+    Value,
+)
 from connectors.emulators.salesforce.store import Record, Store
 from connectors.emulators.salesforce.values import to_json
 
@@ -53,6 +62,18 @@ class Plan:
     predicate: Predicate
     sort_keys: list[tuple[Getter, bool, bool]]
     parents: dict[str, dict[str, Record]] = field(default_factory=dict)
+    # Sub-queries: (relationship name, the child's field pointing here, the child's plan).
+    children: list[tuple[str, str, Plan]] = field(default_factory=list)
+    # Per sub-query relationship: the matching child records by parent id, snapshotted by `execute`.
+    child_rows: dict[str, dict[str, list[Record]]] = field(default_factory=dict)
+    # GROUP BY: (output name, value getter, comparable getter) per grouped field.
+    groups: list[tuple[str, Getter, Getter]] = field(default_factory=list)
+    # Aggregates: (output name `expr0` or the alias, function, value getter, comparable getter).
+    aggregates: list[tuple[str, str, Getter, Getter]] = field(default_factory=list)
+
+    @property
+    def aggregated(self) -> bool:
+        return bool(self.groups or self.aggregates)
 
 
 def attributes(sobject: SObjectDef, record_id: str, version: str) -> dict[str, str]:
@@ -85,7 +106,49 @@ class Planner:
         sort_keys = [
             (self.sort_getter(item.field), item.descending, item.nulls_first) for item in self.query.order
         ]
-        return Plan(self.query, self.sobject, columns, predicate, sort_keys, self.parents)
+        children = [self.child_plan(child) for child in self.query.children]
+        plan = Plan(self.query, self.sobject, columns, predicate, sort_keys, self.parents, children)
+        if self.query.aggregates or self.query.group_by:
+            self.plan_aggregates(plan)
+        return plan
+
+    def plan_aggregates(self, plan: Plan) -> None:
+        """GROUP BY fields and aggregate functions; every other selected field must be grouped."""
+        grouped = {ref.path.lower() for ref in self.query.group_by}
+        for ref in self.query.fields:
+            if ref.path.lower() not in grouped:
+                raise self.fail(
+                    "MALFORMED_QUERY", ref.pos, f"Field must be grouped or aggregated: {ref.path}"
+                )
+        for ref in self.query.group_by:
+            column = self.column(ref)
+            plan.groups.append((column.field.name, self.getter(column), self.normalized_getter(column)))
+        unnamed = 0
+        for aggregate in self.query.aggregates:
+            column = self.column(aggregate.field)
+            numeric = column.field.type in ("int", "currency", "double")
+            if aggregate.function in ("SUM", "AVG") and not numeric:
+                message = (
+                    f"field {column.field.name} does not support aggregate operator {aggregate.function}"
+                )
+                raise self.fail("INVALID_FIELD", aggregate.field.pos, message)
+            name = aggregate.alias
+            if name is None:
+                name, unnamed = f"expr{unnamed}", unnamed + 1
+            getters = (self.getter(column), self.normalized_getter(column))
+            plan.aggregates.append((name, aggregate.function, *getters))
+
+    def child_plan(self, child: Query) -> tuple[str, str, Plan]:
+        """A sub-query's plan: its FROM names a child relationship of the queried object."""
+        relationship = self.store.catalog.child(self.sobject, child.sobject)
+        if relationship is None:
+            message = (
+                f"Didn't understand relationship '{child.sobject}' in FROM part of query call. "
+                f"{RELATIONSHIP_HINT}"
+            )
+            raise self.fail("INVALID_TYPE", child.sobject_pos, message)
+        plan = Planner(self.store, dataclasses.replace(child, sobject=relationship.child.name)).plan()
+        return relationship.name, relationship.field.name, plan
 
     def column(self, ref: FieldRef) -> Column:
         """The field a path names: `Name` on the queried object or `Account.Name` through a lookup."""
@@ -156,9 +219,69 @@ class Planner:
             message = f"field '{column.field.name}' can not be filtered in a query call"
             raise self.fail("INVALID_FIELD", comparison.field.pos, message)
         get = self.normalized_getter(column)
+        if isinstance(comparison.value, Query):
+            return self.semi_join(comparison, comparison.value, get)
         values = comparison.value if isinstance(comparison.value, tuple) else (comparison.value,)
+        if any(value.kind == "dateliteral" for value in values):
+            return self.date_range(comparison, column.field, get, values)
         wanted = [self.literal(column.field, comparison.field, value) for value in values]
         return self.operator(comparison, column.field, get, wanted)
+
+    def semi_join(self, comparison: Comparison, inner: Query, get: Getter) -> Predicate:
+        """`field [NOT] IN (SELECT Id FROM Object WHERE …)`: the sub-select runs once, when first needed."""
+        if len(inner.fields) != 1 or inner.children or inner.aggregates or inner.count_only:
+            message = "Semi join sub-selects must select exactly one field"
+            raise self.fail("MALFORMED_QUERY", inner.sobject_pos, message)
+        planner = Planner(self.store, inner)
+        plan = planner.plan()
+        selected = planner.getter(plan.columns[0])
+        if plan.columns[0].field.type not in ("id", "reference"):
+            message = "Semi join sub-selects are only allowed to select Id or reference fields"
+            raise self.fail("INVALID_FIELD", inner.fields[0].pos, message)
+        store, found = self.store, list[set[Any]]()
+
+        def members() -> set[Any]:
+            if not found:
+                rows = matching(plan, store, include_deleted=False)
+                found.append({value for row in rows if (value := selected(row)) is not None})
+            return found[0]
+
+        if comparison.op == "IN":
+            return lambda record: get(record) in members()
+        if comparison.op == "NOTIN":
+            return lambda record: get(record) not in members()
+        raise self.fail("MALFORMED_QUERY", comparison.field.pos, "Semi join sub-selects need IN or NOT IN")
+
+    def date_range(
+        self, comparison: Comparison, field: FieldDef, get: Getter, values: tuple[Value, ...]
+    ) -> Predicate:
+        """A comparison with date literals (TODAY, LAST_N_DAYS:n, …): each names a range of days."""
+        if field.type not in ("date", "datetime"):
+            word = TYPE_WORDS.get(field.type, "string")
+            message = f"value of filter criterion for field '{comparison.field.path}' must be of type {word}"
+            raise self.fail("INVALID_QUERY_FILTER_OPERATOR", values[0].pos, message)
+        ranges: list[tuple[Any, Any]] = []
+        for value in values:
+            if value.kind != "dateliteral":
+                raise self.fail("MALFORMED_QUERY", value.pos, "date literals cannot be mixed with values")
+            name, n = value.value
+            start, end = date_literal_range(name, n, self.store.now().date())
+            if field.type == "datetime":
+                ranges.append((datetime.combine(start, time(), UTC), datetime.combine(end, time(), UTC)))
+            else:
+                ranges.append((start, end))
+        lo, hi = ranges[0]
+        op = comparison.op
+        tests: dict[str, Callable[[Any], bool]] = {
+            "=": lambda v: lo <= v < hi, "!=": lambda v: not lo <= v < hi, "<": lambda v: v < lo,
+            "<=": lambda v: v < hi, ">": lambda v: v >= hi, ">=": lambda v: v >= lo,
+            "IN": lambda v: any(a <= v < b for a, b in ranges),
+            "NOTIN": lambda v: not any(a <= v < b for a, b in ranges),
+        }  # fmt: skip
+        if op not in tests:
+            raise self.fail("INVALID_QUERY_FILTER_OPERATOR", comparison.field.pos, f"invalid operator: {op}")
+        test, none = tests[op], op in ("!=", "NOTIN")
+        return lambda record: none if (value := get(record)) is None else test(value)
 
     def operator(self, comparison: Comparison, field: FieldDef, get: Getter, wanted: list[Any]) -> Predicate:
         """The predicate of a comparison operator over comparable values."""
@@ -206,6 +329,33 @@ class Planner:
         return value.value.casefold() if field.is_text else value.value
 
 
+def date_literal_range(name: str, n: int, today: date) -> tuple[date, date]:
+    """The days [start, end) a date literal names, in the org's time zone (UTC); weeks start Sunday."""
+    day = timedelta(days=1)
+    week = today - timedelta(days=(today.weekday() + 1) % 7)
+    month = today.replace(day=1)
+
+    def add_months(first: date, k: int) -> date:
+        index = first.year * 12 + first.month - 1 + k
+        return date(index // 12, index % 12 + 1, 1)
+
+    year = date(today.year, 1, 1)
+    ranges = {
+        "TODAY": (today, today + day), "YESTERDAY": (today - day, today),
+        "TOMORROW": (today + day, today + 2 * day),
+        "LAST_N_DAYS": (today - n * day, today + day), "NEXT_N_DAYS": (today + day, today + (n + 1) * day),
+        "N_DAYS_AGO": (today - n * day, today - (n - 1) * day),
+        "THIS_WEEK": (week, week + 7 * day), "LAST_WEEK": (week - 7 * day, week),
+        "NEXT_WEEK": (week + 7 * day, week + 14 * day),
+        "THIS_MONTH": (month, add_months(month, 1)), "LAST_MONTH": (add_months(month, -1), month),
+        "NEXT_MONTH": (add_months(month, 1), add_months(month, 2)),
+        "THIS_YEAR": (year, year.replace(year=year.year + 1)),
+        "LAST_YEAR": (year.replace(year=year.year - 1), year),
+        "NEXT_YEAR": (year.replace(year=year.year + 1), year.replace(year=year.year + 2)),
+    }  # fmt: skip
+    return ranges[name]
+
+
 def like_to_regex(pattern: str) -> str:
     """A LIKE pattern (% any run, _ one character, \\% and \\_ literal) as a case-folded regex."""
     out, i = [], 0
@@ -221,7 +371,62 @@ def like_to_regex(pattern: str) -> str:
 
 
 def execute(plan: Plan, store: Store, include_deleted: bool) -> list[Record]:
-    """The matching records, ordered and sliced; parent records are snapshotted alongside."""
+    """The matching records, ordered and sliced; parent and child records are snapshotted alongside."""
+    rows = matching(plan, store, include_deleted)
+    start = plan.query.offset or 0
+    end = start + plan.query.limit if plan.query.limit is not None else None
+    rows = rows[start:end]
+    for relationship, link, child in plan.children:
+        by_parent: dict[str, list[Record]] = {}
+        for record in matching(child, store, include_deleted=False):
+            if record[link] is not None:
+                by_parent.setdefault(record[link], []).append(record)
+        limit = child.query.limit
+        plan.child_rows[relationship] = {
+            parent: found[:limit] if limit is not None else found for parent, found in by_parent.items()
+        }
+    return rows
+
+
+def aggregate(plan: Plan, store: Store, include_deleted: bool) -> list[dict[str, Any]]:
+    """The AggregateResult records of a GROUP BY / aggregate query: one per group (one in all
+    without GROUP BY), groups in ORDER BY order, then OFFSET and LIMIT."""
+    groups: dict[tuple[Any, ...], list[Record]] = {}
+    for record in matching(plan, store, include_deleted):
+        groups.setdefault(tuple(key(record) for _, _, key in plan.groups), []).append(record)
+    if not plan.groups:
+        groups.setdefault((), [])
+    out = []
+    for members in groups.values():
+        result: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
+        for name, get, _ in plan.groups:
+            result[name] = to_json(get(members[0]))
+        for name, function, get, key in plan.aggregates:
+            values = [v for r in members if (v := get(r)) is not None]
+            result[name] = to_json(summarize(function, values, [key(r) for r in members]))
+        out.append(result)
+    start = plan.query.offset or 0
+    end = start + plan.query.limit if plan.query.limit is not None else None
+    return out[start:end]
+
+
+def summarize(function: str, values: list[Any], keys: list[Any]) -> Any:
+    """One aggregate function over the non-null values of a group."""
+    if function == "COUNT":
+        return len(values)
+    if function == "COUNT_DISTINCT":
+        return len({k for k in keys if k is not None})
+    if not values:
+        return None
+    if function == "SUM":
+        return sum(values)
+    if function == "AVG":
+        return sum(values) / len(values)
+    return min(values) if function == "MIN" else max(values)
+
+
+def matching(plan: Plan, store: Store, include_deleted: bool) -> list[Record]:
+    """The records matching the plan's WHERE, in its ORDER BY order."""
     for name, snapshot in plan.parents.items():
         snapshot.update(store.tables[name].rows)
     rows = [
@@ -235,9 +440,7 @@ def execute(plan: Plan, store: Store, include_deleted: bool) -> list[Record]:
             key=lambda r: (null_rank, None) if (v := get(r)) is None else (1 - null_rank, v),
             reverse=descending,
         )
-    start = plan.query.offset or 0
-    end = start + plan.query.limit if plan.query.limit is not None else None
-    return rows[start:end]
+    return rows
 
 
 def project(plan: Plan, record: Record, version: str) -> dict[str, Any]:
@@ -255,4 +458,11 @@ def project(plan: Plan, record: Record, version: str) -> dict[str, Any]:
         nested = out.get(relationship) or {"attributes": attributes(column.target, parent["Id"], version)}
         nested[column.field.name] = to_json(parent[column.field.name])
         out[relationship] = nested
+    for name, _, child in plan.children:
+        found = plan.child_rows.get(name, {}).get(record["Id"], [])
+        out[name] = (
+            {"totalSize": len(found), "done": True, "records": [project(child, r, version) for r in found]}
+            if found
+            else None
+        )
     return out

@@ -592,8 +592,8 @@ def test_injected_rate_limit_is_salesforce_403_request_limit_exceeded(org: Org) 
     with pytest.raises(SalesforceRefusedRequest) as exc:
         org.sf.query("SELECT Id FROM Account")
     assert exc.value.status == 403
-    assert error_of(exc) == {
-        "message": "TotalRequests Limit exceeded.",
+    assert error_of(exc) == {  # concurrency throttling, which passes in seconds
+        "message": "ConcurrentPerOrgLongTxn Limit exceeded.",
         "errorCode": "REQUEST_LIMIT_EXCEEDED",
     }
     raw = org.session.get(
@@ -612,9 +612,15 @@ def test_injected_rate_limit_is_salesforce_403_request_limit_exceeded(org: Org) 
 def test_exhausting_the_daily_allocation_refuses_further_calls(tls: TLSFiles) -> None:
     for small in start(tls, accounts=1, contacts=0, daily_api_limit=2):
         small.sf.query("SELECT Id FROM Account")
+        assert small.sf.api_usage["api-usage"].used == 1  # simple-salesforce parses Sforce-Limit-Info
         small.sf.query("SELECT Id FROM Account")
-        with pytest.raises(SalesforceRefusedRequest, match="REQUEST_LIMIT_EXCEEDED"):
+        assert small.sf.api_usage["api-usage"].total == 2
+        with pytest.raises(SalesforceRefusedRequest) as exc:
             small.sf.query("SELECT Id FROM Account")
+        assert error_of(exc) == {
+            "message": "TotalRequests Limit exceeded.",
+            "errorCode": "REQUEST_LIMIT_EXCEEDED",
+        }
 
 
 # ---- seeding and scale ----
@@ -710,3 +716,196 @@ def test_invoices_are_a_custom_object_on_the_account(org: Org) -> None:
     )["records"]
     assert [(r["Name"], r["Account__r"]["Name"]) for r in rows] == [("INV/2024/00001", "Invoice Co")]
     assert org.sf.Invoice__c.get(created["id"])["Payment_Status__c"] == "Partially Paid"
+
+
+# ---- parent-to-child relationships ----
+
+
+def test_describe_lists_child_relationships(empty_org: Org) -> None:
+    children = {c["relationshipName"]: c for c in empty_org.sf.Account.describe()["childRelationships"]}
+    assert children["Contacts"] == {
+        "cascadeDelete": True,
+        "childSObject": "Contact",
+        "deprecatedAndHidden": False,
+        "field": "AccountId",
+        "junctionIdListNames": [],
+        "junctionReferenceTo": [],
+        "relationshipName": "Contacts",
+        "restrictedDelete": False,
+    }
+    assert (children["Invoices__r"]["childSObject"], children["Invoices__r"]["field"]) == (
+        "Invoice__c",
+        "Account__c",
+    )
+    assert [c["relationshipName"] for c in empty_org.sf.Contact.describe()["childRelationships"]] == ["Cases"]
+
+
+def test_child_subqueries_nest_query_results_per_parent(empty_org: Org) -> None:
+    sf = empty_org.sf
+    acme = sf.Account.create({"Name": "Acme"})["id"]
+    lonely = sf.Account.create({"Name": "Lonely"})["id"]
+    for name in ("Zed", "Ada", "Bob"):
+        sf.Contact.create({"LastName": name, "Email": f"{name.lower()}@acme.example", "AccountId": acme})
+    soql = (
+        "SELECT Id, Name, (SELECT Id, LastName, Email FROM Contacts WHERE LastName != 'Bob' "
+        "ORDER BY LastName LIMIT 5) FROM Account ORDER BY Name"
+    )
+    rows = sf.query_all(soql)["records"]
+    assert [(r["Id"], r["Name"]) for r in rows] == [(acme, "Acme"), (lonely, "Lonely")]
+    contacts = rows[0]["Contacts"]
+    assert (contacts["totalSize"], contacts["done"]) == (2, True)
+    assert [c["LastName"] for c in contacts["records"]] == ["Ada", "Zed"]
+    assert contacts["records"][0]["attributes"]["type"] == "Contact"
+    assert set(contacts["records"][0]) == {"attributes", "Id", "LastName", "Email"}
+    assert rows[1]["Contacts"] is None
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.query("SELECT Id, (SELECT Id FROM Contact) FROM Account")
+    assert error_of(exc)["errorCode"] == "INVALID_TYPE"
+    assert "Didn't understand relationship 'Contact' in FROM part of query call" in error_of(exc)["message"]
+
+
+# ---- SOQL: aggregates, GROUP BY, date literals, semi-joins ----
+
+
+def test_aggregates_and_group_by_answer_aggregate_results(empty_org: Org) -> None:
+    sf = empty_org.sf
+    for name, industry, staff in (
+        ("A", "Energy", 10),
+        ("B", "Energy", 30),
+        ("C", "Media", 5),
+        ("D", None, None),
+    ):
+        sf.Account.create({"Name": name, "Industry": industry, "NumberOfEmployees": staff})
+    totals = sf.query("SELECT COUNT(Id), SUM(NumberOfEmployees) staff, MAX(Name) FROM Account")
+    assert totals == {
+        "totalSize": 1,
+        "done": True,
+        "records": [{"attributes": {"type": "AggregateResult"}, "expr0": 4, "staff": 45, "expr1": "D"}],
+    }
+    grouped = sf.query_all(
+        "SELECT Industry, COUNT(Id), MIN(NumberOfEmployees) FROM Account WHERE Name != 'D' "
+        "GROUP BY Industry ORDER BY Industry"
+    )["records"]
+    assert [(r["Industry"], r["expr0"], r["expr1"]) for r in grouped] == [("Energy", 2, 10), ("Media", 1, 5)]
+    assert sf.query("SELECT COUNT() FROM Account")["totalSize"] == 4
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.query("SELECT Name, COUNT(Id) FROM Account GROUP BY Industry")
+    assert "Field must be grouped or aggregated: Name" in error_of(exc)["message"]
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.query("SELECT SUM(Name) FROM Account")
+    assert error_of(exc)["errorCode"] == "INVALID_FIELD"
+
+
+def test_date_literals_count_days_from_the_org_clock(empty_org: Org) -> None:
+    sf = empty_org.sf
+    old = sf.Contact.create({"LastName": "Old", "Birthdate": "2024-02-20"})["id"]
+    empty_org.clock.advance(days=2)  # T0 + 2 days = 2024-03-03; the session has expired meanwhile
+    sf.session_id = oauth_token(empty_org.session, empty_org.url, empty_org.app).json()["access_token"]
+    sf.headers["Authorization"] = f"Bearer {sf.session_id}"
+    new = sf.Contact.create({"LastName": "New", "Birthdate": "2024-03-05"})["id"]
+
+    def ids(where: str) -> set[str]:
+        return {r["Id"] for r in sf.query_all(f"SELECT Id FROM Contact WHERE {where}")["records"]}
+
+    assert ids("CreatedDate = TODAY") == {new}
+    assert ids("CreatedDate = YESTERDAY") == set()
+    assert ids("CreatedDate = LAST_N_DAYS:2") == {old, new}
+    assert ids("CreatedDate < TODAY") == {old}
+    assert ids("Birthdate = NEXT_N_DAYS:2") == {new}
+    assert ids("Birthdate = NEXT_N_DAYS:1") == set()
+    assert ids("Birthdate = LAST_MONTH") == {old}
+    assert ids("Birthdate = THIS_MONTH") == {new}
+    assert ids("Birthdate > LAST_N_DAYS:30") == {new}
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.query("SELECT Id FROM Contact WHERE LastName = TODAY")
+    assert error_of(exc)["errorCode"] == "INVALID_QUERY_FILTER_OPERATOR"
+
+
+def test_semi_joins_filter_by_a_sub_select(empty_org: Org) -> None:
+    sf = empty_org.sf
+    energy = sf.Account.create({"Name": "Volt", "Industry": "Energy"})["id"]
+    media = sf.Account.create({"Name": "Press", "Industry": "Media"})["id"]
+    a = sf.Contact.create({"LastName": "A", "AccountId": energy})["id"]
+    b = sf.Contact.create({"LastName": "B", "AccountId": media})["id"]
+    c = sf.Contact.create({"LastName": "C"})["id"]
+    inner = "SELECT Id FROM Account WHERE Industry = 'Energy'"
+    rows = sf.query(f"SELECT Id FROM Contact WHERE AccountId IN ({inner})")["records"]
+    assert [r["Id"] for r in rows] == [a]
+    rows = sf.query(f"SELECT Id FROM Contact WHERE AccountId NOT IN ({inner}) ORDER BY LastName")["records"]
+    assert [r["Id"] for r in rows] == [b, c]
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.query("SELECT Id FROM Contact WHERE AccountId IN (SELECT Name FROM Account)")
+    assert error_of(exc)["errorCode"] == "INVALID_FIELD"
+
+
+# ---- Bulk API 2.0 query jobs ----
+
+
+def test_bulk2_query_pages_csv_through_locators(org: Org) -> None:
+    soql = "SELECT Id, LastName, Account.Name, CreatedDate FROM Contact WHERE LastName != null ORDER BY Id"
+    pages = list(org.sf.bulk2.Contact.query(soql, max_records=120, wait=0))
+    assert len(pages) == 3  # 300 contacts, 120 at a time
+    rows = [row for page in pages for row in csv.DictReader(io.StringIO(page))]
+    expected = org.sf.query_all(soql)["records"]
+    assert [r["Id"] for r in rows] == [r["Id"] for r in expected]
+    linked = next(i for i, r in enumerate(expected) if r["Account"])
+    assert rows[linked]["Account.Name"] == expected[linked]["Account"]["Name"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", rows[0]["CreatedDate"])
+    assert pages[0].splitlines()[0] == '"Id","LastName","Account.Name","CreatedDate"'
+
+
+def test_bulk2_query_job_states_and_result_headers(org: Org) -> None:
+    sf, auth = org.sf, {"Authorization": f"Bearer {org.sf.session_id}"}
+    job = sf.restful(
+        "jobs/query", method="POST", json={"operation": "query", "query": "SELECT Id FROM Account"}
+    )
+    assert (job["state"], job["operation"], job["object"]) == ("UploadComplete", "query", "Account")
+    assert sf.restful(f"jobs/query/{job['id']}")["state"] == "InProgress"
+    done = sf.restful(f"jobs/query/{job['id']}")
+    assert (done["state"], done["numberRecordsProcessed"], done["jobType"]) == ("JobComplete", 40, "V2Query")
+    url = f"{org.url}/services/data/v59.0/jobs/query/{job['id']}/results"
+    first = org.session.get(url, params={"maxRecords": 25}, headers=auth)
+    assert first.headers["Sforce-NumberOfRecords"] == "25" and first.headers["Sforce-Locator"] != "null"
+    rest = org.session.get(
+        url, params={"maxRecords": 25, "locator": first.headers["Sforce-Locator"]}, headers=auth
+    )
+    assert (rest.headers["Sforce-NumberOfRecords"], rest.headers["Sforce-Locator"]) == ("15", "null")
+    assert rest.text.startswith('"Id"\n"001')
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.restful(
+            "jobs/query", method="POST", json={"operation": "query", "query": "SELECT COUNT() FROM Account"}
+        )
+    assert error_of(exc)["errorCode"] == "INVALIDJOB"
+
+
+# ---- SOSL ----
+
+
+def test_sosl_search_returns_search_records(empty_org: Org) -> None:
+    sf = empty_org.sf
+    ada = sf.Contact.create({"FirstName": "Ada", "LastName": "Lovelace", "Email": "ada@engine.example"})["id"]
+    sf.Contact.create({"FirstName": "Charles", "LastName": "Babbage", "Email": "charles@engine.example"})
+    acme = sf.Account.create({"Name": "Lovelace Analytics"})["id"]
+    found = sf.search("FIND {lovelace} IN ALL FIELDS RETURNING Contact(Id, Email)")
+    assert found == {
+        "searchRecords": [
+            {
+                "attributes": {"type": "Contact", "url": f"/services/data/v59.0/sobjects/Contact/{ada}"},
+                "Id": ada,
+                "Email": "ada@engine.example",
+            }
+        ]
+    }
+    everywhere = sf.quick_search("Lovel*")["searchRecords"]
+    assert {(r["attributes"]["type"], r["Id"]) for r in everywhere} == {("Account", acme), ("Contact", ada)}
+    assert set(everywhere[0]) == {"attributes", "Id"}
+    by_email = sf.search("FIND {ada@engine.example} IN EMAIL FIELDS RETURNING Contact(LastName), Account")
+    assert [r["LastName"] for r in by_email["searchRecords"]] == ["Lovelace"]
+    filtered = sf.search(
+        "FIND {engine.example} RETURNING Contact(LastName WHERE FirstName != 'Ada' ORDER BY LastName LIMIT 5)"
+    )["searchRecords"]
+    assert [r["LastName"] for r in filtered] == ["Babbage"]
+    assert sf.search("FIND {nobody} RETURNING Contact")["searchRecords"] == []
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.search("FIND lovelace")
+    assert error_of(exc)["errorCode"] == "MALFORMED_SEARCH"
