@@ -112,7 +112,8 @@ class HubSpotConnector(RESTConnector):
     def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
         cursor = obj.cursor_field or "hs_lastmodifieddate"
         limit = max(1, min(SEARCH_PAGE, page_size))
-        window, after, seen_at_start = since, 0, set[str]()
+        window, after, seen_at_start = since, "", set[str]()
+        consumed = 0  # results this query has answered: `after` is opaque, so they are counted
         while True:
             filters = (
                 [{"propertyName": cursor, "operator": "GTE", "value": _epoch_ms(window)}] if window else []
@@ -124,10 +125,11 @@ class HubSpotConnector(RESTConnector):
                 "sorts": [{"propertyName": cursor, "direction": "ASCENDING"}],
                 "properties": self._properties(obj),
                 "limit": limit,
-                "after": str(after),
+                **({"after": after} if after else {}),
             }
             answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body=body)
             rows = [self._flatten(r) for r in answer.get("results", [])]
+            consumed += len(rows)
             fresh = [r for r in rows if r["id"] not in seen_at_start]
             last = parse_hubspot_datetime(rows[-1].get(cursor)) if rows else None
             if fresh:
@@ -135,11 +137,11 @@ class HubSpotConnector(RESTConnector):
             following = ((answer.get("paging") or {}).get("next") or {}).get("after")
             if following is None or not rows:
                 return
-            after = int(following)
-            if after + limit > SEARCH_CEILING:  # re-window: a new query from the last instant seen
+            after = str(following)  # opaque ("NTI1Cg%3D%3D"): sent back as it came, never computed on
+            if consumed + limit > SEARCH_CEILING:  # re-window: a new query from the last instant seen
                 if last is None or last == window:
                     raise FatalAPIError("hubspot", f"more than {SEARCH_CEILING:,} records share one {cursor}")
-                window, after = last, 0
+                window, after, consumed = last, "", 0
                 seen_at_start = {r["id"] for r in rows if parse_hubspot_datetime(r.get(cursor)) == last}
 
     def _filter(self, obj: ObjectSpec) -> list[dict[str, Any]]:
@@ -179,13 +181,13 @@ class HubSpotConnector(RESTConnector):
                 {"propertyName": n, "operator": "IN", "values": [_value(v) for v in criteria[n]]}
                 for n in rest
             ]
-            after = 0
+            after = ""
             while True:
                 body = {
                     "filterGroups": [{"filters": filters + self._filter(obj)}],
                     "properties": self._properties(obj),
                     "limit": SEARCH_PAGE,
-                    "after": str(after),
+                    **({"after": after} if after else {}),
                 }
                 answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body=body)
                 for row in answer.get("results", []):
@@ -193,7 +195,7 @@ class HubSpotConnector(RESTConnector):
                 following = ((answer.get("paging") or {}).get("next") or {}).get("after")
                 if following is None:
                     break
-                after = int(following)
+                after = str(following)
         return list(found.values())
 
     # Writes -----------------------------------------------------------------------------------

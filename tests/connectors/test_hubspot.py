@@ -7,13 +7,14 @@ import math
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from connectors.emulators.hubspot import HubSpotEmulator
 from connectors.emulators.hubspot.app import error
 from connectors.emulators.salesforce.ids import ManualClock
-from connectors.emulators.server import EmulatorServer
+from connectors.emulators.server import EmulatorApp, EmulatorServer, Request, Response
 from connectors.hubspot import HubSpotConnector
 from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
 from hub.io.connections import parse_connection
@@ -22,6 +23,7 @@ from hub.io.http import RetryPolicy
 from hub.io.records import WriteOp
 
 T0 = datetime(2024, 6, 1, 8, 0, tzinfo=UTC)
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "hubspot"
 CONTACTS = ObjectSpec(
     "contacts",
     ("id", "lastmodifieddate", "hub_id", "firstname", "lastname", "email"),
@@ -158,3 +160,31 @@ def test_errors_follow_the_one_retry_rule_and_name_the_request(
         stale.check()
     assert "connection 'hubspot_default': HubSpot refused the token" in str(refused.value)
     assert "pat-na1" not in str(refused.value) and refused.value.status == 401
+
+
+class Published(EmulatorApp):
+    """HubSpot's published search pages, served verbatim in turn; keeps what each request sent."""
+
+    system = "hubspot"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bodies: list[dict[str, object]] = []
+        self.route("POST", r"/crm/v3/objects/contacts/search", self.answer)
+
+    def answer(self, request: Request) -> Response:
+        self.bodies.append(request.json())
+        page = REAL / f"search_page_{len(self.bodies)}.json"
+        return Response(200, page.read_bytes(), {"Content-Type": "application/json"})
+
+
+def test_hubspots_opaque_after_is_sent_back_as_it_came() -> None:
+    app = Published()
+    with EmulatorServer(app) as server:
+        spec = {"conn_type": "hubspot", "host": server.url, "password": "pat-na1-test"}
+        c = HubSpotConnector(parse_connection("hubspot_default", json.dumps(spec)))
+        pages = list(c.read_changes(CONTACTS, None, 100))
+    assert [r["id"] for p in pages for r in p.records] == ["512", "525"]
+    assert "after" not in app.bodies[0]
+    assert app.bodies[1]["after"] == "NTI1Cg%3D%3D"  # never int()'ed, never computed on
+    assert pages[-1].cursor == datetime(2024, 1, 18, 8, 12, 40, 101000, tzinfo=UTC)

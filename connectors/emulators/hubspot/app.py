@@ -12,10 +12,12 @@ Bearer tokens (private-app style) authenticate; errors have HubSpot's body (`sta
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, unquote
 
 from connectors.emulators.hubspot.search import SearchError, search
 from connectors.emulators.hubspot.store import (
@@ -39,6 +41,25 @@ TYPES = "|".join(OBJECT_TYPES)
 def error(status: int, category: str, message: str, **extra: Any) -> Response:
     body = {"status": "error", "message": message, "correlationId": str(uuid.uuid4()), "category": category}
     return Response.json({**body, **extra}, status)
+
+
+def search_cursor(offset: int) -> str:
+    """The `after` of a search page as HubSpot writes it: opaque, URL-quoted base64 (its own example
+    answers `"NTI1Cg%3D%3D"`, that is base64 of "525" and a new line); never a number a client could
+    do arithmetic on."""
+    return quote(base64.b64encode(f"{offset}\n".encode()).decode(), safe="")
+
+
+def search_offset(after: Any) -> int | None:
+    """The offset a search cursor this emulator issued stands for (0 without one); None when it did
+    not issue it, which HubSpot refuses."""
+    if after in (None, "", "0", 0):
+        return 0
+    try:
+        text = base64.b64decode(unquote(str(after)), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return int(text) if text.endswith("\n") and text[:-1].isdigit() else None
 
 
 class HubSpotEmulator(EmulatorApp):
@@ -190,7 +211,9 @@ class HubSpotEmulator(EmulatorApp):
             body = request.json() or {}
         except ValueError:
             return error(400, "VALIDATION_ERROR", "Invalid input JSON on line 1")
-        limit, after = int(body.get("limit", 10)), int(body.get("after", 0) or 0)
+        limit, after = int(body.get("limit", 10)), search_offset(body.get("after"))
+        if after is None:
+            return error(400, "VALIDATION_ERROR", f"Invalid after value: {body.get('after')!r}")
         if limit > SEARCH_LIMIT:
             return error(400, "VALIDATION_ERROR", f"limit must be less than or equal to {SEARCH_LIMIT}")
         if after + limit > SEARCH_CEILING:
@@ -209,7 +232,7 @@ class HubSpotEmulator(EmulatorApp):
             "results": [r.view(object_type, self._properties(request, body)) for r in page],
         }
         if after + limit < len(found):
-            answer["paging"] = {"next": {"after": str(after + limit), "link": ""}}
+            answer["paging"] = {"next": {"after": search_cursor(after + limit), "link": ""}}
         return Response.json(answer)
 
     def _batch(self, request: Request) -> Response:

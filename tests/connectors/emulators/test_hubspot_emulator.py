@@ -20,6 +20,7 @@ from hubspot.crm.contacts import (
 from hubspot.crm.contacts.exceptions import ApiException
 
 from connectors.emulators.hubspot import HubSpotEmulator
+from connectors.emulators.hubspot.app import search_cursor
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 
@@ -144,7 +145,7 @@ def test_ceilings_tokens_and_throttling_answer_as_hubspot_does(
         f"{server.url}/crm/v3/objects/contacts/batch/create", json=too_many, headers=headers, timeout=10
     )
     assert answer.status_code == 400 and answer.json()["category"] == "VALIDATION_ERROR"
-    deep = {"limit": 200, "after": "9900"}
+    deep = {"limit": 200, "after": search_cursor(9900)}
     answer = requests.post(
         f"{server.url}/crm/v3/objects/contacts/search", json=deep, headers=headers, timeout=10
     )
@@ -161,3 +162,28 @@ def test_the_sandbox_seed_is_deterministic() -> None:
     one.seed_sandbox({"accounts": 20, "contacts": 50}, 7)
     two.seed_sandbox({"accounts": 20, "contacts": 50}, 7)
     assert one.records("contacts") == two.records("contacts") and len(one.records("companies")) == 20
+
+
+def test_search_cursors_are_opaque_as_hubspots_are(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    for i in range(5):
+        app.create("contacts", {"lastname": f"P{i}", "email": f"p{i}@example.com"})
+    api = client(server, app.token)
+    ask = {"sorts": [{"propertyName": "lastname", "direction": "ASCENDING"}], "properties": ["lastname"]}
+    first = api.crm.contacts.search_api.do_search(PublicObjectSearchRequest(limit=2, **ask))
+    after = first.paging.next.after
+    assert after == "Mgo%3D" and not after.isdigit()  # base64 of "2\n", URL-quoted, like "NTI1Cg%3D%3D"
+    second = api.crm.contacts.search_api.do_search(PublicObjectSearchRequest(limit=2, after=after, **ask))
+    names = [r.properties["lastname"] for r in (*first.results, *second.results)]
+    assert names == ["P0", "P1", "P2", "P3"]
+    headers = {"Authorization": f"Bearer {app.token}"}
+    for garbled in ("2", "NTI1Cg", "not a cursor"):  # a number is no cursor HubSpot issued
+        answer = requests.post(
+            f"{server.url}/crm/v3/objects/contacts/search",
+            json={**ask, "limit": 2, "after": garbled},
+            headers=headers,
+            timeout=10,
+        )
+        assert answer.status_code == 400 and answer.json()["category"] == "VALIDATION_ERROR", garbled
