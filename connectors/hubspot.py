@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from hub.errors import FatalAPIError
+from hub.errors import FatalAPIError, QuotaExhausted
 from hub.io.connector import Connector, FormField, ObjectSpec
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.rest import RequestAuth, RESTConnector, json_body
@@ -89,6 +90,27 @@ class HubSpotConnector(RESTConnector):
         """Always: searches and batch reads are reads, upserts are keyed on the hub id, updates and
         archives by id."""
         return True
+
+    def budget_spent(self, response: Any) -> QuotaExhausted | None:
+        """HubSpot's daily limit, spent (a 429 whose `policyName` is DAILY) or about to be (an answer
+        whose `X-HubSpot-RateLimit-Daily-Remaining` is 0): retrying would only wait for tomorrow, and
+        every call more would be refused, so the run stops at once. The day ends at midnight in the
+        account's time zone, which the API does not say."""
+        body = json_body(response) if response.status_code == 429 else None
+        daily = isinstance(body, dict) and body.get("policyName") == "DAILY"
+        if not daily and response.headers.get("X-HubSpot-RateLimit-Daily-Remaining", "").strip() != "0":
+            return None
+        request = response.request
+        shown = f"{request.method} {urlsplit(str(request.url)).path}"
+        state = "is spent" if daily else "was reached by this request"
+        limit = response.headers.get("X-HubSpot-RateLimit-Daily", "?")
+        return QuotaExhausted(
+            "hubspot",
+            f"{shown}: the account's daily API limit ({limit} requests) {state}; it resets at midnight "
+            "in the HubSpot account's time zone, and nothing more was sent",
+            status=response.status_code,
+            code="DAILY" if daily else None,
+        )
 
     def error_detail(self, response: requests.Response) -> tuple[str | None, str]:
         """HubSpot's error `category` (`VALIDATION_ERROR`, `RATE_LIMITS`) and `message`."""

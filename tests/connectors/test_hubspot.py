@@ -16,7 +16,7 @@ from connectors.emulators.hubspot.app import error
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorApp, EmulatorServer, Request, Response
 from connectors.hubspot import HubSpotConnector
-from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
+from hub.errors import AuthenticationError, FatalAPIError, QuotaExhausted, RetryableAPIError
 from hub.io.connections import parse_connection
 from hub.io.connector import ObjectSpec
 from hub.io.http import RetryPolicy
@@ -188,3 +188,39 @@ def test_hubspots_opaque_after_is_sent_back_as_it_came() -> None:
     assert "after" not in app.bodies[0]
     assert app.bodies[1]["after"] == "NTI1Cg%3D%3D"  # never int()'ed, never computed on
     assert pages[-1].cursor == datetime(2024, 1, 18, 8, 12, 40, 101000, tzinfo=UTC)
+
+
+def test_a_spent_daily_limit_stops_the_run_after_one_call() -> None:
+    app = HubSpotEmulator(clock=ManualClock(T0), daily_limit=3)
+    app.daily_used = 3  # today's requests are spent
+    with EmulatorServer(app) as server:
+        c = connector(app, server)
+        with pytest.raises(QuotaExhausted) as caught:
+            list(c.read_changes(CONTACTS, None, 100))
+    assert c.calls.snapshot() == {"hubspot": 1} and c.calls.retries() == {}  # not retried
+    assert str(caught.value) == (
+        "hubspot: POST /crm/v3/objects/contacts/search: the account's daily API limit (3 requests) is spent; "
+        "it resets at midnight in the HubSpot account's time zone, and nothing more was sent (HTTP 429, DAILY)"
+    )
+
+
+def test_the_run_stops_when_the_daily_headers_say_nothing_is_left() -> None:
+    app = HubSpotEmulator(clock=ManualClock(T0), daily_limit=2)
+    for i in range(5):
+        app.create("contacts", {"lastname": f"L{i}"})
+    with EmulatorServer(app) as server:
+        c = connector(app, server)
+        with pytest.raises(QuotaExhausted, match="was reached by this request"):
+            list(c.read_changes(CONTACTS, None, 2))
+    assert app.daily_used == 2  # HubSpot never had to refuse a request
+
+
+def test_a_per_second_limit_is_still_retried(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    app.create("contacts", {"lastname": "L"})
+    app.faults.configure(0.5, ("rate_limit",))
+    pages = list(connector(app, server).read_changes(CONTACTS, None, 100))
+    app.faults.configure(0.0, ())
+    assert [len(p.records) for p in pages] == [1]

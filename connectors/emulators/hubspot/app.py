@@ -72,11 +72,13 @@ class HubSpotEmulator(EmulatorApp):
         *,
         clock: Callable[[], datetime] | None = None,
         token: str = "pat-na1-omnihub-sandbox",
+        daily_limit: int | None = None,
         **options: Any,
     ) -> None:
         super().__init__(**options)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.token = token
+        self.daily_limit, self.daily_used = daily_limit, 0
         self.stores = {t: ObjectStore(t, self.clock) for t in OBJECT_TYPES}
         base = rf"/crm/v3/objects/(?P<type>{TYPES})"
         self.route("GET", base, self._list)
@@ -132,6 +134,35 @@ class HubSpotEmulator(EmulatorApp):
         record.created = record.updated = when
         stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         record.properties |= {"createdate": stamp, modified_property(object_type): stamp}
+
+    def handle(self, request: Request) -> Response:
+        """Every answer, counted against the daily limit when one is set: HubSpot's daily headers on
+        each answer, and its DAILY 429 once the day's requests are spent."""
+        if self.daily_limit is None or request.path.startswith("/__emulator__/"):
+            return super().handle(request)
+        with self.lock:
+            if self.daily_used >= self.daily_limit:
+                return self.daily_limit_response()
+            self.daily_used += 1
+            remaining = self.daily_limit - self.daily_used
+        response = super().handle(request)
+        response.headers["X-HubSpot-RateLimit-Daily"] = str(self.daily_limit)
+        response.headers["X-HubSpot-RateLimit-Daily-Remaining"] = str(remaining)
+        return response
+
+    def daily_limit_response(self) -> Response:
+        body = {
+            "status": "error",
+            "message": "You have reached your daily limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": str(uuid.uuid4()),
+            "policyName": "DAILY",
+        }
+        headers = {
+            "X-HubSpot-RateLimit-Daily": str(self.daily_limit),
+            "X-HubSpot-RateLimit-Daily-Remaining": "0",
+        }
+        return Response.json(body, 429, headers)
 
     # Answers HubSpot gives --------------------------------------------------------------------------
     def rate_limit_response(self) -> Response:
