@@ -197,8 +197,9 @@ class HubSpotEmulator(EmulatorApp):
     def _properties(self, request: Request, body: dict[str, Any] | None = None) -> list[str] | None:
         if body is not None and body.get("properties"):
             return [str(p) for p in body["properties"]]
-        listed = request.arg("properties")
-        return [p for p in listed.split(",") if p] if listed else None
+        # `?properties=a&properties=b` (hubspot-api-client's way) and `?properties=a,b` alike
+        listed = [p for value in request.query.get("properties", []) for p in value.split(",") if p]
+        return listed or None
 
     def _list(self, request: Request) -> Response:
         if not self._authorized(request):
@@ -221,7 +222,7 @@ class HubSpotEmulator(EmulatorApp):
     def _get(self, request: Request) -> Response:
         if not self._authorized(request):
             return self._refused()
-        object_type, key = request.params["type"], request.params["id"]
+        object_type, key = request.params["type"], unquote(request.params["id"])  # alice%40example.com
         found = self._lookup(object_type, key, request.arg("idProperty"))
         if found is None:
             return error(404, "OBJECT_NOT_FOUND", "Object not found.  objectId are usually numeric.")

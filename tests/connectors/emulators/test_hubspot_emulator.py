@@ -187,3 +187,26 @@ def test_search_cursors_are_opaque_as_hubspots_are(
             timeout=10,
         )
         assert answer.status_code == 400 and answer.json()["category"] == "VALIDATION_ERROR", garbled
+
+
+def test_every_property_asked_for_is_served_and_ids_are_url_decoded(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    made = app.create("contacts", {"firstname": "Ada", "lastname": "Lovelace", "email": "ada@example.com"})
+    api = client(server, app.token)
+    one = api.crm.contacts.basic_api.get_by_id(made, properties=["firstname", "lastname", "email"])
+    assert {k: one.properties.get(k) for k in ("firstname", "lastname", "email")} == {
+        "firstname": "Ada",
+        "lastname": "Lovelace",
+        "email": "ada@example.com",
+    }  # the client sends ?properties=firstname&properties=lastname&properties=email
+    by_email = api.crm.contacts.basic_api.get_by_id("ada@example.com", id_property="email")
+    assert by_email.id == made  # the client quotes the e-mail's @ as %40 in the path
+    headers = {"Authorization": f"Bearer {app.token}"}
+    listed = requests.get(
+        f"{server.url}/crm/v3/objects/contacts/{made}?properties=firstname,lastname",
+        headers=headers,
+        timeout=10,
+    ).json()["properties"]
+    assert listed["firstname"] == "Ada" and listed["lastname"] == "Lovelace"
