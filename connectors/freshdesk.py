@@ -62,7 +62,7 @@ class FreshdeskConnector(RESTConnector):
     display_name = "Freshdesk"
     conn_type = "freshdesk"
     default_conn_id = "freshdesk_default"
-    auth_statuses = frozenset({401, 403})
+    auth_statuses = frozenset({401})  # a 403 is a permission the key's agent lacks: see `hint`
     credential_name = "the API key"
     max_batch = 100  # ops handed to one write call; each is still its own request
     max_page = 100
@@ -84,6 +84,16 @@ class FreshdeskConnector(RESTConnector):
     def credentials(self) -> RequestAuth:
         """Basic `{api_key}:X` (Freshdesk ignores the password)."""
         return RequestAuth(basic=(self.connection.password or "", "X"))
+
+    def hint(self, method: str, path_or_url: str, response: requests.Response) -> str | None:
+        """A 403 (`access_denied`) is not a refused key: Freshdesk accepted it, and its agent's role does
+        not allow this request (or the plan lacks the feature)."""
+        if response.status_code != 403:
+            return None
+        return (
+            "Freshdesk accepted the API key, but the agent it belongs to may not do this: give that agent "
+            "a role allowing it (or use an administrator's key), or check the plan includes the feature"
+        )
 
     def error_detail(self, response: requests.Response) -> tuple[str | None, str]:
         """Freshdesk's error code and message (JSON bodies), or the plain text of the answer."""

@@ -6,12 +6,13 @@ import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from connectors.emulators.freshdesk import FreshdeskEmulator
 from connectors.emulators.salesforce.ids import ManualClock
-from connectors.emulators.server import EmulatorServer
+from connectors.emulators.server import EmulatorApp, EmulatorServer, Request, Response
 from connectors.freshdesk import FreshdeskConnector
 from hub.errors import AuthenticationError, FatalAPIError
 from hub.io.connections import parse_connection
@@ -19,6 +20,7 @@ from hub.io.connector import ObjectSpec
 from hub.io.http import RetryPolicy
 from hub.io.records import WriteOp
 
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "freshdesk"
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 CONTACTS = ObjectSpec(
     "contacts",
@@ -245,3 +247,42 @@ def test_unknown_objects_are_fatal(freshdesk: tuple[FreshdeskEmulator, EmulatorS
     app, server = freshdesk
     with pytest.raises(FatalAPIError, match="unknown object"):
         connector(app, server).fetch(ObjectSpec("agents", ("id",), "id"), ["1"])
+
+
+class Published(EmulatorApp):
+    """Freshdesk's published error bodies, served verbatim with their statuses."""
+
+    system = "freshdesk"
+
+    def __init__(self, status: int, name: str) -> None:
+        super().__init__()
+        self.status, self.body = status, (REAL / name).read_bytes()
+        self.route("GET", r"/api/v2/contacts", self.answer)
+
+    def answer(self, request: Request) -> Response:
+        return Response(self.status, self.body, {"Content-Type": "application/json"})
+
+
+def published(app: Published, server: EmulatorServer) -> FreshdeskConnector:
+    spec = {"conn_type": "freshdesk", "host": server.url, "password": "the-api-key"}
+    return FreshdeskConnector(parse_connection("freshdesk_default", json.dumps(spec)))
+
+
+def test_a_403_is_a_missing_permission_not_a_refused_key() -> None:
+    app = Published(403, "access_denied.json")
+    with EmulatorServer(app) as server, pytest.raises(FatalAPIError) as caught:
+        list(published(app, server).read_changes(CONTACTS, None, 100))
+    assert not isinstance(caught.value, AuthenticationError)
+    assert str(caught.value) == (
+        "freshdesk: GET /api/v2/contacts: access_denied; You are not authorized to perform this action.; "
+        "Freshdesk accepted the API key, but the agent it belongs to may not do this: give that agent a role "
+        "allowing it (or use an administrator's key), or check the plan includes the feature "
+        "(HTTP 403, access_denied)"
+    )
+
+
+def test_a_401_is_a_refused_key_without_the_key() -> None:
+    app = Published(401, "invalid_credentials.json")
+    with EmulatorServer(app) as server, pytest.raises(AuthenticationError) as caught:
+        list(published(app, server).read_changes(CONTACTS, None, 100))
+    assert "refused the API key" in str(caught.value) and "the-api-key" not in str(caught.value)
