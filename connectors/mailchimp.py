@@ -145,6 +145,13 @@ class MailchimpConnector(RESTConnector):
         if not isinstance(body, dict):
             return super().error_detail(response)
         title, detail = str(body.get("title", "")), str(body.get("detail", ""))
+        fields = [  # "Invalid Resource" names each refused field in `errors`; its detail points there
+            f"{e.get('field') or '?'}: {e.get('message') or '?'}"
+            for e in body.get("errors") or []
+            if isinstance(e, dict)
+        ]
+        if fields:
+            detail = f"{detail} ({'; '.join(fields)})" if detail else "; ".join(fields)
         return title or None, f"{title or 'error'}{': ' + detail if detail else ''}"
 
     def check(self) -> str:

@@ -5,20 +5,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
 
 from connectors.emulators.mailchimp import MailchimpEmulator, subscriber_hash
 from connectors.emulators.salesforce.ids import ManualClock
-from connectors.emulators.server import EmulatorServer
+from connectors.emulators.server import EmulatorApp, EmulatorServer, Request, Response
 from connectors.mailchimp import MailchimpConnector
-from hub.errors import AuthenticationError, RetryableAPIError
+from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
 from hub.io.connections import Connection, parse_connection
 from hub.io.connector import ObjectSpec
 from hub.io.http import RetryPolicy
 from hub.io.records import WriteOp
 
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "mailchimp"
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 QUICK = RetryPolicy(base_delay=0.01, max_delay=0.05)
 MEMBERS = ObjectSpec(
@@ -230,3 +232,26 @@ def test_a_request_blocked_page_counts_as_throttling() -> None:
     blocked.status_code = 404
     assert not connector.retryable(blocked)
     assert not isinstance(connector.failure("GET", "/lists/abc", blocked), RetryableAPIError)
+
+
+class Refusing(EmulatorApp):
+    """Mailchimp's published 400 Invalid Resource, served verbatim to every member request."""
+
+    system = "mailchimp"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.route("GET", r"/3.0/lists/(?P<list>[^/]+)/members/(?P<id>[^/]+)", self.refuse)
+
+    def refuse(self, request: Request) -> Response:
+        body = (REAL / "invalid_resource.json").read_bytes()
+        return Response(400, body, {"Content-Type": "application/problem+json; charset=utf-8"})
+
+
+def test_invalid_resource_keeps_mailchimps_field_errors() -> None:
+    app = Refusing()
+    with EmulatorServer(app) as server, pytest.raises(FatalAPIError) as caught:
+        spec = {"conn_type": "mailchimp", "host": server.url, "password": "key-us6"}
+        MailchimpConnector(parse_connection("mailchimp_default", json.dumps(spec))).fetch(MEMBERS, ["abc"])
+    assert caught.value.code == "Invalid Resource"
+    assert "(email_address: This value should be a valid email.)" in str(caught.value)
