@@ -2,9 +2,13 @@
 
 Connection (Airflow conn_type `netsuite`): schema = the account id (`1234567`, `1234567_SB1`); host =
 the REST domain (`https://1234567.suitetalk.api.netsuite.com`; left empty it is made from the account
-id); login = the OAuth 2.0 client id and password = the client secret of the integration record
-(client credentials grant, `POST /services/rest/auth/oauth2/v1/token`; the access token is cached
-until 90% of `expires_in` and fetched again once on a 401). Extras: `ca_bundle`, `time_zone` (the
+id). Logging in (`connectors.netsuite.auth`, extra `login_flow`): `oauth2`, the default, is OAuth 2.0
+client credentials with a client assertion: login = the integration record's client id, password =
+the private key (PEM) of the certificate uploaded in NetSuite (or extra `private_key_file`), extra
+`certificate_id` = that certificate's id; the access token is cached until 90% of `expires_in` and
+fetched again once on a 401. `tba` is token-based authentication (OAuth 1.0a, HMAC-SHA256): login =
+the consumer key, password = the consumer secret, extras `token_id` and `token_secret`. Extras:
+`ca_bundle`, `time_zone` (the
 integration user's time zone preference as an IANA name, `UTC`), `max_parallel` (write requests in
 flight at once, 4: keep it under the account's concurrency limit), `query_ceiling` (rows one SuiteQL
 query can page through, 100000).
@@ -44,10 +48,11 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
+from requests.auth import AuthBase
 
-from connectors.netsuite.auth import ClientCredentials
+from connectors.netsuite.auth import ClientAssertion, login_flow, token_based
 from connectors.netsuite.suiteql import Seen, Window, chunks, condition, literal, table_of
-from hub.errors import ConfigError, FatalAPIError
+from hub.errors import AuthenticationError, ConfigError, FatalAPIError
 from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms
 from hub.io.http import HubSession
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
@@ -70,7 +75,7 @@ REST_NAMES = {name.lower(): name for name in _CAMEL.split()}  # SuiteQL column -
 
 
 class NetSuiteConnector(RESTConnector):
-    """NetSuite (SuiteTalk REST web services, OAuth 2.0 client credentials)."""
+    """NetSuite (SuiteTalk REST web services; OAuth 2.0 client credentials or token-based auth)."""
 
     system = "netsuite"
     display_name = "NetSuite"
@@ -81,6 +86,30 @@ class NetSuiteConnector(RESTConnector):
     max_page = MAX_LIMIT
     form_fields = {
         **Connector.form_fields,
+        "login_flow": FormField(
+            "Login flow",
+            "oauth2: OAuth 2.0 client credentials, a JWT signed with the certificate's private key "
+            "(the default); tba: token-based authentication (OAuth 1.0a)",
+        ),
+        "certificate_id": FormField(
+            "Certificate ID (OAuth 2.0)",
+            "The id NetSuite shows for the uploaded certificate in OAuth 2.0 Client Credentials (M2M) Setup",
+        ),
+        "private_key_file": FormField(
+            "Private key file (OAuth 2.0)",
+            "Path of the certificate's private key (PEM), instead of the password",
+        ),
+        "private_key_passphrase": FormField(
+            "Private key passphrase (OAuth 2.0)", "When the private key is encrypted", secret=True
+        ),
+        "algorithm": FormField(
+            "Signing algorithm (OAuth 2.0)", "PS256 for an RSA key (default), ES256/ES384/ES512 for EC keys"
+        ),
+        "scope": FormField("Scope (OAuth 2.0)", "rest_webservices (default); restlets,rest_webservices"),
+        "token_id": FormField(
+            "Token ID (TBA)", "The access token's id (token-based authentication)", secret=True
+        ),
+        "token_secret": FormField("Token secret (TBA)", "The access token's secret", secret=True),
         "time_zone": FormField("Time zone", "The integration user's time zone preference (UTC)"),
         "max_parallel": FormField("Parallel writes", "Write requests in flight at once (4)", kind="integer"),
         "query_ceiling": FormField(
@@ -90,8 +119,8 @@ class NetSuiteConnector(RESTConnector):
     labels = {
         "host": "REST domain",
         "schema": "Account ID",
-        "login": "Client ID",
-        "password": "Client secret",
+        "login": "Client ID (OAuth 2.0) or consumer key (TBA)",
+        "password": "Private key PEM (OAuth 2.0) or consumer secret (TBA)",
     }
     standard_fields = {
         "hidden": ["port"],
@@ -120,18 +149,34 @@ class NetSuiteConnector(RESTConnector):
             ) from None
 
     @cached_property
-    def tokens(self) -> ClientCredentials:
-        """The connection's access tokens, fetched through a session of their own (no token refresh on
-        the token endpoint's own 401s), and fetched again when the API session meets a 401."""
+    def login_flow(self) -> str:
+        """`oauth2` (client credentials with a signed assertion) or `tba` (OAuth 1.0a)."""
+        return login_flow(self.connection)
+
+    @cached_property
+    def tokens(self) -> ClientAssertion:
+        """The connection's access tokens (`oauth2`), fetched through a session of their own (no token
+        refresh on the token endpoint's own 401s), and fetched again when the API session meets a 401."""
         session = HubSession(
             self.system,
             calls=self.calls,
             policy=self.session.policy,
             verify=self.connection.option("ca_bundle"),
         )
-        tokens = ClientCredentials(self.system, self.connection, session, self.token_url)
+        tokens = ClientAssertion(self.system, self.connection, session, self.token_url)
         self.session.on_unauthorized = tokens.refresh
         return tokens
+
+    @cached_property
+    def signer(self) -> AuthBase:
+        """The OAuth 1.0a signer of every request (`tba`), in the account's realm."""
+        realm = str(self.connection.schema or "").upper().replace("-", "_")
+        if not realm:
+            raise ConfigError(
+                f"connection {self.connection.conn_id!r}: token-based authentication signs in the account's "
+                "realm: give the account id (schema)"
+            )
+        return token_based(self.connection, realm)
 
     def token_url(self) -> str:
         return f"{self.api_root()}/auth/oauth2/v1/token"
@@ -141,7 +186,26 @@ class NetSuiteConnector(RESTConnector):
         return f"{self.base_url()}/{REST}"
 
     def credentials(self) -> RequestAuth:
+        if self.login_flow == "tba":
+            return RequestAuth(signer=self.signer)
         return RequestAuth(headers={"Authorization": f"Bearer {self.tokens.token()}"})
+
+    def refusal(self, method: str, path_or_url: str, response: requests.Response) -> AuthenticationError:
+        """As every REST connector says it, naming what was refused: the access token (`oauth2`), or
+        the token-based signature (`tba`), never a secret."""
+        if self.login_flow != "tba":
+            return super().refusal(method, path_or_url, response)
+        code, detail = self.error_detail(response)
+        return AuthenticationError(
+            self.system,
+            f"connection {self.connection.conn_id!r}: NetSuite refused the token-based authentication of "
+            f"consumer key and token id in realm {self.connection.schema!r} "
+            f"({self.shown(method, path_or_url)}: "
+            f"{redact(detail)[:300]}); check the four keys, the role's REST Web Services permission and the "
+            "clock of this machine",
+            status=response.status_code,
+            code=code,
+        )
 
     def is_idempotent(self, method: str, path_or_url: str) -> bool:
         """Every method but POST, and SuiteQL queries (POSTs that only read)."""
@@ -326,7 +390,7 @@ class NetSuiteConnector(RESTConnector):
         upserts = [op.hub_id for op in ops if not op.target_id]
         existing = self._existing_external_ids(table, upserts) if upserts else set()
         workers = max(1, min(self._option_int("max_parallel", PARALLEL), len(ops)))
-        self.tokens  # noqa: B018 - build the session and the token cache before the threads share them
+        self.credentials()  # build the token cache or the signer before the threads share them
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="netsuite-write") as pool:
             return list(pool.map(lambda op: self._write_one(obj, table, op, existing), ops))
 

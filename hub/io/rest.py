@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
+from requests.auth import AuthBase
 
 from hub.errors import APIError, AuthenticationError, FatalAPIError, RetryableAPIError
 from hub.io.connector import Connector
@@ -46,11 +47,13 @@ LONGEST_REFUSAL = 200
 
 @dataclass(frozen=True)
 class RequestAuth:
-    """What one request carries to prove who it is: headers, query parameters, HTTP Basic user/password."""
+    """What one request carries to prove who it is: headers, query parameters, HTTP Basic user/password,
+    or a signer that signs each request as it is sent (OAuth 1.0a)."""
 
     headers: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, str] = field(default_factory=dict)
     basic: tuple[str, str] | None = None
+    signer: AuthBase | None = None
 
 
 def json_body(response: requests.Response) -> Any:
@@ -130,7 +133,7 @@ class RESTConnector(Connector):
             params=query or None,
             json=body,
             headers=sent,
-            auth=auth.basic,
+            auth=auth.signer or auth.basic,
             idempotent=self.is_idempotent(method, path_or_url) if idempotent is None else idempotent,
         )
         if response.status_code in self.auth_statuses:

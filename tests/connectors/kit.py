@@ -171,6 +171,7 @@ SUBJECTS: dict[str, str] = {
     "freshdesk": "tests.connectors.kit_helpdesks:freshdesk",
     "bamboohr": "tests.connectors.kit_bamboohr:bamboohr",
     "netsuite": "tests.connectors.kit_netsuite:netsuite",
+    "netsuite_tba": "tests.connectors.kit_netsuite:netsuite_tba",
     "sql_sqlite": "tests.connectors.kit_sql:sql_sqlite",
     "sql_postgresql": "tests.connectors.kit_sql:sql_postgresql",
     "files_csv": "tests.connectors.kit_files:files_csv",

@@ -1,5 +1,6 @@
-"""The NetSuite subject of the shared connector test kit (see tests/connectors/kit.py): customers,
-read with SuiteQL and written by external id, against the NetSuite emulator."""
+"""The NetSuite subjects of the shared connector test kit (see tests/connectors/kit.py): customers,
+read with SuiteQL and written by external id, against the NetSuite emulator, logged in with OAuth 2.0
+client credentials (`netsuite`) and with token-based authentication (`netsuite_tba`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from connectors.emulators.netsuite import NetSuiteEmulator
 from connectors.emulators.salesforce.ids import ManualClock
@@ -28,15 +32,26 @@ CUSTOMERS = ObjectSpec(
 )
 
 
+def unknown_key() -> str:
+    """A private key whose certificate NetSuite was never given."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 @contextmanager
-def netsuite(folder: Path) -> Iterator[Subject]:
+def subject(login_flow: str) -> Iterator[Subject]:
     clock = ManualClock(START)
     app = NetSuiteEmulator(clock=clock)
     with EmulatorServer(app) as server:
-        spec = app.connection(server.url)
+        spec = app.connection(server.url, login_flow=login_flow)
 
         def build(password: str | None) -> Connector:
-            given = {**spec, "password": password} if password is not None else spec
+            # A wrong password: the consumer secret itself with TBA; with OAuth 2.0, whose password is
+            # a private key, a key NetSuite does not know (the text given is no key at all).
+            wrong = password if login_flow == "tba" else unknown_key()
+            given = {**spec, "password": wrong} if password is not None else spec
             return NetSuiteConnector(parse_connection("netsuite_default", json.dumps(given)), policy=QUICK)
 
         def op(i: int, valid: bool) -> WriteOp:
@@ -58,5 +73,17 @@ def netsuite(folder: Path) -> Iterator[Subject]:
             lambda record_id: app.edit("customer", int(record_id), {"companyname": "Edited"}),
             op,
             lambda: {str(r["id"]) for r in app.records("customer") if r["externalid"]},
-            app.client_secret,
+            str(spec["password"]),
         )
+
+
+@contextmanager
+def netsuite(folder: Path) -> Iterator[Subject]:
+    with subject("oauth2") as made:
+        yield made
+
+
+@contextmanager
+def netsuite_tba(folder: Path) -> Iterator[Subject]:
+    with subject("tba") as made:
+        yield made

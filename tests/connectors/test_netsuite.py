@@ -1,5 +1,6 @@
 """The NetSuite connector against the NetSuite emulator: SuiteQL reads and re-windowing, upserts by
-external id, parallel writes under the concurrency limit, OAuth tokens, and secrets kept out of errors."""
+external id, parallel writes under the concurrency limit, both ways of logging in (OAuth 2.0 client
+assertions and token-based authentication), and secrets kept out of errors."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from connectors.emulators.netsuite import NetSuiteEmulator
 from connectors.emulators.salesforce.ids import ManualClock
@@ -20,6 +24,7 @@ from hub.io.connections import parse_connection
 from hub.io.connector import ObjectSpec
 from hub.io.http import RetryPolicy
 from hub.io.records import Page, WriteOp
+from hub.io.redact import redact
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 CUSTOMERS = ObjectSpec(
@@ -267,21 +272,103 @@ def test_the_token_is_cached_and_refreshed_on_expiry_or_401(
     assert app.stats[TOKEN] == 4
 
 
-def test_refused_credentials_never_show_the_secret(app: NetSuiteEmulator, server: EmulatorServer) -> None:
-    wrong = "Wrong-Secret-4242"
+def key_pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, passphrase: bytes | None = None) -> str:
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    ).decode()
+
+
+def test_the_client_assertion_is_what_netsuite_documents(
+    app: NetSuiteEmulator, server: EmulatorServer
+) -> None:
+    ns = connector(app, server)
+    signed = ns.tokens.assertion()
+    header = jwt.get_unverified_header(signed)
+    claims = jwt.decode(signed, options={"verify_signature": False})
+    assert header == {"alg": "PS256", "kid": app.certificate_id, "typ": "JWT"}
+    assert claims["iss"] == app.client_id and claims["scope"] == "rest_webservices"
+    assert claims["aud"] == server.url + "/services/rest/auth/oauth2/v1/token"
+    assert 0 < claims["exp"] - claims["iat"] <= 3600
+    assert ids(ns.read_changes(CUSTOMERS, None, 10)) == [] and app.stats[TOKEN] == 1
+    # An EC certificate signs ES384 without being told; a key pasted into a one-line form field (its
+    # line breaks lost) or with literal \n still reads; an encrypted key needs its passphrase.
+    p384 = ec.generate_private_key(ec.SECP384R1())
+    app.upload_certificate("cert-p384", app.client_id, key_pem(p384))
+    one_line = key_pem(p384).replace("\n", "")
+    ec_ns = connector(app, server, password=one_line, extra={"certificate_id": "cert-p384"})
+    assert jwt.get_unverified_header(ec_ns.tokens.assertion())["alg"] == "ES384"
+    assert ec_ns.check()
+    escaped = key_pem(p384).replace("\n", "\\n")
+    assert connector(app, server, password=escaped, extra={"certificate_id": "cert-p384"}).check()
+    locked = key_pem(p384, b"open sesame")
+    extra = {"certificate_id": "cert-p384", "private_key_passphrase": "open sesame"}
+    assert connector(app, server, password=locked, extra=extra).check()
+    with pytest.raises(ConfigError, match="private_key_passphrase"):
+        connector(app, server, password=locked, extra={"certificate_id": "cert-p384"}).check()
+
+
+def test_a_key_file_and_clear_errors_for_what_is_missing(
+    app: NetSuiteEmulator, server: EmulatorServer, tmp_path: Any
+) -> None:
+    (tmp_path / "netsuite.pem").write_text(app.private_key)
+    extra = {"private_key_file": str(tmp_path / "netsuite.pem")}
+    assert connector(app, server, password=None, extra=extra).check()
+    with pytest.raises(ConfigError, match=r"private_key_file .*cannot be read"):
+        connector(app, server, extra={"private_key_file": str(tmp_path / "gone.pem")}).check()
+    with pytest.raises(ConfigError, match="no client secret") as secret:
+        connector(app, server, password="the-old-client-secret").check()  # how the old grant logged in
+    assert "the-old-client-secret" not in str(secret.value)
+    with pytest.raises(ConfigError, match="certificate_id"):
+        connector(app, server, extra={"certificate_id": None}).check()
+    with pytest.raises(ConfigError, match="RS256 is retired"):
+        connector(app, server, extra={"algorithm": "RS256"}).check()
+    with pytest.raises(ConfigError, match="login_flow"):
+        connector(app, server, extra={"login_flow": "password"}).check()
+    with pytest.raises(ConfigError, match="extra token_secret"):
+        connector(app, server, extra={"login_flow": "tba", "token_id": "t-1"}).check()
+
+
+def test_refused_assertions_never_show_the_key(app: NetSuiteEmulator, server: EmulatorServer) -> None:
+    stranger = key_pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
     with pytest.raises(AuthenticationError) as caught:
-        list(connector(app, server, password=wrong).read_changes(CUSTOMERS, None, 10))
+        list(connector(app, server, password=stranger).read_changes(CUSTOMERS, None, 10))
     message = str(caught.value)
     assert "'netsuite_default'" in message and "invalid_client" in message
-    assert wrong not in message and app.client_secret not in message
+    assert app.certificate_id in message and "Login Audit Trail" in message
+    assert "signature does not match" in app.audit[-1][1]
+    body = "".join(stranger.splitlines()[1:-1])
+    assert body[:40] not in message and app.private_key.splitlines()[1] not in message
     ns = connector(app, server)
     ns.write(CUSTOMERS, [customer(1)])
-    app.client_secret = "rotated-secret-9999"  # the integration record's secret was reset
+    app.revoke_certificate(app.certificate_id)  # the certificate was removed from the mapping
     app.revoke_tokens()
-    with pytest.raises(AuthenticationError) as again:
+    with pytest.raises(AuthenticationError, match="invalid_client") as again:
         ns.write(CUSTOMERS, [customer(2)])
-    assert "'netsuite_default'" in str(again.value) and "rotated-secret-9999" not in str(again.value)
-    assert ns.connection.password is not None and ns.connection.password not in str(again.value)
+    assert "BEGIN PRIVATE KEY" not in str(again.value) and len(app.records()) == 1
+
+
+def test_token_based_authentication_reads_and_writes(app: NetSuiteEmulator, server: EmulatorServer) -> None:
+    spec = app.connection(server.url, login_flow="tba")
+    conn = parse_connection("netsuite_default", json.dumps(spec))
+    ns = NetSuiteConnector(conn, policy=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05))
+    results = ns.write(CUSTOMERS, [customer(i) for i in range(6)])
+    assert all(r.ok for r in results) and len(app.records()) == 6
+    assert len(ids(ns.read_changes(CUSTOMERS, None, 4))) == 6  # SuiteQL pages: limit and offset signed
+    assert ns.fetch(CUSTOMERS, [results[0].id or ""])[0]["companyname"] == "Customer 0"
+    assert app.stats[TOKEN] == 0 and app.audit == []  # nothing to fetch; nothing refused
+    wrong = {**spec, "extra": {**spec["extra"], "token_secret": "Wrong-Token-Secret-77"}}
+    bad = NetSuiteConnector(parse_connection("netsuite_default", json.dumps(wrong)), policy=ns.session.policy)
+    with pytest.raises(AuthenticationError) as caught:
+        bad.fetch(CUSTOMERS, ["1"])
+    message = str(caught.value)
+    assert "token-based authentication" in message and "INVALID_LOGIN" in message
+    assert "realm '1234567_SB1'" in message
+    for secret in ("Wrong-Token-Secret-77", app.token_keys.consumer_secret, app.token_keys.token_id):
+        assert secret not in message and secret not in redact(message)
+    assert "the signature does not match" in app.audit[-1][1]
 
 
 def test_check_and_configuration_errors(app: NetSuiteEmulator, server: EmulatorServer) -> None:

@@ -7,10 +7,15 @@
     ...     customer_id = netsuite.create("customer", {"companyname": "Acme", "email": "ap@acme.example"})
 
 Served at the root of its port, as `https://{account}.suitetalk.api.netsuite.com` serves:
-- `POST /services/rest/auth/oauth2/v1/token` (client credentials: `grant_type=client_credentials`,
-  the client id and secret in HTTP Basic or the form) → `{"access_token", "token_type", "expires_in"}`;
-  refused clients get `{"error": "invalid_client"}`. Every other call needs `Authorization: Bearer`;
-  an unknown or expired token answers 401 `INVALID_LOGIN` (tokens live `token_ttl` seconds of `clock`).
+- `POST /services/rest/auth/oauth2/v1/token` (OAuth 2.0 client credentials, machine to machine:
+  `grant_type=client_credentials`, `client_assertion_type=urn:ietf:params:oauth:client-assertion-
+  type:jwt-bearer`, `client_assertion=<JWT signed with an uploaded certificate's key>`, checked as in
+  `auth`) → `{"access_token", "token_type", "expires_in"}`; a refused assertion gets 401
+  `{"error": "invalid_client"}` or 400 `invalid_request`/`invalid_grant`/`invalid_scope`, and the
+  reason goes to `audit` (NetSuite's Login Audit Trail). Every other call needs `Authorization:
+  Bearer` (an unknown or expired token answers 401 `INVALID_LOGIN`; tokens live `token_ttl` seconds
+  of `clock`) or a token-based authentication signature (`Authorization: OAuth realm=...`, OAuth
+  1.0a HMAC-SHA256 with `token_keys`; refused: 401 `INVALID_LOGIN`).
 - `POST /services/rest/query/v1/suiteql?limit=&offset=` with `Prefer: transient` and `{"q": ...}` →
   `{"links", "count", "hasMore", "items": [{"links": [], ...}], "offset", "totalResults"}` (limit 1 to
   1000, default 1000); a query pages through at most `query_ceiling` rows (100,000): a page beyond is
@@ -23,25 +28,34 @@ Served at the root of its port, as `https://{account}.suitetalk.api.netsuite.com
   request limit exceeded. Request blocked." (`CONCURRENCY_LIMIT_EXCEEDED`, no Retry-After).
 
 Dates: SuiteQL renders values in the integration user's preferences (`time_zone`, the date format
-`M/D/YYYY`); records show ISO-8601 UTC. OAuth here is simplified: NetSuite's own client-credentials
-grant signs a JWT with a certificate instead of sending the secret.
+`M/D/YYYY`); records show ISO-8601 UTC.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlencode
 from zoneinfo import ZoneInfo
 
+from connectors.emulators.netsuite.auth import (
+    Certificate,
+    Refusal,
+    TokenKeys,
+    check_assertion,
+    check_signature,
+    public_key_of,
+    sandbox_private_key,
+)
 from connectors.emulators.netsuite.evaluate import Session, run
 from connectors.emulators.netsuite.store import RECORD_TYPES, Clock, Refused, Store, columns
 from connectors.emulators.netsuite.suiteql import SuiteQLError, parse
 from connectors.emulators.seed import generate_companies
-from connectors.emulators.server import EmulatorApp, Request, Response, basic_credentials
+from connectors.emulators.server import EmulatorApp, Request, Response
 
 REST = "/services/rest"
 TYPE = r"(?P<type>[a-z_]+)"
@@ -92,7 +106,8 @@ class NetSuiteEmulator(EmulatorApp):
         *,
         account_id: str = "1234567_SB1",
         client_id: str = "ns-sandbox-client-7f3a9c21",
-        client_secret: str = "ns-sandbox-secret-Lq82vX0pR5mZ",
+        certificate_id: str = "ns-sandbox-cert-Q2v8Hk",
+        token_keys: TokenKeys | None = None,
         clock: Clock | None = None,
         time_zone: str = "America/Los_Angeles",
         query_ceiling: int = QUERY_CEILING,
@@ -104,7 +119,19 @@ class NetSuiteEmulator(EmulatorApp):
         seed: int = 0,
     ) -> None:
         super().__init__(fault_rate=fault_rate, fault_kinds=fault_kinds, latency_ms=latency_ms, seed=seed)
-        self.account_id, self.client_id, self.client_secret = account_id, client_id, client_secret
+        self.account_id, self.client_id, self.certificate_id = account_id, client_id, certificate_id
+        self.private_key = sandbox_private_key()  # the sandbox certificate's key, which users are given
+        self.certificates: dict[str, Certificate] = {}
+        self.upload_certificate(certificate_id, client_id, self.private_key)
+        self.token_keys = token_keys or TokenKeys(
+            "ns-sandbox-consumer-5e1d0b",
+            "ns-sandbox-consumer-secret-Vt4q",
+            "ns-sandbox-token-8c2a",
+            "ns-sandbox-token-secret-Jm7w",
+        )
+        self.assertion_clock: Callable[[], float] = time.time  # assertions and TBA stamps are real time
+        self.audit: list[tuple[str, str]] = []  # the Login Audit Trail: (outcome, reason)
+        self._nonces: set[tuple[str, str]] = set()
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.time_zone = time_zone
         self.query_ceiling = query_ceiling
@@ -130,11 +157,35 @@ class NetSuiteEmulator(EmulatorApp):
 
     # ---- in-process helpers (tests, demo) ----
 
-    def connection(self, base_url: str, ca_bundle: str | None = None) -> dict[str, Any]:
-        """The sandbox connection: client id and secret, the account id, the user's time zone."""
+    def connection(
+        self, base_url: str, ca_bundle: str | None = None, login_flow: str = "oauth2"
+    ) -> dict[str, Any]:
+        """The sandbox connection: OAuth 2.0 client credentials (the client id, the certificate's id and
+        private key) or, with `login_flow="tba"`, token-based authentication; the account id and the
+        user's time zone."""
         spec = super().connection(base_url, ca_bundle)
-        spec["extra"] = {**spec["extra"], "time_zone": self.time_zone}
-        return spec | {"login": self.client_id, "password": self.client_secret, "schema": self.account_id}
+        extra = {**spec["extra"], "time_zone": self.time_zone}
+        if login_flow == "tba":
+            keys = self.token_keys
+            extra |= {"login_flow": "tba", "token_id": keys.token_id, "token_secret": keys.token_secret}
+            login, password = keys.consumer_key, keys.consumer_secret
+        else:
+            extra |= {"certificate_id": self.certificate_id}
+            login, password = self.client_id, self.private_key
+        return spec | {"login": login, "password": password, "schema": self.account_id, "extra": extra}
+
+    def upload_certificate(self, certificate_id: str, client_id: str, private_key_pem: str) -> None:
+        """Map a certificate (given by its private key, whose public half NetSuite keeps) to a client,
+        as OAuth 2.0 Client Credentials (M2M) Setup does."""
+        with self.lock:
+            self.certificates[certificate_id] = Certificate(
+                certificate_id, client_id, public_key_of(private_key_pem)
+            )
+
+    def revoke_certificate(self, certificate_id: str) -> None:
+        """Remove a certificate's mapping (its assertions are refused from now on)."""
+        with self.lock:
+            self.certificates.pop(certificate_id, None)
 
     def reset(self) -> None:
         """An empty account again (tokens stay valid)."""
@@ -203,21 +254,61 @@ class NetSuiteEmulator(EmulatorApp):
 
     def _authenticated(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
         def guarded(request: Request) -> Response:
-            scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-            expiry = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-            if expiry is None or expiry <= self.clock():
-                response = problem(401, "INVALID_LOGIN", LOGIN_DETAIL)
-                response.headers["WWW-Authenticate"] = (
-                    f'Bearer realm="{self.account_id}", error="invalid_token", '
-                    'error_description="Invalid login attempt."'
-                )
-                return response
+            authorization = request.headers.get("Authorization") or ""
+            if authorization.startswith("OAuth "):
+                refusal = self._token_based(request, authorization)
+                if refusal is not None:
+                    response = problem(401, "INVALID_LOGIN", LOGIN_DETAIL)
+                    response.headers["WWW-Authenticate"] = f'OAuth realm="{self.realm}"'
+                    return response
+            else:
+                scheme, _, token = authorization.partition(" ")
+                expiry = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+                if expiry is None or expiry <= self.clock():
+                    response = problem(401, "INVALID_LOGIN", LOGIN_DETAIL)
+                    response.headers["WWW-Authenticate"] = (
+                        f'Bearer realm="{self.account_id}", error="invalid_token", '
+                        'error_description="Invalid login attempt."'
+                    )
+                    return response
             host = request.headers.get("Host")
             if host:
-                self.base = f"{'https' if self.needs_tls else 'http'}://{host}"
+                self.base = f"{self.scheme}://{host}"
             return handler(request)
 
         return guarded
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.needs_tls else "http"
+
+    @property
+    def realm(self) -> str:
+        """The account id as TBA's realm names it (`1234567_SB1`)."""
+        return self.account_id.upper().replace("-", "_")
+
+    def _token_based(self, request: Request, authorization: str) -> Refusal | None:
+        """None when the request carries a good TBA signature; else the refusal (audited)."""
+        parameters = [(k, v) for k, values in request.query.items() for v in values]
+        if (request.headers.get("Content-Type") or "").startswith("application/x-www-form-urlencoded"):
+            parameters += list(request.form().items())
+        base_url = f"{self.scheme}://{(request.headers.get('Host') or '').lower()}{request.path}"
+        with self.lock:
+            try:
+                check_signature(
+                    request.method,
+                    base_url,
+                    parameters,
+                    authorization,
+                    self.token_keys,
+                    self.realm,
+                    self.assertion_clock(),
+                    self._nonces,
+                )
+            except Refusal as refusal:
+                self.audit.append(("Failure", f"TBA: {refusal.reason}"))
+                return refusal
+        return None
 
     # ---- OAuth 2.0 ----
 
@@ -225,12 +316,18 @@ class NetSuiteEmulator(EmulatorApp):
         form = request.form()
         if form.get("grant_type") != "client_credentials":
             return Response.json({"error": "unsupported_grant_type"}, 400)
-        basic = basic_credentials(request.headers.get("Authorization"))
-        client_id, secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
-        if client_id != self.client_id or secret != self.client_secret:
-            return Response.json({"error": "invalid_client"}, 401 if basic else 400)
-        token = secrets.token_urlsafe(32)
-        self.tokens[token] = self.clock() + timedelta(seconds=self.token_ttl)
+        token_url = f"{self.scheme}://{request.headers.get('Host') or ''}{REST}/auth/oauth2/v1/token"
+        with self.lock:
+            try:
+                client = check_assertion(form, self.certificates, token_url, self.assertion_clock())
+            except Refusal as refusal:
+                self.audit.append(("Failure", f"OAuth 2.0 client credentials: {refusal.reason}"))
+                return Response.json(
+                    {"error": refusal.error}, 401 if refusal.error == "invalid_client" else 400
+                )
+            self.audit.append(("Success", f"OAuth 2.0 client credentials: client {client}"))
+            token = secrets.token_urlsafe(32)
+            self.tokens[token] = self.clock() + timedelta(seconds=self.token_ttl)
         return Response.json(
             {"access_token": token, "token_type": "bearer", "expires_in": str(self.token_ttl)}
         )

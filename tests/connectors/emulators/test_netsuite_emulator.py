@@ -1,16 +1,23 @@
-"""The NetSuite emulator driven by plain requests: OAuth 2.0, SuiteQL paging, records, limits."""
+"""The NetSuite emulator driven as users' code drives NetSuite: OAuth 2.0 client assertions signed with
+PyJWT, token-based authentication signed by requests-oauthlib, SuiteQL paging, records, limits."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import jwt
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from requests_oauthlib import OAuth1
 
 from connectors.emulators.netsuite import NetSuiteEmulator
+from connectors.emulators.netsuite.auth import ASSERTION_TYPE, signature_base
 from connectors.emulators.netsuite.suiteql import AnyOf, Call, Column, Condition, Literal, SuiteQLError, parse
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
@@ -38,14 +45,32 @@ def server(app: NetSuiteEmulator) -> Iterator[EmulatorServer]:
         yield served
 
 
+def pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def assertion(server: EmulatorServer, app: NetSuiteEmulator, key: Any = None, **changes: Any) -> str:
+    """A client assertion as NetSuite's documentation builds it (PyJWT): `changes` alter its claims,
+    `alg`/`kid` its header."""
+    now = int(time.time())
+    claims = {"iss": app.client_id, "scope": "rest_webservices", "aud": server.url + TOKEN, "iat": now}
+    claims |= {"exp": now + 600}
+    header = {"kid": changes.pop("kid", app.certificate_id)}
+    algorithm = changes.pop("alg", "PS256")
+    claims |= changes
+    return jwt.encode(claims, key or app.private_key, algorithm=algorithm, headers=header)
+
+
+def grant(server: EmulatorServer, signed: str) -> requests.Response:
+    form = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE}
+    return requests.post(server.url + TOKEN, data=form | {"client_assertion": signed}, timeout=10)
+
+
 def token(server: EmulatorServer, app: NetSuiteEmulator) -> str:
-    answer = requests.post(
-        server.url + TOKEN,
-        data={"grant_type": "client_credentials"},
-        auth=(app.client_id, app.client_secret),
-        timeout=10,
-    )
-    assert answer.status_code == 200
+    answer = grant(server, assertion(server, app))
+    assert answer.status_code == 200, answer.text
     return str(answer.json()["access_token"])
 
 
@@ -70,35 +95,144 @@ def error(response: requests.Response) -> dict[str, Any]:
     return detail
 
 
-def test_client_credentials_tokens_expire_and_wrong_secrets_are_refused(
+def test_client_assertions_are_traded_for_tokens_that_expire(
     app: NetSuiteEmulator, server: EmulatorServer, clock: ManualClock
 ) -> None:
-    answer = requests.post(
-        server.url + TOKEN,
-        data={
-            "grant_type": "client_credentials",
-            "client_id": app.client_id,
-            "client_secret": app.client_secret,
-        },
-        timeout=10,
-    ).json()
+    answer = grant(server, assertion(server, app)).json()
     assert set(answer) == {"access_token", "token_type", "expires_in"} and answer["expires_in"] == "3600"
     bearer = answer["access_token"]
     assert suiteql(server, bearer, "SELECT id FROM customer").status_code == 200
-    wrong = requests.post(
-        server.url + TOKEN,
-        data={"grant_type": "client_credentials"},
-        auth=(app.client_id, "nope"),
-        timeout=10,
-    )
-    assert wrong.status_code == 401 and wrong.json() == {"error": "invalid_client"}
-    grant = requests.post(server.url + TOKEN, data={"grant_type": "password"}, timeout=10)
-    assert grant.status_code == 400 and grant.json()["error"] == "unsupported_grant_type"
+    assert app.audit[-1] == ("Success", f"OAuth 2.0 client credentials: client {app.client_id}")
+    scopes = assertion(server, app, scope=["restlets", "rest_webservices"])  # the documentation's form
+    assert grant(server, scopes).status_code == 200
     clock.advance(3601)
     expired = suiteql(server, bearer, "SELECT id FROM customer")
     assert expired.status_code == 401 and error(expired)["o:errorCode"] == "INVALID_LOGIN"
     assert 'error="invalid_token"' in expired.headers["WWW-Authenticate"]
     assert api(server, "made-up", "GET", f"{CUSTOMER}/101").status_code == 401
+
+
+def test_an_ec_certificate_signs_es256_and_es384(app: NetSuiteEmulator, server: EmulatorServer) -> None:
+    for curve, algorithm in ((ec.SECP256R1(), "ES256"), (ec.SECP384R1(), "ES384")):
+        key = ec.generate_private_key(curve)
+        app.upload_certificate(f"cert-{algorithm}", app.client_id, pem(key))
+        signed = assertion(server, app, key, kid=f"cert-{algorithm}", alg=algorithm)
+        assert grant(server, signed).status_code == 200
+
+
+def test_assertions_are_refused_as_netsuite_refuses_them(
+    app: NetSuiteEmulator, server: EmulatorServer
+) -> None:
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(time.time())
+    cases = [
+        (assertion(server, app, other), 401, "invalid_client", "signature does not match"),
+        (assertion(server, app, kid="cert-nobody-uploaded"), 401, "invalid_client", "no certificate"),
+        (assertion(server, app, iss="someone-else"), 401, "invalid_client", "not the certificate's client"),
+        (assertion(server, app, iat=now - 7200, exp=now - 3600), 400, "invalid_grant", "expired"),
+        (assertion(server, app, exp=now + 3700), 400, "invalid_grant", "more than 60 minutes"),
+        (assertion(server, app, aud="https://elsewhere.example/token"), 400, "invalid_grant", "aud"),
+        (assertion(server, app, scope="restlets"), 400, "invalid_scope", "rest_webservices"),
+        (assertion(server, app, alg="RS256"), 400, "invalid_request", "RS256"),
+        (
+            assertion(server, app, ec.generate_private_key(ec.SECP256R1()), alg="ES256"),
+            401,
+            "invalid_client",
+            "ES256",
+        ),
+        ("not-a-jwt", 400, "invalid_request", "not a JWT"),
+    ]
+    for signed, status, code, reason in cases:
+        refused = grant(server, signed)
+        assert (refused.status_code, refused.json()) == (status, {"error": code}), reason
+        assert app.audit[-1][0] == "Failure" and reason in app.audit[-1][1]
+    # The secret of the old grant is no way in: M2M has no client secret.
+    secret = requests.post(
+        server.url + TOKEN,
+        data={"grant_type": "client_credentials"},
+        auth=(app.client_id, "a-client-secret"),
+        timeout=10,
+    )
+    assert secret.status_code == 400 and secret.json() == {"error": "invalid_request"}
+    other_grant = requests.post(server.url + TOKEN, data={"grant_type": "password"}, timeout=10)
+    assert other_grant.status_code == 400 and other_grant.json()["error"] == "unsupported_grant_type"
+    app.revoke_certificate(app.certificate_id)
+    assert grant(server, assertion(server, app)).status_code == 401
+
+
+def tba(app: NetSuiteEmulator, **changes: str) -> OAuth1:
+    """Token-based authentication as users sign it with requests-oauthlib."""
+    keys = app.token_keys
+    given = {
+        "client_key": keys.consumer_key,
+        "client_secret": keys.consumer_secret,
+        "resource_owner_key": keys.token_id,
+        "resource_owner_secret": keys.token_secret,
+        "signature_method": "HMAC-SHA256",
+        "realm": app.account_id,
+    } | changes
+    return OAuth1(**given)
+
+
+def test_token_based_authentication_signs_every_request(
+    app: NetSuiteEmulator, server: EmulatorServer
+) -> None:
+    made = app.create("customer", {"companyname": "Signed Co"})
+    shown = requests.get(f"{server.url}{CUSTOMER}/{made}", auth=tba(app), timeout=10)
+    assert shown.status_code == 200 and shown.json()["companyName"] == "Signed Co"
+    page = requests.post(
+        server.url + SUITEQL,
+        params={"limit": 5, "offset": 0},
+        json={"q": "SELECT id, companyname FROM customer"},
+        headers={"Prefer": "transient"},
+        auth=tba(app),
+        timeout=10,
+    )
+    assert page.status_code == 200 and page.json()["items"][0]["companyname"] == "Signed Co"
+    created = requests.post(
+        server.url + CUSTOMER, json={"companyName": "Made by TBA"}, auth=tba(app), timeout=10
+    )
+    assert created.status_code == 204 and created.headers["Location"].startswith(server.url)
+
+
+def test_token_based_signatures_are_refused_as_netsuite_refuses_them(
+    app: NetSuiteEmulator, server: EmulatorServer
+) -> None:
+    url = f"{server.url}{CUSTOMER}/101"
+    wrong = {
+        "the signature does not match": tba(app, resource_owner_secret="not-the-token-secret"),
+        "signature method": tba(app, signature_method="HMAC-SHA1"),
+        "realm": tba(app, realm="9999999"),
+        "unknown consumer key": tba(app, client_key="someone-else"),
+        "five minutes off": tba(app, timestamp=str(int(time.time()) - 900)),
+    }
+    for reason, auth in wrong.items():
+        refused = requests.get(url, auth=auth, timeout=10)
+        assert refused.status_code == 401 and error(refused)["o:errorCode"] == "INVALID_LOGIN", reason
+        assert refused.headers["WWW-Authenticate"] == 'OAuth realm="1234567_SB1"'
+        assert app.audit[-1][0] == "Failure" and reason in app.audit[-1][1]
+    signed = requests.Request("GET", url, auth=tba(app)).prepare()
+    with requests.Session() as session:
+        assert session.send(signed, timeout=10).status_code == 404  # no customer 101: but signed right
+        replayed = session.send(signed, timeout=10)  # the same nonce again
+    assert replayed.status_code == 401 and "nonce" in app.audit[-1][1]
+
+
+def test_the_signature_base_string_is_rfc_5849s_own_example() -> None:
+    """RFC 5849 §3.4.1.1: the request's query, form body and oauth parameters, sorted and encoded."""
+    parameters = [("b5", "=%3D"), ("a3", "a"), ("c@", ""), ("a2", "r b"), ("c2", ""), ("a3", "2 q")]
+    parameters += [
+        ("oauth_consumer_key", "9djdj82h48djs9d2"),
+        ("oauth_token", "kkk9d7dh3k39sjv7"),
+        ("oauth_signature_method", "HMAC-SHA1"),
+        ("oauth_timestamp", "137131201"),
+        ("oauth_nonce", "7d8f3e4a"),
+    ]
+    assert signature_base("post", "http://example.com/request", parameters) == (
+        "POST&http%3A%2F%2Fexample.com%2Frequest&a2%3Dr%2520b%26a3%3D2%2520q%26a3%3Da%26b5%3D%253D%25253D%26"
+        "c%2540%3D%26c2%3D%26oauth_consumer_key%3D9djdj82h48djs9d2%26oauth_nonce%3D7d8f3e4a%26"
+        "oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D137131201%26oauth_token%3Dkkk9d7dh3k39sjv7"
+    )
 
 
 def test_suiteql_pages_with_links_and_renders_every_value_as_text(
@@ -315,9 +449,28 @@ def test_seeded_sandbox_and_its_connection(app: NetSuiteEmulator) -> None:
         "conn_type": "netsuite",
         "host": "http://127.0.0.1:9",
         "login": app.client_id,
-        "password": app.client_secret,
+        "password": app.private_key,
         "schema": "1234567_SB1",
-        "extra": {"ca_bundle": "/ca.pem", "time_zone": "America/Los_Angeles"},
+        "extra": {
+            "ca_bundle": "/ca.pem",
+            "time_zone": "America/Los_Angeles",
+            "certificate_id": app.certificate_id,
+        },
+    }
+    assert app.private_key.startswith("-----BEGIN PRIVATE KEY-----")
+    keys = app.token_keys
+    assert app.connection("http://127.0.0.1:9", login_flow="tba") == {
+        "conn_type": "netsuite",
+        "host": "http://127.0.0.1:9",
+        "login": keys.consumer_key,
+        "password": keys.consumer_secret,
+        "schema": "1234567_SB1",
+        "extra": {
+            "time_zone": "America/Los_Angeles",
+            "login_flow": "tba",
+            "token_id": keys.token_id,
+            "token_secret": keys.token_secret,
+        },
     }
 
 

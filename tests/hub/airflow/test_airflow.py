@@ -61,6 +61,10 @@ def test_every_connector_registers_its_connection_type_and_form() -> None:
     assert salesforce["conn-fields"]["bulk_threshold"]["schema"]["type"] == ["integer", "null"]
     assert "schema" in salesforce["ui-field-behaviour"]["hidden-fields"]
     assert types["odoo"]["ui-field-behaviour"]["relabeling"]["schema"] == "Database"
+    netsuite = types["netsuite"]["conn-fields"]  # both ways NetSuite lets a program log in
+    assert {"login_flow", "certificate_id", "private_key_file", "token_id", "token_secret"} <= set(netsuite)
+    assert netsuite["token_secret"]["schema"]["format"] == "password"
+    assert "consumer key" in types["netsuite"]["ui-field-behaviour"]["relabeling"]["login"]
 
 
 def test_the_provider_file_airflow_reads_is_what_the_connectors_declare() -> None:
