@@ -199,7 +199,7 @@ class ClientAssertion:
         scopes = [s for s in re.split(r"[\s,]+", scope) if s]
         claims: dict[str, Any] = {
             "iss": self.connection.login,
-            "scope": scopes[0] if len(scopes) == 1 else scopes,
+            "scope": ",".join(scopes),  # "separated by a comma" (NetSuite help, The Request Token Structure)
             "aud": self.token_url(),
             "iat": now,
             "exp": now + ASSERTION_LIFETIME,

@@ -5,7 +5,8 @@ client assertion, a JWT signed with the private key of a certificate uploaded to
 checks it: header `alg` PS256/PS384/PS512 or ES256/ES384/ES512 (RS256 is retired) and `kid` = the id
 of an uploaded certificate; a signature that the certificate's public key verifies; `iss` = the
 client id the certificate is mapped to; `aud` = the token endpoint's URL; `scope` naming
-`rest_webservices`; `iat` and `exp` present, `exp` in the future and at most 60 minutes after `iat`.
+`rest_webservices` (a list, or names separated by commas); `iat` and `exp` present, `exp` in the
+future and less than 60 minutes after `iat` (NetSuite help, "The Request Token Structure").
 
 Token-based authentication signs every request with OAuth 1.0a (RFC 5849): `Authorization: OAuth
 realm="<ACCOUNT_ID>", oauth_consumer_key, oauth_token, oauth_signature_method="HMAC-SHA256",
@@ -16,7 +17,8 @@ library's mistake shows; a timestamp more than five minutes off, a nonce used tw
 wrong realm are refused as NetSuite refuses them: 401 `INVALID_LOGIN`.
 
 NetSuite's answers say little (`{"error": "invalid_client"}`, "Invalid login attempt"); the reason
-goes to its Login Audit Trail, here `audit`, which tests read.
+goes to its Login Audit Trail, here `audit`, which tests read; TBA refusals there start with the Detail
+NetSuite writes (InvalidSignature, InvalidTimestamp, NonceRejected, UnknownIntegration).
 """
 
 from __future__ import annotations
@@ -105,7 +107,9 @@ def check_assertion(
             options={"verify_exp": False, "verify_iat": False, "verify_aud": False, "verify_nbf": False},
         )
     except jwt.InvalidSignatureError:
-        raise Refusal("invalid_client", "the signature does not match the certificate") from None
+        raise Refusal(
+            "invalid_client", "InvalidSignature: the signature does not match the certificate"
+        ) from None
     except (TypeError, ValueError, jwt.InvalidKeyError):
         raise Refusal("invalid_client", f"the certificate's key does not sign {algorithm}") from None
     except jwt.PyJWTError as exc:
@@ -120,8 +124,8 @@ def check_assertion(
         raise Refusal("invalid_grant", "the client assertion needs iat and exp")
     if expires <= now:
         raise Refusal("invalid_grant", "the client assertion has expired")
-    if expires - issued > LONGEST_ASSERTION:
-        raise Refusal("invalid_grant", "exp is more than 60 minutes after iat")
+    if expires - issued >= LONGEST_ASSERTION:
+        raise Refusal("invalid_grant", "exp is not less than 60 minutes after iat")
     if issued > now + CLOCK_SKEW:
         raise Refusal("invalid_grant", "iat is in the future")
     scope = claims.get("scope")
@@ -176,23 +180,25 @@ def check_signature(
         raise Refusal("INVALID_LOGIN", f"signature method {given.get('oauth_signature_method')!r}")
     if given.get("oauth_version", "1.0") != "1.0":
         raise Refusal("INVALID_LOGIN", "oauth_version is not 1.0")
-    if given.get("oauth_consumer_key") != keys.consumer_key or given.get("oauth_token") != keys.token_id:
-        raise Refusal("INVALID_LOGIN", "unknown consumer key or token id")
+    if given.get("oauth_consumer_key") != keys.consumer_key:
+        raise Refusal("INVALID_LOGIN", "UnknownIntegration: unknown consumer key")
+    if given.get("oauth_token") != keys.token_id:
+        raise Refusal("INVALID_LOGIN", "InvalidToken: unknown token id")
     try:
         stamp = int(given.get("oauth_timestamp", ""))
     except ValueError:
         raise Refusal("INVALID_LOGIN", "no oauth_timestamp") from None
     if abs(stamp - now) > CLOCK_SKEW:
-        raise Refusal("INVALID_LOGIN", "the timestamp is more than five minutes off")
+        raise Refusal("INVALID_LOGIN", "InvalidTimestamp: the timestamp is more than five minutes off")
     nonce = given.get("oauth_nonce", "")
     if not nonce or (keys.token_id, nonce) in seen_nonces:
-        raise Refusal("INVALID_LOGIN", "the nonce was used before")
+        raise Refusal("INVALID_LOGIN", "NonceRejected: the nonce was used before")
     signed = [(k, v) for k, v in given.items() if k.startswith("oauth_") and k != "oauth_signature"]
     base = signature_base(method, base_url, request_parameters + signed)
     key = f"{encode(keys.consumer_secret)}&{encode(keys.token_secret)}"
     expected = base64.b64encode(hmac.new(key.encode(), base.encode(), hashlib.sha256).digest()).decode()
     if not hmac.compare_digest(expected, given.get("oauth_signature", "")):
-        raise Refusal("INVALID_LOGIN", "the signature does not match")
+        raise Refusal("INVALID_LOGIN", "InvalidSignature: the signature does not match")
     seen_nonces.add((keys.token_id, nonce))
 
 

@@ -103,8 +103,10 @@ def test_client_assertions_are_traded_for_tokens_that_expire(
     bearer = answer["access_token"]
     assert suiteql(server, bearer, "SELECT id FROM customer").status_code == 200
     assert app.audit[-1] == ("Success", f"OAuth 2.0 client credentials: client {app.client_id}")
-    scopes = assertion(server, app, scope=["restlets", "rest_webservices"])  # the documentation's form
-    assert grant(server, scopes).status_code == 200
+    listed = assertion(server, app, scope=["restlets", "rest_webservices"])  # the documentation's example
+    assert grant(server, listed).status_code == 200
+    commas = assertion(server, app, scope="restlets,rest_webservices")  # its text: "separated by a comma"
+    assert grant(server, commas).status_code == 200
     clock.advance(3601)
     expired = suiteql(server, bearer, "SELECT id FROM customer")
     assert expired.status_code == 401 and error(expired)["o:errorCode"] == "INVALID_LOGIN"
@@ -130,7 +132,7 @@ def test_assertions_are_refused_as_netsuite_refuses_them(
         (assertion(server, app, kid="cert-nobody-uploaded"), 401, "invalid_client", "no certificate"),
         (assertion(server, app, iss="someone-else"), 401, "invalid_client", "not the certificate's client"),
         (assertion(server, app, iat=now - 7200, exp=now - 3600), 400, "invalid_grant", "expired"),
-        (assertion(server, app, exp=now + 3700), 400, "invalid_grant", "more than 60 minutes"),
+        (assertion(server, app, iat=now, exp=now + 3600), 400, "invalid_grant", "not less than 60 minutes"),
         (assertion(server, app, aud="https://elsewhere.example/token"), 400, "invalid_grant", "aud"),
         (assertion(server, app, scope="restlets"), 400, "invalid_scope", "rest_webservices"),
         (assertion(server, app, alg="RS256"), 400, "invalid_request", "RS256"),
@@ -203,7 +205,8 @@ def test_token_based_signatures_are_refused_as_netsuite_refuses_them(
         "the signature does not match": tba(app, resource_owner_secret="not-the-token-secret"),
         "signature method": tba(app, signature_method="HMAC-SHA1"),
         "realm": tba(app, realm="9999999"),
-        "unknown consumer key": tba(app, client_key="someone-else"),
+        "UnknownIntegration": tba(app, client_key="someone-else"),
+        "InvalidToken": tba(app, resource_owner_key="not-our-token"),
         "five minutes off": tba(app, timestamp=str(int(time.time()) - 900)),
     }
     for reason, auth in wrong.items():
@@ -215,7 +218,7 @@ def test_token_based_signatures_are_refused_as_netsuite_refuses_them(
     with requests.Session() as session:
         assert session.send(signed, timeout=10).status_code == 404  # no customer 101: but signed right
         replayed = session.send(signed, timeout=10)  # the same nonce again
-    assert replayed.status_code == 401 and "nonce" in app.audit[-1][1]
+    assert replayed.status_code == 401 and "NonceRejected" in app.audit[-1][1]
 
 
 def test_the_signature_base_string_is_rfc_5849s_own_example() -> None:
