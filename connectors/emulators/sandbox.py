@@ -22,6 +22,25 @@ from connectors.emulators.tls import ensure_tls_files
 from connectors.registry import EMULATORS, connector_class, emulator_class
 
 DEFAULT_SCALE = {"accounts": 200, "contacts": 1000, "customers": 50, "orders": 100, "departments": 8}
+"""What tests seed when they name no scale."""
+BACK_OFFICE = {"customers": 150, "orders": 300, "departments": 8, "employees": 150, "netsuite_customers": 40}
+"""The demo's back office: Odoo's customers (some of the CRM's companies), orders and departments,
+BambooHR's employees, NetSuite's own customers."""
+DEMO_SCALE = {"accounts": 2000, "contacts": 10000, **BACK_OFFICE}
+"""What `hub demo` seeds, and `hub sandbox serve` at `--scale 1`. Salesforce's accounts and contacts
+size the others: HubSpot's companies and contacts, Mailchimp's members, Zendesk's and Freshdesk's
+organizations, people and tickets."""
+FIXED = frozenset({"departments"})  # the departments of a company do not grow with its customers
+
+
+def demo_scale(factor: float = 1.0, **counts: int | None) -> dict[str, int]:
+    """The demo's data times `factor` (each kind rounded, at least one while `factor` > 0), with
+    `counts` given explicitly (None: scaled) winning."""
+    scaled = {
+        kind: number if kind in FIXED else (max(1, round(number * factor)) if factor > 0 else 0)
+        for kind, number in DEMO_SCALE.items()
+    }
+    return scaled | {kind: number for kind, number in counts.items() if number is not None}
 
 
 @dataclass
@@ -33,6 +52,8 @@ class Sandbox:
     ca_bundle: str
     conn_ids: dict[str, str] = field(default_factory=dict)
     drops: dict[str, Path] = field(default_factory=dict)  # folder systems (files) by name
+
+    demo_scale = staticmethod(demo_scale)
 
     @classmethod
     def start(

@@ -5,7 +5,9 @@
     >>> [p for p in people if p.invalid_reason]          # about 1%, each broken on purpose
 
 Ten countries (US, GB, DE, FR, NL, ES, IT, CA, AU, IE) each bring their own names, cities, postcodes,
-street and phone styles; phone numbers use the ranges set aside for fiction where a country has one.
+street and phone styles. Phone numbers are ones each country's numbering plan has (as libphonenumber,
+which the hub's `e164` uses, knows the plans), in the ranges set aside for fiction where that is so
+(555-01xx in North America, 0121 496 in Birmingham, 5550 in Australia).
 Exactly `invalid_count(n)` records of a batch are broken the way real data is broken (an email without
 a domain, "n/a" as a phone number, a country code that does not exist) and say so in `invalid_reason`,
 written "<field>: <problem>". Only the standard library is used, so a seed gives the same data forever.
@@ -67,12 +69,14 @@ BAD_COUNTRIES = ("XX", "ZZ")
 
 @dataclass(frozen=True, slots=True)
 class City:
-    """A city with its region, postcode pattern (# digit, A letter, ? either) and dialling area."""
+    """A city with its region, postcode pattern (# digit, A letter, ? either), dialling area, and the
+    pattern of its local numbers where it differs from the country's."""
 
     name: str
     region: str
     postcode: str
     area: str
+    local: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +136,7 @@ COUNTRIES: dict[str, Country] = {
             _words("High|Station|Church|Victoria|Park|Mill|Queen|King|Albert|York|Greenwich"),
             "{n} {s} {t}", ("Ltd", "Limited", "PLC"), "co.uk",
             ("gmail.com", "btinternet.com", "hotmail.co.uk"),
-            "0###", ("0{area} {local}", "+44 {area} {local}", "+44 (0){area} {local}"), ("7700",), "900###",
+            "0###", ("0{area} {local}", "+44 {area} {local}", "+44 (0){area} {local}"), ("7400",), "900###",
         ),
         Country(
             "DE", "Germany",
@@ -161,8 +165,8 @@ COUNTRIES: dict[str, Country] = {
             _words("rue de la Paix|avenue Victor Hugo|boulevard Haussmann|rue du Moulin|rue de la République|"
                   "avenue Jean Jaurès|rue Pasteur|quai des Chartrons"),
             "{n} {s}", ("SAS", "SARL", "SA"), "fr", ("orange.fr", "free.fr", "gmail.com"),
-            "## ## ## ##", ("0{area} {local}", "+33 {area} {local}", "0{area}.{local_dot}"), ("6", "7"),
-            "## ## ## ##",
+            "[4]# ## ## ##", ("0{area} {local}", "+33 {area} {local}", "0{area}.{local_dot}"), ("6", "7"),
+            "[6]# ## ## ##",
         ),
         Country(
             "NL", "Netherlands",
@@ -176,13 +180,13 @@ COUNTRIES: dict[str, Country] = {
             _words("Keizers|Heren|Prinsen|Dam|Molen|Kerk|Linden|Wilhelmina|Oranje"),
             "{s}straat {n}", ("B.V.", "N.V."), "nl", ("gmail.com", "ziggo.nl", "kpnmail.nl"),
             "### ####", ("0{area} {local}", "+31 {area} {local}", "0{area}-{local_compact}"), ("6",),
-            "########",
+            "[12345]#######",
         ),
         Country(
             "ES", "Spain",
             _cities("Madrid|Comunidad de Madrid|280##|91;Barcelona|Cataluña|080##|93;"
                     "Valencia|Comunidad Valenciana|460##|96;Sevilla|Andalucía|410##|95;"
-                    "Bilbao|País Vasco|480##|94;Málaga|Andalucía|290##|95"),
+                    "Bilbao|País Vasco|480##|94|[4] ### ###;Málaga|Andalucía|290##|95"),
             _words("Hugo Lucía Martín Sofía Pablo María Alejandro Paula Lucas Julia Álvaro Carmen Javier "
                   "Elena José Ana Sergio Laura Íñigo Nuria"),
             _words("García|Rodríguez|González|Fernández|López|Martínez|Sánchez|Pérez|Gómez|Martín|Jiménez|"
@@ -231,8 +235,9 @@ COUNTRIES: dict[str, Country] = {
         ),
         Country(
             "IE", "Ireland",
-            _cities("Dublin|Co. Dublin|D02 ????|1;Cork|Co. Cork|T12 ????|21;Galway|Co. Galway|H91 ????|91;"
-                    "Limerick|Co. Limerick|V94 ????|61;Waterford|Co. Waterford|X91 ????|51"),
+            _cities("Dublin|Co. Dublin|D02 ????|1;Cork|Co. Cork|T12 ????|21;"
+                    "Galway|Co. Galway|H91 ????|91|~### ###;Limerick|Co. Limerick|V94 ????|61|~### ###;"
+                    "Waterford|Co. Waterford|X91 ????|51|~### ###"),
             _words("Jack Emily Noah Grace James Fiadh Conor Sophie Seán Aoife Darragh Saoirse Cian Niamh "
                   "Oisín Róisín Liam Ciara Pádraig Siobhán"),
             _words("Murphy|Kelly|O'Sullivan|Walsh|Smith|O'Brien|Byrne|Ryan|O'Connor|O'Neill|Reilly|Doyle|"
@@ -301,11 +306,24 @@ def invalid_count(n: int) -> int:
 
 
 def _fill(rng: random.Random, pattern: str) -> str:
-    """A pattern with # replaced by digits, A by letters and ? by either."""
+    """A pattern with # replaced by digits, A by letters and ? by either; `[47]` is one digit of those
+    listed and `~` a digit left out. Both draw a digit as # does, so that making a number fit its
+    country's plan changes that number and nothing else generated after it."""
     out = []
+    allowed: list[str] | None = None
     for ch in pattern:
-        if ch == "#":
+        if allowed is not None:
+            if ch == "]":
+                out.append(allowed[rng.randrange(10) % len(allowed)])
+                allowed = None
+            else:
+                allowed.append(ch)
+        elif ch == "[":
+            allowed = []
+        elif ch == "#":
             out.append(str(rng.randrange(10)))
+        elif ch == "~":
+            rng.randrange(10)
         elif ch == "A":
             out.append(rng.choice("ABDEFGHJLNPQRSTUWXYZ"))
         elif ch == "?":
@@ -327,7 +345,7 @@ def _phone(rng: random.Random, country: Country, area: str, local_pattern: str) 
 
 
 def _landline(rng: random.Random, country: Country, city: City) -> str:
-    return _phone(rng, country, city.area, country.local_number)
+    return _phone(rng, country, city.area, city.local or country.local_number)
 
 
 def _mobile(rng: random.Random, country: Country, city: City) -> str:

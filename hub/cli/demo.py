@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from connectors.emulators.sandbox import BACK_OFFICE
 from connectors.registry import sandbox_class
 from hub.cli.console import BarProgress, out, plain_table, summary_table
 from hub.engine.sync import SyncEngine, SyncResult
@@ -26,9 +27,6 @@ from hub.project.loading import Project
 from hub.reconcile.engine import Reconciler
 from hub.report.document import KINDS
 from hub.state import StateStore
-
-# The back office of the demo: Odoo knows some of the CRM's companies already and has orders for them.
-BACK_OFFICE = {"customers": 150, "orders": 300, "departments": 8, "employees": 150, "netsuite_customers": 40}
 
 
 def sync_order(project: Project) -> list[str]:
@@ -82,7 +80,7 @@ def run_demo(root: Path, *, accounts: int = 2000, contacts: int = 10000, seed: i
     shutil.rmtree(folder / "state", ignore_errors=True)
     (folder / "state").mkdir(parents=True)
     names = sync_order(project)
-    scale = {"accounts": accounts, "contacts": contacts, **BACK_OFFICE}
+    scale = sandbox_class().demo_scale(accounts=accounts, contacts=contacts)
     out.print(
         f"Seeding the sandbox: {accounts:,} accounts and {contacts:,} contacts in Salesforce, as many "
         "companies and contacts in HubSpot, members in Mailchimp, the same people and their tickets in "

@@ -35,8 +35,21 @@ def _fault_kinds(value: str) -> str:
 @sandbox_app.command("serve")
 def sandbox_serve(
     port: Port = 8440,
-    accounts: Annotated[int, typer.Option(min=0, help="Accounts to seed in the CRM.")] = 200,
-    contacts: Annotated[int, typer.Option(min=0, help="Contacts to seed in the CRM.")] = 1000,
+    scale: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="Size of the seeded data as a share of the demo's (1: 2,000 accounts and 10,000 contacts in "
+            "Salesforce, HubSpot, Mailchimp, Zendesk and Freshdesk; 150 customers, 300 orders and their "
+            "invoices in Odoo; 150 employees in BambooHR; 40 customers in NetSuite).",
+        ),
+    ] = 1.0,
+    accounts: Annotated[
+        int | None, typer.Option(min=0, help="Accounts to seed in the CRM (default: by --scale).")
+    ] = None,
+    contacts: Annotated[
+        int | None, typer.Option(min=0, help="Contacts to seed in the CRM (default: by --scale).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 7,
     fault_rate: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Share of requests answered with a fault (0-1).")
@@ -48,25 +61,36 @@ def sandbox_serve(
     latency_ms: Annotated[float, typer.Option(min=0.0, help="Added latency per request.")] = 0.0,
     project: ProjectOption = Path("."),
 ) -> None:
-    """Start the emulators, seed them and print the AIRFLOW_CONN_* lines that reach them (Ctrl-C stops)."""
+    """Start the emulators, seed them as the demo does and print the AIRFLOW_CONN_* lines that reach them
+    (Ctrl-C stops)."""
     import signal
     import threading
+    import time
 
     from connectors.registry import EMULATORS, sandbox_class
 
     def body() -> int:
         kinds = tuple(k.strip() for k in fault_kinds.split(",") if k.strip())
         check_ports("--port", port, len(EMULATORS))
+        sizes = sandbox_class().demo_scale(scale, accounts=accounts, contacts=contacts)
+        err.print(
+            f"seeding: {sizes['accounts']:,} accounts and {sizes['contacts']:,} contacts (Salesforce, "
+            f"HubSpot, Mailchimp, Zendesk, Freshdesk), {sizes['customers']:,} customers and "
+            f"{sizes['orders']:,} orders (Odoo), {sizes['employees']:,} employees (BambooHR), "
+            f"{sizes['netsuite_customers']:,} customers (NetSuite) ..."
+        )
+        started = time.monotonic()
         with listening("--port", port):
             sandbox = sandbox_class().start(
                 folder=project.resolve() / ".hub" / "sandbox",
                 port=port,
                 seed=seed,
-                scale={"accounts": accounts, "contacts": contacts},
+                scale=sizes,
                 fault_rate=fault_rate,
                 fault_kinds=kinds,
                 latency_ms=latency_ms,
             )
+        err.print(f"seeded in {time.monotonic() - started:.1f} s")
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:

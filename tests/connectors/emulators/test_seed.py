@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import phonenumbers
 import pytest
 
 from connectors.emulators.seed import (
@@ -130,3 +131,15 @@ def test_phone_numbers_come_in_national_and_international_spellings(people: list
         assert any(not phone.startswith("+") for phone in phones)
     assert any(p.phone and re.fullmatch(r"\(\d{3}\) 555-01\d\d", p.phone) for p in people)
     assert any(p.phone and re.fullmatch(r"020 7946 0\d{3}", p.phone) for p in people)
+
+
+def test_every_valid_phone_number_is_in_its_countrys_numbering_plan(
+    people: list[Person], companies: list[Company]
+) -> None:
+    """libphonenumber (which `e164` reads numbers with) has every number of a valid record: Galway's
+    six-digit numbers, mobiles in ranges that exist (not Ofcom's 07700 900 drama range)."""
+    for record in [*people, *companies]:
+        if record.invalid_reason is None:
+            for phone in (record.phone, getattr(record, "mobile", None)):
+                if phone is not None:
+                    assert phonenumbers.is_valid_number(phonenumbers.parse(phone, record.country)), record

@@ -150,18 +150,24 @@ def test_sandbox_serve_prints_connections_and_stops_on_sigterm(tmp_path: Path) -
         "serve",
         "--port",
         "0",
+        "--scale",
+        "0.01",
         "--accounts",
         "10",
-        "--contacts",
-        "20",
         "--project",
         str(tmp_path),
     ]
     (tmp_path / "mappings").mkdir()
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = [server.stdout.readline() for _ in range(2)]  # type: ignore[union-attr]
+    lines = [server.stdout.readline() for _ in range(9)]  # type: ignore[union-attr]
     assert all(line.startswith("export AIRFLOW_CONN_") for line in lines)
-    spec = json.loads(lines[0].split("=", 1)[1].strip().strip("'"))
-    assert spec["conn_type"] == "salesforce" and spec["host"].startswith("https://127.0.0.1:")
+    specs = [json.loads(line.split("=", 1)[1].strip().strip("'")) for line in lines]
+    assert specs[0]["conn_type"] == "salesforce" and specs[0]["host"].startswith("https://127.0.0.1:")
+    assert len({spec["conn_type"] for spec in specs}) == 9 and {"odoo", "netsuite", "bamboohr"} <= {
+        s["conn_type"] for s in specs
+    }
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=20) == 0
+    said = server.stderr.read()  # type: ignore[union-attr]
+    assert "seeding: 10 accounts and 100 contacts" in said and "2 customers and 3 orders (Odoo)" in said
+    assert "seeded in" in said
