@@ -8,12 +8,16 @@ records of that instant it already returned.
 
 Writes go through `batch/upsert` on the unique `hub_id` property (100 inputs per call) for records the
 hub has not linked yet, and `batch/update` by HubSpot id for the others; a 207 Multi-Status answer is
-mapped back to one result per record. Authentication is a bearer token (a private-app token, or an
-OAuth access token) in the connection's password.
+mapped back to one result per record. HubSpot refuses a whole batch (409 CONFLICT, "Contact already
+exists. Existing ID: 123") when one contact would take an e-mail another contact has: the connector
+reads that contact's e-mail, sets the record that carries it aside with the reason and sends the rest
+again (halving the batch when no record can be told apart), so one duplicate costs no other record.
+Authentication is a bearer token (a private-app token, or an OAuth access token) in the password.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +34,8 @@ BATCH = 100
 SEARCH_PAGE = 200
 SEARCH_CEILING = 10_000
 DEFAULT_HOST = "https://api.hubapi.com"
+EXISTING_ID = re.compile(r"Existing ID: (\d+)")
+TAKEN_EMAIL = re.compile(r"A contact with email (\S+) already exists")
 
 
 def parse_hubspot_datetime(value: Any) -> datetime | None:
@@ -245,14 +251,17 @@ class HubSpotConnector(RESTConnector):
         self, obj: ObjectSpec, ops: Sequence[WriteOp], chunk: list[int], results: list[WriteResult | None]
     ) -> None:
         inputs = [
-            {
-                "id": ops[i].hub_id,
-                "idProperty": self.id_property,
-                "properties": self._properties_of(obj, ops[i]),
-            }
+            (
+                i,
+                {
+                    "id": ops[i].hub_id,
+                    "idProperty": self.id_property,
+                    "properties": self._properties_of(obj, ops[i]),
+                },
+            )
             for i in chunk
         ]
-        answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/upsert", body={"inputs": inputs})
+        answer = self._batch(obj, "upsert", inputs, results)
         by_key = {ops[i].hub_id: i for i in chunk}
         for row in answer.get("results", []):
             index = by_key.get(str((row.get("properties") or {}).get(self.id_property)))
@@ -263,14 +272,77 @@ class HubSpotConnector(RESTConnector):
     def _update(
         self, obj: ObjectSpec, ops: Sequence[WriteOp], chunk: list[int], results: list[WriteResult | None]
     ) -> None:
-        inputs = [{"id": ops[i].target_id, "properties": self._properties_of(obj, ops[i])} for i in chunk]
-        answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/update", body={"inputs": inputs})
+        inputs = [
+            (i, {"id": ops[i].target_id, "properties": self._properties_of(obj, ops[i])}) for i in chunk
+        ]
+        answer = self._batch(obj, "update", inputs, results)
         by_key = {str(ops[i].target_id): i for i in chunk}
         for row in answer.get("results", []):
             index = by_key.get(str(row["id"]))
             if index is not None:
                 results[index] = WriteResult(str(row["id"]))
         self._errors(answer, by_key, results)
+
+    def _batch(
+        self,
+        obj: ObjectSpec,
+        op: str,
+        inputs: list[tuple[int, dict[str, Any]]],
+        results: list[WriteResult | None],
+    ) -> dict[str, Any]:
+        """One batch call's answer; when HubSpot refuses the batch whole for a contact whose e-mail
+        another contact has (409), that record's result is the conflict and the rest go again."""
+        path = f"/crm/v3/objects/{obj.name}/batch/{op}"
+        response = self.request("POST", path, body={"inputs": [body for _, body in inputs]})
+        if response.status_code != 409:
+            if response.status_code >= 400:
+                raise self.failure("POST", path, response)
+            answer = json_body(response)
+            return answer if isinstance(answer, dict) else {}
+        _, message = self.error_detail(response)
+        culprit = self._conflicting(obj, inputs, message, json_body(response))
+        if culprit is None and len(inputs) > 1:  # no telling which: each half on its own
+            half = len(inputs) // 2
+            first, second = (self._batch(obj, op, part, results) for part in (inputs[:half], inputs[half:]))
+            return {
+                "results": [*first.get("results", []), *second.get("results", [])],
+                "errors": [*(first.get("errors") or []), *(second.get("errors") or [])],
+            }
+        index, _ = inputs[culprit or 0]
+        existing = EXISTING_ID.search(message)
+        reason = (
+            f"HubSpot already has this e-mail on contact {existing.group(1)}: match contacts on email to "
+            "link the two, or correct the address"
+            if existing
+            else message
+        )
+        results[index] = WriteResult(None, error=RecordError("CONFLICT", f"{reason} ({message})", ("email",)))
+        rest = [pair for pair in inputs if pair[0] != index]
+        return self._batch(obj, op, rest, results) if rest else {}
+
+    def _conflicting(
+        self, obj: ObjectSpec, inputs: list[tuple[int, dict[str, Any]]], message: str, body: Any
+    ) -> int | None:
+        """Which input carries the e-mail of the contact a 409 names (None: none can be told): the
+        e-mail HubSpot names in `errors[].message`, else the one the existing contact has."""
+        details = body.get("errors") if isinstance(body, dict) else None
+        emails = {
+            found.group(1).lower()
+            for detail in details or []
+            if isinstance(detail, dict) and (found := TAKEN_EMAIL.search(str(detail.get("message") or "")))
+        }
+        existing = EXISTING_ID.search(message)
+        if not emails and existing is not None:
+            read = {"inputs": [{"id": existing.group(1)}], "properties": ["email"]}
+            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/read", body=read) or {}
+            emails = {
+                str((row.get("properties") or {}).get("email") or "").lower()
+                for row in answer.get("results", [])
+            } - {""}
+        for position, (_, sent) in enumerate(inputs):
+            if str((sent.get("properties") or {}).get("email") or "").lower() in emails:
+                return position
+        return None
 
     def _errors(
         self, answer: Mapping[str, Any], by_key: Mapping[str, int], results: list[WriteResult | None]

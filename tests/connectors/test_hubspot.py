@@ -224,3 +224,62 @@ def test_a_per_second_limit_is_still_retried(
     pages = list(connector(app, server).read_changes(CONTACTS, None, 100))
     app.faults.configure(0.0, ())
     assert [len(p.records) for p in pages] == [1]
+
+
+def test_a_batch_refused_whole_for_one_taken_email_loses_no_other_record(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    taken = app.create("contacts", {"email": "taken@example.com", "lastname": "First"})
+    c = connector(app, server)
+    ops = [person(i) for i in range(5)]
+    ops[3] = person(3, email="TAKEN@example.com")
+    results = c.write(CONTACTS, ops)
+    assert [r.ok for r in results] == [True, True, True, False, True]
+    error = results[3].error
+    assert error is not None and error.code == "CONFLICT" and error.fields == ("email",)
+    assert f"HubSpot already has this e-mail on contact {taken}" in error.message
+    assert f"Existing ID: {taken}" in error.message
+    assert len(app.records("contacts")) == 5  # the four, and the contact that had the e-mail
+    assert c.calls.snapshot() == {"hubspot": 3}  # refused whole, the e-mail's owner read, the rest again
+    again = c.write(CONTACTS, ops[:2])  # a replay duplicates nothing
+    assert all(r.ok and not r.created for r in again) and len(app.records("contacts")) == 5
+
+
+class Conflicted(EmulatorApp):
+    """A batch upsert answered once with the 409 HubSpot's community recorded, then accepted."""
+
+    system = "hubspot"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[list[str]] = []
+        self.route("POST", r"/crm/v3/objects/contacts/batch/upsert", self.answer)
+
+    def answer(self, request: Request) -> Response:
+        inputs = request.json()["inputs"]
+        self.sent.append([i["properties"]["email"] for i in inputs])
+        if len(self.sent) == 1:
+            return Response(
+                409, (REAL / "contact_exists_409.json").read_bytes(), {"Content-Type": "application/json"}
+            )
+        results = [
+            {"id": str(100 + n), "properties": {"hub_id": i["id"]}, "new": True} for n, i in enumerate(inputs)
+        ]
+        return Response.json({"status": "COMPLETE", "results": results})
+
+
+def test_the_recorded_409_names_the_email_so_no_read_is_needed() -> None:
+    app = Conflicted()
+    with EmulatorServer(app) as server:
+        spec = {"conn_type": "hubspot", "host": server.url, "password": "pat-na1-test"}
+        c = HubSpotConnector(parse_connection("hubspot_default", json.dumps(spec)))
+        ops = [person(0), person(1, email="lee@xyz.co.uk"), person(2)]
+        results = c.write(CONTACTS, ops)
+    assert [r.ok for r in results] == [True, False, True]
+    assert results[1].error is not None and "contact 2926551" in results[1].error.message
+    assert app.sent == [
+        ["grace0@example.com", "lee@xyz.co.uk", "grace2@example.com"],
+        ["grace0@example.com", "grace2@example.com"],
+    ]
+    assert c.calls.snapshot() == {"hubspot": 2}  # no read of the existing contact

@@ -3,8 +3,15 @@
     GET  /crm/v3/objects/{type}                  list: limit ≤ 100, `after` cursor (no `paging` at the end)
     GET  /crm/v3/objects/{type}/{id}             one record (`idProperty` for a unique property)
     POST /crm/v3/objects/{type}/search           filterGroups, sorts, limit ≤ 200, 10,000 results per query
+    POST /crm/v3/objects/{type}                  create one (201); PATCH/DELETE /crm/v3/objects/{type}/{id}
+                                                 update one (`idProperty` too) or archive it (204)
     POST /crm/v3/objects/{type}/batch/{op}       read, create, update, upsert, archive: ≤ 100 inputs;
-                                                 207 Multi-Status with `errors` when some inputs failed
+                                                 207 Multi-Status with `errors` when some inputs failed;
+                                                 a contact whose e-mail another contact has fails the
+                                                 whole batch (409 CONFLICT "Contact already exists.
+                                                 Existing ID: …"), and nothing of it is written
+    /crm/v4/objects/…/associations, /crm/v4/associations/…/batch/…   associations (see `associations`);
+                                                 `?associations=companies` on reads gives v3's block
 
 Bearer tokens (private-app style) authenticate; errors have HubSpot's body (`status`, `message`,
 `correlationId`, `category`); throttling is a 429 with `policyName` and no Retry-After.
@@ -19,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
 
+from connectors.emulators.hubspot.associations import AssociationRoutes, Associations, linked_kind
 from connectors.emulators.hubspot.search import SearchError, search
 from connectors.emulators.hubspot.store import (
     OBJECT_TYPES,
@@ -85,6 +93,13 @@ class HubSpotEmulator(EmulatorApp):
         self.route("POST", base + r"/search", self._search)
         self.route("POST", base + r"/batch/(?P<op>read|create|update|upsert|archive)", self._batch)
         self.route("GET", base + r"/(?P<id>[^/]+)", self._get)
+        self.route("POST", base, self._create_one)
+        self.route("PATCH", base + r"/(?P<id>[^/]+)", self._update_one)
+        self.route("DELETE", base + r"/(?P<id>[^/]+)", self._archive_one)
+        self.associations = Associations()
+        linking = AssociationRoutes(self.associations, self._exists, error)
+        for method, pattern, handler in linking.routes(TYPES):
+            self.route(method, pattern, self._guarded(handler))
 
     # Test helpers ---------------------------------------------------------------------------------
     def records(self, object_type: str) -> list[dict[str, Any]]:
@@ -193,6 +208,41 @@ class HubSpotEmulator(EmulatorApp):
             "find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
         )
 
+    def _guarded(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        def guarded(request: Request) -> Response:
+            return handler(request) if self._authorized(request) else self._refused()
+
+        return guarded
+
+    def _exists(self, object_type: str, record_id: str) -> bool:
+        found = self.stores[object_type].records.get(record_id)
+        return found is not None and not found.archived
+
+    def _view(self, record: HubSpotObject, object_type: str, request: Request) -> dict[str, Any]:
+        """A record as a read shows it, with v3's `associations` block when `?associations=` asks."""
+        view = record.view(object_type, self._properties(request))
+        wanted = [t for value in request.query.get("associations", []) for t in value.split(",") if t]
+        blocks = {}
+        for to_kind in wanted:
+            linked = self.associations.of(object_type, record.id, to_kind)
+            if linked:
+                kind = f"{object_type[:-1]}_to_{to_kind[:-1]}"
+                rows = [{"id": str(r["toObjectId"]), "type": kind} for r in linked]
+                blocks[to_kind] = {"results": rows}
+        return view | ({"associations": blocks} if blocks else {})
+
+    def _conflict(
+        self, object_type: str, values: dict[str, Any], current: HubSpotObject | None
+    ) -> str | None:
+        """HubSpot's 409 message when a unique value (a contact's e-mail) belongs to another record."""
+        store = self.stores[object_type]
+        for name in UNIQUE[object_type]:
+            value = values.get(name)
+            holder = store.find_unique(name, str(value)) if value else None
+            if holder is not None and holder is not current:
+                return f"{object_type[:-1].title()} already exists. Existing ID: {holder.id}"
+        return None
+
     # Routes -----------------------------------------------------------------------------------------
     def _properties(self, request: Request, body: dict[str, Any] | None = None) -> list[str] | None:
         if body is not None and body.get("properties"):
@@ -212,7 +262,7 @@ class HubSpotEmulator(EmulatorApp):
         rows = [r for r in self.stores[object_type].records.values() if r.archived == archived]
         start = int(request.arg("after", "0") or 0)
         page = rows[start : start + limit]
-        body: dict[str, Any] = {"results": [r.view(object_type, self._properties(request)) for r in page]}
+        body: dict[str, Any] = {"results": [self._view(r, object_type, request) for r in page]}
         if start + limit < len(rows):
             after = str(start + limit)
             link = f"{request.path}?after={after}&limit={limit}"
@@ -226,7 +276,67 @@ class HubSpotEmulator(EmulatorApp):
         found = self._lookup(object_type, key, request.arg("idProperty"))
         if found is None:
             return error(404, "OBJECT_NOT_FOUND", "Object not found.  objectId are usually numeric.")
-        return Response.json(found.view(object_type, self._properties(request)))
+        return Response.json(self._view(found, object_type, request))
+
+    def _body(self, request: Request) -> dict[str, Any] | Response:
+        if not self._authorized(request):
+            return self._refused()
+        try:
+            body = request.json() or {}
+        except ValueError:
+            return error(400, "VALIDATION_ERROR", "Invalid input JSON on line 1")
+        return body if isinstance(body, dict) else error(400, "VALIDATION_ERROR", "Invalid input JSON")
+
+    def _create_one(self, request: Request) -> Response:
+        body = self._body(request)
+        if isinstance(body, Response):
+            return body
+        object_type, properties = request.params["type"], body.get("properties") or {}
+        conflict = self._conflict(object_type, properties, None)
+        if conflict is not None:
+            return error(409, "CONFLICT", conflict)
+        try:
+            record = self.stores[object_type].create(properties)
+        except PropertyError as exc:
+            return self._property_refused(exc)
+        for link in body.get("associations") or []:  # [{"to": {"id"}, "types": [{category, typeId}]}]
+            to_id = str((link.get("to") or {}).get("id"))
+            for spec in link.get("types") or []:
+                category, type_id = str(spec.get("associationCategory")), spec.get("associationTypeId")
+                kind = linked_kind(object_type, type_id)
+                if kind is not None and self._exists(kind, to_id):
+                    self.associations.add(object_type, record.id, kind, to_id, {(category, int(type_id))})
+        return Response.json(record.view(object_type, list(record.properties)), 201)
+
+    def _update_one(self, request: Request) -> Response:
+        body = self._body(request)
+        if isinstance(body, Response):
+            return body
+        object_type, key = request.params["type"], unquote(request.params["id"])
+        found = self._lookup(object_type, key, request.arg("idProperty"))
+        if found is None:
+            return error(404, "OBJECT_NOT_FOUND", "Object not found.  objectId are usually numeric.")
+        properties = body.get("properties") or {}
+        conflict = self._conflict(object_type, properties, found)
+        if conflict is not None:
+            return error(409, "CONFLICT", conflict)
+        try:
+            record = self.stores[object_type].update(found, properties)
+        except PropertyError as exc:
+            return self._property_refused(exc)
+        return Response.json(record.view(object_type, list(record.properties)))
+
+    def _archive_one(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return self._refused()
+        found = self.stores[request.params["type"]].records.get(unquote(request.params["id"]))
+        if found is not None and not found.archived:
+            found.archived, found.archived_at = True, self.clock()
+        return Response.empty(204)  # HubSpot answers 204 for an id it does not have, too
+
+    def _property_refused(self, exc: PropertyError) -> Response:
+        detail = {"message": str(exc), "code": exc.error, "context": {"propertyName": [exc.name]}}
+        return error(400, "VALIDATION_ERROR", f"Property values were not valid: {exc}", errors=[detail])
 
     def _lookup(self, object_type: str, key: str, id_property: str | None) -> HubSpotObject | None:
         store = self.stores[object_type]
@@ -285,6 +395,9 @@ class HubSpotEmulator(EmulatorApp):
                 f"Batch input limit exceeded: {len(inputs)} inputs were provided, the limit is {BATCH_LIMIT}",
                 context={"limit": [str(BATCH_LIMIT)]},
             )
+        conflict = self._batch_conflict(object_type, op, inputs)
+        if conflict is not None:
+            return error(409, "CONFLICT", conflict)  # the whole batch, as HubSpot refuses it
         started = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         handler = getattr(self, f"_batch_{op}")
         results, errors = handler(object_type, inputs, body)
@@ -300,6 +413,30 @@ class HubSpotEmulator(EmulatorApp):
         if errors:
             answer |= {"errors": errors, "numErrors": len(errors)}
         return Response.json(answer, 207 if errors else (201 if op == "create" else 200))
+
+    def _batch_conflict(self, object_type: str, op: str, inputs: list[Any]) -> str | None:
+        """The first unique value (a contact's e-mail) a create, upsert or update of the batch would take
+        from another record: HubSpot then refuses the batch whole."""
+        if op not in ("create", "upsert", "update"):
+            return None
+        store = self.stores[object_type]
+        for item in inputs:
+            if not isinstance(item, dict):
+                continue
+            values = dict(item.get("properties") or {})
+            current = None
+            if op == "upsert":
+                key, id_property = str(item.get("id", "")), item.get("idProperty")
+                values[str(id_property)] = key
+                current = (
+                    store.find_unique(str(id_property), key) if id_property in UNIQUE[object_type] else None
+                )
+            elif op == "update":
+                current = self._lookup(object_type, str(item.get("id", "")), item.get("idProperty"))
+            conflict = self._conflict(object_type, values, current)
+            if conflict is not None:
+                return conflict
+        return None
 
     def _record_error(self, exc: PropertyError, context: dict[str, list[str]]) -> dict[str, Any]:
         category = "CONFLICT" if exc.error == "CONFLICT" else "VALIDATION_ERROR"

@@ -1,13 +1,21 @@
-"""The HubSpot emulator driven by HubSpot's own Python client (hubspot-api-client), unchanged."""
+"""The HubSpot emulator driven by HubSpot's own Python client (hubspot-api-client), unchanged: objects
+one at a time and in batches, search, and associations (v4)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import hubspot
 import pytest
 import requests
+from hubspot.crm.associations.v4 import (
+    AssociationSpec,
+    BatchInputPublicFetchAssociationsBatchRequest,
+    PublicFetchAssociationsBatchRequest,
+)
+from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsApiException
 from hubspot.crm.contacts import (
     BatchInputSimplePublicObjectBatchInputForCreate,
     BatchInputSimplePublicObjectBatchInputUpsert,
@@ -16,6 +24,8 @@ from hubspot.crm.contacts import (
     SimplePublicObjectBatchInputForCreate,
     SimplePublicObjectBatchInputUpsert,
     SimplePublicObjectId,
+    SimplePublicObjectInput,
+    SimplePublicObjectInputForCreate,
 )
 from hubspot.crm.contacts.exceptions import ApiException
 
@@ -210,3 +220,104 @@ def test_every_property_asked_for_is_served_and_ids_are_url_decoded(
         timeout=10,
     ).json()["properties"]
     assert listed["firstname"] == "Ada" and listed["lastname"] == "Lovelace"
+
+
+def test_one_object_is_created_updated_and_archived_as_the_client_does_it(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    contacts = client(server, app.token).crm.contacts.basic_api
+    made = contacts.create(
+        SimplePublicObjectInputForCreate(properties={"email": "ada@example.com", "lastname": "Lovelace"})
+    )
+    assert made.properties["email"] == "ada@example.com" and made.id
+    with pytest.raises(ApiException) as taken:
+        contacts.create(SimplePublicObjectInputForCreate(properties={"email": "ada@example.com"}))
+    body = json.loads(taken.value.body)
+    assert taken.value.status == 409 and body["category"] == "CONFLICT"
+    assert body["message"] == f"Contact already exists. Existing ID: {made.id}"
+    changed = contacts.update(made.id, SimplePublicObjectInput(properties={"firstname": "Ada"}))
+    assert changed.properties["firstname"] == "Ada"
+    by_email = contacts.update(
+        "ada@example.com", SimplePublicObjectInput(properties={"jobtitle": "Analyst"}), id_property="email"
+    )
+    assert by_email.id == made.id and app.records("contacts")[0]["jobtitle"] == "Analyst"
+    other = contacts.create(SimplePublicObjectInputForCreate(properties={"email": "grace@example.com"}))
+    with pytest.raises(ApiException) as moved:  # an update may not take another contact's e-mail either
+        contacts.update(other.id, SimplePublicObjectInput(properties={"email": "ada@example.com"}))
+    assert moved.value.status == 409
+    contacts.archive(other.id)
+    with pytest.raises(ApiException) as gone:
+        contacts.get_by_id(other.id)
+    assert gone.value.status == 404 and [r["id"] for r in app.records("contacts")] == [made.id]
+
+
+def test_a_batch_create_meeting_an_existing_email_is_refused_whole(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    taken = app.create("contacts", {"email": "taken@example.com"})
+    batch = client(server, app.token).crm.contacts.batch_api
+    inputs = [
+        SimplePublicObjectBatchInputForCreate(properties={"email": email})
+        for email in ("new1@example.com", "taken@example.com", "new2@example.com")
+    ]
+    with pytest.raises(ApiException) as refused:
+        batch.create(BatchInputSimplePublicObjectBatchInputForCreate(inputs=inputs))
+    body = json.loads(refused.value.body)
+    assert refused.value.status == 409 and body["category"] == "CONFLICT"
+    assert body["message"] == f"Contact already exists. Existing ID: {taken}"
+    assert len(app.records("contacts")) == 1  # nothing of the batch was written
+    upsert = SimplePublicObjectBatchInputUpsert(
+        id="h9", id_property="hub_id", properties={"email": "taken@example.com"}
+    )
+    with pytest.raises(ApiException) as again:
+        batch.upsert(BatchInputSimplePublicObjectBatchInputUpsert(inputs=[upsert]))
+    assert again.value.status == 409 and len(app.records("contacts")) == 1
+
+
+def test_associations_v4_through_the_client(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    api = client(server, app.token)
+    person = app.create("contacts", {"email": "lin@example.com"})
+    firm, other = app.create("companies", {"name": "Acme"}), app.create("companies", {"name": "Globex"})
+    links = api.crm.associations.v4
+    made = links.basic_api.create_default("contacts", person, "companies", firm)
+    assert made.status == "COMPLETE"
+    assert {(r._from.id, r.to.id, r.association_spec.association_type_id) for r in made.results} == {
+        (person, firm, 279),
+        (firm, person, 280),
+    }
+    labelled = links.basic_api.create(
+        "contacts",
+        person,
+        "companies",
+        other,
+        [AssociationSpec("HUBSPOT_DEFINED", 1)],  # primary company
+    )
+    assert (labelled.from_object_id, labelled.to_object_id, labelled.to_object_type_id) == (
+        person,
+        other,
+        "0-2",
+    )
+    page = links.basic_api.get_page("contacts", person, "companies", limit=1)
+    assert [r.to_object_id for r in page.results] == [firm] and page.paging.next.after == "1"
+    rest = links.basic_api.get_page("contacts", person, "companies", after=page.paging.next.after)
+    assert [r.to_object_id for r in rest.results] == [other]
+    assert rest.results[0].association_types[0].label == "Primary" and rest.paging is None
+    back = links.batch_api.get_page(
+        "companies",
+        "contacts",
+        BatchInputPublicFetchAssociationsBatchRequest([PublicFetchAssociationsBatchRequest(id=firm)]),
+    )
+    assert [[t.to_object_id for t in r.to] for r in back.results] == [[person]]
+    shown = api.crm.contacts.basic_api.get_by_id(person, associations=["companies"])
+    assert sorted(r.id for r in shown.associations["companies"].results) == sorted([firm, other])
+    links.basic_api.archive("contacts", person, "companies", firm)
+    remaining = links.basic_api.get_page("contacts", person, "companies")
+    assert [r.to_object_id for r in remaining.results] == [other]
+    with pytest.raises(AssociationsApiException) as missing:
+        links.basic_api.create_default("contacts", person, "companies", "999999")
+    assert missing.value.status == 404
