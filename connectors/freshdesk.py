@@ -177,8 +177,8 @@ class FreshdeskConnector(RESTConnector):
     def _list_params(self, kind: str, start: str, size: int) -> dict[str, Any]:
         since_param = "_updated_since" if kind == "contacts" else "updated_since"
         params: dict[str, Any] = {since_param: start, "per_page": size, "page": 1}
-        if kind == "tickets":
-            params |= {"order_by": "updated_at", "order_type": "asc"}
+        if kind == "tickets":  # the requester (its e-mail) comes with each ticket: a ticket has no email
+            params |= {"order_by": "updated_at", "order_type": "asc", "include": "requester"}
         return params
 
     def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
@@ -187,7 +187,8 @@ class FreshdeskConnector(RESTConnector):
         for record_id in dict.fromkeys(str(i) for i in ids):
             if not record_id.isdigit():
                 continue
-            record = self.call("GET", f"{kind}/{record_id}", missing_ok=True)
+            params = {"include": "requester"} if kind == "tickets" else None
+            record = self.call("GET", f"{kind}/{record_id}", params=params, missing_ok=True)
             if record is not None:
                 found.append(record)
         return found

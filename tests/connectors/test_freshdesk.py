@@ -286,3 +286,39 @@ def test_a_401_is_a_refused_key_without_the_key() -> None:
     with EmulatorServer(app) as server, pytest.raises(AuthenticationError) as caught:
         list(published(app, server).read_changes(CONTACTS, None, 100))
     assert "refused the API key" in str(caught.value) and "the-api-key" not in str(caught.value)
+
+
+def test_a_mapping_typo_fails_as_freshdesk_fails_it(
+    freshdesk: tuple[FreshdeskEmulator, EmulatorServer],
+) -> None:
+    app, server = freshdesk
+    c = connector(app, server)
+    person = c.write(CONTACTS, [WriteOp("h-1", {"name": "Ada", "email": "ada@example.com"})])[0]
+    typo = WriteOp(
+        "t-1", {"subject": "Help", "description": "Hi", "requester_id": int(person.id or 0), "priorty": 3}
+    )
+    result = c.write(TICKETS, [typo])[0]
+    assert not result.ok and result.error is not None
+    assert (result.error.code, result.error.fields) == ("invalid_field", ("priorty",))
+    assert "Unexpected/invalid field in request" in result.error.message
+    assert app.records("tickets") == []
+
+
+def test_freshdesks_published_invalid_field_body_names_the_field() -> None:
+    app = Published(400, "invalid_field.json")
+    with EmulatorServer(app) as server, pytest.raises(FatalAPIError) as caught:
+        list(published(app, server).read_changes(CONTACTS, None, 100))
+    assert "priorty: Unexpected/invalid field in request" in str(caught.value)
+    assert caught.value.code == "invalid_field"
+
+
+def test_a_tickets_requester_email_comes_with_the_ticket(
+    freshdesk: tuple[FreshdeskEmulator, EmulatorServer],
+) -> None:
+    app, server = freshdesk
+    person = app.create("contacts", {"name": "Ada", "email": "ada@example.com"})
+    app.create("tickets", {"subject": "Help", "description": "Hi", "requester_id": person})
+    c = connector(app, server)
+    [ticket] = [r for page in c.read_changes(TICKETS, None, 100) for r in page.records]
+    assert ticket["requester"]["email"] == "ada@example.com" and "email" not in ticket
+    assert c.fetch(TICKETS, [str(ticket["id"])])[0]["requester"]["email"] == "ada@example.com"

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from connectors.emulators.freshdesk.store import Clock, Invalid, Store, item, parse_time
+from connectors.emulators.freshdesk.store import Clock, Invalid, Store, item, parse_time, unexpected_fields
 from connectors.emulators.seed import (
     TICKET_TOPICS,
     generate_companies,
@@ -234,7 +234,8 @@ class FreshdeskEmulator(EmulatorApp):
         if len(rows) > start + per_page:
             query = {k: v[0] for k, v in request.query.items()} | {"per_page": per_page, "page": page + 1}
             headers["Link"] = f'<{self.base}/api/v2/{kind}?{urlencode(query)}>; rel="next"'
-        return Response.json([dict(r) for r in rows[start : start + per_page]], headers=headers)
+        shown = [self._shown(kind, r, request) for r in rows[start : start + per_page]]
+        return Response.json(shown, headers=headers)
 
     def _search(self, request: Request) -> Response:
         """`?query="field:'value'"`: exact match on a field or a custom field (one term only)."""
@@ -246,8 +247,19 @@ class FreshdeskEmulator(EmulatorApp):
         return Response.json({"results": [dict(r) for r in found], "total": len(found)})
 
     def _show(self, request: Request) -> Response:
-        record = self.store.get(request.params["kind"], int(request.params["id"]))
-        return Response.json(record) if record else not_found()
+        kind = request.params["kind"]
+        record = self.store.get(kind, int(request.params["id"]))
+        return Response.json(self._shown(kind, record, request)) if record else not_found()
+
+    def _shown(self, kind: str, record: dict[str, Any], request: Request) -> dict[str, Any]:
+        """A record as an answer shows it; `include=requester` embeds a ticket's requester."""
+        shown = dict(record)
+        included = {i for value in request.query.get("include", []) for i in value.split(",")}
+        if kind == "tickets" and "requester" in included:
+            person = self.store.get("contacts", int(record.get("requester_id") or 0)) or {}
+            fields = ("id", "name", "email", "mobile", "phone")
+            shown["requester"] = {f: person.get(f) for f in fields} if person else None
+        return shown
 
     def _body(self, request: Request) -> dict[str, Any] | Response:
         try:
@@ -263,6 +275,9 @@ class FreshdeskEmulator(EmulatorApp):
         if isinstance(body, Response):
             return body
         kind = request.params["kind"]
+        unexpected = unexpected_fields(kind, body)
+        if unexpected:
+            return validation_failed(unexpected)
         try:
             record_id = self.store.insert(kind, body)
         except Invalid as exc:
@@ -277,6 +292,9 @@ class FreshdeskEmulator(EmulatorApp):
         kind, record_id = request.params["kind"], int(request.params["id"])
         if self.store.get(kind, record_id) is None:
             return not_found()
+        unexpected = unexpected_fields(kind, body)
+        if unexpected:
+            return validation_failed(unexpected)
         try:
             return Response.json(self.store.update(kind, record_id, body))
         except Invalid as exc:

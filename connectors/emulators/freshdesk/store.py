@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 Clock = Callable[[], datetime]
@@ -69,21 +69,132 @@ def _defaults(kind: str) -> dict[str, Any]:
         }
     if kind == "companies":
         return {"name": None, "description": None, "domains": [], "note": None, "custom_fields": {}}
-    return {
-        "subject": None,
-        "description": None,
-        "description_text": None,
-        "status": 2,
-        "priority": 1,
-        "source": 2,
-        "type": None,
-        "requester_id": None,
-        "email": None,
-        "company_id": None,
-        "responder_id": None,
-        "tags": [],
-        "custom_fields": {},
-    }
+    return dict(TICKET_DEFAULTS)
+
+
+# The 38 fields of a ticket as Freshdesk shows it ("View a Ticket"), with what a new ticket has.
+TICKET_DEFAULTS: dict[str, Any] = {
+    "cc_emails": [],
+    "fwd_emails": [],
+    "reply_cc_emails": [],
+    "ticket_cc_emails": [],
+    "ticket_bcc_emails": [],
+    "fr_escalated": False,
+    "spam": False,
+    "email_config_id": None,
+    "group_id": None,
+    "priority": 1,
+    "requester_id": None,
+    "responder_id": None,
+    "source": 2,
+    "company_id": None,
+    "status": 2,
+    "subject": None,
+    "association_type": None,
+    "support_email": None,
+    "to_emails": None,
+    "product_id": None,
+    "type": None,
+    "due_by": None,
+    "fr_due_by": None,
+    "is_escalated": False,
+    "description": None,
+    "description_text": None,
+    "custom_fields": {},
+    "tags": [],
+    "attachments": [],
+    "associated_tickets_count": None,
+    "nr_due_by": None,
+    "nr_escalated": False,
+    "form_id": None,
+    "structured_description": None,
+    "source_additional_info": None,
+}  # and id, created_at, updated_at: 38
+# What a create or update may name (Freshdesk's "Create a Ticket/Contact/Company" parameters); any
+# other field is refused: 400 `invalid_field`, "Unexpected/invalid field in request".
+WRITABLE: dict[str, frozenset[str]] = {
+    "tickets": frozenset(
+        [
+            "name",
+            "requester_id",
+            "email",
+            "facebook_id",
+            "phone",
+            "twitter_id",
+            "unique_external_id",
+            "subject",
+            "type",
+            "status",
+            "priority",
+            "description",
+            "responder_id",
+            "attachments",
+            "cc_emails",
+            "custom_fields",
+            "due_by",
+            "email_config_id",
+            "fr_due_by",
+            "group_id",
+            "parent_id",
+            "product_id",
+            "source",
+            "tags",
+            "company_id",
+            "internal_agent_id",
+            "internal_group_id",
+            "lookup_parameter",
+            "related_ticket_ids",
+        ]
+    ),
+    "contacts": frozenset(
+        [
+            "name",
+            "email",
+            "phone",
+            "mobile",
+            "twitter_id",
+            "unique_external_id",
+            "other_emails",
+            "company_id",
+            "view_all_tickets",
+            "other_companies",
+            "address",
+            "avatar",
+            "custom_fields",
+            "description",
+            "job_title",
+            "language",
+            "tags",
+            "time_zone",
+            "lookup_parameter",
+            "facebook_id",
+        ]
+    ),
+    "companies": frozenset(
+        [
+            "name",
+            "domains",
+            "description",
+            "note",
+            "health_score",
+            "account_tier",
+            "renewal_date",
+            "industry",
+            "custom_fields",
+            "lookup_parameter",
+        ]
+    ),
+}
+
+
+def unexpected_fields(kind: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Freshdesk's errors for fields a create or update may not name (a typo such as `priorty`)."""
+    allowed = WRITABLE.get(kind, frozenset())
+    return [
+        item(name, "Unexpected/invalid field in request", "invalid_field")
+        for name in values
+        if name not in allowed
+    ]
 
 
 class Store:
@@ -144,13 +255,36 @@ class Store:
         record = {**_defaults(kind), **_writable(values)}
         if kind == "tickets":
             record["description_text"] = _plain_text(record["description"])
+            self._requester(record)
         self.validate(kind, record, None)
         record_id = self._next[kind]
         self._next[kind] += 1
         stamp = self.now()
         record.update(id=record_id, created_at=stamp, updated_at=stamp)
+        if kind == "tickets":  # the default SLA: respond within a day, resolve within three
+            record["fr_due_by"] = record["fr_due_by"] or freshdesk_time(self.clock() + timedelta(days=1))
+            record["due_by"] = record["due_by"] or freshdesk_time(self.clock() + timedelta(days=3))
         self._put(kind, record_id, record)
         return record_id
+
+    def _requester(self, ticket: dict[str, Any]) -> None:
+        """A ticket raised by e-mail (or phone, unique_external_id) belongs to the contact that has it,
+        made when there is none, as Freshdesk does; the ticket keeps only `requester_id`."""
+        given = {k: ticket.pop(k) for k in ("email", "phone", "unique_external_id", "name") if k in ticket}
+        for key in ("facebook_id", "twitter_id"):
+            ticket.pop(key, None)
+        if ticket.get("requester_id") or not given:
+            return
+        for field in ("email", "unique_external_id", "phone"):
+            if given.get(field):
+                found = self.find_by("contacts", field, given[field])
+                if found:
+                    ticket["requester_id"] = found[0]["id"]
+                    return
+        if given.get("email") or given.get("phone"):
+            name = given.get("name") or str(given.get("email") or given.get("phone")).split("@")[0]
+            contact = {"name": name, **{k: v for k, v in given.items() if k != "name"}}
+            ticket["requester_id"] = self.insert("contacts", contact)
 
     def update(self, kind: str, record_id: int, values: dict[str, Any]) -> dict[str, Any]:
         """Change a record (validated); `updated_at` moves to now. Custom fields merge."""

@@ -182,3 +182,69 @@ def test_seed_sandbox_is_deterministic(clock: ManualClock) -> None:
     two.seed_sandbox({"companies": 5, "contacts": 20, "tickets": 3}, seed=7)
     assert one.records("contacts") == two.records("contacts") and one.records("contacts")
     assert len(one.records("tickets")) == 3 and one.records("companies")
+
+
+TICKET_FIELDS = {
+    "cc_emails", "fwd_emails", "reply_cc_emails", "ticket_cc_emails", "ticket_bcc_emails", "fr_escalated",
+    "spam", "email_config_id", "group_id", "priority", "requester_id", "responder_id", "source", "company_id",
+    "status", "subject", "association_type", "support_email", "to_emails", "product_id", "id", "type",
+    "due_by", "fr_due_by", "is_escalated", "description", "description_text", "custom_fields", "created_at",
+    "updated_at", "tags", "attachments", "associated_tickets_count", "nr_due_by", "nr_escalated", "form_id",
+    "structured_description", "source_additional_info",
+}  # fmt: skip
+
+
+def test_a_field_freshdesk_does_not_know_is_refused_not_stored(
+    app: FreshdeskEmulator, server: EmulatorServer
+) -> None:
+    person = api(server, app, "POST", "contacts", json={"name": "Ada", "email": "ada@example.com"}).json()
+    typo = {"subject": "Help", "description": "Hi", "requester_id": person["id"], "priorty": 3}
+    refused = api(server, app, "POST", "tickets", json=typo)
+    assert refused.status_code == 400 and refused.json() == {
+        "description": "Validation failed",
+        "errors": [
+            {"field": "priorty", "message": "Unexpected/invalid field in request", "code": "invalid_field"}
+        ],
+    }
+    assert app.records("tickets") == []
+    misspelt = api(server, app, "PUT", f"contacts/{person['id']}", json={"job_tilte": "Countess"})
+    assert misspelt.status_code == 400 and misspelt.json()["errors"][0]["field"] == "job_tilte"
+    assert (
+        api(server, app, "POST", "companies", json={"name": "Acme", "domain": "acme.test"}).status_code == 400
+    )
+
+
+def test_tickets_carry_freshdesks_38_fields_and_their_requester_on_request(
+    app: FreshdeskEmulator, server: EmulatorServer
+) -> None:
+    raised = api(
+        server,
+        app,
+        "POST",
+        "tickets",
+        json={"subject": "Help", "description": "<p>Hi</p>", "email": "new@example.com"},
+    )
+    assert raised.status_code == 201
+    ticket = raised.json()
+    assert set(ticket) == TICKET_FIELDS and len(TICKET_FIELDS) == 38
+    assert ticket["description_text"] == "Hi" and ticket["fr_due_by"] < ticket["due_by"]
+    requester = app.records("contacts")[0]  # raised by e-mail: Freshdesk made the contact
+    assert requester["email"] == "new@example.com" and ticket["requester_id"] == requester["id"]
+    shown = api(server, app, "GET", f"tickets/{ticket['id']}", params={"include": "requester"}).json()
+    assert shown["requester"] == {
+        "id": requester["id"],
+        "name": "new",
+        "email": "new@example.com",
+        "mobile": None,
+        "phone": None,
+    }
+    listed = api(server, app, "GET", "tickets", params={"include": "requester"}).json()
+    assert listed[0]["requester"]["email"] == "new@example.com"
+    again = api(
+        server,
+        app,
+        "POST",
+        "tickets",
+        json={"subject": "Again", "description": "x", "email": "NEW@example.com"},
+    )
+    assert again.json()["requester_id"] == requester["id"] and len(app.records("contacts")) == 1
