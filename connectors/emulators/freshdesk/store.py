@@ -283,7 +283,7 @@ class Store:
                     return
         if given.get("email") or given.get("phone"):
             name = given.get("name") or str(given.get("email") or given.get("phone")).split("@")[0]
-            contact = {"name": name, **{k: v for k, v in given.items() if k != "name"}}
+            contact: dict[str, Any] = {k: v for k, v in given.items() if k != "name"} | {"name": name}
             ticket["requester_id"] = self.insert("contacts", contact)
 
     def update(self, kind: str, record_id: int, values: dict[str, Any]) -> dict[str, Any]:
