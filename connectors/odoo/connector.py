@@ -1,5 +1,7 @@
-"""The Odoo connector: JSON-RPC calls (`common.authenticate`, `object.execute_kw`), reads by keyset on
-(write_date, id), and writes through RecordWrites and Payments (connectors.odoo's docstring says how).
+"""The Odoo connector: model methods called over Odoo 19's JSON-2 API (`POST /json/2/<model>/<method>`,
+bearer API key, named parameters) or, on older servers, JSON-RPC (`common.authenticate`,
+`object.execute_kw`), chosen by the server's version; reads by keyset on (write_date, id), and writes
+through RecordWrites and Payments (connectors.odoo's docstring says how).
 """
 
 from __future__ import annotations
@@ -32,12 +34,33 @@ from hub.errors import (
     UnsupportedOperation,
 )
 from hub.io import exactjson
-from hub.io.connector import Connector, ObjectSpec, filter_terms
+from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms
 from hub.io.records import Page, Record, WriteOp, WriteResult
+from hub.io.redact import redact
+from hub.io.rest import json_body
+
+# JSON-2 takes a method's parameters by name: the names of the positional arguments this connector
+# passes, per method (Odoo's signatures); `ids` is the recordset a record method runs on.
+JSON2_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "search_count": ("domain", "limit"),
+    "search_read": ("domain", "fields", "offset", "limit", "order"),
+    "search": ("domain", "offset", "limit", "order"),
+    "read": ("ids", "fields", "load"),
+    "read_group": ("domain", "fields", "groupby", "offset", "limit", "orderby", "lazy"),
+    "fields_get": ("allfields", "attributes"),
+    "default_get": ("fields_list",),
+    "name_search": ("name", "domain", "operator", "limit"),
+    "create": ("vals_list",),
+    "write": ("ids", "vals"),
+    "unlink": ("ids",),
+    "load": ("fields", "data"),
+}
+JSON2_FROM = 19  # the first Odoo version with /json/2 (JSON-RPC and XML-RPC are deprecated there)
+PROTOCOLS = ("auto", "json2", "jsonrpc")
 
 
 class OdooConnector(Connector):
-    """Odoo ERP (external JSON-RPC API)."""
+    """Odoo ERP (external JSON-2 API from Odoo 19, JSON-RPC before)."""
 
     system = "odoo"
     display_name = "Odoo"
@@ -46,14 +69,20 @@ class OdooConnector(Connector):
     max_batch = 1000
     max_page = 2000
     supports_deletes = True
-    form_fields = Connector.form_fields
+    form_fields = {
+        **Connector.form_fields,
+        "protocol": FormField(
+            "Protocol",
+            "auto (JSON-2 on Odoo 19 and later, JSON-RPC before), json2 or jsonrpc",
+        ),
+    }
     standard_fields = {
         "hidden": [],
         "labels": {
             "host": "Odoo URL",
             "schema": "Database",
             "login": "Login",
-            "password": "Password or API key",
+            "password": "API key (or password: JSON-RPC only)",
         },
         "placeholders": {"host": "https://mycompany.odoo.com", "schema": "mycompany", "port": "443"},
     }
@@ -145,6 +174,66 @@ class OdooConnector(Connector):
         return kind("odoo", f"{rpc}: {text}" if text else f"{rpc} failed", status=response.status_code)
 
     @cached_property
+    def version(self) -> tuple[int, str]:
+        """The server's major version and its name (`/web/version`, else JSON-RPC `common.version`)."""
+        url = self.connection.base_url("http") + "/web/version"
+        response = self.session.request("GET", url, headers={"Accept": "application/json"})
+        if response.status_code not in (200, 404):
+            raise self._refusal("GET /web/version", response)
+        body = json_body(response) if response.status_code == 200 else None
+        if isinstance(body, dict) and body.get("version_info"):
+            return int(body["version_info"][0]), str(body.get("version") or body["version_info"][0])
+        answer = self.call("common", "version")  # a server older than /web/version
+        info = answer.get("server_version_info") or [0]
+        return int(info[0]), str(answer.get("server_version") or info[0])
+
+    @cached_property
+    def protocol(self) -> str:
+        """`json2` or `jsonrpc`: extra `protocol`, or by the server's version (`auto`)."""
+        named = str(self.connection.option("protocol") or "auto").strip().lower()
+        if named not in PROTOCOLS:
+            raise ConfigError(
+                f"connection {self.connection.conn_id!r}: extra protocol is {named!r}; "
+                "use auto, json2 or jsonrpc"
+            )
+        if named != "auto":
+            return named
+        return "json2" if self.version[0] >= JSON2_FROM else "jsonrpc"
+
+    def json2(self, model: str, method: str, body: Mapping[str, Any], *, idempotent: bool = True) -> Any:
+        """One JSON-2 call; its error object becomes OdooRPCError (401: refused API key)."""
+        conn = self.connection
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Authorization": f"bearer {conn.password or ''}",
+            "User-Agent": "omnihub",
+        }
+        if self.database:
+            headers["X-Odoo-Database"] = self.database
+        response = self.session.request(
+            "POST",
+            f"{conn.base_url('http')}/json/2/{model}/{method}",
+            data=exactjson.dumps(dict(body), default=json_default),
+            headers=headers,
+            idempotent=idempotent,
+        )
+        if response.status_code == 200:
+            return exactjson.loads(response.content)
+        error = json_body(response)
+        if response.status_code == 401:
+            told = error.get("message") if isinstance(error, dict) else None
+            raise AuthenticationError(
+                "odoo",
+                f"connection {conn.conn_id!r}: Odoo refused the API key on database {self.database!r} "
+                f"({told or 'HTTP 401'}); JSON-2 takes an API key (Preferences > Account Security), "
+                "never a password",
+                status=401,
+            )
+        if isinstance(error, dict) and error.get("name") and not self.transient(response):
+            raise OdooRPCError(str(error["name"]), redact(str(error.get("message") or ""))[:500])
+        raise self._refusal(f"{model}.{method}", response)
+
+    @cached_property
     def uid(self) -> int:
         """The user id, from `common.authenticate` (False means refused credentials)."""
         conn = self.connection
@@ -158,10 +247,29 @@ class OdooConnector(Connector):
         return int(uid)
 
     def check(self) -> str:
+        if self.protocol == "json2":
+            partners = self.execute("res.partner", "search_count", [])
+            return (
+                f"Odoo {self.version[1]} accepted the API key on database {self.database!r} "
+                f"(JSON-2; {partners} contacts)"
+            )
         return f"Odoo accepted {self.connection.login!r} on database {self.database!r} (uid {self.uid})"
 
     def execute(self, model: str, method: str, *args: Any, idempotent: bool = True, **kwargs: Any) -> Any:
-        """`object.execute_kw` on a model."""
+        """A model method: over JSON-2 (parameters by name) or `object.execute_kw`."""
+        if self.protocol == "json2":
+            names = JSON2_PARAMETERS.get(method, ("ids",))
+            if len(args) > len(names):
+                raise FatalAPIError("odoo", f"{model}.{method}: too many arguments for JSON-2")
+            body = {**dict(zip(names, args, strict=False)), **kwargs}
+            result = self.json2(model, method, body, idempotent=idempotent)
+            if (
+                method == "create"
+                and isinstance(args[0] if args else None, Mapping)
+                and isinstance(result, list)
+            ):
+                return result[0]  # one record made: its id, as JSON-RPC answers it
+            return result
         try:
             return self.call(
                 "object",

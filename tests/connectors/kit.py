@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,13 +72,20 @@ def salesforce(folder: Path) -> Iterator[Subject]:
         )
 
 
+def odoo_subject(version: str) -> AbstractContextManager[Subject]:
+    """Odoo at a version: 17 speaks JSON-RPC, 19 JSON-2 (chosen by the connector from /web/version)."""
+    return _odoo(version)
+
+
 @contextmanager
-def odoo(folder: Path) -> Iterator[Subject]:
+def _odoo(version: str) -> Iterator[Subject]:
     from connectors.emulators.odoo import OdooEmulator
+    from connectors.emulators.odoo.rpc import OdooUser
     from connectors.odoo import OdooConnector
 
     clock = ManualClock(START)
-    app = OdooEmulator(clock=lambda: clock.now)
+    key = "kit-api-key-5f0c2a9d41e8b7c36a1d"
+    app = OdooEmulator(clock=lambda: clock.now, server_version=version, users=[OdooUser(api_keys=(key,))])
     app.retry_after = "0"
     obj = ObjectSpec(
         "res.partner",
@@ -91,7 +98,8 @@ def odoo(folder: Path) -> Iterator[Subject]:
     with EmulatorServer(app) as server:
 
         def build(password: str | None) -> Connector:
-            url = f"odoo://admin:{password or 'admin'}@{server.host}:{server.port}/omnihub"
+            secret = password or (key if version >= "19" else "admin")
+            url = f"odoo://admin:{secret}@{server.host}:{server.port}/omnihub"
             return OdooConnector(parse_connection("odoo_default", url), policy=QUICK)
 
         def op(i: int, valid: bool) -> WriteOp:
@@ -118,8 +126,20 @@ def odoo(folder: Path) -> Iterator[Subject]:
             lambda record_id: app.edit("res.partner", int(record_id), {"name": "Edited"}),
             op,
             lambda: {str(r["id"]) for r in app.records("res.partner") if r["x_hub_id"]},
-            None,  # the emulator's admin password is "admin", which messages name as the login
+            key if version >= "19" else None,  # JSON-RPC: the password "admin" is also the login
         )
+
+
+@contextmanager
+def odoo(folder: Path) -> Iterator[Subject]:
+    with odoo_subject("17.0") as made:
+        yield made
+
+
+@contextmanager
+def odoo_json2(folder: Path) -> Iterator[Subject]:
+    with odoo_subject("19.0") as made:
+        yield made
 
 
 @contextmanager
@@ -165,6 +185,7 @@ def hubspot(folder: Path) -> Iterator[Subject]:
 SUBJECTS: dict[str, str] = {
     "salesforce": "tests.connectors.kit:salesforce",
     "odoo": "tests.connectors.kit:odoo",
+    "odoo_json2": "tests.connectors.kit:odoo_json2",
     "hubspot": "tests.connectors.kit:hubspot",
     "mailchimp": "tests.connectors.kit_mailchimp:mailchimp",
     "zendesk": "tests.connectors.kit_helpdesks:zendesk",

@@ -225,8 +225,8 @@ def test_throttling_that_outlasts_the_retries_names_the_call_and_odoos_words(
     app, server = odoo
     c = connector(server, attempts=1)
     app.faults.configure(1.0, ("rate_limit",), seed=1)
-    words = (
-        r"odoo: common\.authenticate: This user has exceeded an allotted request count\. Try again later\."
+    words = (  # the first call asks the server's version, to choose JSON-2 or JSON-RPC
+        r"odoo: GET /web/version: This user has exceeded an allotted request count\. Try again later\."
     )
     with pytest.raises(RetryableAPIError, match=words + r" \(HTTP 429\)"):
         c.check()

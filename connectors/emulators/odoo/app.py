@@ -20,16 +20,27 @@ hr.department, hr.job, hr.employee (`hr`). `seed_sandbox` fills them (`demo_data
 from __future__ import annotations
 
 import json
+import secrets
 import traceback
 import xmlrpc.client
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from http.cookies import SimpleCookie
 from typing import Any
 
 from connectors.emulators.odoo.catalog import MODELS, seed_reference_data
 from connectors.emulators.odoo.countries import COUNTRIES
 from connectors.emulators.odoo.database import Clock, Database, default_clock
 from connectors.emulators.odoo.demo_data import seed_business
-from connectors.emulators.odoo.errors import jsonrpc_error, xmlrpc_fault
+from connectors.emulators.odoo.errors import (
+    AccessDenied,
+    BadRequest,
+    SessionExpired,
+    Unauthorized,
+    json2_error,
+    json2_status,
+    jsonrpc_error,
+    xmlrpc_fault,
+)
 from connectors.emulators.odoo.rpc import OdooUser, RpcServices, ServerVersion
 from connectors.emulators.server import EmulatorApp, Request, Response
 
@@ -57,6 +68,9 @@ class RPC:
         return self._services.dispatch(service, method, args)
 
 
+SANDBOX_API_KEY = "4f6d6e69687562206f646f6f2073616e64626f78"  # the sandbox user's API key (160 bits)
+
+
 class OdooEmulator(EmulatorApp):
     """Odoo's external API over an in-memory database (contacts, sales, invoicing, payments, HR)."""
 
@@ -76,7 +90,7 @@ class OdooEmulator(EmulatorApp):
         seed: int = 0,
     ) -> None:
         super().__init__(fault_rate=fault_rate, fault_kinds=fault_kinds, latency_ms=latency_ms, seed=seed)
-        self.users = {user.uid: user for user in (users or (OdooUser(),))}
+        self.users = {user.uid: user for user in (users or (OdooUser(api_keys=(SANDBOX_API_KEY,)),))}
         if ROOT_UID in self.users:
             raise ValueError(
                 f"uid {ROOT_UID} is OdooBot (__system__) in every database: give API users other uids"
@@ -87,6 +101,14 @@ class OdooEmulator(EmulatorApp):
         self.route("POST", r"/jsonrpc", self._jsonrpc)
         self.route("POST", r"/xmlrpc/2/(?P<service>[^/]+)", self._xmlrpc)
         self.route("GET", r"/web/version", self._web_version)
+        self.route("POST", r"/json/2/(?P<model>[^/]+)/(?P<method>[^/]+)", self._json2)
+        # The web client's JSON routes, which odoorpc and scripts written after the web client use
+        self.route("POST", r"/web/webclient/version_info", self._web_route(self._version_info))
+        self.route("POST", r"/web/session/authenticate", self._web_route(self._authenticate))
+        self.route("POST", r"/web/session/get_session_info", self._web_route(self._session_info))
+        self.route("POST", r"/web/session/destroy", self._web_route(self._destroy))
+        self.route("POST", r"/web/dataset/call_kw(?:/[^/]+)*", self._web_route(self._call_kw))
+        self.sessions: dict[str, int] = {}  # session_id cookie -> uid
 
     def _fresh_database(self) -> tuple[Database, RpcServices]:
         db = Database(self._database_name, MODELS, self._clock)
@@ -96,12 +118,13 @@ class OdooEmulator(EmulatorApp):
     # ---- in-process helpers (tests, demo) ----
 
     def connection(self, base_url: str, ca_bundle: str | None = None) -> dict[str, Any]:
-        """The sandbox connection: the first API user on this database."""
+        """The sandbox connection: the first API user on this database, with its API key (which
+        JSON-2 needs and JSON-RPC takes in place of the password) when it has one."""
         user = next(iter(self.users.values()))
         return {
             **super().connection(base_url, ca_bundle),
             "login": user.login,
-            "password": user.password,
+            "password": user.api_keys[0] if user.api_keys else user.password,
             "schema": self._database_name,
         }
 
@@ -192,6 +215,120 @@ class OdooEmulator(EmulatorApp):
         except Exception as exc:
             body = xmlrpc.client.dumps(xmlrpc_fault(exc, traceback.format_exc()), allow_none=True)
         return Response(200, body.encode(), {"Content-Type": "text/xml; charset=utf-8"})
+
+    def _json2(self, request: Request) -> Response:
+        """Odoo 19's JSON-2 API: a bearer API key, the method's parameters by name (`ids` for the
+        records, `context`), the return value as the body; errors as 4xx/5xx with a JSON object."""
+        if self.version.info[0] < 19:
+            return self.not_found(request)  # the route only exists from Odoo 19
+        scheme, _, key = (request.headers.get("Authorization") or "").partition(" ")
+        user = next(
+            (u for u in self.users.values() if u.active and scheme.lower() == "bearer" and key in u.api_keys),
+            None,
+        )
+        if user is None:
+            return json2_error(Unauthorized("Invalid apikey"), 401)
+        database = request.headers.get("X-Odoo-Database")
+        if database is not None and database != self.db.name:
+            return self.not_found(request)
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return json2_error(BadRequest("Invalid JSON data"), 400)
+        if not isinstance(body, dict):
+            return json2_error(BadRequest("Invalid JSON data: an object of named parameters"), 400)
+        ids, context = body.pop("ids", None), body.pop("context", None)
+        args = [ids] if ids is not None else []
+        kwargs = {**body, **({"context": context} if context else {})}
+        model, method = request.params["model"], request.params["method"]
+        try:
+            with self.lock:
+                result = self.services.execute(self.db.name, user.uid, model, method, *args, **kwargs)
+        except Exception as exc:
+            return json2_error(exc, json2_status(exc), traceback.format_exc())
+        return Response.json(result)
+
+    # ---- the web client's JSON routes (type="json": a JSON-RPC envelope, errors in HTTP 200) ----
+
+    def _web_route(
+        self, handler: Callable[[Request, dict[str, Any]], tuple[Any, dict[str, str]]]
+    ) -> Callable[[Request], Response]:
+        def route(request: Request) -> Response:
+            try:
+                payload = json.loads(request.body or b"{}")
+            except ValueError:
+                return Response.text("Invalid JSON data", 400, content_type="text/html")
+            request_id = payload.get("id") if isinstance(payload, dict) else None
+            params = (payload.get("params") if isinstance(payload, dict) else None) or {}
+            try:
+                with self.lock:
+                    result, headers = handler(request, dict(params))
+            except Exception as exc:
+                error = jsonrpc_error(exc, traceback.format_exc())
+                if isinstance(exc, SessionExpired):
+                    error |= {"code": 100, "message": "Odoo Session Expired"}
+                return Response.json({"jsonrpc": "2.0", "id": request_id, "error": error})
+            return Response.json({"jsonrpc": "2.0", "id": request_id, "result": result}, headers=headers)
+
+        return route
+
+    def _version_info(self, request: Request, params: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+        return self.services.exp_version(), {}
+
+    def _authenticate(self, request: Request, params: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+        """`/web/session/authenticate`: a session for a login and password (or API key), in a cookie."""
+        uid = self.services.exp_authenticate(
+            str(params.get("db")), str(params.get("login")), str(params.get("password")), {}
+        )
+        if not uid:
+            raise AccessDenied()
+        session = secrets.token_hex(20)
+        self.sessions[session] = int(uid)
+        cookie = (
+            f"session_id={session}; Expires=Thu, 01 Jan 2099 00:00:00 GMT; Max-Age=604800; HttpOnly; Path=/"
+        )
+        return self._session(int(uid)), {"Set-Cookie": cookie}
+
+    def _session(self, uid: int) -> dict[str, Any]:
+        user = self.users[uid]
+        context = {"lang": "en_US", "tz": "Europe/Brussels", "uid": uid}
+        return {
+            "uid": uid,
+            "is_system": uid == next(iter(self.users)),
+            "is_admin": True,
+            "user_context": context,
+            "db": self.db.name,
+            "server_version": self.version.serie,
+            "server_version_info": self.version.info,
+            "name": user.name,
+            "username": user.login,
+            "partner_display_name": user.name,
+            "partner_id": self.db.tables["res.users"][uid]["partner_id"],
+        }
+
+    def _session_uid(self, request: Request) -> int:
+        cookies = SimpleCookie(request.headers.get("Cookie") or "")
+        session = cookies["session_id"].value if "session_id" in cookies else ""
+        uid = self.sessions.get(session)
+        if uid is None:
+            raise SessionExpired("Session expired")
+        return uid
+
+    def _session_info(self, request: Request, params: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+        return self._session(self._session_uid(request)), {}
+
+    def _destroy(self, request: Request, params: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+        cookies = SimpleCookie(request.headers.get("Cookie") or "")
+        if "session_id" in cookies:
+            self.sessions.pop(cookies["session_id"].value, None)
+        return None, {}
+
+    def _call_kw(self, request: Request, params: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+        """`/web/dataset/call_kw`: `{model, method, args, kwargs}` as the session's user."""
+        uid = self._session_uid(request)
+        model, method = str(params.get("model")), str(params.get("method"))
+        args, kwargs = list(params.get("args") or []), dict(params.get("kwargs") or {})
+        return self.services.execute(self.db.name, uid, model, method, *args, **kwargs), {}
 
     def _web_version(self, request: Request) -> Response:
         return Response.json({"version_info": self.version.info, "version": self.version.serie})

@@ -11,6 +11,8 @@ import xmlrpc.client
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from connectors.emulators.server import Response
+
 # XML-RPC fault codes of /xmlrpc/2 (odoo/addons/base/controllers/rpc.py).
 FAULT_APPLICATION_ERROR = 1
 FAULT_WARNING = 2
@@ -125,3 +127,44 @@ def xmlrpc_fault(exc: BaseException, debug: str) -> xmlrpc.client.Fault:
     if isinstance(exc, UserError):
         return xmlrpc.client.Fault(FAULT_WARNING, str(exc))
     return xmlrpc.client.Fault(FAULT_APPLICATION_ERROR, debug)
+
+
+class SessionExpired(OdooException):
+    """odoo.http.SessionExpiredException: a web route without a (live) session cookie."""
+
+    wire_name = "odoo.http.SessionExpiredException"
+
+
+class Unauthorized(Exception):
+    """werkzeug.exceptions.Unauthorized: JSON-2 without a valid API key."""
+
+
+class BadRequest(Exception):
+    """werkzeug.exceptions.BadRequest: a JSON-2 body that is no JSON object."""
+
+
+def json2_status(exc: BaseException) -> int:
+    """The status Odoo 19's JSON-2 answers an exception with."""
+    if isinstance(exc, AccessDenied):
+        return 401
+    if isinstance(exc, AccessError):
+        return 403
+    if isinstance(exc, MissingError):
+        return 404
+    if isinstance(exc, UserError):
+        return 422
+    if isinstance(exc, TypeError | KeyError | ValueError | AttributeError):
+        return 422 if isinstance(exc, ValueError) else 400
+    return 500
+
+
+def json2_error(exc: BaseException, status: int, debug: str = "") -> Response:
+    """JSON-2's error body (`name`, `message`, `arguments`, `context`, `debug`) with its status."""
+    if isinstance(exc, Unauthorized | BadRequest):
+        name = f"werkzeug.exceptions.{type(exc).__name__}"
+        message = str(exc)
+        arguments: list[Any] = [message, status]
+    else:
+        name, message, arguments = wire_name(exc), exception_message(exc), list(exc.args)
+    body = {"name": name, "message": message, "arguments": arguments, "context": {}, "debug": debug}
+    return Response.json(body, status)

@@ -211,6 +211,7 @@ RES_USERS = make_model(
     sql_constraints=(
         SqlConstraint("login_key", "You can not have two users with the same login!", unique=("login",)),
     ),
+    methods={"context_get": lambda env, ids: {"lang": "en_US", "tz": "Europe/Brussels", "uid": env.uid}},
 )
 
 MODELS: tuple[ModelSpec, ...] = (RES_PARTNER, RES_COUNTRY, RES_USERS)

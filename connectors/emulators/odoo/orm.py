@@ -10,6 +10,7 @@ their first positional argument, and wrong arguments raise the same TypeError Py
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from connectors.emulators.odoo import writes
@@ -23,7 +24,17 @@ from connectors.emulators.odoo.ordering import parse_order, sort_records
 RECORD_METHODS = frozenset({"read", "write", "unlink"})
 ARCHIVE_METHODS = frozenset({"action_archive", "action_unarchive", "toggle_active"})
 MODEL_METHODS = frozenset(
-    {"search", "search_count", "search_read", "create", "fields_get", "name_search", "load", "default_get"}
+    {
+        "search",
+        "search_count",
+        "search_read",
+        "read_group",
+        "create",
+        "fields_get",
+        "name_search",
+        "load",
+        "default_get",
+    }
 )
 
 
@@ -98,6 +109,53 @@ class BaseModel:
         names = self._field_names(fields)
         records = self._search_records(domain or [], offset, limit, order)
         return [self._read_record(record, names, load) for record in records]
+
+    def read_group(
+        self,
+        domain: list[Any],
+        fields: list[str],
+        groupby: list[str] | str,
+        offset: int = 0,
+        limit: int | None = None,
+        orderby: str | bool = False,
+        lazy: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Records grouped by field values, counted and summed as Odoo's `read_group` answers: each
+        group has its value (`[id, name]` for a many2one), `<field>_count` (`__count` when not lazy),
+        the sums of the numeric fields named (`amount_total` or `amount_total:sum`), and `__domain`."""
+        keys = [groupby] if isinstance(groupby, str) else list(groupby)
+        if not keys:
+            raise ValueError("read_group needs at least one groupby field")
+        keys = keys[:1] if lazy else keys
+        for key in keys:
+            if key.split(":")[0] not in self._spec.fields:
+                raise ValueError(f"Invalid field {key!r} on model {self._model!r}")
+        sums = []
+        for spec in fields or []:
+            name, _, function = str(spec).partition(":")
+            name = name.split("(")[0].strip()
+            kind = self._spec.fields[name].type if name in self._spec.fields else None
+            if name not in keys and kind in ("integer", "float", "monetary") and function in ("", "sum"):
+                sums.append(name)
+        records = self._search_records(domain or [], 0, None, None)
+        groups: dict[tuple[Any, ...], list[Record]] = {}
+        for record in records:
+            value = tuple(self._db.value(self._model, record, key) for key in keys)
+            groups.setdefault(value, []).append(record)
+        answer = []
+        for value, members in groups.items():
+            row: dict[str, Any] = {}
+            for key, raw in zip(keys, value, strict=True):
+                row[key] = to_read(self._db, self._spec.fields[key], raw, display_names=True)
+            row["__count" if not lazy else f"{keys[0]}_count"] = len(members)
+            for name in sums:
+                total = sum(Decimal(str(self._db.value(self._model, r, name) or 0)) for r in members)
+                row[name] = int(total) if self._spec.fields[name].type == "integer" else float(total)
+            row["__domain"] = [*domain, *[[k, "=", raw] for k, raw in zip(keys, value, strict=True)]]
+            answer.append(row)
+        answer.sort(key=lambda row: tuple(str(row[k]) for k in keys), reverse=str(orderby).endswith(" desc"))
+        start = offset or 0
+        return answer[start : start + limit] if limit else answer[start:]
 
     def name_search(
         self, name: str = "", args: list[Any] | None = None, operator: str = "ilike", limit: int = 100
