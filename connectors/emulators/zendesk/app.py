@@ -7,15 +7,20 @@
     ...     user_id = zendesk.create("users", {"name": "Ada", "email": "ada@example.com"})
 
 Served: `users/me`, incremental exports (cursor-based for users and tickets, time-based for all
-three), `{kind}/create_or_update_many` and `create_many` (at most 100 items, answered with a job),
-`job_statuses/{id}` and `job_statuses/show_many`, `{kind}/show_many?ids=` (`external_ids=` for users
-and organizations), `{kind}/{id}`, `users|organizations/search?external_id=` and
-`users/search?query=`. Authentication: API token (Basic `{email}/token:{token}`) or OAuth (`Bearer`).
+three; `next_page` keeps the caller's `per_page`), the plain lists `{kind}.json` (offset or cursor
+paging, see `listing`), one record created (`POST {kind}.json`, tickets with their audit), shown,
+updated (`PUT`) and deleted, `{kind}/create_or_update_many`, `create_many` and `update_many` (at most
+100 items, answered with a job), `job_statuses/{id}` and `job_statuses/show_many`,
+`{kind}/show_many?ids=` (`external_ids=` for users and organizations),
+`users|organizations/search?external_id=`, `users/search?query=` and `search.json?query=`. Tickets
+carry `via` and `generated_timestamp`. Authentication: API token (Basic `{email}/token:{token}`) or
+OAuth (`Bearer`).
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +40,7 @@ from connectors.emulators.zendesk.export import (
     time_page,
 )
 from connectors.emulators.zendesk.jobs import JobBoard
+from connectors.emulators.zendesk.listing import BadListRequest, list_page, search_page
 from connectors.emulators.zendesk.store import SINGULAR, Clock, Outcome, RecordRefused, Store
 
 MAX_MANY = 100
@@ -95,6 +101,12 @@ class ZendeskEmulator(EmulatorApp):
             ("GET", rf"/api/v2/{KIND}/show_many{JSON}", self._show_many),
             ("GET", rf"/api/v2/(?P<kind>users|organizations)/search{JSON}", self._search),
             ("GET", rf"/api/v2/{KIND}/(?P<id>\d+){JSON}", self._show),
+            ("PUT", rf"/api/v2/{KIND}/update_many{JSON}", self._update_many),
+            ("GET", rf"/api/v2/{KIND}{JSON}", self._list),
+            ("POST", rf"/api/v2/{KIND}{JSON}", self._create_one),
+            ("PUT", rf"/api/v2/{KIND}/(?P<id>\d+){JSON}", self._update_one),
+            ("DELETE", rf"/api/v2/{KIND}/(?P<id>\d+){JSON}", self._delete_one),
+            ("GET", rf"/api/v2/search{JSON}", self._search_all),
         ]
         for method, pattern, handler in routes:
             self.route(method, pattern, self._authenticated(handler))
@@ -236,7 +248,8 @@ class ZendeskEmulator(EmulatorApp):
             start, size = start_time(request.arg("start_time")), per_page(request.arg("per_page"))
         except BadExportRequest as exc:
             return zendesk_error(400, "InvalidValue", str(exc))
-        return Response.json(time_page(self.store, kind, self.base, start=start, size=size))
+        asked = request.arg("per_page")
+        return Response.json(time_page(self.store, kind, self.base, start=start, size=size, asked=asked))
 
     def _items(self, request: Request) -> list[Any] | Response:
         kind = request.params["kind"]
@@ -327,6 +340,113 @@ class ZendeskEmulator(EmulatorApp):
             return zendesk_error(400, "InvalidValue", "external_id or query is required")
         return Response.json({kind: found, "next_page": None, "previous_page": None, "count": len(found)})
 
+    def _list(self, request: Request) -> Response:
+        try:
+            return Response.json(list_page(self.store, request.params["kind"], self.base, request.query))
+        except BadListRequest as exc:
+            return zendesk_error(400, "InvalidPaginationParameter", str(exc))
+
+    def _search_all(self, request: Request) -> Response:
+        try:
+            return Response.json(search_page(self.store, self.base, request.query))
+        except BadListRequest as exc:
+            return zendesk_error(400, "InvalidValue", str(exc))
+
+    def _one(self, request: Request) -> dict[str, Any] | Response:
+        """The `{"ticket": {...}}` (user, organization) object of a single-record request."""
+        kind = request.params["kind"]
+        try:
+            body = request.json()
+        except ValueError:
+            return zendesk_error(400, "InvalidJSON", "The request body is not valid JSON")
+        values = body.get(SINGULAR[kind]) if isinstance(body, dict) else None
+        if not isinstance(values, dict):
+            return zendesk_error(400, "InvalidValue", f"{SINGULAR[kind]} must be an object")
+        return values
+
+    def _answer_one(self, kind: str, record_id: int, status: int, events: list[dict[str, Any]]) -> Response:
+        record = dict(self.store.tables[kind][record_id])
+        body: dict[str, Any] = {SINGULAR[kind]: record}
+        if kind == "tickets":  # a ticket's change comes with its audit
+            body["audit"] = {
+                "id": record_id * 1000 + len(events),
+                "ticket_id": record_id,
+                "created_at": record["updated_at"],
+                "author_id": record.get("submitter_id") or record.get("requester_id"),
+                "metadata": {"system": {}, "custom": {}},
+                "via": record["via"],
+                "events": events,
+            }
+        return Response.json(body, status)
+
+    def _create_one(self, request: Request) -> Response:
+        values = self._one(request)
+        if isinstance(values, Response):
+            return values
+        kind = request.params["kind"]
+        try:
+            record_id = self.store.insert(kind, values)
+        except RecordRefused as exc:
+            return record_invalid(exc.details)
+        events = [
+            {"id": record_id * 1000, "type": "Create", "field_name": k, "value": v}
+            for k, v in values.items()
+            if k != "comment"
+        ]
+        return self._answer_one(kind, record_id, 201, events)
+
+    def _update_one(self, request: Request) -> Response:
+        values = self._one(request)
+        if isinstance(values, Response):
+            return values
+        kind, record_id = request.params["kind"], int(request.params["id"])
+        current = self.store.get(kind, record_id)
+        if current is None:
+            return not_found()
+        before = dict(current)
+        try:
+            self.store.update(kind, record_id, values)
+        except RecordRefused as exc:
+            return record_invalid(exc.details)
+        events = [
+            {
+                "id": record_id * 1000 + n,
+                "type": "Change",
+                "field_name": k,
+                "value": v,
+                "previous_value": before.get(k),
+            }
+            for n, (k, v) in enumerate(values.items(), 1)
+            if k != "comment" and before.get(k) != v
+        ]
+        return self._answer_one(kind, record_id, 200, events)
+
+    def _delete_one(self, request: Request) -> Response:
+        kind, record_id = request.params["kind"], int(request.params["id"])
+        return Response.empty(204) if self.store.delete(kind, record_id) else not_found()
+
+    def _update_many(self, request: Request) -> Response:
+        """`{"tickets": [{"id", ...}]}`, or `?ids=1,2` with one `{"ticket": {...}}` for them all: a job."""
+        kind = request.params["kind"]
+        ids = _list_arg(request.arg("ids"))
+        if ids:
+            values = self._one(request)
+            if isinstance(values, Response):
+                return values
+            items: list[Any] = [{**values, "id": int(i)} for i in ids if i.isdigit()]
+        else:
+            found = self._items(request)
+            if isinstance(found, Response):
+                return found
+            items = found
+        outcomes = []
+        for item in items:
+            if not isinstance(item, dict) or item.get("id") is None:
+                outcomes.append(Outcome(None, "Failed", "RecordNotFound", "id is required"))
+            else:
+                outcomes.append(self.store.upsert(kind, item))
+        return self._job(kind, outcomes, items)
+
     # ---- what Zendesk answers when throttling, down, or asked for an unknown path ----
 
     def rate_limit_response(self) -> Response:
@@ -337,6 +457,15 @@ class ZendeskEmulator(EmulatorApp):
 
     def not_found(self, request: Request) -> Response:
         return Response.json({"error": "InvalidEndpoint", "description": "Not found"}, 404)
+
+
+def record_invalid(details: str) -> Response:
+    """422 RecordInvalid, each problem under its field (`Name: cannot be blank` -> `name`)."""
+    fields: dict[str, list[dict[str, str]]] = {}
+    for problem in re.split(r"(?<=\.|[a-z]) (?=[A-Z][a-z]+: )", details):
+        field = problem.split(":", 1)[0].strip().lower() if ":" in problem else "base"
+        fields.setdefault(field, []).append({"description": problem.strip(), "error": "InvalidValue"})
+    return zendesk_error(422, "RecordInvalid", "Record validation errors", details=fields)
 
 
 def _list_arg(value: str | None) -> list[str]:

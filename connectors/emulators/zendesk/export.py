@@ -81,7 +81,9 @@ def cursor_page(
     }
 
 
-def time_page(store: Store, kind: str, base: str, *, start: int, size: int) -> dict[str, Any]:
+def time_page(
+    store: Store, kind: str, base: str, *, start: int, size: int, asked: str | None = None
+) -> dict[str, Any]:
     """One page of `GET /api/v2/incremental/{kind}.json?start_time=` (time-based)."""
     remaining = [row for row in ordered(store, kind) if row[0][0] >= start]
     page = remaining[:size]
@@ -95,7 +97,9 @@ def time_page(store: Store, kind: str, base: str, *, start: int, size: int) -> d
     return {
         kind: [dict(record) for _, record in page],
         "count": len(page),
-        "next_page": f"{base}/api/v2/incremental/{kind}.json?start_time={end_time}",
+        "next_page": f"{base}/api/v2/incremental/{kind}.json?"  # the caller's per_page kept
+        + (f"per_page={asked}&" if asked else "")
+        + f"start_time={end_time}",
         "end_time": end_time,
         "end_of_stream": len(remaining) == len(page),
     }

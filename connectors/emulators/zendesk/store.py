@@ -83,17 +83,39 @@ def _defaults(kind: str) -> dict[str, Any]:
         return {**common, "name": None, "domain_names": [], "group_id": None, "organization_fields": {}}
     return {
         "external_id": None,
-        "subject": None,
-        "description": None,
-        "status": "new",
-        "priority": None,
+        "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
         "type": None,
+        "subject": None,
+        "raw_subject": None,
+        "description": None,
+        "priority": None,
+        "status": "new",
+        "recipient": None,
         "requester_id": None,
         "submitter_id": None,
         "assignee_id": None,
         "organization_id": None,
+        "group_id": None,
+        "collaborator_ids": [],
+        "follower_ids": [],
+        "email_cc_ids": [],
+        "forum_topic_id": None,
+        "problem_id": None,
+        "has_incidents": False,
+        "is_public": True,
+        "due_at": None,
         "tags": [],
         "custom_fields": [],
+        "satisfaction_rating": None,
+        "sharing_agreement_ids": [],
+        "fields": [],
+        "followup_ids": [],
+        "ticket_form_id": None,
+        "brand_id": None,
+        "allow_channelback": False,
+        "allow_attachments": True,
+        "from_messaging_channel": False,
+        "generated_timestamp": 0,
     }
 
 
@@ -162,6 +184,9 @@ class Store:
         if kind == "tickets" and record["description"] is None:
             record["description"] = _comment_body(values)
         record.update(id=record_id, url=self._url(kind, record_id), created_at=stamp, updated_at=stamp)
+        if kind == "tickets":  # when the ticket last changed in any way, as the export orders tickets
+            record["raw_subject"] = record["raw_subject"] or record["subject"]
+            record["generated_timestamp"] = epoch(stamp)
         record.pop("comment", None)
         self._put(kind, record_id, record)
         return record_id
@@ -173,7 +198,19 @@ class Store:
         merged.pop("comment", None)
         self.validate(kind, merged, record_id)
         merged["updated_at"] = self.now()
+        if kind == "tickets":
+            merged["generated_timestamp"] = epoch(merged["updated_at"])
         self._put(kind, record_id, merged)
+
+    def delete(self, kind: str, record_id: int) -> bool:
+        """Remove a record (a deleted ticket leaves the lists); False when there was none."""
+        record = self.tables[kind].pop(record_id, None)
+        if record is None:
+            return False
+        for (indexed_kind, field), index in self._index.items():
+            if indexed_kind == kind and record.get(field) not in (None, ""):
+                index.get(_index_key(field, record[field]), set()).discard(record_id)
+        return True
 
     def _put(self, kind: str, record_id: int, record: dict[str, Any]) -> None:
         old = self.tables[kind].get(record_id) or {}

@@ -7,13 +7,13 @@ zenpy is pointed at the emulator with its own switches `ZENPY_FORCE_NETLOC` / `Z
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 from zenpy import Zenpy
-from zenpy.lib.api_objects import Organization, User
+from zenpy.lib.api_objects import Organization, Ticket, User
 from zenpy.lib.exception import APIException
 
 from connectors.emulators.salesforce.ids import ManualClock
@@ -44,6 +44,11 @@ def server(app: ZendeskEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Em
 @pytest.fixture
 def zenpy(app: ZendeskEmulator, server: EmulatorServer) -> Zenpy:
     return Zenpy(subdomain="omnihub", email=app.email, token=app.token, disable_cache=True)
+
+
+def listing(server: EmulatorServer, app: ZendeskEmulator, path: str, params: dict[str, Any]) -> Any:
+    """A list or search page as a plain client reads it."""
+    return api(server, app, "GET", path, params=params).json()
 
 
 def api(server: EmulatorServer, app: ZendeskEmulator, method: str, path: str, **kwargs: Any) -> Any:
@@ -222,7 +227,8 @@ def test_time_based_pages_and_rate_limit_headers(app: ZendeskEmulator, server: E
     page = answer.json()
     assert [o["id"] for o in page["organizations"]] == made and page["count"] == 3
     assert page["end_time"] == int(START.timestamp()) + 1 and page["end_of_stream"] is True
-    assert page["next_page"].endswith(f"/api/v2/incremental/organizations.json?start_time={page['end_time']}")
+    next_page = f"/api/v2/incremental/organizations.json?per_page=1&start_time={page['end_time']}"
+    assert page["next_page"].endswith(next_page)  # the caller's per_page kept, as Zendesk keeps it
     assert answer.headers["X-Rate-Limit"] == "700" and int(answer.headers["X-Rate-Limit-Remaining"]) < 700
 
 
@@ -244,3 +250,91 @@ def test_seed_sandbox_is_deterministic() -> None:
 def _first_faults(seed: int) -> list[str | None]:
     injector = FaultInjector(0.5, ("rate_limit",), seed=seed)
     return [injector.pick(), injector.pick()]
+
+
+def test_zenpys_plain_lists_page_through_users_organizations_and_tickets(
+    app: ZendeskEmulator, server: EmulatorServer, zenpy: Zenpy
+) -> None:
+    org = app.create("organizations", {"name": "Acme"})
+    people = [
+        app.create("users", {"name": f"Person {i}", "email": f"p{i}@example.com", "organization_id": org})
+        for i in range(5)
+    ]
+    app.create("tickets", {"subject": "Help", "description": "Hi", "requester_id": people[0]})
+    assert [u.id for u in zenpy.users()] == people  # followed next_page to the end
+    assert [o.name for o in zenpy.organizations()] == ["Acme"]
+    [ticket] = list(zenpy.tickets())
+    assert ticket.via.channel == "api" and ticket.generated_timestamp > 0
+    listed = listing(server, app, "users.json", {"per_page": 2, "page": 2})
+    assert [u["id"] for u in listed["users"]] == people[2:4] and listed["count"] == 5
+    assert "page=3" in listed["next_page"] and "page=1" in listed["previous_page"]
+    cursor = listing(server, app, "users.json", {"page[size]": 3})
+    assert cursor["meta"]["has_more"] is True and len(cursor["users"]) == 3
+    rest = listing(
+        server, app, "users.json", {"page[size]": 3, "page[after]": cursor["meta"]["after_cursor"]}
+    )
+    assert [u["id"] for u in rest["users"]] == people[3:] and rest["meta"]["has_more"] is False
+
+
+def test_zenpy_creates_updates_and_deletes_one_ticket_and_updates_many(
+    app: ZendeskEmulator, zenpy: Zenpy
+) -> None:
+    requester = app.create("users", {"name": "Ada", "email": "ada@example.com"})
+    audit = zenpy.tickets.create(
+        Ticket(subject="Printer on fire", description="Smoke.", requester_id=requester)
+    )
+    ticket = audit.ticket
+    assert (
+        ticket.id
+        and ticket.status == "new"
+        and ticket.via.channel == "api"
+        and audit.audit.ticket_id == ticket.id
+    )
+    ticket.status = "open"
+    ticket.priority = "high"
+    changed = zenpy.tickets.update(ticket).ticket
+    assert (changed.status, changed.priority) == ("open", "high")
+    assert app.records("tickets")[0]["generated_timestamp"] >= ticket.generated_timestamp
+    other = zenpy.tickets.create(Ticket(subject="Second", description="Two", requester_id=requester)).ticket
+    for each in (changed, other):
+        each.tags = ["vip"]
+    job = zenpy.tickets.update([changed, other])
+    assert {r["status"] for r in finished(zenpy, job.id)} == {"Updated"}
+    assert all(t["tags"] == ["vip"] for t in app.records("tickets"))
+    with pytest.raises(APIException) as refused:
+        zenpy.tickets.create(Ticket(subject="No words"))
+    assert refused.value.response.status_code == 422
+    assert refused.value.response.json()["error"] == "RecordInvalid"
+    zenpy.tickets.delete(other)
+    assert [t["id"] for t in app.records("tickets")] == [changed.id]
+
+
+def test_zenpy_searches_tickets_and_users(
+    app: ZendeskEmulator, server: EmulatorServer, zenpy: Zenpy, clock: ManualClock
+) -> None:
+    ada = app.create("users", {"name": "Ada Lovelace", "email": "ada@example.com"})
+    app.create(
+        "tickets", {"subject": "Engine broken", "description": "Gears", "requester_id": ada, "status": "open"}
+    )
+    clock.advance(days=2)
+    app.create(
+        "tickets",
+        {
+            "subject": "Invoice",
+            "description": "Wrong total",
+            "requester_id": ada,
+            "status": "pending",
+            "tags": ["billing"],
+        },
+    )
+    assert [t.subject for t in zenpy.search(type="ticket", status="open")] == ["Engine broken"]
+    assert [t.subject for t in zenpy.search("engine", type="ticket")] == ["Engine broken"]
+    assert [t.subject for t in zenpy.search(type="ticket", tags="billing")] == ["Invoice"]
+    [user] = list(zenpy.search(type="user", email="ada@example.com"))
+    assert user.id == ada
+    later = listing(
+        server, app, "search.json", {"query": f"type:ticket created>{(START + timedelta(days=1)).date()}"}
+    )
+    assert [r["subject"] for r in later["results"]] == ["Invoice"] and later["results"][0][
+        "result_type"
+    ] == "ticket"
