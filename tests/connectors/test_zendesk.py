@@ -7,11 +7,12 @@ import math
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from connectors.emulators.salesforce.ids import ManualClock
-from connectors.emulators.server import EmulatorServer
+from connectors.emulators.server import EmulatorApp, EmulatorServer, Request, Response
 from connectors.emulators.zendesk import ZendeskEmulator
 from connectors.zendesk import ZendeskConnector
 from hub.errors import AuthenticationError, FatalAPIError
@@ -26,6 +27,7 @@ USERS = ObjectSpec(
 )
 ORGANIZATIONS = ObjectSpec("organizations", ("id", "updated_at", "external_id", "name"), "id", "updated_at")
 TICKETS = ObjectSpec("tickets", ("id", "updated_at", "subject"), "id", "updated_at")
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "zendesk"
 
 
 @pytest.fixture
@@ -183,3 +185,50 @@ def test_too_large_batches_and_unknown_objects_are_fatal(
         zd.call("POST", "users/create_or_update_many.json", body={"users": [{}] * 101})
     with pytest.raises(FatalAPIError, match="unknown object"):
         zd.fetch(ObjectSpec("macros", ("id",), "id"), ["1"])
+
+
+class Published(EmulatorApp):
+    """Zendesk's own bodies, served verbatim for the users export, once each in turn, then an empty page."""
+
+    system = "zendesk"
+
+    def __init__(self, *answers: tuple[int, str, dict[str, str]]) -> None:
+        super().__init__()
+        self.answers = list(answers)
+        self.route("GET", r"/api/v2/incremental/users/cursor(?:\.json)?", self.answer)
+
+    def answer(self, request: Request) -> Response:
+        if self.answers:
+            status, name, headers = self.answers.pop(0)
+            return Response(status, (REAL / name).read_bytes(), headers)
+        end = {"users": [], "after_cursor": "x", "after_url": None, "before_cursor": None, "before_url": None}
+        return Response.json(end | {"end_of_stream": True})
+
+
+def published(server: EmulatorServer) -> ZendeskConnector:
+    spec = {
+        "conn_type": "zendesk",
+        "host": server.url,
+        "login": "agent@example.com",
+        "password": "zd-token-1",
+    }
+    policy = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02)
+    return ZendeskConnector(parse_connection("zendesk_default", json.dumps(spec)), policy=policy)
+
+
+def test_zendesks_plain_text_429_is_waited_out() -> None:
+    app = Published(
+        (429, "rate_limited.txt", {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "0"})
+    )
+    with EmulatorServer(app) as server:
+        zd = published(server)
+        assert [p.records for p in zd.read_changes(USERS, None, 100)] in ([], [[]])
+    assert zd.calls.retries() == {"zendesk": 1}
+
+
+def test_zendesks_too_many_values_names_the_limit() -> None:
+    app = Published((400, "too_many_values.json", {"Content-Type": "application/json"}))
+    with EmulatorServer(app) as server, pytest.raises(FatalAPIError) as refused:
+        list(published(server).read_changes(USERS, None, 100))
+    assert "Parameter  cannot specify more than 100 values" in str(refused.value)
+    assert refused.value.status == 400
