@@ -6,8 +6,11 @@
     >>> with EmulatorServer(mailchimp) as server:       # GET {server.url}/3.0/lists/{id}/members
     ...     member_id = mailchimp.create("ada@example.com")
 
-Routes: `GET /3.0/ping`, `GET /3.0/lists/{list_id}/members`, `GET|PUT /3.0/lists/{list_id}/members/
-{subscriber_hash}` and the synchronous batch `POST /3.0/lists/{list_id}` (up to 500 members). Auth as
+Routes: `GET /3.0/ping`, `GET /3.0/lists` and `/3.0/lists/{list_id}` (how code finds its audience),
+`GET|POST /3.0/lists/{list_id}/members`, `GET|PUT|PATCH|DELETE /3.0/lists/{list_id}/members/
+{subscriber_hash}` (POST refuses a member already there, 400 "Member Exists"; DELETE archives),
+`…/actions/delete-permanent`, the synchronous batch `POST /3.0/lists/{list_id}` (up to 500 members)
+and batch operations `/3.0/batches` (see `batches`). Auth as
 Mailchimp: HTTP Basic with any username and the API key as password, `Authorization: apikey KEY`, or
 an OAuth token as `Bearer`/`OAuth`. Throttling answers 429 `TooManyRequests` (no Retry-After), both
 under fault injection and when more than 10 requests are in flight at once.
@@ -19,11 +22,19 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email.message import Message
 from typing import Any
 
+from connectors.emulators.mailchimp.batches import BatchOperations
 from connectors.emulators.mailchimp.errors import MailchimpProblem, invalid_resource, problem
 from connectors.emulators.mailchimp.errors import not_found as resource_not_found
-from connectors.emulators.mailchimp.members import Audience, Member, subscriber_hash, valid_email
+from connectors.emulators.mailchimp.members import (
+    Audience,
+    Member,
+    mailchimp_time,
+    subscriber_hash,
+    valid_email,
+)
 from connectors.emulators.seed import generate_companies, generate_people
 from connectors.emulators.server import EmulatorApp, Request, Response, basic_credentials
 
@@ -69,6 +80,18 @@ class MailchimpEmulator(EmulatorApp):
         self.route("GET", LIST + r"/members/(?P<member>[^/]+)", self._get_member)
         self.route("PUT", LIST + r"/members/(?P<member>[^/]+)", self._put_member)
         self.route("POST", LIST, self._batch)
+        self.route("GET", r"/3.0/lists", self._lists)
+        self.route("GET", LIST, self._list)
+        self.route("POST", LIST + r"/members", self._add_member)
+        self.route("PATCH", LIST + r"/members/(?P<member>[^/]+)", self._patch_member)
+        self.route("DELETE", LIST + r"/members/(?P<member>[^/]+)", self._archive_member)
+        self.route("POST", LIST + r"/members/(?P<member>[^/]+)/actions/delete-permanent", self._delete_member)
+        self.batches = BatchOperations(self._run_operation)
+        self.route("POST", r"/3.0/batches", self.batches.submit)
+        self.route("GET", r"/3.0/batches", self.batches.listing)
+        self.route("GET", r"/3.0/batches/(?P<batch_id>[a-z0-9]+)", self.batches.status)
+        self.route("DELETE", r"/3.0/batches/(?P<batch_id>[a-z0-9]+)", self.batches.delete)
+        self.route("GET", r"/batch-results/(?P<batch_id>[a-z0-9]+)\.tar\.gz", self.batches.results)
 
     def _now(self) -> datetime:
         return self.clock()
@@ -149,7 +172,7 @@ class MailchimpEmulator(EmulatorApp):
                 self._in_flight -= 1
 
     def _dispatch(self, request: Request, *, count: bool) -> Response:
-        if count:
+        if count and not request.path.startswith("/batch-results/"):  # a pre-signed download link
             refused = self._refused(request)
             if refused is not None:
                 return refused
@@ -203,6 +226,126 @@ class MailchimpEmulator(EmulatorApp):
         audience = self._audience(request.params["list_id"])
         member, _ = audience.upsert(_body(request), _member_key(request.params["member"]))
         return Response.json(member)
+
+    def _lists(self, request: Request) -> Response:
+        count, offset = _integer(request, "count", 10), _integer(request, "offset", 0)
+        if count > PAGE_LIMIT:
+            raise invalid_resource("count", f"Must be less than or equal to {PAGE_LIMIT}")
+        lists = [self._list_view(a) for a in self.audiences.values()]
+        body = {
+            "lists": lists[offset : offset + count],
+            "total_items": len(lists),
+            "constraints": {"may_create": True, "max_instances": 5, "current_total_instances": len(lists)},
+            "_links": [],
+        }
+        return Response.json(body)
+
+    def _list(self, request: Request) -> Response:
+        return Response.json(self._list_view(self._audience(request.params["list_id"])))
+
+    def _list_view(self, audience: Audience) -> dict[str, Any]:
+        """An audience as `GET /3.0/lists/{id}` shows it."""
+        members = list(audience.members.values())
+        counts = {
+            s: sum(1 for m in members if m["status"] == s) for s in ("subscribed", "unsubscribed", "cleaned")
+        }
+        changed = [str(m["last_changed"]) for m in members]
+        return {
+            "id": audience.list_id,
+            "web_id": 1000 + list(self.audiences).index(audience.list_id),
+            "name": "Omnihub Sandbox Audience" if audience.list_id == self.LIST_ID else audience.list_id,
+            "contact": {"company": "Omnihub", "address1": "1 Sandbox Way", "city": "Atlanta", "state": "GA",
+                        "zip": "30308", "country": "US", "phone": ""},
+            "permission_reminder": "You signed up for updates on our website.",
+            "use_archive_bar": True,
+            "campaign_defaults": {"from_name": "Omnihub", "from_email": "news@omnihub.example",
+                                  "subject": "", "language": "en"},
+            "notify_on_subscribe": "",
+            "notify_on_unsubscribe": "",
+            "date_created": "2024-01-01T00:00:00+00:00",
+            "list_rating": 3,
+            "email_type_option": False,
+            "subscribe_url_short": "",
+            "subscribe_url_long": "",
+            "beamer_address": "",
+            "visibility": "prv",
+            "double_optin": False,
+            "has_welcome": False,
+            "marketing_permissions": False,
+            "modules": [],
+            "stats": {
+                "member_count": counts["subscribed"],
+                "unsubscribe_count": counts["unsubscribed"],
+                "cleaned_count": counts["cleaned"],
+                "member_count_since_send": counts["subscribed"],
+                "unsubscribe_count_since_send": counts["unsubscribed"],
+                "cleaned_count_since_send": counts["cleaned"],
+                "campaign_count": 0,
+                "campaign_last_sent": "",
+                "merge_field_count": 3,
+                "avg_sub_rate": 0,
+                "avg_unsub_rate": 0,
+                "target_sub_rate": 0,
+                "open_rate": 0,
+                "click_rate": 0,
+                "last_sub_date": max(changed, default=""),
+                "last_unsub_date": "",
+            },
+            "_links": [],
+        }  # fmt: skip
+
+    def _add_member(self, request: Request) -> Response:
+        """`POST …/members`: a new member only; one already there is 400 "Member Exists"."""
+        audience = self._audience(request.params["list_id"])
+        body = _body(request)
+        email = body.get("email_address") if isinstance(body, dict) else None
+        if valid_email(email) and subscriber_hash(str(email)) in audience.members:
+            raise MailchimpProblem(
+                400,
+                "Member Exists",
+                f"{email} is already a list member. Use PUT to insert or update list members.",
+            )
+        member, _ = audience.upsert(body)
+        return Response.json(member)
+
+    def _patch_member(self, request: Request) -> Response:
+        """`PATCH …/members/{hash}`: changes to a member that exists (404 otherwise)."""
+        audience = self._audience(request.params["list_id"])
+        key = _member_key(request.params["member"])
+        current = audience.get(key)
+        body = _body(request)
+        if not isinstance(body, dict):
+            raise invalid_resource("", "Schema describes object, NULL found instead")
+        member, _ = audience.upsert({"email_address": current["email_address"], **body}, key)
+        return Response.json(member)
+
+    def _archive_member(self, request: Request) -> Response:
+        """`DELETE …/members/{hash}`: the member is archived (kept, out of the audience's lists)."""
+        audience = self._audience(request.params["list_id"])
+        member = audience.get(_member_key(request.params["member"]))
+        member["status"] = "archived"
+        member["last_changed"] = mailchimp_time(audience.now())
+        return Response.empty(204)
+
+    def _delete_member(self, request: Request) -> Response:
+        """`POST …/members/{hash}/actions/delete-permanent`: gone for good."""
+        audience = self._audience(request.params["list_id"])
+        key = _member_key(request.params["member"])
+        audience.get(key)
+        del audience.members[key]
+        return Response.empty(204)
+
+    def _run_operation(self, method: str, path: str, params: dict[str, Any], body: bytes) -> Response:
+        """One operation of a batch, answered as the same request alone would be."""
+        query = {k: [str(v)] for k, v in (params or {}).items()}
+        request = Request(
+            method.upper(), "/3.0" + path if not path.startswith("/3.0") else path, query, Message(), body
+        )
+        request.headers["Authorization"] = f"apikey {self.api_key}"
+        try:
+            return self._dispatch(request, count=False)
+        except MailchimpProblem as exc:
+            return exc.response()
 
     def _batch(self, request: Request) -> Response:
         audience = self._audience(request.params["list_id"])

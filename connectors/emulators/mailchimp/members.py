@@ -179,6 +179,8 @@ class Audience:
         members = list(self.members.values())
         if query.get("status"):
             members = [m for m in members if m["status"] == query["status"]]
+        else:  # archived contacts are out of the audience unless asked for
+            members = [m for m in members if m["status"] != "archived"]
         since, before = query.get("since_last_changed"), query.get("before_last_changed")
         if since:
             start = parse_time(since, "since_last_changed")

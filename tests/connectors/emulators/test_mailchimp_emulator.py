@@ -212,3 +212,81 @@ def test_the_eleventh_simultaneous_request_is_refused(server: EmulatorServer, ap
         thread.join(timeout=30)
     assert refused == [429, 429]
     assert sorted(answers.get_nowait() for _ in range(10)) == [200] * 10
+
+
+def test_the_client_finds_its_audience(app: MailchimpEmulator, client: Any) -> None:
+    app.create("ada@example.com")
+    lists = client.lists.get_all_lists()
+    assert lists["total_items"] == 1 and lists["lists"][0]["id"] == LIST_ID
+    one = client.lists.get_list(LIST_ID)
+    assert one["stats"]["member_count"] == 1 and one["name"]
+    with pytest.raises(ApiClientError) as missing:
+        client.lists.get_list("nosuchlist")
+    assert missing.value.status_code == 404
+
+
+def test_members_are_added_patched_archived_and_deleted_as_the_client_does_it(
+    app: MailchimpEmulator, client: Any
+) -> None:
+    added = client.lists.add_list_member(
+        LIST_ID, {"email_address": "Grace@Example.com", "status": "subscribed"}
+    )
+    assert added["id"] == subscriber_hash("grace@example.com") and added["status"] == "subscribed"
+    with pytest.raises(ApiClientError) as twice:
+        client.lists.add_list_member(LIST_ID, {"email_address": "grace@example.com", "status": "subscribed"})
+    assert twice.value.status_code == 400 and refusal(twice)["title"] == "Member Exists"
+    patched = client.lists.update_list_member(LIST_ID, added["id"], {"merge_fields": {"FNAME": "Grace"}})
+    assert patched["merge_fields"]["FNAME"] == "Grace" and patched["status"] == "subscribed"
+    with pytest.raises(ApiClientError) as nobody:
+        client.lists.update_list_member(LIST_ID, subscriber_hash("nobody@example.com"), {"vip": True})
+    assert nobody.value.status_code == 404
+    client.lists.delete_list_member(LIST_ID, added["id"])  # archived: out of the audience
+    assert client.lists.get_list_members_info(LIST_ID)["total_items"] == 0
+    archived = client.lists.get_list_members_info(LIST_ID, status="archived")
+    assert [m["email_address"] for m in archived["members"]] == ["Grace@Example.com"]
+    client.lists.delete_list_member_permanent(LIST_ID, added["id"])
+    assert app.records() == []
+
+
+def test_batches_run_operations_and_hand_back_their_responses(app: MailchimpEmulator, client: Any) -> None:
+    import io
+    import tarfile
+
+    operations = [
+        {
+            "method": "POST",
+            "path": f"/lists/{LIST_ID}/members",
+            "operation_id": f"add-{i}",
+            "body": json.dumps({"email_address": f"b{i}@example.com", "status": "subscribed"}),
+        }
+        for i in range(3)
+    ]
+    operations.append(
+        {
+            "method": "POST",
+            "path": f"/lists/{LIST_ID}/members",
+            "operation_id": "bad",
+            "body": json.dumps({"email_address": "nope", "status": "subscribed"}),
+        }
+    )
+    batch = client.batches.start({"operations": operations})
+    assert batch["status"] == "pending" and batch["total_operations"] == 4
+    seen = [client.batches.status(batch["id"])["status"] for _ in range(3)]
+    assert seen == ["pending", "started", "finished"]
+    done = client.batches.status(batch["id"])
+    assert (done["finished_operations"], done["errored_operations"]) == (4, 1)
+    assert [b["id"] for b in client.batches.list()["batches"]] == [batch["id"]]
+    packed = requests.get(done["response_body_url"], timeout=10)
+    with tarfile.open(fileobj=io.BytesIO(packed.content), mode="r:gz") as archive:
+        member = next(m for m in archive.getmembers() if m.isfile())
+        answers = json.loads(archive.extractfile(member).read())  # type: ignore[union-attr]
+    assert [(a["operation_id"], a["status_code"]) for a in answers] == [
+        ("add-0", 200),
+        ("add-1", 200),
+        ("add-2", 200),
+        ("bad", 400),
+    ]
+    assert json.loads(answers[0]["response"])["email_address"] == "b0@example.com"
+    assert len(app.records()) == 3
+    client.batches.delete_request(batch["id"])
+    assert client.batches.list()["total_items"] == 0
