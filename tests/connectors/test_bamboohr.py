@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from connectors.bamboohr import DEFAULT_HOST, BambooHRConnector
 from connectors.emulators.bamboohr import BambooHREmulator
 from connectors.emulators.salesforce.ids import ManualClock
-from connectors.emulators.server import EmulatorServer
+from connectors.emulators.server import EmulatorApp, EmulatorServer, Request, Response
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError, RetryableAPIError
 from hub.io.connections import Connection, parse_connection
 from hub.io.connector import ObjectSpec
@@ -399,3 +400,30 @@ def test_reading_departments_is_retried_when_throttled(
         app.faults.configure(0.0, ())
     assert read == [SEEDED] * 6
     assert bhr.calls.retries()["bamboohr"] == app.stats["faults:rate_limit"] > 0
+
+
+class PublishedChanges(EmulatorApp):
+    """BambooHR's published change-feed sample, served verbatim; keeps the query each call sent."""
+
+    system = "bamboohr"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[dict[str, list[str]]] = []
+        self.route("GET", r"/api/gateway.php/(?P<company>[^/]+)/v1/employees/changed", self.answer)
+
+    def answer(self, request: Request) -> Response:
+        self.queries.append(request.query)
+        body = (Path(__file__).parents[1] / "fixtures" / "real" / "bamboohr" / "changed.json").read_bytes()
+        return Response(200, body, {"Content-Type": "application/json"})
+
+
+def test_bamboohrs_published_change_feed_is_read_by_id() -> None:
+    app = PublishedChanges()
+    with EmulatorServer(app) as server:
+        spec = {"conn_type": "bamboohr", "host": server.url, "schema": "acme", "password": "bhr-key"}
+        connector = BambooHRConnector(parse_connection("bamboohr_default", json.dumps(spec)))
+        [change] = connector.changes(datetime(2011, 6, 1, tzinfo=UTC))
+    assert (change.id, change.action, change.last_changed) == ("1", "Inserted", "2011-06-02T19:26:23+00:00")
+    assert change.when == datetime(2011, 6, 2, 19, 26, 23, tzinfo=UTC)
+    assert app.queries[0]["since"] == ["2011-06-01T00:00:00+00:00"]

@@ -18,16 +18,20 @@ listed too); `GET employees/directory`
 "filters": {"lastChanged": {"includeNull", "value"}}}` → `{"title", "fields", "employees"}`.
 Every value is text and an empty date reads "0000-00-00". Errors carry their message in the
 `X-BambooHR-Error-Message` header with an empty body: 400 invalid, 401 bad key, 403 forbidden, 404
-unknown employee or company, 406 without `Accept: application/json` (BambooHR would answer XML),
-and 503 + `Retry-After` when throttled.
+unknown employee or company, and 503 + `Retry-After` when throttled. Without `Accept: application/json`
+(and but for `format=JSON` reports) the answer is XML, as BambooHR's (`xml`). `GET employees/changed/
+tables/{jobInfo|employmentStatus}?since=` → `{"table", "employees": {"<id>": {"lastChanged", "rows":
+[{"id", "date", …columns}]}}}`: the dated rows of each employee whose table changed.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.emulators.bamboohr import xml
 from connectors.emulators.bamboohr.staff import generate_staff
 from connectors.emulators.bamboohr.store import (
     FIELDS,
@@ -89,6 +93,7 @@ class BambooHREmulator(EmulatorApp):
             ("GET", "/meta/lists", self._meta_lists),
             ("GET", "/employees/directory", self._directory),
             ("GET", "/employees/changed", self._changed),
+            ("GET", r"/employees/changed/tables/(?P<table>[A-Za-z]+)", self._changed_tables),
             ("GET", r"/employees/(?P<id>\d+)", self._show),
             ("POST", "/employees", self._create),
             ("POST", r"/employees/(?P<id>\d+)", self._update),
@@ -157,13 +162,51 @@ class BambooHREmulator(EmulatorApp):
             if request.method == "POST" and "/employees" in request.path and key != self.api_key:
                 return refused(403, "You do not have access to edit employees")
             wants_json = "application/json" in (request.headers.get("Accept") or "")
-            if not wants_json and (request.arg("format") or "").upper() != "JSON":
-                return refused(406, "Send 'Accept: application/json': this emulator does not serve XML")
             host = request.headers.get("Host") or "api.bamboohr.com"
             self.base = f"{'https' if self.needs_tls else 'http'}://{host}"
-            return handler(request)
+            answer = handler(request)
+            if "/reports/" in request.path:  # a report comes in the format it names
+                wants_json = (request.arg("format") or "").upper() == "JSON"
+            if wants_json or answer.status != 200 or not answer.body:
+                return answer
+            return self._as_xml(request, answer)  # BambooHR answers XML unless JSON is asked for
 
         return guarded
+
+    def _as_xml(self, request: Request, answer: Response) -> Response:
+        path = request.path.rstrip("/")
+        kind = (
+            "directory" if path.endswith("/employees/directory")
+            else "tables" if "/changed/tables/" in path
+            else "changed" if path.endswith("/employees/changed")
+            else "fields" if path.endswith("/meta/fields")
+            else "lists" if path.endswith("/meta/lists")
+            else "report" if "/reports/" in path
+            else "employee"
+        )  # fmt: skip
+        return Response(200, xml.render(kind, json.loads(answer.body)), {"Content-Type": "text/xml"})
+
+    def _changed_tables(self, request: Request) -> Response:
+        """`employees/changed/tables/{table}?since=`: the rows of the employees whose table changed."""
+        since = self._since(request)
+        table = request.params["table"]
+        changed = self.store.table_changes(table, since)
+        employees = {
+            str(i): {"lastChanged": bamboo_time(when), "rows": self.store.tables[table][i]}
+            for i, when in changed.items()
+        }
+        return Response.json({"table": table, "employees": employees})
+
+    def _since(self, request: Request) -> datetime:
+        since_text = request.arg("since")
+        if not since_text:
+            raise Invalid("The 'since' parameter is required (an ISO-8601 timestamp)")
+        if " " in since_text:
+            raise Invalid(f"Invalid 'since' value '{since_text}': send '+' in the offset as %2B")
+        try:
+            return parse_time(since_text)
+        except ValueError:
+            raise Invalid(f"Invalid 'since' value '{since_text}': expected an ISO-8601 timestamp") from None
 
     def _body(self, request: Request) -> dict[str, Any]:
         try:
@@ -221,15 +264,7 @@ class BambooHREmulator(EmulatorApp):
         )
 
     def _changed(self, request: Request) -> Response:
-        since_text = request.arg("since")
-        if not since_text:
-            raise Invalid("The 'since' parameter is required (an ISO-8601 timestamp)")
-        if " " in since_text:
-            raise Invalid(f"Invalid 'since' value '{since_text}': send '+' in the offset as %2B")
-        try:
-            since = parse_time(since_text)
-        except ValueError:
-            raise Invalid(f"Invalid 'since' value '{since_text}': expected an ISO-8601 timestamp") from None
+        since = self._since(request)
         kind = (request.arg("type") or "").lower() or None
         if kind not in (None, "inserted", "updated", "deleted"):
             raise Invalid(f"Invalid 'type' value '{kind}': use inserted, updated or deleted")
@@ -262,8 +297,8 @@ class BambooHREmulator(EmulatorApp):
         return Response(200, b"", {})
 
     def _report(self, request: Request) -> Response:
-        if (request.arg("format") or "").upper() != "JSON":
-            raise Invalid("This emulator serves custom reports as format=JSON only")
+        if (request.arg("format") or "").upper() not in ("JSON", "XML"):
+            raise Invalid("format must be one of CSV, PDF, XLS, XML, JSON (this emulator: JSON or XML)")
         body = self._body(request)
         fields = self._fields(body.get("fields"))
         since = _last_changed_filter(body.get("filters"))

@@ -62,6 +62,19 @@ def parse_time(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+# The tabular fields BambooHR keeps a dated history of: table -> its columns -> the employee field
+TABLES: dict[str, dict[str, str]] = {
+    "jobInfo": {
+        "location": "location",
+        "department": "department",
+        "division": "division",
+        "jobTitle": "jobTitle",
+        "reportsTo": "supervisorEId",
+    },
+    "employmentStatus": {"employmentStatus": "status", "terminationDate": "terminationDate"},
+}
+
+
 class Invalid(ValueError):
     """A refused request: the message BambooHR puts in `X-BambooHR-Error-Message`, and the status."""
 
@@ -116,6 +129,8 @@ class Store:
         self.department_options = [Option(n, name, self.now()) for n, name in enumerate(departments, 1)]
         self.employees: dict[int, dict[str, Any]] = {}
         self.stamps: dict[int, datetime] = {}  # lastChanged, as datetimes
+        self.tables: dict[str, dict[int, list[dict[str, Any]]]] = {}  # table -> employee -> rows
+        self.table_stamps: dict[str, dict[int, datetime]] = {}  # table -> employee -> last change
         self.created: dict[int, datetime] = {}
         self.deleted: dict[int, datetime] = {}
         self._next = 1
@@ -160,6 +175,7 @@ class Store:
         self.employees[employee_id] = record
         self.created[employee_id] = now
         self._stamp(employee_id, now)
+        self._record_rows(employee_id, None, record, now)
         return employee_id
 
     def update(self, employee_id: int, values: dict[str, Any]) -> bool:
@@ -171,7 +187,28 @@ class Store:
             return False
         self.employees[employee_id] = merged
         self._stamp(employee_id, self.now())
+        self._record_rows(employee_id, current, merged, self.now())
         return True
+
+    def _record_rows(
+        self, employee_id: int, before: dict[str, Any] | None, after: dict[str, Any], when: datetime
+    ) -> None:
+        """A new row in each table whose fields the change touched, dated today, as HR keys it."""
+        for table, fields in TABLES.items():
+            values = {column: after.get(source) for column, source in fields.items()}
+            if before is not None and values == {c: before.get(s) for c, s in fields.items()}:
+                continue
+            rows = self.tables.setdefault(table, {}).setdefault(employee_id, [])
+            day = (after.get("hireDate") if not rows else None) or when.date().isoformat()
+            rows.append({"id": str(len(rows) + 1), "date": day, **values})
+            self.table_stamps.setdefault(table, {})[employee_id] = when
+
+    def table_changes(self, table: str, since: datetime) -> dict[int, datetime]:
+        """The employees whose rows of `table` changed at or after `since`, with when."""
+        if table not in TABLES:
+            raise Invalid(f"Table '{table}' does not exist", 404)
+        stamps = self.table_stamps.get(table, {})
+        return {i: when for i, when in sorted(stamps.items()) if when >= since and i in self.employees}
 
     def remove(self, employee_id: int) -> None:
         """Delete an employee for good, as an administrator can; the change feed says "Deleted"."""

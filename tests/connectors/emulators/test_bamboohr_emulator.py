@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -136,7 +137,7 @@ def test_a_custom_report_answers_text_values_and_0000_00_00_for_empty_dates(
     unknown = report(server, app, {"fields": ["firstName", "shoeSize"]})
     assert unknown.status_code == 400 and "shoeSize" in unknown.headers["X-BambooHR-Error-Message"]
     xml = api(server, app, "POST", "reports/custom", params={"format": "XML"}, json={"fields": ["firstName"]})
-    assert xml.status_code == 400
+    assert xml.status_code == 200 and ElementTree.fromstring(xml.content).tag == "report"
 
 
 def test_create_answers_201_with_the_location_and_update_moves_last_changed(
@@ -212,7 +213,7 @@ def test_keys_company_and_accept_header_are_checked(app: BambooHREmulator, serve
     )
     assert other.status_code == 404 and "elsewhere" in other.headers["X-BambooHR-Error-Message"]
     xml = api(server, app, "GET", "meta/fields", headers={"Accept": "application/xml"})
-    assert xml.status_code == 406
+    assert xml.status_code == 200 and ElementTree.fromstring(xml.content).tag == "fields"  # BambooHR's XML
     fields = api(server, app, "GET", "meta/fields").json()
     assert {"alias": "customHubId", "name": "Hub ID", "type": "text"}.items() <= fields[-2].items()
 
@@ -315,3 +316,60 @@ def test_the_sandbox_is_a_realistic_deterministic_company() -> None:
     other = BambooHREmulator(clock=ManualClock(START))
     other.seed_sandbox({"employees": 40}, 8)
     assert len(other.records()) == 40 and other.records() != staff[:40]
+
+
+def plain(server: EmulatorServer, app: BambooHREmulator, path: str, **kw: Any) -> requests.Response:
+    """A call without `Accept: application/json`, as XML-reading clients (PyBambooHR's style) make it."""
+    url = f"{server.url}/api/gateway.php/{app.company}/v1/{path}"
+    return requests.get(url, auth=(app.api_key, "x"), timeout=10, **kw)
+
+
+def test_without_accept_json_bamboohr_answers_xml(app: BambooHREmulator, server: EmulatorServer) -> None:
+    ada = app.create(ADA)
+    directory = ElementTree.fromstring(plain(server, app, "employees/directory").content)
+    assert directory.tag == "directory" and directory.find("fieldset/field[@id='firstName']") is not None
+    [employee] = directory.findall("employees/employee")
+    assert employee.get("id") == ada and employee.findtext("field[@id='firstName']") == ADA["firstName"]
+    one = plain(server, app, f"employees/{ada}/", params={"fields": "firstName,lastName"})
+    assert one.headers["Content-Type"].startswith("text/xml")
+    shown = ElementTree.fromstring(one.content)
+    assert (shown.tag, shown.get("id"), shown.findtext("field[@id='lastName']")) == (
+        "employee",
+        ada,
+        ADA["lastName"],
+    )
+    changed = ElementTree.fromstring(
+        plain(server, app, "employees/changed/", params={"since": "2000-01-01T00:00:00Z"}).content
+    )
+    assert changed.get("latest") and changed.find("employee").get("action") == "Inserted"
+    lists = ElementTree.fromstring(plain(server, app, "meta/lists").content)
+    assert lists.find("list").get("alias") == "department" and lists.find("list/options/option") is not None
+    assert plain(server, app, "employees/999/").status_code == 404  # errors stay bodiless, in the header
+
+
+def test_changed_tables_give_each_changed_employees_dated_rows(
+    app: BambooHREmulator, server: EmulatorServer, clock: ManualClock
+) -> None:
+    ada = app.create({**ADA, "jobTitle": "Analyst", "department": app.store.departments[0]})
+    other = app.create({"firstName": "Grace", "lastName": "Hopper"})
+    since = clock.now + timedelta(minutes=1)
+    clock.advance(minutes=5)
+    app.edit(ada, {"jobTitle": "Lead Analyst"})
+    app.edit(other, {"workEmail": "grace@omnihub.example"})  # no jobInfo column changed
+    params = {"since": since.isoformat().replace("+00:00", "Z")}
+    answer = api(server, app, "GET", "employees/changed/tables/jobInfo", params=params).json()
+    assert answer["table"] == "jobInfo" and list(answer["employees"]) == [ada]
+    rows = answer["employees"][ada]["rows"]
+    assert [r["jobTitle"] for r in rows] == ["Analyst", "Lead Analyst"] and rows[-1][
+        "date"
+    ] == clock.now.date().isoformat()
+    everyone = api(
+        server, app, "GET", "employees/changed/tables/jobInfo", params={"since": "2000-01-01T00:00:00Z"}
+    ).json()
+    assert sorted(everyone["employees"]) == sorted([ada, other])
+    missing = api(server, app, "GET", "employees/changed/tables/shoeSizes", params=params)
+    assert missing.status_code == 404 and "shoeSizes" in missing.headers["X-BambooHR-Error-Message"]
+    xml = ElementTree.fromstring(
+        plain(server, app, "employees/changed/tables/jobInfo", params=params).content
+    )
+    assert xml.find("employee").get("id") == ada and len(xml.findall("employee/row")) == 2
