@@ -232,3 +232,39 @@ def test_zendesks_too_many_values_names_the_limit() -> None:
         list(published(server).read_changes(USERS, None, 100))
     assert "Parameter  cannot specify more than 100 values" in str(refused.value)
     assert refused.value.status == 400
+
+
+class Recorded(EmulatorApp):
+    """Two cursor-export pages recorded from a real Zendesk account, then the end of the stream."""
+
+    system = "zendesk"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[dict[str, list[str]]] = []
+        self.route("GET", r"/api/v2/incremental/tickets/cursor(?:\.json)?", self.answer)
+
+    def answer(self, request: Request) -> Response:
+        self.queries.append(request.query)
+        number = len(self.queries)
+        if number <= 2:
+            body = (REAL / f"incremental_tickets_cursor_{number}.json").read_bytes()
+            return Response(200, body, {"Content-Type": "application/json; charset=utf-8"})
+        end = {
+            "tickets": [],
+            "after_url": None,
+            "after_cursor": None,
+            "before_url": None,
+            "before_cursor": None,
+        }
+        return Response.json(end | {"end_of_stream": True})
+
+
+def test_zendesks_recorded_cursor_pages_are_followed_by_their_after_cursor() -> None:
+    app = Recorded()
+    with EmulatorServer(app) as server:
+        records = [r for page in published(server).read_changes(TICKETS, None, 1) for r in page.records]
+    assert [r["id"] for r in records] == [28, 29]
+    assert records[0]["via"]["channel"] == "api" and records[0]["generated_timestamp"] == 1695052663
+    assert app.queries[1]["cursor"] == ["MTY5NTA1MjY2My4wfHwyOHw="]  # sent back as it came
+    assert app.queries[2]["cursor"] == ["MTY5NTA1MjY2My4wfHwyOXw="]

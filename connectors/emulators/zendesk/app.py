@@ -237,7 +237,10 @@ class ZendeskEmulator(EmulatorApp):
         try:
             start = None if cursor else start_time(request.arg("start_time"))
             size = per_page(request.arg("per_page"))
-            page = cursor_page(self.store, kind, self.base, start=start, cursor=cursor, size=size)
+            asked = request.arg("per_page")
+            page = cursor_page(
+                self.store, kind, self.base, start=start, cursor=cursor, size=size, asked=asked
+            )
         except BadExportRequest as exc:
             return zendesk_error(400, "InvalidValue", str(exc))
         return Response.json(page)

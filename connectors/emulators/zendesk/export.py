@@ -61,7 +61,14 @@ def ordered(store: Store, kind: str) -> list[tuple[Position, dict[str, Any]]]:
 
 
 def cursor_page(
-    store: Store, kind: str, base: str, *, start: int | None, cursor: str | None, size: int
+    store: Store,
+    kind: str,
+    base: str,
+    *,
+    start: int | None,
+    cursor: str | None,
+    size: int,
+    asked: str | None = None,
 ) -> dict[str, Any]:
     """One page of `GET /api/v2/incremental/{kind}/cursor.json`."""
     after: Position = decode_cursor(cursor) if cursor else (int(start or 0), 0)
@@ -71,11 +78,12 @@ def cursor_page(
     next_cursor = encode_cursor(last)
     before = encode_cursor(page[0][0]) if page and cursor else None
     url = f"{base}/api/v2/incremental/{kind}/cursor.json?cursor="
+    kept = f"&per_page={asked}" if asked else ""  # as Zendesk keeps the caller's per_page
     return {
         kind: [dict(record) for _, record in page],
-        "after_url": url + quote(next_cursor),
+        "after_url": url + quote(next_cursor) + kept,
         "after_cursor": next_cursor,
-        "before_url": url + quote(before) if before else None,
+        "before_url": url + quote(before) + kept if before else None,
         "before_cursor": before,
         "end_of_stream": len(remaining) <= size,
     }

@@ -108,6 +108,7 @@ def _defaults(kind: str) -> dict[str, Any]:
         "custom_fields": [],
         "satisfaction_rating": None,
         "sharing_agreement_ids": [],
+        "custom_status_id": None,
         "fields": [],
         "followup_ids": [],
         "ticket_form_id": None,

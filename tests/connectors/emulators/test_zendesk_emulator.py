@@ -6,8 +6,10 @@ zenpy is pointed at the emulator with its own switches `ZENPY_FORCE_NETLOC` / `Z
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -338,3 +340,18 @@ def test_zenpy_searches_tickets_and_users(
     assert [r["subject"] for r in later["results"]] == ["Invoice"] and later["results"][0][
         "result_type"
     ] == "ticket"
+
+
+def test_a_ticket_has_the_fields_of_a_ticket_recorded_from_zendesk(
+    app: ZendeskEmulator, server: EmulatorServer
+) -> None:
+    real = Path(__file__).parents[2] / "fixtures" / "real" / "zendesk" / "incremental_tickets_cursor_1.json"
+    recorded = json.loads(real.read_text())
+    requester = app.create("users", {"name": "Ada", "email": "ada@example.com"})
+    app.create("tickets", {"subject": "test", "description": "test", "requester_id": requester})
+    page = api(
+        server, app, "GET", "incremental/tickets/cursor.json", params={"start_time": 0, "per_page": 1}
+    ).json()
+    assert set(page) == set(recorded)
+    assert set(page["tickets"][0]) == set(recorded["tickets"][0])
+    assert page["after_url"].endswith("&per_page=1") and recorded["after_url"].endswith("&per_page=1")
