@@ -255,3 +255,30 @@ def test_invalid_resource_keeps_mailchimps_field_errors() -> None:
         MailchimpConnector(parse_connection("mailchimp_default", json.dumps(spec))).fetch(MEMBERS, ["abc"])
     assert caught.value.code == "Invalid Resource"
     assert "(email_address: This value should be a valid email.)" in str(caught.value)
+
+
+class Missing(EmulatorApp):
+    """The 404 the real API answered for an audience the account does not have, served verbatim."""
+
+    system = "mailchimp"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.route("GET", r"/3.0/lists/(?P<list_id>[^/]+)/members", self.answer)
+
+    def answer(self, request: Request) -> Response:
+        body = (REAL / "resource_not_found.json").read_bytes()
+        return Response(404, body, {"Content-Type": "application/problem+json; charset=utf-8"})
+
+
+def test_an_audience_the_account_lacks_is_named_with_mailchimps_words() -> None:
+    app = Missing()
+    with EmulatorServer(app) as server, pytest.raises(FatalAPIError) as caught:
+        spec = {"conn_type": "mailchimp", "host": server.url, "password": "key-us6"}
+        list(
+            MailchimpConnector(parse_connection("mailchimp_default", json.dumps(spec))).read_changes(
+                MEMBERS, None, 100
+            )
+        )
+    assert caught.value.status == 404 and caught.value.code == "Resource Not Found"
+    assert "The requested resource could not be found." in str(caught.value)
