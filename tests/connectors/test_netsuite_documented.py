@@ -1,0 +1,88 @@
+"""NetSuite's documented error bodies, served verbatim to the NetSuite connector after a real login
+flow (the emulator's token endpoint checks the connector's signed client assertion)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.emulators.netsuite import NetSuiteEmulator
+from connectors.emulators.server import EmulatorServer, Request, Response
+from connectors.netsuite import NetSuiteConnector
+from hub.errors import AuthenticationError
+from hub.io.connections import parse_connection
+from hub.io.connector import ObjectSpec
+from hub.io.http import RetryPolicy
+from hub.io.records import WriteOp
+
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "netsuite"
+CUSTOMERS = ObjectSpec(
+    "customer", ("id", "lastmodifieddate", "companyname"), "id", "lastmodifieddate", "externalId"
+)
+
+
+class Documented(NetSuiteEmulator):
+    """The emulator's login, with NetSuite's documented answers for the calls a test names."""
+
+    def __init__(self, answers: dict[str, tuple[int, str]]) -> None:
+        super().__init__()
+        self.answers = answers
+
+    def handle(self, request: Request) -> Response:
+        for prefix, (status, name) in self.answers.items():
+            if request.path.startswith(prefix) and request.method != "GET":
+                body = (REAL / name).read_bytes()
+                return Response(
+                    status, body, {"Content-Type": "application/vnd.oracle.resource+json; type=error"}
+                )
+        return super().handle(request)
+
+
+@pytest.fixture
+def documented(request: pytest.FixtureRequest) -> Iterator[tuple[Documented, EmulatorServer]]:
+    app = Documented(request.param)
+    with EmulatorServer(app) as server:
+        yield app, server
+
+
+def connector(app: Documented, server: EmulatorServer) -> NetSuiteConnector:
+    spec = app.connection(server.url)
+    policy = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
+    return NetSuiteConnector(parse_connection("netsuite_default", json.dumps(spec)), policy=policy)
+
+
+@pytest.mark.parametrize(
+    "documented", [{"/services/rest/query/": (401, "invalid_login.json")}], indirect=True
+)
+def test_the_documented_invalid_login_is_a_refusal_after_one_fresh_token(
+    documented: tuple[Documented, EmulatorServer],
+) -> None:
+    app, server = documented
+    ns = connector(app, server)
+    with pytest.raises(AuthenticationError) as refused:
+        list(ns.read_changes(CUSTOMERS, None, 10))
+    message = str(refused.value)
+    assert "INVALID_LOGIN" in message and "Invalid login attempt." in message
+    assert app.stats["POST /services/rest/auth/oauth2/v1/token"] == 2  # the token fetched again once
+    assert "BEGIN PRIVATE KEY" not in message
+
+
+@pytest.mark.parametrize(
+    "documented", [{"/services/rest/record/v1/customer/": (400, "invalid_content.json")}], indirect=True
+)
+def test_the_documented_invalid_content_is_that_records_error(
+    documented: tuple[Documented, EmulatorServer],
+) -> None:
+    app, server = documented
+    made = app.create("customer", {"companyname": "Acme"})
+    [result] = connector(app, server).write(
+        CUSTOMERS, [WriteOp("hub-1", {"companyname": "Acme 2"}, str(made))]
+    )
+    assert not result.ok and result.error is not None
+    assert result.error.code == "INVALID_CONTENT" and result.error.fields == ("item.items[0].item",)
+    assert (
+        "You have entered an Invalid Field Value 9999 for the following field: item" in result.error.message
+    )
