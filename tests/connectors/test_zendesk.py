@@ -268,3 +268,37 @@ def test_zendesks_recorded_cursor_pages_are_followed_by_their_after_cursor() -> 
     assert records[0]["via"]["channel"] == "api" and records[0]["generated_timestamp"] == 1695052663
     assert app.queries[1]["cursor"] == ["MTY5NTA1MjY2My4wfHwyOHw="]  # sent back as it came
     assert app.queries[2]["cursor"] == ["MTY5NTA1MjY2My4wfHwyOXw="]
+
+
+class RecordedJob(EmulatorApp):
+    """A bulk write answered with a job recorded from a real account: queued, then completed."""
+
+    system = "zendesk"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.polls = 0
+        self.route("POST", r"/api/v2/organizations/create_or_update_many(?:\.json)?", self.queued)
+        self.route("GET", r"/api/v2/job_statuses/show_many(?:\.json)?", self.polled)
+
+    def queued(self, request: Request) -> Response:
+        return Response(
+            200, (REAL / "job_status_queued.json").read_bytes(), {"Content-Type": "application/json"}
+        )
+
+    def polled(self, request: Request) -> Response:
+        self.polls += 1
+        job = json.loads((REAL / "job_status_completed.json").read_bytes())
+        return Response.json({"job_statuses": [job["job_status"]]})
+
+
+def test_a_recorded_job_gives_one_result_per_record_in_order() -> None:
+    app = RecordedJob()
+    ops = [WriteOp(f"hub-{i}", {"name": f"Org {i}"}, str(3862 + i)) for i in range(100)]
+    with EmulatorServer(app) as server:
+        zd = published(server)
+        zd.connection.extra["job_poll_interval"] = 0.01
+        results = zd.write(ORGANIZATIONS, ops)
+    recorded = json.loads((REAL / "job_status_completed.json").read_text())["job_status"]["results"]
+    assert [r.id for r in results] == [str(r["id"]) for r in recorded]  # in order, with no index
+    assert all(r.ok and not r.created for r in results) and app.polls >= 1

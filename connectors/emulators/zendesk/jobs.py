@@ -58,7 +58,8 @@ class Job:
         if outcome.error is not None:
             item.update(error=outcome.error, details=outcome.details, status="Failed")
             return item
-        item.update(status=outcome.status, action="create" if outcome.status == "Created" else "update")
+        action = "create" if outcome.status == "Created" else "update"
+        item.update(status=outcome.status, action=action, success=True)  # as a recorded job shows
         item.update(self.extra[index])
         return item
 
