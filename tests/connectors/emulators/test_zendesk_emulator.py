@@ -95,6 +95,7 @@ def test_users_create_or_update_many_reports_each_record_in_order(zenpy: Zenpy, 
         "id": results[3]["id"],
         "status": "Updated",
         "action": "update",
+        "success": True,
     }
     assert zenpy.users(id=results[3]["id"]).name == "Alan M. Turing"
 
