@@ -282,3 +282,28 @@ def test_an_audience_the_account_lacks_is_named_with_mailchimps_words() -> None:
         )
     assert caught.value.status == 404 and caught.value.code == "Resource Not Found"
     assert "The requested resource could not be found." in str(caught.value)
+
+
+class Disabled(EmulatorApp):
+    """The 401 the real API answered for a disabled key, served verbatim to every request."""
+
+    system = "mailchimp"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.route("GET", r"/3.0/.*", self.answer)
+
+    def answer(self, request: Request) -> Response:
+        body = (REAL / "api_key_invalid.json").read_bytes()
+        return Response(401, body, {"Content-Type": "application/problem+json; charset=utf-8"})
+
+
+def test_a_disabled_key_is_named_with_mailchimps_words_and_not_retried() -> None:
+    app, key = Disabled(), "0123456789abcdef0123456789abcdef-us6"
+    with EmulatorServer(app) as server, pytest.raises(AuthenticationError) as caught:
+        spec = {"conn_type": "mailchimp", "host": server.url, "password": key}
+        connector = MailchimpConnector(parse_connection("mailchimp_default", json.dumps(spec)), policy=QUICK)
+        list(connector.read_changes(MEMBERS, None, 100))
+    message = str(caught.value)
+    assert "HTTP 401" in message and "API Key Invalid" in message and "API key has been disabled" in message
+    assert key not in message and connector.calls.retries().get("mailchimp", 0) == 0
