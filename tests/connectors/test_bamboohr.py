@@ -410,10 +410,12 @@ class PublishedChanges(EmulatorApp):
     def __init__(self) -> None:
         super().__init__()
         self.queries: list[dict[str, list[str]]] = []
+        self.accepts: list[str | None] = []
         self.route("GET", r"/api/gateway.php/(?P<company>[^/]+)/v1/employees/changed", self.answer)
 
     def answer(self, request: Request) -> Response:
         self.queries.append(request.query)
+        self.accepts.append(request.headers.get("Accept"))
         body = (Path(__file__).parents[1] / "fixtures" / "real" / "bamboohr" / "changed.json").read_bytes()
         return Response(200, body, {"Content-Type": "application/json"})
 
@@ -427,3 +429,39 @@ def test_bamboohrs_published_change_feed_is_read_by_id() -> None:
     assert (change.id, change.action, change.last_changed) == ("1", "Inserted", "2011-06-02T19:26:23+00:00")
     assert change.when == datetime(2011, 6, 2, 19, 26, 23, tzinfo=UTC)
     assert app.queries[0]["since"] == ["2011-06-01T00:00:00+00:00"]
+    assert app.accepts == ["application/json"]  # else BambooHR answers XML
+
+
+class DirectoryDisabled(EmulatorApp):
+    """BambooHR's documented 403 for a directory the caller may not see, served verbatim (status line,
+    its lower-case x-bamboohr-error-message header, empty body); keeps each request's Accept."""
+
+    system = "bamboohr"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.accepts: list[str | None] = []
+        self.route("GET", r"/api/gateway.php/(?P<company>[^/]+)/v1/employees/directory", self.answer)
+
+    def answer(self, request: Request) -> Response:
+        self.accepts.append(request.headers.get("Accept"))
+        raw = Path(__file__).parents[1] / "fixtures" / "real" / "bamboohr" / "directory_disabled_403.http"
+        head, _, body = raw.read_bytes().partition(b"\r\n\r\n")
+        status_line, *lines = head.decode().split("\r\n")
+        headers = dict(line.split(": ", 1) for line in lines)
+        return Response(int(status_line.split()[1]), body, headers)
+
+
+def test_a_directory_the_key_may_not_see_is_named_with_bamboohrs_header() -> None:
+    app = DirectoryDisabled()
+    key = "bhr-secret-key-0123456789"
+    with EmulatorServer(app) as server, pytest.raises(FatalAPIError) as caught:
+        spec = {"conn_type": "bamboohr", "host": server.url, "schema": "acme", "password": key}
+        BambooHRConnector(parse_connection("bamboohr_default", json.dumps(spec)), policy=QUICK).call(
+            "GET", "employees/directory"
+        )
+    message = str(caught.value)
+    assert caught.value.status == 403 and caught.value.code == "forbidden"
+    assert "Directory disabled for this account" in message and key not in message
+    assert "grant the API key's user of connection 'bamboohr_default' access in BambooHR" in message
+    assert app.accepts == ["application/json"]
