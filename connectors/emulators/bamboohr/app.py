@@ -254,7 +254,7 @@ class BambooHREmulator(EmulatorApp):
 
     def _directory(self, request: Request) -> Response:
         if not self.directory_enabled:
-            return refused(403, "The employee directory is not enabled for this company")
+            return refused(403, "Directory disabled for this account")  # BambooHR's words
         active = [i for i in sorted(self.store.employees) if self.store.employees[i]["status"] == "Active"]
         return Response.json(
             {

@@ -268,7 +268,10 @@ def test_the_directory_lists_active_employees_unless_disabled(
     assert directory["employees"][0]["displayName"] == "Ada Lovelace"
     assert any(f["id"] == "workEmail" for f in directory["fields"])
     app.directory_enabled = False
-    assert api(server, app, "GET", "employees/directory").status_code == 403
+    refused = api(server, app, "GET", "employees/directory")
+    # BambooHR's reference: 403, an empty body, `x-bamboohr-error-message: Directory disabled for this account`
+    assert refused.status_code == 403 and refused.content == b""
+    assert refused.headers["x-bamboohr-error-message"] == "Directory disabled for this account"
 
 
 def test_throttling_is_503_with_retry_after_and_the_error_header(
