@@ -320,9 +320,18 @@ class MailchimpEmulator(EmulatorApp):
         return Response.json(member)
 
     def _archive_member(self, request: Request) -> Response:
-        """`DELETE …/members/{hash}`: the member is archived (kept, out of the audience's lists)."""
+        """`DELETE …/members/{hash}`: the member is archived (kept, out of the audience's lists); one
+        archived, pending or cleaned already is refused 405 with `Allow: GET, PUT`."""
         audience = self._audience(request.params["list_id"])
         member = audience.get(_member_key(request.params["member"]))
+        if member["status"] in ("archived", "pending", "cleaned"):  # a bounced contact is "cleaned"
+            return problem(
+                405,
+                "Method Not Allowed",
+                "This list member cannot be removed. Can not archive a contact that is bounced, pending "
+                "or archived",
+                Allow="GET, PUT",
+            )  # as the real API answered (tests/fixtures/real/mailchimp/archive_refused_405.json)
         member["status"] = "archived"
         member["last_changed"] = mailchimp_time(audience.now())
         return Response.empty(204)

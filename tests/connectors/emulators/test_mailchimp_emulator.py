@@ -7,6 +7,7 @@ import queue
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import mailchimp_marketing as MailchimpMarketing
@@ -21,6 +22,7 @@ from connectors.emulators.server import EmulatorServer
 LIST_ID = MailchimpEmulator.LIST_ID
 KEY = MailchimpEmulator.API_KEY
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+REAL = Path(__file__).parents[2] / "fixtures" / "real" / "mailchimp"
 
 
 @pytest.fixture
@@ -290,3 +292,26 @@ def test_batches_run_operations_and_hand_back_their_responses(app: MailchimpEmul
     assert len(app.records()) == 3
     client.batches.delete_request(batch["id"])
     assert client.batches.list()["total_items"] == 0
+
+
+def test_archiving_an_archived_member_is_refused_as_the_real_api_refused_it(
+    server: EmulatorServer, client: Any
+) -> None:
+    """Mailchimp's recorded 405 (tests/fixtures/real/mailchimp/archive_refused_405.json): title, detail
+    and the Allow header, compared field by field (the instance is each answer's own)."""
+    real = json.loads((REAL / "archive_refused_405.json").read_text())
+    added = client.lists.add_list_member(
+        LIST_ID, {"email_address": "ada@example.com", "status": "subscribed"}
+    )
+    client.lists.delete_list_member(LIST_ID, added["id"])
+    with pytest.raises(ApiClientError) as again:
+        client.lists.delete_list_member(LIST_ID, added["id"])
+    assert again.value.status_code == 405
+    body = refusal(again)
+    assert {k: body[k] for k in ("type", "title", "status", "detail")} == {
+        k: real[k] for k in ("type", "title", "status", "detail")
+    }
+    # the client keeps no headers: the same call through requests, as a script without the client sends it
+    raw = requests.delete(f"{server.url}/3.0/lists/{LIST_ID}/members/{added['id']}", auth=("any", KEY))
+    assert raw.status_code == 405 and raw.headers["Allow"] == "GET, PUT"
+    assert raw.headers["Content-Type"] == "application/problem+json; charset=utf-8"
