@@ -307,3 +307,41 @@ def test_a_disabled_key_is_named_with_mailchimps_words_and_not_retried() -> None
     message = str(caught.value)
     assert "HTTP 401" in message and "API Key Invalid" in message and "API key has been disabled" in message
     assert key not in message and connector.calls.retries().get("mailchimp", 0) == 0
+
+
+class RecordedPages(EmulatorApp):
+    """Four member pages a real account answered (count=4, offsets 0/4/8/10), served verbatim by
+    offset; keeps the query of each call."""
+
+    system = "mailchimp"
+    PAGES = {"0": "members_page_1.json", "4": "members_page_2.json", "8": "members_page_3.json"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[dict[str, list[str]]] = []
+        self.route("GET", r"/3.0/lists/(?P<list_id>[^/]+)/members", self.answer)
+
+    def answer(self, request: Request) -> Response:
+        self.queries.append(request.query)
+        name = self.PAGES.get(request.arg("offset") or "0", "members_page_4.json")
+        return Response(200, (REAL / name).read_bytes(), {"Content-Type": "application/json; charset=utf-8"})
+
+
+def test_real_member_pages_sharing_one_last_changed_are_read_whole_by_offset() -> None:
+    app = RecordedPages()
+    recorded = ObjectSpec("a36b032126", ("id", "email_address", "last_changed"), "id", "last_changed")
+    since = datetime(2022, 2, 23, 16, 25, 57, tzinfo=UTC)
+    with EmulatorServer(app) as server:
+        spec = {"conn_type": "mailchimp", "host": server.url, "password": "key-us3"}
+        connector = MailchimpConnector(parse_connection("mailchimp_default", json.dumps(spec)), policy=QUICK)
+        pages = list(connector.read_changes(recorded, since, 4))
+    expected = [
+        m["id"]
+        for name in ("members_page_1.json", "members_page_2.json", "members_page_3.json")
+        for m in json.loads((REAL / name).read_text())["members"]
+    ]
+    assert [r["id"] for p in pages for r in p.records] == expected and len(set(expected)) == 10
+    assert [len(p.records) for p in pages] == [4, 4, 2] and {p.cursor for p in pages} == {since}
+    assert [q["offset"][0] for q in app.queries] == ["0", "4", "8"]  # total_items 10 reached: no fourth call
+    assert {q["since_last_changed"][0] for q in app.queries} == {"2022-02-23T16:25:56+00:00"}
+    assert {q["count"][0] for q in app.queries} == {"4"}
