@@ -315,3 +315,16 @@ def test_archiving_an_archived_member_is_refused_as_the_real_api_refused_it(
     raw = requests.delete(f"{server.url}/3.0/lists/{LIST_ID}/members/{added['id']}", auth=("any", KEY))
     assert raw.status_code == 405 and raw.headers["Allow"] == "GET, PUT"
     assert raw.headers["Content-Type"] == "application/problem+json; charset=utf-8"
+
+
+def test_a_members_page_has_the_fields_a_real_page_has(client: Any) -> None:
+    """Every key of a member (and of its location) in a page a real account answered
+    (tests/fixtures/real/mailchimp/members_page_1.json) is in the emulator's page too."""
+    real = json.loads((REAL / "members_page_1.json").read_text())
+    client.lists.add_list_member(LIST_ID, {"email_address": "ada@example.com", "status": "subscribed"})
+    page = client.lists.get_list_members_info(LIST_ID, count=4)
+    assert set(page) == set(real)
+    [member], recorded = page["members"], real["members"][0]
+    assert set(recorded) <= set(member)
+    assert set(recorded["location"]) <= set(member["location"])
+    assert member["consents_to_one_to_one_messaging"] is True  # as every recorded member's
