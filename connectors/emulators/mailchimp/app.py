@@ -26,7 +26,13 @@ from email.message import Message
 from typing import Any
 
 from connectors.emulators.mailchimp.batches import BatchOperations
-from connectors.emulators.mailchimp.errors import MailchimpProblem, invalid_resource, problem
+from connectors.emulators.mailchimp.errors import (
+    SHAPELESS_EMAIL,
+    MailchimpProblem,
+    invalid_resource,
+    member_exists,
+    problem,
+)
 from connectors.emulators.mailchimp.errors import not_found as resource_not_found
 from connectors.emulators.mailchimp.members import (
     Audience,
@@ -299,12 +305,10 @@ class MailchimpEmulator(EmulatorApp):
         audience = self._audience(request.params["list_id"])
         body = _body(request)
         email = body.get("email_address") if isinstance(body, dict) else None
+        if isinstance(email, str) and email and "@" not in email:
+            raise MailchimpProblem(400, "Invalid Resource", SHAPELESS_EMAIL)  # as the real API answered
         if valid_email(email) and subscriber_hash(str(email)) in audience.members:
-            raise MailchimpProblem(
-                400,
-                "Member Exists",
-                f"{email} is already a list member. Use PUT to insert or update list members.",
-            )
+            raise member_exists(str(email))
         member, _ = audience.upsert(body)
         return Response.json(member)
 

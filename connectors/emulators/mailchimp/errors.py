@@ -22,21 +22,35 @@ class MailchimpProblem(Exception):
     """Raised inside a handler: answer with this problem instead of a result."""
 
     def __init__(
-        self, status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        errors: list[dict[str, str]] | None = None,
+        *,
+        typed: bool = True,
     ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.errors = status, title, detail, errors
+        self.typed = typed
 
     def response(self) -> Response:
-        return problem(self.status, self.title, self.detail, self.errors)
+        return problem(self.status, self.title, self.detail, self.errors, typed=self.typed)
 
 
 def problem(
-    status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None, **headers: str
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    *,
+    typed: bool = True,
+    **headers: str,
 ) -> Response:
-    """An error answer in Mailchimp's problem+json shape."""
+    """An error answer in Mailchimp's problem+json shape (without `type` when not `typed`, as the real
+    API answers "Member Exists")."""
     body: dict[str, Any] = {
-        "type": ERROR_TYPE,
+        **({"type": ERROR_TYPE} if typed else {}),
         "title": title,
         "status": status,
         "detail": detail,
@@ -58,6 +72,20 @@ def invalid_resource(field: str, message: str) -> MailchimpProblem:
 def fake_email(email: str) -> str:
     """The message Mailchimp gives for an address it refuses."""
     return f"{email} looks fake or invalid, please enter a real email address."
+
+
+def member_exists(email: str) -> MailchimpProblem:
+    """400 "Member Exists", which the real API answers without a `type`
+    (tests/fixtures/real/mailchimp/member_exists.json)."""
+    return MailchimpProblem(
+        400,
+        "Member Exists",
+        f"{email} is already a list member. Use PUT to insert or update list members.",
+        typed=False,
+    )
+
+
+SHAPELESS_EMAIL = "Please provide a valid email address."  # an address without an @, as answered
 
 
 def not_found() -> MailchimpProblem:

@@ -15,7 +15,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.emulators.mailchimp.errors import MailchimpProblem, fake_email, invalid_resource, not_found
+from connectors.emulators.mailchimp.errors import (
+    MailchimpProblem,
+    fake_email,
+    invalid_resource,
+    member_exists,
+    not_found,
+)
 
 Clock = Callable[[], datetime]
 Member = dict[str, Any]
@@ -163,11 +169,7 @@ class Audience:
     def _rename(self, member: Member, email: str) -> None:
         new_hash = subscriber_hash(email)
         if new_hash in self.members:
-            raise MailchimpProblem(
-                400,
-                "Member Exists",
-                f"{email} is already a list member. Use PUT to insert or update list members.",
-            )
+            raise member_exists(email)
         del self.members[member["id"]]
         member["email_address"], member["id"] = email, new_hash
         self.members[new_hash] = member

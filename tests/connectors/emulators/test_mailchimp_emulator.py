@@ -328,3 +328,24 @@ def test_a_members_page_has_the_fields_a_real_page_has(client: Any) -> None:
     assert set(recorded) <= set(member)
     assert set(recorded["location"]) <= set(member["location"])
     assert member["consents_to_one_to_one_messaging"] is True  # as every recorded member's
+
+
+def test_member_exists_and_a_shapeless_address_are_answered_as_the_real_api_answered(client: Any) -> None:
+    """Mailchimp's recorded answers (tests/fixtures/real/mailchimp/member_exists.json,
+    invalid_email_address.json), compared key by key but for the instance and the address."""
+    exists = json.loads((REAL / "member_exists.json").read_text())
+    shapeless = json.loads((REAL / "invalid_email_address.json").read_text())
+    client.lists.add_list_member(LIST_ID, {"email_address": "ada@example.com", "status": "subscribed"})
+    with pytest.raises(ApiClientError) as twice:
+        client.lists.add_list_member(LIST_ID, {"email_address": "ada@example.com", "status": "subscribed"})
+    answer = refusal(twice)
+    assert sorted(answer) == sorted(exists)  # no "type" in this one
+    assert (answer["title"], answer["status"]) == (exists["title"], exists["status"])
+    assert answer["detail"] == exists["detail"].replace(exists["detail"].split()[0], "ada@example.com")
+    with pytest.raises(ApiClientError) as caught:
+        client.lists.add_list_member(LIST_ID, {"email_address": "AAAAA", "status": "subscribed"})
+    answer = refusal(caught)
+    assert sorted(answer) == sorted(shapeless)
+    assert {k: answer[k] for k in ("type", "title", "status", "detail")} == {
+        k: shapeless[k] for k in ("type", "title", "status", "detail")
+    }
