@@ -21,7 +21,9 @@ Every value is text and an empty date reads "0000-00-00". Errors carry their mes
 unknown employee or company, and 503 + `Retry-After` when throttled. Without `Accept: application/json`
 (and but for `format=JSON` reports) the answer is XML, as BambooHR's (`xml`). `GET employees/changed/
 tables/{jobInfo|employmentStatus}?since=` → `{"table", "employees": {"<id>": {"lastChanged", "rows":
-[{"id", "date", …columns}]}}}`: the dated rows of each employee whose table changed.
+[{"id", "date", …columns}]}}}`: the dated rows of each employee whose table changed;
+`GET employees/{id|all}/tables/{table}` → `[{"id", "employeeId", "date", …columns}]` (XML: `<table><row
+id employeeId><field id>`, as PyBambooHR's get_tabular_data parses it).
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class BambooHREmulator(EmulatorApp):
             ("GET", "/employees/directory", self._directory),
             ("GET", "/employees/changed", self._changed),
             ("GET", r"/employees/changed/tables/(?P<table>[A-Za-z]+)", self._changed_tables),
+            ("GET", r"/employees/(?P<id>\d+|all)/tables/(?P<table>[A-Za-z]+)", self._table_rows),
             ("GET", r"/employees/(?P<id>\d+)", self._show),
             ("POST", "/employees", self._create),
             ("POST", r"/employees/(?P<id>\d+)", self._update),
@@ -178,6 +181,7 @@ class BambooHREmulator(EmulatorApp):
         kind = (
             "directory" if path.endswith("/employees/directory")
             else "tables" if "/changed/tables/" in path
+            else "rows" if "/tables/" in path
             else "changed" if path.endswith("/employees/changed")
             else "fields" if path.endswith("/meta/fields")
             else "lists" if path.endswith("/meta/lists")
@@ -196,6 +200,23 @@ class BambooHREmulator(EmulatorApp):
             for i, when in changed.items()
         }
         return Response.json({"table": table, "employees": employees})
+
+    def _table_rows(self, request: Request) -> Response:
+        """`employees/{id|all}/tables/{table}`: the dated rows of one employee (or of everyone,
+        terminated ones too), each with its `id` and `employeeId`."""
+        table, wanted = request.params["table"], request.params["id"]
+        self.store.table_changes(table, datetime.min.replace(tzinfo=UTC))  # 404 for a table it lacks
+        if wanted != "all" and self.store.get(int(wanted)) is None:
+            return refused(404, f"Employee {wanted} not found")
+        kept = self.store.tables.get(table, {})
+        ids = sorted(kept) if wanted == "all" else [int(wanted)]
+        rows = [
+            {"id": row["id"], "employeeId": str(i), **{k: v for k, v in row.items() if k != "id"}}
+            for i in ids
+            if i in self.store.employees
+            for row in kept.get(i, [])
+        ]
+        return Response.json(rows)
 
     def _since(self, request: Request) -> datetime:
         since_text = request.arg("since")

@@ -7,6 +7,7 @@ application/json`), as its documentation shows them and PyBambooHR-style clients
     <employees latest="…"><employee id="1" action="Updated" lastChanged="…"/></employees>
     <fields><field id="4000" type="text" alias="firstName">First name</field>…</fields>
     <report><title>…</title><fields>…</fields><employees>…</employees></report>
+    <table><row id="1" employeeId="123"><field id="date">…</field>…</row></table>
     <employees table="jobInfo"><employee id="1" lastChanged="…">
       <row id="1"><field id="date">…</field>…</row></employee></employees>
 """
@@ -54,6 +55,11 @@ def render(kind: str, body: Any) -> bytes:
             employee = SubElement(root, "employee", id=employee_id, lastChanged=entry["lastChanged"])
             for row in entry["rows"]:
                 _fields(SubElement(employee, "row", id=str(row.get("id", ""))), row)
+    elif kind == "rows":
+        root = Element("table")
+        for row in body:
+            attributes = {"id": str(row["id"]), "employeeId": str(row["employeeId"])}
+            _fields(SubElement(root, "row", attributes), {k: v for k, v in row.items() if k != "employeeId"})
     elif kind == "fields":
         root = Element("fields")
         for field in body:

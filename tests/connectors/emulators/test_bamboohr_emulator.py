@@ -376,3 +376,30 @@ def test_changed_tables_give_each_changed_employees_dated_rows(
         plain(server, app, "employees/changed/tables/jobInfo", params=params).content
     )
     assert xml.find("employee").get("id") == ada and len(xml.findall("employee/row")) == 2
+
+
+def test_table_rows_of_one_employee_or_all_as_pybamboohr_reads_them(
+    app: BambooHREmulator, server: EmulatorServer, clock: ManualClock
+) -> None:
+    """`GET employees/{id|all}/tables/{table}` (PyBambooHR's get_tabular_data): JSON rows carrying
+    their id and employeeId when asked, else `<table><row id employeeId><field id>…` as it parses."""
+    ada = app.create({**ADA, "jobTitle": "Analyst"})
+    gone = app.create(
+        {"firstName": "Gone", "lastName": "Away", "status": "Inactive", "terminationDate": "2023-01-31"}
+    )
+    clock.advance(minutes=5)
+    app.edit(ada, {"jobTitle": "Lead Analyst"})
+    mine = api(server, app, "GET", f"employees/{ada}/tables/jobInfo").json()
+    assert [(r["id"], r["employeeId"], r["jobTitle"]) for r in mine] == [
+        ("1", ada, "Analyst"),
+        ("2", ada, "Lead Analyst"),
+    ]
+    everyone = api(server, app, "GET", "employees/all/tables/jobInfo").json()
+    assert sorted({r["employeeId"] for r in everyone}) == sorted([ada, gone])  # terminated ones too
+    table = ElementTree.fromstring(plain(server, app, f"employees/{ada}/tables/jobInfo").content)
+    assert table.tag == "table" and [row.get("employeeId") for row in table.findall("row")] == [ada, ada]
+    titles = [row.find("field[@id='jobTitle']").text for row in table.findall("row")]  # type: ignore[union-attr]
+    assert titles == ["Analyst", "Lead Analyst"]
+    missing = api(server, app, "GET", f"employees/{ada}/tables/shoeSizes")
+    assert missing.status_code == 404 and "shoeSizes" in missing.headers["X-BambooHR-Error-Message"]
+    assert api(server, app, "GET", "employees/999/tables/jobInfo").status_code == 404
