@@ -25,9 +25,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from hub.errors import FatalAPIError, QuotaExhausted
+from hub.errors import AuthenticationError, FatalAPIError, QuotaExhausted
 from hub.io.connector import Connector, FormField, ObjectSpec
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
+from hub.io.redact import redact
 from hub.io.rest import RequestAuth, RESTConnector, json_body
 
 BATCH = 100
@@ -125,6 +126,22 @@ class HubSpotConnector(RESTConnector):
             return super().error_detail(response)
         category = body.get("category")
         return (str(category) if category else None), str(body["message"])
+
+    def refusal(self, method: str, path_or_url: str, response: requests.Response) -> AuthenticationError:
+        """HubSpot's refusal; for an OAuth access token that expired (EXPIRED_AUTHENTICATION), said so
+        with what to do: such tokens last 30 minutes and the hub does not refresh them."""
+        code, detail = self.error_detail(response)
+        if code != "EXPIRED_AUTHENTICATION":
+            return super().refusal(method, path_or_url, response)
+        return AuthenticationError(
+            self.system,
+            f"connection {self.connection.conn_id!r}: HubSpot's OAuth access token has expired "
+            f"({self.shown(method, path_or_url)}: {redact(detail)[:200]}); its access tokens last 30 "
+            "minutes: put a private app's token, which does not expire, in the connection's password, "
+            "or a freshly refreshed OAuth token before each run",
+            status=response.status_code,
+            code=code,
+        )
 
     def check(self) -> str:
         self.call("GET", "/crm/v3/objects/contacts", params={"limit": 1})

@@ -283,3 +283,71 @@ def test_the_recorded_409_names_the_email_so_no_read_is_needed() -> None:
         ["grace0@example.com", "grace2@example.com"],
     ]
     assert c.calls.snapshot() == {"hubspot": 2}  # no read of the existing contact
+
+
+class Recorded(EmulatorApp):
+    """Answers a real HubSpot account gave (tests/fixtures/real/hubspot), served verbatim in turn for
+    each path; keeps the paths asked."""
+
+    system = "hubspot"
+
+    def __init__(self, answers: dict[str, list[tuple[int, str]]]) -> None:
+        super().__init__()
+        self.answers, self.asked = answers, list[str]()
+        for path in answers:
+            self.route("POST" if "/search" in path or "/batch/" in path else "GET", path, self.answer)
+
+    def answer(self, request: Request) -> Response:
+        self.asked.append(request.path)
+        status, name = self.answers[request.path].pop(0)
+        return Response(
+            status, (REAL / name).read_bytes(), {"Content-Type": "application/json;charset=utf-8"}
+        )
+
+
+def recorded_connector(app: Recorded, server: EmulatorServer) -> HubSpotConnector:
+    spec = {"conn_type": "hubspot", "host": server.url, "password": "pat-na1-test"}
+    policy = RetryPolicy(base_delay=0.01, max_delay=0.05)
+    return HubSpotConnector(parse_connection("hubspot_default", json.dumps(spec)), policy=policy)
+
+
+def test_the_recorded_per_second_429_of_a_search_is_waited_out() -> None:
+    """A real search's 429 (category RATE_LIMITS, no policyName, no Retry-After) is the per-second
+    limit, retried; never taken for the daily one."""
+    search = "/crm/v3/objects/contacts/search"
+    app = Recorded({search: [(429, "secondly_limit_429.json"), (200, "search_page_2.json")]})
+    with EmulatorServer(app) as server:
+        c = recorded_connector(app, server)
+        pages = list(c.read_changes(CONTACTS, None, 100))
+    assert [r["id"] for p in pages for r in p.records] == ["525"]
+    assert app.asked == [search, search] and c.calls.retries() == {"hubspot": 1}
+
+
+def test_the_recorded_batch_update_answer_gives_each_record_its_id() -> None:
+    app = Recorded({"/crm/v3/objects/contacts/batch/update": [(200, "batch_update_200.json")]})
+    with EmulatorServer(app) as server:
+        c = recorded_connector(app, server)
+        op = WriteOp(
+            str(uuid.uuid4()), {"lastname": "Doe", "email": "grouparoo@demo.com"}, target_id="290201"
+        )
+        results = c.write(CONTACTS, [op])
+    assert [(r.ok, r.id, r.created) for r in results] == [(True, "290201", False)]
+
+
+def test_an_expired_oauth_token_says_so_and_what_to_do() -> None:
+    """HubSpot's recorded 401 EXPIRED_AUTHENTICATION: the token expired (not "refused"), with HubSpot's
+    words and the way out, without the token."""
+    app = Recorded({"/crm/v3/objects/contacts": [(401, "expired_token_401.json")]})
+    with EmulatorServer(app) as server:
+        c = recorded_connector(app, server)
+        with pytest.raises(AuthenticationError) as caught:
+            c.check()
+    message = str(caught.value)
+    assert caught.value.status == 401 and caught.value.code == "EXPIRED_AUTHENTICATION"
+    assert "connection 'hubspot_default': HubSpot's OAuth access token has expired" in message
+    assert (
+        "GET /crm/v3/objects/contacts: The OAuth token used to make this call expired 0 second(s) ago."
+        in message
+    )
+    assert "private app's token" in message and "pat-na1-test" not in message
+    assert c.calls.retries() == {}

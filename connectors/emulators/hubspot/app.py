@@ -13,13 +13,18 @@
     /crm/v4/objects/…/associations, /crm/v4/associations/…/batch/…   associations (see `associations`);
                                                  `?associations=companies` on reads gives v3's block
 
-Bearer tokens (private-app style) authenticate; errors have HubSpot's body (`status`, `message`,
-`correlationId`, `category`); throttling is a 429 with `policyName` and no Retry-After.
+Bearer tokens (private-app style, or an OAuth access token that expires at `token_expires_at`:
+then 401 EXPIRED_AUTHENTICATION "The OAuth token used to make this call expired … ago.")
+authenticate; errors have HubSpot's body (`status`, `message`, `correlationId`, `category`);
+throttling is a 429 with no Retry-After: `policyName` TEN_SECONDLY_ROLLING, or on a search the
+body a real account answered ("You have reached your secondly limit.", category RATE_LIMITS);
+batch answers carry `startedAt` and `completedAt` and no `requestedAt`, as recorded.
 """
 
 from __future__ import annotations
 
 import base64
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -86,7 +91,9 @@ class HubSpotEmulator(EmulatorApp):
         super().__init__(**options)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.token = token
+        self.token_expires_at: datetime | None = None  # an OAuth access token's end (None: never)
         self.daily_limit, self.daily_used = daily_limit, 0
+        self._serving = threading.local()  # the request being answered, for its throttling body
         self.stores = {t: ObjectStore(t, self.clock) for t in OBJECT_TYPES}
         base = rf"/crm/v3/objects/(?P<type>{TYPES})"
         self.route("GET", base, self._list)
@@ -153,6 +160,7 @@ class HubSpotEmulator(EmulatorApp):
     def handle(self, request: Request) -> Response:
         """Every answer, counted against the daily limit when one is set: HubSpot's daily headers on
         each answer, and its DAILY 429 once the day's requests are spent."""
+        self._serving.path = request.path
         if self.daily_limit is None or request.path.startswith("/__emulator__/"):
             return super().handle(request)
         with self.lock:
@@ -181,6 +189,8 @@ class HubSpotEmulator(EmulatorApp):
 
     # Answers HubSpot gives --------------------------------------------------------------------------
     def rate_limit_response(self) -> Response:
+        if str(getattr(self._serving, "path", "")).endswith("/search"):  # as a real account answered
+            return error(429, "RATE_LIMITS", "You have reached your secondly limit.")
         body = {
             "status": "error",
             "message": "You have reached your ten_secondly_rolling limit.",
@@ -198,9 +208,28 @@ class HubSpotEmulator(EmulatorApp):
         return error(404, "OBJECT_NOT_FOUND", f"Resource not found: {request.path}")
 
     def _authorized(self, request: Request) -> bool:
-        return request.headers.get("Authorization", "") == f"Bearer {self.token}"
+        if request.headers.get("Authorization", "") != f"Bearer {self.token}":
+            return False
+        return self.token_expires_at is None or self.clock() < self.token_expires_at
 
-    def _refused(self) -> Response:
+    def _refused(self, request: Request) -> Response:
+        if (
+            self.token_expires_at is not None
+            and request.headers.get("Authorization") == f"Bearer {self.token}"
+        ):
+            ago = int((self.clock() - self.token_expires_at).total_seconds())
+            unit, size = next(
+                (u, s)
+                for u, s in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+                if ago >= s or s == 1
+            )
+            expired = self.token_expires_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            return error(
+                401,
+                "EXPIRED_AUTHENTICATION",
+                f"The OAuth token used to make this call expired {ago // size} {unit}(s) ago.",
+                context={"expire time": [expired]},
+            )
         return error(
             401,
             "INVALID_AUTHENTICATION",
@@ -210,7 +239,7 @@ class HubSpotEmulator(EmulatorApp):
 
     def _guarded(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
         def guarded(request: Request) -> Response:
-            return handler(request) if self._authorized(request) else self._refused()
+            return handler(request) if self._authorized(request) else self._refused(request)
 
         return guarded
 
@@ -253,7 +282,7 @@ class HubSpotEmulator(EmulatorApp):
 
     def _list(self, request: Request) -> Response:
         if not self._authorized(request):
-            return self._refused()
+            return self._refused(request)
         object_type = request.params["type"]
         limit = int(request.arg("limit", "10") or 10)
         if limit > LIST_LIMIT:
@@ -271,7 +300,7 @@ class HubSpotEmulator(EmulatorApp):
 
     def _get(self, request: Request) -> Response:
         if not self._authorized(request):
-            return self._refused()
+            return self._refused(request)
         object_type, key = request.params["type"], unquote(request.params["id"])  # alice%40example.com
         found = self._lookup(object_type, key, request.arg("idProperty"))
         if found is None:
@@ -280,7 +309,7 @@ class HubSpotEmulator(EmulatorApp):
 
     def _body(self, request: Request) -> dict[str, Any] | Response:
         if not self._authorized(request):
-            return self._refused()
+            return self._refused(request)
         try:
             body = request.json() or {}
         except ValueError:
@@ -328,7 +357,7 @@ class HubSpotEmulator(EmulatorApp):
 
     def _archive_one(self, request: Request) -> Response:
         if not self._authorized(request):
-            return self._refused()
+            return self._refused(request)
         found = self.stores[request.params["type"]].records.get(unquote(request.params["id"]))
         if found is not None and not found.archived:
             found.archived, found.archived_at = True, self.clock()
@@ -347,7 +376,7 @@ class HubSpotEmulator(EmulatorApp):
 
     def _search(self, request: Request) -> Response:
         if not self._authorized(request):
-            return self._refused()
+            return self._refused(request)
         object_type = request.params["type"]
         try:
             body = request.json() or {}
@@ -379,7 +408,7 @@ class HubSpotEmulator(EmulatorApp):
 
     def _batch(self, request: Request) -> Response:
         if not self._authorized(request):
-            return self._refused()
+            return self._refused(request)
         object_type, op = request.params["type"], request.params["op"]
         try:
             body = request.json() or {}
@@ -403,13 +432,10 @@ class HubSpotEmulator(EmulatorApp):
         results, errors = handler(object_type, inputs, body)
         if op == "archive":
             return Response.empty(204)
-        answer: dict[str, Any] = {
-            "status": "COMPLETE",
-            "results": results,
-            "requestedAt": started,
-            "startedAt": started,
-            "completedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        }
+        answer: dict[str, Any] = {"status": "COMPLETE", "results": results}
+        if errors:  # `requestedAt` only here: the 200 and 201 answers recorded from HubSpot have none
+            answer |= {"requestedAt": started}
+        answer |= {"startedAt": started, "completedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
         if errors:
             answer |= {"errors": errors, "numErrors": len(errors)}
         return Response.json(answer, 207 if errors else (201 if op == "create" else 200))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import hubspot
 import pytest
@@ -17,10 +18,12 @@ from hubspot.crm.associations.v4 import (
 )
 from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsApiException
 from hubspot.crm.contacts import (
+    BatchInputSimplePublicObjectBatchInput,
     BatchInputSimplePublicObjectBatchInputForCreate,
     BatchInputSimplePublicObjectBatchInputUpsert,
     BatchReadInputSimplePublicObjectId,
     PublicObjectSearchRequest,
+    SimplePublicObjectBatchInput,
     SimplePublicObjectBatchInputForCreate,
     SimplePublicObjectBatchInputUpsert,
     SimplePublicObjectId,
@@ -35,6 +38,13 @@ from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+REAL = Path(__file__).parents[2] / "fixtures" / "real" / "hubspot"
+
+
+def recorded(name: str) -> dict[str, object]:
+    """A body HubSpot answered a real account (tests/fixtures/real/hubspot/SOURCES.md)."""
+    body: dict[str, object] = json.loads((REAL / name).read_text())
+    return body
 
 
 @pytest.fixture
@@ -321,3 +331,67 @@ def test_associations_v4_through_the_client(
     with pytest.raises(AssociationsApiException) as missing:
         links.basic_api.create_default("contacts", person, "companies", "999999")
     assert missing.value.status == 404
+
+
+def test_a_batch_create_answers_201_in_the_shape_a_real_account_recorded(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    """Status, results, startedAt and completedAt, and no requestedAt (the emulator sent one)."""
+    app, server, _ = portal
+    inputs = BatchInputSimplePublicObjectBatchInputForCreate(
+        inputs=[
+            SimplePublicObjectBatchInputForCreate(
+                properties={"email": "grouparoo@demo.com", "firstname": "John"}
+            )
+        ]
+    )
+    raw = client(server, app.token).crm.contacts.batch_api.create_with_http_info(
+        inputs, _preload_content=False
+    )
+    answer, real = json.loads(raw.data), recorded("batch_create_201.json")
+    assert raw.status == 201 and list(answer) == list(real)
+    assert list(answer["results"][0]) == list(real["results"][0])  # type: ignore[index]
+    update = BatchInputSimplePublicObjectBatchInput(
+        inputs=[SimplePublicObjectBatchInput(id=answer["results"][0]["id"], properties={"lastname": "Doe"})]
+    )
+    raw = client(server, app.token).crm.contacts.batch_api.update_with_http_info(
+        update, _preload_content=False
+    )
+    assert raw.status == 200 and list(json.loads(raw.data)) == list(recorded("batch_update_200.json"))
+
+
+def test_a_throttled_search_answers_as_a_real_account_recorded(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    """A search past the per-second limit: HubSpot's recorded body (category RATE_LIMITS, no
+    policyName), where other calls name their TEN_SECONDLY_ROLLING policy."""
+    app, server, _ = portal
+    app.faults.configure(1.0, ("rate_limit",))
+    with pytest.raises(ApiException) as throttled:
+        client(server, app.token).crm.contacts.search_api.do_search(PublicObjectSearchRequest(limit=1))
+    app.faults.configure(0.0, ())
+    body, real = json.loads(throttled.value.body), recorded("secondly_limit_429.json")
+    assert throttled.value.status == 429 and list(body) == list(real)
+    assert (body["message"], body["category"]) == (real["message"], real["category"])
+    assert "Retry-After" not in (throttled.value.headers or {})
+
+
+def test_an_expired_oauth_token_is_refused_as_hubspot_words_it(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, clock = portal
+    app.token_expires_at = T0 + timedelta(minutes=30)  # HubSpot's OAuth access tokens last 30 minutes
+    api = client(server, app.token)
+    assert api.crm.contacts.basic_api.get_page(limit=1).results == []
+    clock.advance(hours=5, minutes=31)
+    with pytest.raises(ApiException) as refused:
+        api.crm.contacts.basic_api.get_page(limit=1)
+    body, real = json.loads(refused.value.body), recorded("expired_token_401.json")
+    assert refused.value.status == 401 and list(body) == list(real)
+    assert body["category"] == "EXPIRED_AUTHENTICATION"
+    assert body["message"] == "The OAuth token used to make this call expired 5 hour(s) ago."
+    assert body["context"] == {"expire time": ["2024-05-01T09:30:00.000Z"]}
+    app.token_expires_at = clock() - timedelta(seconds=0)
+    with pytest.raises(ApiException) as just:
+        api.crm.contacts.search_api.do_search(PublicObjectSearchRequest(limit=1))
+    assert json.loads(just.value.body)["message"] == real["message"]  # "expired 0 second(s) ago."
