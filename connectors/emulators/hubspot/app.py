@@ -56,6 +56,18 @@ def error(status: int, category: str, message: str, **extra: Any) -> Response:
     return Response.json({**body, **extra}, status)
 
 
+def rate_limited(message: str, policy: str, headers: dict[str, str]) -> Response:
+    """HubSpot's 429 naming the spent policy (`DAILY`, `TEN_SECONDLY_ROLLING`); no Retry-After."""
+    body = {
+        "status": "error",
+        "message": message,
+        "errorType": "RATE_LIMIT",
+        "correlationId": str(uuid.uuid4()),
+        "policyName": policy,
+    }
+    return Response.json(body, 429, headers)
+
+
 def search_cursor(offset: int) -> str:
     """The `after` of a search page as HubSpot writes it: opaque, URL-quoted base64 (its own example
     answers `"NTI1Cg%3D%3D"`, that is base64 of "525" and a new line); never a number a client could
@@ -174,32 +186,20 @@ class HubSpotEmulator(EmulatorApp):
         return response
 
     def daily_limit_response(self) -> Response:
-        body = {
-            "status": "error",
-            "message": "You have reached your daily limit.",
-            "errorType": "RATE_LIMIT",
-            "correlationId": str(uuid.uuid4()),
-            "policyName": "DAILY",
-        }
         headers = {
             "X-HubSpot-RateLimit-Daily": str(self.daily_limit),
             "X-HubSpot-RateLimit-Daily-Remaining": "0",
         }
-        return Response.json(body, 429, headers)
+        return rate_limited("You have reached your daily limit.", "DAILY", headers)
 
     # Answers HubSpot gives --------------------------------------------------------------------------
     def rate_limit_response(self) -> Response:
         if str(getattr(self._serving, "path", "")).endswith("/search"):  # as a real account answered
             return error(429, "RATE_LIMITS", "You have reached your secondly limit.")
-        body = {
-            "status": "error",
-            "message": "You have reached your ten_secondly_rolling limit.",
-            "errorType": "RATE_LIMIT",
-            "correlationId": str(uuid.uuid4()),
-            "policyName": "TEN_SECONDLY_ROLLING",
-        }
         headers = {"X-HubSpot-RateLimit-Max": "100", "X-HubSpot-RateLimit-Remaining": "0"}
-        return Response.json(body, 429, headers)
+        return rate_limited(
+            "You have reached your ten_secondly_rolling limit.", "TEN_SECONDLY_ROLLING", headers
+        )
 
     def unavailable_response(self) -> Response:
         return error(503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable")

@@ -14,7 +14,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors.emulators.salesforce.errors import ApiError, RowError, SfError, bad_request, not_found
 from connectors.emulators.salesforce.ids import format_datetime, make_id, normalize_id
@@ -23,6 +23,17 @@ from connectors.emulators.salesforce.rest import Route, V, json_body
 from connectors.emulators.salesforce.store import Store
 from connectors.emulators.salesforce.values import TypeMismatch, from_text
 from connectors.emulators.server import Request, Response
+
+J = TypeVar("J")
+
+
+def job_of(jobs: dict[str, J], request: Request) -> J:
+    """The job a `…/jobs/{ingest|query}/{job_id}` route names (15- or 18-character id), else 404."""
+    found = jobs.get(normalize_id(request.params["job_id"]) or "")
+    if found is None:
+        raise not_found()
+    return found
+
 
 JOBS = V + r"/jobs/ingest"
 JOB = JOBS + r"/(?P<job_id>\w{15,18})"
@@ -122,10 +133,7 @@ class BulkApi:
         ]
 
     def job(self, request: Request) -> Job:
-        found = self.jobs.get(normalize_id(request.params["job_id"]) or "")
-        if found is None:
-            raise not_found()
-        return found
+        return job_of(self.jobs, request)
 
     # ---- job lifecycle ----
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connectors.emulators.salesforce.bulk import DELIMITERS, LINE_ENDINGS, quoted
-from connectors.emulators.salesforce.errors import bad_request, not_found
-from connectors.emulators.salesforce.ids import format_datetime, make_id, normalize_id
+from connectors.emulators.salesforce.bulk import DELIMITERS, LINE_ENDINGS, job_of, quoted
+from connectors.emulators.salesforce.errors import bad_request
+from connectors.emulators.salesforce.ids import format_datetime, make_id
 from connectors.emulators.salesforce.rest import Route, V, json_body
 from connectors.emulators.salesforce.soql import parse
 from connectors.emulators.salesforce.soql_exec import Planner, execute
@@ -101,10 +101,7 @@ class BulkQueryApi:
         ]
 
     def job(self, request: Request) -> QueryJob:
-        found = self.jobs.get(normalize_id(request.params["job_id"]) or "")
-        if found is None:
-            raise not_found()
-        return found
+        return job_of(self.jobs, request)
 
     def create(self, request: Request) -> Response:
         """`POST jobs/query`: run the query and keep its rows."""
