@@ -28,7 +28,8 @@ Writes: no batch endpoint: `POST /employees/{id}/` updates, `POST /employees/` c
         through the API. Departments are not written: `write` raises FatalAPIError (code
         `read_only`) for any ops.
 Quirks:  errors are a status and an `X-BambooHR-Error-Message` header (the body is usually empty);
-        throttling is 503 + `Retry-After` (retried and counted by the shared session); empty dates
+        throttling is 429 + `Retry-After` (503 before BambooHR's change of 2026-09-16; both retried and
+        counted by the shared session, 503 still meaning unavailable); empty dates
         read "0000-00-00" and become None; every value is text, ids and `supervisorEId` included.
 """
 

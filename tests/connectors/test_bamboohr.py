@@ -5,6 +5,7 @@ Department list's options read through `GET /meta/lists`."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -222,7 +223,7 @@ def test_parallel_writes_keep_one_result_per_op_in_order_with_bamboohr_messages(
     assert gone[0].error is not None and gone[0].error.code == "NotFound"
 
 
-def test_throttling_503_is_retried_and_counted(bamboo: tuple[BambooHREmulator, EmulatorServer]) -> None:
+def test_throttling_429_is_retried_and_counted(bamboo: tuple[BambooHREmulator, EmulatorServer]) -> None:
     app, server = bamboo
     made = [app.create(person(i)) for i in range(5)]
     bhr = connector(app, server, extra={"max_parallel": 1})
@@ -243,7 +244,7 @@ def test_throttling_beyond_the_retries_is_a_retryable_error(
     app.faults.configure(1.0, ("rate_limit",))
     with pytest.raises(RetryableAPIError) as caught:
         connector(app, server, RetryPolicy(max_attempts=2, base_delay=0.01)).fetch(EMPLOYEES, ["1"])
-    assert caught.value.status == 503 and "API request limit exceeded" in str(caught.value)
+    assert caught.value.status == 429 and "API request limit exceeded" in str(caught.value)
 
 
 def test_a_wrong_key_is_an_authentication_error_without_either_key(
@@ -402,6 +403,9 @@ def test_reading_departments_is_retried_when_throttled(
     assert bhr.calls.retries()["bamboohr"] == app.stats["faults:rate_limit"] > 0
 
 
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "bamboohr"
+
+
 class PublishedChanges(EmulatorApp):
     """BambooHR's published change-feed sample, served verbatim; keeps the query each call sent."""
 
@@ -465,3 +469,33 @@ def test_a_directory_the_key_may_not_see_is_named_with_bamboohrs_header() -> Non
     assert "Directory disabled for this account" in message and key not in message
     assert "grant the API key's user of connection 'bamboohr_default' access in BambooHR" in message
     assert app.accepts == ["application/json"]
+
+
+class PublishedWrites(BambooHREmulator):
+    """The emulator (reports, auth), whose employee writes answer with the recorded create (201, empty
+    body, `location: …/employees/333`) and update (200, empty body), verbatim; keeps the paths written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[str] = []
+
+    def handle(self, request: Request) -> Response:
+        path = request.path.rstrip("/")
+        if request.method == "POST" and re.search(r"/v1/employees(/\d+)?$", path):
+            self.written.append(path.rsplit("/v1/", 1)[1])
+            name = "updated_200.json" if path[-1].isdigit() else "created_201.json"
+            published = json.loads((REAL / name).read_bytes())
+            return Response(published["status"], published["body"].encode(), dict(published["headers"]))
+        return super().handle(request)
+
+
+def test_the_published_create_and_update_answers_give_each_op_its_employee() -> None:
+    app = PublishedWrites()
+    with EmulatorServer(app) as server:
+        results = connector(app, server).write(
+            EMPLOYEES, [WriteOp("hub-new", person(1)), WriteOp("hub-old", person(2), target_id="333")]
+        )
+    created, updated = results
+    assert (created.id, created.created, created.error) == ("333", True, None)  # from `location`
+    assert (updated.id, updated.created, updated.error) == ("333", False, None)
+    assert sorted(app.written) == ["employees", "employees/333"]

@@ -18,7 +18,8 @@ listed too); `GET employees/directory`
 "filters": {"lastChanged": {"includeNull", "value"}}}` → `{"title", "fields", "employees"}`.
 Every value is text and an empty date reads "0000-00-00". Errors carry their message in the
 `X-BambooHR-Error-Message` header with an empty body: 400 invalid, 401 bad key, 403 forbidden, 404
-unknown employee or company, and 503 + `Retry-After` when throttled. Without `Accept: application/json`
+unknown employee or company, 429 + `Retry-After` when throttled (503 + `Retry-After` when down:
+BambooHR moved throttling from 503 to 429 on 2026-09-16). Without `Accept: application/json`
 (and but for `format=JSON` reports) the answer is XML, as BambooHR's (`xml`). `GET employees/changed/
 tables/{jobInfo|employmentStatus}?since=` → `{"table", "employees": {"<id>": {"lastChanged", "rows":
 [{"id", "date", …columns}]}}}`: the dated rows of each employee whose table changed;
@@ -335,8 +336,11 @@ class BambooHREmulator(EmulatorApp):
     # ---- what BambooHR answers when throttling, down, or asked for an unknown path ----
 
     def rate_limit_response(self) -> Response:
+        """429 + `Retry-After`: BambooHR's "Planned Changes to the API" page moved throttling from 503
+        to 429 on September 16, 2026 ("Every rate-limited response includes a `Retry-After` header");
+        503 now only means the API is unavailable."""
         message = f"API request limit exceeded; retry after {self.retry_after} seconds"
-        return refused(503, message, **{"Retry-After": self.retry_after})
+        return refused(429, message, **{"Retry-After": self.retry_after})
 
     def unavailable_response(self) -> Response:
         return refused(503, "Service temporarily unavailable", **{"Retry-After": self.retry_after})

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -253,7 +257,7 @@ def test_meta_lists_has_the_department_list_whose_options_employees_name(
     app.faults.configure(1.0, ("rate_limit",))
     throttled = api(server, app, "GET", "meta/lists")
     app.faults.configure(0.0, ())
-    assert throttled.status_code == 503 and "Retry-After" in throttled.headers
+    assert throttled.status_code == 429 and "Retry-After" in throttled.headers
 
 
 def test_the_directory_lists_active_employees_unless_disabled(
@@ -274,16 +278,18 @@ def test_the_directory_lists_active_employees_unless_disabled(
     assert refused.headers["x-bamboohr-error-message"] == "Directory disabled for this account"
 
 
-def test_throttling_is_503_with_retry_after_and_the_error_header(
+def test_throttling_is_429_with_retry_after_and_unavailability_503(
     app: BambooHREmulator, server: EmulatorServer
 ) -> None:
+    """BambooHR's "Planned Changes to the API": from 2026-09-16 a rate-limited request answers 429 (not
+    503) and "every rate-limited response includes a `Retry-After` header"; 503 still means down."""
     app.retry_after = "7"
     app.faults.configure(1.0, ("rate_limit",))
     throttled = api(server, app, "GET", "meta/fields")
     app.faults.configure(1.0, ("unavailable",))
     down = api(server, app, "GET", "meta/fields")
     app.faults.configure(0.0, ())
-    assert throttled.status_code == 503 and throttled.headers["Retry-After"] == "7"
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "7"
     assert "limit" in throttled.headers["X-BambooHR-Error-Message"]
     assert down.status_code == 503 and down.headers["Retry-After"] == "7"
     assert api(server, app, "GET", "meta/fields").status_code == 200
@@ -403,3 +409,39 @@ def test_table_rows_of_one_employee_or_all_as_pybamboohr_reads_them(
     missing = api(server, app, "GET", f"employees/{ada}/tables/shoeSizes")
     assert missing.status_code == 404 and "shoeSizes" in missing.headers["X-BambooHR-Error-Message"]
     assert api(server, app, "GET", "employees/999/tables/jobInfo").status_code == 404
+
+
+REAL = Path(__file__).parents[2] / "fixtures" / "real" / "bamboohr"
+
+
+def test_the_directory_has_the_shape_of_bamboohrs_published_sample(
+    app: BambooHREmulator, server: EmulatorServer
+) -> None:
+    """Keys compared with BambooHR's sample answer (tests/fixtures/real/bamboohr/directory.json):
+    `fields` of {id, type, name}, and employees holding `id` plus exactly the fields' ids."""
+    published = json.loads((REAL / "directory.json").read_bytes())
+    app.create(ADA)
+    answer = api(server, app, "GET", "employees/directory").json()
+    assert set(answer) == set(published) == {"fields", "employees"}
+    for body in (published, answer):
+        assert all(set(f) == {"id", "type", "name"} for f in body["fields"])
+        ids = {f["id"] for f in body["fields"]}
+        assert all(set(e) == {"id"} | ids for e in body["employees"])
+
+
+def test_writes_answer_as_the_published_create_and_update(
+    app: BambooHREmulator, server: EmulatorServer
+) -> None:
+    """A create is 201 with an empty body and the new employee's URL in Location, an update 200 with an
+    empty body, as the recorded answers (created_201.json, updated_200.json) are."""
+    created, updated = (
+        json.loads((REAL / name).read_bytes()) for name in ("created_201.json", "updated_200.json")
+    )
+    made = api(server, app, "POST", "employees/", json=ADA)
+    assert (made.status_code, made.content.decode()) == (created["status"], created["body"])
+    pattern = r"/api/gateway\.php/[^/]+/v1/employees/(\d+)$"
+    published_id = re.search(pattern, urlsplit(created["headers"]["location"]).path)
+    new_id = re.search(pattern, urlsplit(made.headers["Location"]).path)
+    assert published_id is not None and new_id is not None
+    changed = api(server, app, "POST", f"employees/{new_id.group(1)}/", json={"firstName": "Augusta"})
+    assert (changed.status_code, changed.content.decode()) == (updated["status"], updated["body"])
