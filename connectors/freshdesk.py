@@ -15,8 +15,9 @@ Writes: one record per call (there is no batch upsert): `PUT /{kind}/{id}` with 
         `search/{kind}`, then updated or created (a company whose name is taken is updated). Up to
         `max_parallel` requests run at once; results come back one per op, in order.
 Quirks:  lists are bare JSON arrays; validation errors read `{"description": "Validation failed",
-        "errors": [{"field", "message", "code"}]}`; 401 says `{"code": "access_denied"}`; 429s carry
-        `Retry-After`; without `updated_since`, tickets lists only show the last 30 days.
+        "errors": [{"field", "message", "code"}]}`; 401 says `{"code": "invalid_credentials"}` (403:
+        `access_denied`); 429s carry `Retry-After`; without `updated_since`, tickets lists only show
+        the last 30 days.
 """
 
 from __future__ import annotations

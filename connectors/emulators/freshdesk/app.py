@@ -12,7 +12,8 @@ with `Link: <…>; rel="next"` while more pages exist and a 400 beyond page 300 
 without `updated_since`, tickets created in the last 30 days only. `GET/PUT /api/v2/{kind}/{id}`,
 `POST /api/v2/{kind}` (one record per call), and `GET /api/v2/search/{kind}?query="field:'value'"`
 (`{"results", "total"}`). Errors: `{"description": "Validation failed", "errors": [...]}` (400,
-duplicates 409), `{"code": "access_denied", "message"}` (401), 429 + `Retry-After` when throttled.
+duplicates 409), `{"code": "invalid_credentials", "message"}` (401, a refused key), 429 + `Retry-After`
+when throttled.
 """
 
 from __future__ import annotations
@@ -179,8 +180,11 @@ class FreshdeskEmulator(EmulatorApp):
     def _authenticated(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
         def guarded(request: Request) -> Response:
             if not self._authorized(request.headers.get("Authorization") or ""):
-                return Response.json(
-                    {"code": "access_denied", "message": "You have to be logged in to perform this action."},
+                return Response.json(  # as documented: tests/fixtures/real/freshdesk/invalid_credentials.json
+                    {
+                        "code": "invalid_credentials",
+                        "message": "You have to be logged in to perform this action.",
+                    },
                     401,
                 )
             host = request.headers.get("Host") or "omnihub.freshdesk.com"

@@ -10,6 +10,7 @@ validation, 409 for duplicates).
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -22,6 +23,11 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 TICKET_STATUSES = (2, 3, 4, 5)  # open, pending, resolved, closed
 TICKET_PRIORITIES = (1, 2, 3, 4)  # low, medium, high, urgent
 READ_ONLY = frozenset({"id", "created_at", "updated_at"})
+# A contact's fields Freshdesk fills itself (a real account's create answer carries them:
+# tests/fixtures/real/freshdesk/created_contact_201.json): its name split in two, and its ids in
+# Freshworks' shared contact store. Derived from the record's id, so a seeded account is the same twice.
+CONTACT_DERIVED = ("first_name", "last_name", "visitor_id", "org_contact_id")
+ORG_CONTACT_BASE = 1891443779623000000
 FRESHDESK_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -66,13 +72,16 @@ def _defaults(kind: str) -> dict[str, Any]:
             "language": "en",
             "tags": [],
             "custom_fields": {},
+            "deleted": False,
         }
     if kind == "companies":
         return {"name": None, "description": None, "domains": [], "note": None, "custom_fields": {}}
     return dict(TICKET_DEFAULTS)
 
 
-# The 38 fields of a ticket as Freshdesk shows it ("View a Ticket"), with what a new ticket has.
+# The 39 fields of a ticket as Freshdesk shows it ("View a Ticket", and `sentiment_score` as a real
+# account's answer to an update carries it: tests/fixtures/real/freshdesk/updated_ticket_200.json),
+# with what a new ticket has.
 TICKET_DEFAULTS: dict[str, Any] = {
     "cc_emails": [],
     "fwd_emails": [],
@@ -109,7 +118,8 @@ TICKET_DEFAULTS: dict[str, Any] = {
     "form_id": None,
     "structured_description": None,
     "source_additional_info": None,
-}  # and id, created_at, updated_at: 38
+    "sentiment_score": None,  # Freddy AI's score (44 in the recording); the emulator computes none
+}  # and id, created_at, updated_at: 39
 # What a create or update may name (Freshdesk's "Create a Ticket/Contact/Company" parameters); any
 # other field is refused: 400 `invalid_field`, "Unexpected/invalid field in request".
 WRITABLE: dict[str, frozenset[str]] = {
@@ -261,6 +271,10 @@ class Store:
         self._next[kind] += 1
         stamp = self.now()
         record.update(id=record_id, created_at=stamp, updated_at=stamp)
+        if kind == "contacts":
+            record |= _contact_names(record["name"])
+            record["visitor_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"freshdesk-contact:{record_id}"))
+            record["org_contact_id"] = ORG_CONTACT_BASE + record_id % 1000000
         if kind == "tickets":  # the default SLA: respond within a day, resolve within three
             record["fr_due_by"] = record["fr_due_by"] or freshdesk_time(self.clock() + timedelta(days=1))
             record["due_by"] = record["due_by"] or freshdesk_time(self.clock() + timedelta(days=3))
@@ -295,6 +309,8 @@ class Store:
             merged["custom_fields"] = {**current.get("custom_fields", {}), **changes["custom_fields"]}
         if kind == "tickets" and "description" in changes:
             merged["description_text"] = _plain_text(merged["description"])
+        if kind == "contacts" and "name" in changes:
+            merged |= _contact_names(merged["name"])
         self.validate(kind, merged, record_id)
         merged["updated_at"] = self.now()
         self._put(kind, record_id, merged)
@@ -404,7 +420,13 @@ def _int(value: Any) -> int:
 
 
 def _writable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k not in READ_ONLY}
+    return {k: v for k, v in values.items() if k not in READ_ONLY and k not in CONTACT_DERIVED}
+
+
+def _contact_names(name: Any) -> dict[str, Any]:
+    """`first_name` and `last_name` as Freshdesk splits a contact's name ("Super Man": Super, Man)."""
+    first, _, last = str(name or "").strip().partition(" ")
+    return {"first_name": first or None, "last_name": last.strip() or None}
 
 
 def _plain_text(html: Any) -> Any:

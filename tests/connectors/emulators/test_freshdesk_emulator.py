@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from connectors.emulators.freshdesk import FreshdeskEmulator
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 
+REAL = Path(__file__).parents[2] / "fixtures" / "real" / "freshdesk"
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
 
@@ -32,6 +35,11 @@ def app(clock: ManualClock) -> FreshdeskEmulator:
 def server(app: FreshdeskEmulator) -> Iterator[EmulatorServer]:
     with EmulatorServer(app) as served:
         yield served
+
+
+def published(name: str) -> Any:
+    """A body Freshdesk published (tests/fixtures/real/freshdesk, see its SOURCES.md)."""
+    return json.loads((REAL / name).read_text())
 
 
 def api(server: EmulatorServer, app: FreshdeskEmulator, method: str, path: str, **kwargs: Any) -> Any:
@@ -158,7 +166,7 @@ def test_companies_keep_the_hub_id_in_a_custom_field_found_by_search(
 
 def test_a_wrong_key_is_refused_with_freshdesk_body(app: FreshdeskEmulator, server: EmulatorServer) -> None:
     refused = requests.get(f"{server.url}/api/v2/contacts", auth=("wrong-key", "X"), timeout=10)
-    assert refused.status_code == 401 and refused.json()["code"] == "access_denied"
+    assert refused.status_code == 401 and refused.json() == published("invalid_credentials.json")
     assert requests.get(f"{server.url}/api/v2/agents/me", timeout=10).status_code == 401
     assert api(server, app, "GET", "agents/me").json()["contact"]["email"]
 
@@ -190,7 +198,7 @@ TICKET_FIELDS = {
     "status", "subject", "association_type", "support_email", "to_emails", "product_id", "id", "type",
     "due_by", "fr_due_by", "is_escalated", "description", "description_text", "custom_fields", "created_at",
     "updated_at", "tags", "attachments", "associated_tickets_count", "nr_due_by", "nr_escalated", "form_id",
-    "structured_description", "source_additional_info",
+    "structured_description", "source_additional_info", "sentiment_score",
 }  # fmt: skip
 
 
@@ -214,7 +222,7 @@ def test_a_field_freshdesk_does_not_know_is_refused_not_stored(
     )
 
 
-def test_tickets_carry_freshdesks_38_fields_and_their_requester_on_request(
+def test_tickets_carry_freshdesks_39_fields_and_their_requester_on_request(
     app: FreshdeskEmulator, server: EmulatorServer
 ) -> None:
     raised = api(
@@ -226,7 +234,7 @@ def test_tickets_carry_freshdesks_38_fields_and_their_requester_on_request(
     )
     assert raised.status_code == 201
     ticket = raised.json()
-    assert set(ticket) == TICKET_FIELDS and len(TICKET_FIELDS) == 38
+    assert set(ticket) == TICKET_FIELDS and len(TICKET_FIELDS) == 39
     assert ticket["description_text"] == "Hi" and ticket["fr_due_by"] < ticket["due_by"]
     requester = app.records("contacts")[0]  # raised by e-mail: Freshdesk made the contact
     assert requester["email"] == "new@example.com" and ticket["requester_id"] == requester["id"]
@@ -248,3 +256,33 @@ def test_tickets_carry_freshdesks_38_fields_and_their_requester_on_request(
         json={"subject": "Again", "description": "x", "email": "NEW@example.com"},
     )
     assert again.json()["requester_id"] == requester["id"] and len(app.records("contacts")) == 1
+
+
+def test_answers_carry_every_field_of_freshdesks_published_bodies(
+    app: FreshdeskEmulator, server: EmulatorServer
+) -> None:
+    """The documented list page, a real account's ticket update and contact create: each key they hold
+    (and its JSON type, where the emulator fills it) is in the emulator's answer to the same call."""
+    made = api(server, app, "POST", "contacts", json={"name": "Super Man", "email": "superman@freshdesk.com"})
+    assert made.status_code == 201
+    contact = made.json()
+    recorded_contact = published("created_contact_201.json")
+    assert set(recorded_contact) <= set(contact), set(recorded_contact) - set(contact)
+    assert (contact["first_name"], contact["last_name"], contact["deleted"]) == ("Super", "Man", False)
+    assert isinstance(contact["org_contact_id"], int) and len(contact["visitor_id"]) == 36
+    ticket = {"subject": "Support Needed...", "description": "<div>Details about the issue...</div>"}
+    raised = api(server, app, "POST", "tickets", json=ticket | {"requester_id": contact["id"]}).json()
+    updated = api(server, app, "PUT", f"tickets/{raised['id']}", json={"subject": "Support Needed...ASAP"})
+    assert updated.status_code == 200
+    recorded_ticket = published("updated_ticket_200.json")
+    assert set(recorded_ticket) <= set(updated.json()), set(recorded_ticket) - set(updated.json())
+    listed = api(server, app, "GET", "tickets", params={"updated_since": "2015-08-17T00:00:00Z"}).json()
+    documented = published("list_tickets_page.json")
+    assert isinstance(listed, list) and isinstance(documented, list)
+    for key, value in documented[0].items():
+        assert key in listed[0], key
+        if value is not None and listed[0][key] is not None:
+            assert type(listed[0][key]) is type(value), key
+    renamed = api(server, app, "PUT", f"contacts/{contact['id']}", json={"name": "Clark Kent"}).json()
+    assert (renamed["first_name"], renamed["last_name"]) == ("Clark", "Kent")
+    assert renamed["visitor_id"] == contact["visitor_id"]
