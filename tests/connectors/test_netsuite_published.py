@@ -77,3 +77,60 @@ def test_the_published_204_gives_the_id_in_its_location_header() -> None:
         [result] = connector(app, server).write(CUSTOMERS, [WriteOp("hub-1", {"companyname": "My Company"})])
     assert result.ok and result.id == "647" and result.created
     assert app.writes == ["/services/rest/record/v1/customer/eid:hub-1"]
+
+
+class PublishedUpdate(NetSuiteEmulator):
+    """The emulator's login, with Oracle's published 204 for a record update (PATCH)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.updates: list[tuple[str, dict[str, object]]] = []
+
+    def handle(self, request: Request) -> Response:
+        if request.path.startswith("/services/rest/record/v1/customer/") and request.method == "PATCH":
+            self.updates.append((request.path, request.json()))
+            published = json.loads((REAL / "updated_204.json").read_text())
+            return Response(published["status"], b"", dict(published["headers"]))
+        return super().handle(request)
+
+
+def test_the_published_update_204_is_an_update_of_the_record_in_its_location() -> None:
+    app = PublishedUpdate()
+    with EmulatorServer(app) as server:
+        [result] = connector(app, server).write(
+            CUSTOMERS, [WriteOp("hub-1", {"companyname": "Updated Customer"}, "107")]
+        )
+    assert result.ok and result.id == "107" and not result.created
+    assert app.updates == [
+        ("/services/rest/record/v1/customer/107", {"companyName": "Updated Customer", "externalId": "hub-1"})
+    ]
+
+
+IDS = ObjectSpec("customer", ("id",), "id")
+
+
+class PublishedPages(NetSuiteEmulator):
+    """The emulator's login, answering queries with Oracle's two published pages of a customer
+    collection (Collection Paging: limit=2, three customers), chosen by the request's offset."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[tuple[str | None, str | None]] = []
+
+    def handle(self, request: Request) -> Response:
+        if request.path == "/services/rest/query/v1/suiteql":
+            limit, offset = request.arg("limit"), request.arg("offset")
+            self.asked.append((limit, offset))
+            page = {"0": "customers_page_1.json", "2": "customers_page_2.json"}[offset or "0"]
+            kind = "application/vnd.oracle.resource+json; type=collection; charset=UTF-8"
+            return Response(200, (REAL / page).read_bytes(), {"Content-Type": kind})
+        return super().handle(request)
+
+
+def test_the_published_collection_pages_are_read_to_the_end_and_no_further() -> None:
+    app = PublishedPages()
+    with EmulatorServer(app) as server:
+        pages = list(connector(app, server).read_changes(IDS, None, 2))
+    assert [[r["id"] for r in page.records] for page in pages] == [["107", "41"], ["90"]]
+    assert {page.total for page in pages} == {3}  # totalResults
+    assert app.asked == [("2", "0"), ("2", "2")]  # offset by limit; hasMore false ends the read
