@@ -7,8 +7,10 @@ connector starts a new query whose window begins at the last modified time it sa
 records of that instant it already returned.
 
 Writes go through `batch/upsert` on the unique `hub_id` property (100 inputs per call) for records the
-hub has not linked yet, and `batch/update` by HubSpot id for the others; a 207 Multi-Status answer is
-mapped back to one result per record. HubSpot refuses a whole batch (409 CONFLICT, "Contact already
+hub has not linked yet, and `batch/update` by HubSpot id for the others; each input carries an
+`objectWriteTraceId` (the hub id, or the HubSpot id of an update), and a 207 Multi-Status answer is
+mapped back to one result per record by the ids or trace ids its errors name, with the code and
+property of HubSpot's "Property values were not valid: [...]" list in words. HubSpot refuses a whole batch (409 CONFLICT, "Contact already
 exists. Existing ID: 123") when one contact would take an e-mail another contact has: the connector
 reads that contact's e-mail, sets the record that carries it aside with the reason and sends the rest
 again (halving the batch when no record can be told apart), so one duplicate costs no other record.
@@ -17,6 +19,7 @@ Authentication is a bearer token (a private-app token, or an OAuth access token)
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -37,6 +40,41 @@ SEARCH_CEILING = 10_000
 DEFAULT_HOST = "https://api.hubapi.com"
 EXISTING_ID = re.compile(r"Existing ID: (\d+)")
 TAKEN_EMAIL = re.compile(r"A contact with email (\S+) already exists")
+INVALID_VALUES = "Property values were not valid: "
+
+
+def property_problems(message: str) -> list[dict[str, Any]]:
+    """The list HubSpot embeds, as JSON text, in a "Property values were not valid: [...]" message
+    (`error` PROPERTY_DOESNT_EXIST, INVALID_EMAIL…, `name` the property); [] when there is none or it
+    is not JSON (HubSpot's documentation shows `"portalId":{HubId}` there)."""
+    if not message.startswith(INVALID_VALUES):
+        return []
+    try:
+        found = json.loads(message[len(INVALID_VALUES) :])
+    except ValueError:
+        return []
+    return [p for p in found if isinstance(p, dict)] if isinstance(found, list) else []
+
+
+def problem_detail(body: Mapping[str, Any]) -> tuple[str | None, str, tuple[str, ...]]:
+    """A HubSpot error's code, readable message and the properties it names: its `errors[]` (code,
+    message, `context.propertyName`) when given, else the list embedded in its message."""
+    message = str(body.get("message") or "")
+    details = [d for d in body.get("errors") or [] if isinstance(d, dict) and d.get("message")]
+    if details:
+        fields: list[str] = []
+        for detail in details:
+            context = detail.get("context")
+            names = context.get("propertyName") if isinstance(context, dict) else None
+            fields += [str(n) for n in names or [] if isinstance(names, list)]
+        code = next((str(d["code"]) for d in details if d.get("code")), None)
+        return code, "; ".join(str(d["message"]) for d in details), tuple(fields)
+    problems = property_problems(message)
+    if problems:
+        code = next((str(p["error"]) for p in problems if p.get("error")), None)
+        text = "; ".join(str(p.get("message") or p.get("error") or "") for p in problems)
+        return code, text, tuple(str(p["name"]) for p in problems if p.get("name"))
+    return None, message, ()
 
 
 def parse_hubspot_datetime(value: Any) -> datetime | None:
@@ -125,7 +163,16 @@ class HubSpotConnector(RESTConnector):
         if not isinstance(body, dict) or not body.get("message"):
             return super().error_detail(response)
         category = body.get("category")
-        return (str(category) if category else None), str(body["message"])
+        code, readable, fields = problem_detail(body)
+        message = str(body["message"])
+        if code and readable != message:  # "Property values were not valid: [{\"isValid\"…" made readable
+            message = f"{readable} ({code}{': ' + ', '.join(fields) if fields else ''})"
+            if self.id_property in fields and code == "PROPERTY_DOESNT_EXIST":
+                message += (
+                    f"; create the unique property {self.id_property!r} on this object in HubSpot, "
+                    "or set the connection's id_property"
+                )
+        return (str(category) if category else None), message
 
     def refusal(self, method: str, path_or_url: str, response: requests.Response) -> AuthenticationError:
         """HubSpot's refusal; for an OAuth access token that expired (EXPIRED_AUTHENTICATION), said so
@@ -274,6 +321,7 @@ class HubSpotConnector(RESTConnector):
                     "id": ops[i].hub_id,
                     "idProperty": self.id_property,
                     "properties": self._properties_of(obj, ops[i]),
+                    "objectWriteTraceId": ops[i].hub_id,
                 },
             )
             for i in chunk
@@ -290,7 +338,15 @@ class HubSpotConnector(RESTConnector):
         self, obj: ObjectSpec, ops: Sequence[WriteOp], chunk: list[int], results: list[WriteResult | None]
     ) -> None:
         inputs = [
-            (i, {"id": ops[i].target_id, "properties": self._properties_of(obj, ops[i])}) for i in chunk
+            (
+                i,
+                {
+                    "id": ops[i].target_id,
+                    "properties": self._properties_of(obj, ops[i]),
+                    "objectWriteTraceId": str(ops[i].target_id),
+                },
+            )
+            for i in chunk
         ]
         answer = self._batch(obj, "update", inputs, results)
         by_key = {str(ops[i].target_id): i for i in chunk}
@@ -364,17 +420,22 @@ class HubSpotConnector(RESTConnector):
     def _errors(
         self, answer: Mapping[str, Any], by_key: Mapping[str, int], results: list[WriteResult | None]
     ) -> None:
+        """Each error of a batch answer (207 Multi-Status) given to the records its `context` names:
+        by `ids`, or by the `objectWriteTraceId` the connector sent with each input (its hub id for an
+        upsert, the HubSpot id for an update), as HubSpot's multi-status answers name them."""
         for problem in answer.get("errors", []) or []:
-            context = problem.get("context") or {}
-            detail = (problem.get("errors") or [{}])[0]
-            code = str(detail.get("code") or problem.get("category") or "ERROR")
-            fields = tuple((detail.get("context") or {}).get("propertyName") or ())
-            for key in context.get("ids", []):
+            if not isinstance(problem, dict):
+                continue
+            context = problem.get("context")
+            context = context if isinstance(context, dict) else {}
+            code, message, fields = problem_detail(problem)
+            whole = str(problem.get("message") or message)
+            shown = f"{message} ({whole})" if code and message != whole else whole
+            error = RecordError(code or str(problem.get("category") or "ERROR"), shown, fields)
+            for key in [*(context.get("ids") or []), *(context.get("objectWriteTraceId") or [])]:
                 index = by_key.get(str(key))
                 if index is not None:
-                    results[index] = WriteResult(
-                        None, error=RecordError(code, str(problem.get("message")), fields)
-                    )
+                    results[index] = WriteResult(None, error=error)
 
     def read_deletes(self, obj: ObjectSpec, since: datetime | None) -> tuple[list[str], datetime | None]:
         """Archived records (`archived=true` listing), archived at or after `since`."""

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -286,19 +287,20 @@ def test_the_recorded_409_names_the_email_so_no_read_is_needed() -> None:
 
 
 class Recorded(EmulatorApp):
-    """Answers a real HubSpot account gave (tests/fixtures/real/hubspot), served verbatim in turn for
-    each path; keeps the paths asked."""
+    """Answers a real HubSpot account gave, or HubSpot's documentation shows (tests/fixtures/real/hubspot),
+    served verbatim in turn for each path; keeps the paths asked and the bodies sent."""
 
     system = "hubspot"
 
     def __init__(self, answers: dict[str, list[tuple[int, str]]]) -> None:
         super().__init__()
-        self.answers, self.asked = answers, list[str]()
+        self.answers, self.asked, self.sent = answers, list[str](), list[Any]()
         for path in answers:
             self.route("POST" if "/search" in path or "/batch/" in path else "GET", path, self.answer)
 
     def answer(self, request: Request) -> Response:
         self.asked.append(request.path)
+        self.sent.append(request.json() if request.body else None)
         status, name = self.answers[request.path].pop(0)
         return Response(
             status, (REAL / name).read_bytes(), {"Content-Type": "application/json;charset=utf-8"}
@@ -351,3 +353,55 @@ def test_an_expired_oauth_token_says_so_and_what_to_do() -> None:
     )
     assert "private app's token" in message and "pat-na1-test" not in message
     assert c.calls.retries() == {}
+
+
+def test_the_documented_multi_status_answer_gives_the_refused_record_hubspots_reason() -> None:
+    """HubSpot's documented 207 (developers.hubspot.com error handling, "Multi-status errors"), served
+    verbatim to an upsert: its error names the input by the `objectWriteTraceId` the connector sent
+    (the record's hub id), so that record alone carries PROPERTY_DOESNT_EXIST on `missing`, in words
+    (not the escaped JSON HubSpot embeds in its message)."""
+    upsert = "/crm/v3/objects/contacts/batch/upsert"
+    app = Recorded({upsert: [(207, "multi_status_207.json")]})
+    with EmulatorServer(app) as server:
+        c = recorded_connector(app, server)
+        ops = [WriteOp("549b1c2a9350", {"lastname": "Kept"}), WriteOp("549b1c2a9351", {"missing": "1"})]
+        results = c.write(CONTACTS, ops)
+    inputs = app.sent[0]["inputs"]
+    assert [i["objectWriteTraceId"] for i in inputs] == ["549b1c2a9350", "549b1c2a9351"]
+    refused = results[1].error
+    assert refused is not None and refused.code == "PROPERTY_DOESNT_EXIST" and refused.fields == ("missing",)
+    assert refused.message.startswith('Property "missing" does not exist (Property values were not valid:')
+    kept = results[0].error  # the documented answer's one result names no hub_id: not taken for it
+    assert kept is not None and kept.code == "NO_RESULT"
+    assert c.calls.snapshot() == {"hubspot": 1} and c.calls.retries() == {}
+
+
+def test_the_documented_unknown_property_400_names_the_property_in_words() -> None:
+    """HubSpot's documented 400 for a property the portal lacks ("Using Object APIs", error handling),
+    served verbatim: a fatal error naming HubSpot, the request, VALIDATION_ERROR and the property, in
+    the words of its `errors[]` instead of the escaped JSON of its `message`; not retried."""
+    app = Recorded({"/crm/v3/objects/contacts/batch/update": [(400, "property_doesnt_exist_400.json")]})
+    with EmulatorServer(app) as server:
+        c = recorded_connector(app, server)
+        with pytest.raises(FatalAPIError) as caught:
+            c.write(CONTACTS, [WriteOp("h1", {"testproperty": "x"}, target_id="512")])
+    message = str(caught.value)
+    assert caught.value.status == 400 and caught.value.code == "VALIDATION_ERROR"
+    assert message.startswith("hubspot: POST /crm/v3/objects/contacts/batch/update: ")
+    assert 'Property "testproperty" does not exist (PROPERTY_DOESNT_EXIST: testproperty)' in message
+    assert '\\"' not in message and "pat-na1-test" not in message and c.calls.retries() == {}
+
+
+def test_the_documented_daily_limit_429_stops_the_run_at_once() -> None:
+    """HubSpot's documented 429 for a spent daily limit (errorType RATE_LIMIT, policyName DAILY, no
+    `category`), served verbatim: the run stops after that one call, not retried, and says when the
+    limit resets."""
+    search = "/crm/v3/objects/contacts/search"
+    app = Recorded({search: [(429, "daily_limit_429.json")]})
+    with EmulatorServer(app) as server:
+        c = recorded_connector(app, server)
+        with pytest.raises(QuotaExhausted) as caught:
+            list(c.read_changes(CONTACTS, None, 100))
+    assert caught.value.status == 429 and caught.value.code == "DAILY"
+    assert "daily API limit" in str(caught.value) and "resets at midnight" in str(caught.value)
+    assert app.asked == [search] and c.calls.retries() == {}
