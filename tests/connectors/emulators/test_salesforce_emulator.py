@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -909,3 +911,66 @@ def test_sosl_search_returns_search_records(empty_org: Org) -> None:
     with pytest.raises(SalesforceMalformedRequest) as exc:
         sf.search("FIND lovelace")
     assert error_of(exc)["errorCode"] == "MALFORMED_SEARCH"
+
+
+# ---- the emulator's answers compared with the bodies Salesforce publishes ----
+
+REAL = Path(__file__).parents[2] / "fixtures" / "real" / "salesforce"
+CSV_LINE = re.compile(r'"[^"]*"(,"[^"]*")*')
+
+
+def shape(body: dict[str, Any]) -> dict[str, type]:
+    """Each key's value type (an int where JSON has a whole number counts as a float)."""
+    return {k: float if isinstance(v, int) and not isinstance(v, bool) else type(v) for k, v in body.items()}
+
+
+def test_a_single_create_answers_as_the_published_201(org: Org) -> None:
+    """REST API Developer Guide, "Create a Record": 201 with {id, errors, success} (sobject_created_201.json)."""
+    published = json.loads((REAL / "sobject_created_201.json").read_bytes())
+    auth = {"Authorization": f"Bearer {org.sf.session_id}"}
+    answer = org.session.post(
+        f"{org.url}/services/data/v59.0/sobjects/Account/",
+        json={"Name": "Express Logistics and Transport"},
+        headers=auth,
+    )
+    assert answer.status_code == 201 and shape(answer.json()) == shape(published)
+    assert answer.json()["id"].startswith(published["id"][:3]) and len(answer.json()["id"]) == len(
+        published["id"]
+    )
+
+
+def test_a_bulk_query_job_is_created_as_the_published_job_info(org: Org) -> None:
+    """Bulk API 2.0 Developer Guide, "Step 6: Query Jobs": the create answer (bulk_query_job_created.json)."""
+    published = json.loads((REAL / "bulk_query_job_created.json").read_bytes())
+    job = org.sf.restful(
+        "jobs/query", method="POST", json={"operation": "query", "query": "SELECT Id, Name FROM Account"}
+    )
+    assert list(job) == list(published) and shape(job) == shape(published)
+    same = ("operation", "object", "state", "concurrencyMode", "contentType", "lineEnding", "columnDelimiter")
+    assert {k: job[k] for k in same} == {k: published[k] for k in same}
+    assert SF_DATETIME.fullmatch(job["createdDate"]) and SF_DATETIME.fullmatch(published["createdDate"])
+
+
+def test_bulk_query_results_are_csv_as_published(org: Org) -> None:
+    """Bulk API 2.0 Developer Guide, "Get Results for a Query Job": every cell double-quoted, a header line
+    first, LF endings (bulk_query_results.csv); Sforce-NumberOfRecords counts the set and Sforce-Locator is
+    the string "null" after the last set."""
+    published = (REAL / "bulk_query_results.csv").read_text().splitlines()
+    sf, auth = org.sf, {"Authorization": f"Bearer {org.sf.session_id}"}
+    job = sf.restful(
+        "jobs/query", method="POST", json={"operation": "query", "query": "SELECT Id, Name FROM Account"}
+    )
+    while sf.restful(f"jobs/query/{job['id']}")["state"] != "JobComplete":
+        pass
+    url = f"{org.url}/services/data/v59.0/jobs/query/{job['id']}/results"
+    first = org.session.get(url, params={"maxRecords": len(published) - 1}, headers=auth)
+    lines = first.text.split("\n")
+    assert lines[0] == published[0] == '"Id","Name"' and lines[-1] == ""
+    assert all(CSV_LINE.fullmatch(line) for line in lines[:-1] + published)
+    assert [len(line.split(",")[0]) for line in lines[1:-1]] == [
+        len(line.split(",")[0]) for line in published[1:]
+    ]
+    assert first.headers["Sforce-NumberOfRecords"] == str(len(published) - 1) == str(len(lines) - 2)
+    assert re.fullmatch(r"[A-Za-z0-9+/=]+", first.headers["Sforce-Locator"])  # like the documented MTAwMDA
+    last = org.session.get(url, params={"locator": first.headers["Sforce-Locator"]}, headers=auth)
+    assert last.headers["Sforce-Locator"] == "null"
