@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -322,3 +323,84 @@ def test_a_tickets_requester_email_comes_with_the_ticket(
     [ticket] = [r for page in c.read_changes(TICKETS, None, 100) for r in page.records]
     assert ticket["requester"]["email"] == "ada@example.com" and "email" not in ticket
     assert c.fetch(TICKETS, [str(ticket["id"])])[0]["requester"]["email"] == "ada@example.com"
+
+
+class Recorded(EmulatorApp):
+    """Freshdesk's published success bodies, served byte for byte; every request is kept."""
+
+    system = "freshdesk"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[Request] = []
+        self.route("GET", r"/api/v2/tickets", self.list_tickets)
+        self.route("PUT", r"/api/v2/tickets/(?P<id>\d+)", self.body("updated_ticket_200.json", 200))
+        self.route("POST", r"/api/v2/contacts", self.body("created_contact_201.json", 201))
+
+    def body(self, name: str, status: int) -> Callable[[Request], Response]:
+        def answer(request: Request) -> Response:
+            self.seen.append(request)
+            return Response(status, (REAL / name).read_bytes(), {"Content-Type": "application/json"})
+
+        return answer
+
+    def list_tickets(self, request: Request) -> Response:
+        """Page 1 is the documented List All Tickets answer, with the `rel="next"` link Freshdesk adds
+        while a page is full (the same query, page 2); page 2 is empty and has no link."""
+        self.seen.append(request)
+        if request.arg("page") != "1":
+            return Response(200, b"[]", {"Content-Type": "application/json"})
+        query = {k: v[0] for k, v in request.query.items()} | {"page": "2"}
+        link = f'<http://{request.headers["Host"]}/api/v2/tickets?{urlencode(query)}>; rel="next"'
+        body = (REAL / "list_tickets_page.json").read_bytes()
+        return Response(200, body, {"Content-Type": "application/json", "Link": link})
+
+
+def recorded(app: Recorded, server: EmulatorServer) -> FreshdeskConnector:
+    spec = {"conn_type": "freshdesk", "host": server.url, "password": "the-api-key"}
+    return FreshdeskConnector(parse_connection("freshdesk_default", json.dumps(spec)))
+
+
+def test_the_documented_tickets_page_is_read_and_its_next_link_followed_from_updated_since() -> None:
+    app = Recorded()
+    since = datetime(2015, 8, 17, tzinfo=UTC)
+    with EmulatorServer(app) as server:
+        pages = list(recorded(app, server).read_changes(TICKETS, since, 2))
+    assert ids(pages) == [18, 17] and len(pages) == 1
+    assert pages[0].records[0]["custom_fields"] == {"category": "Default"}
+    assert pages[0].cursor == datetime(2015, 8, 17, 12, 2, 51, tzinfo=UTC)  # the newest updated_at
+    first, second = app.seen
+    assert {k: v[0] for k, v in first.query.items()} == {
+        "updated_since": "2015-08-17T00:00:00Z",
+        "per_page": "2",
+        "page": "1",
+        "order_by": "updated_at",
+        "order_type": "asc",
+        "include": "requester",
+    }
+    assert second.arg("page") == "2" and second.arg("updated_since") == "2015-08-17T00:00:00Z"
+    assert second.arg("order_by") == "updated_at"  # the link is followed as it came, query and all
+
+
+def test_a_real_ticket_update_answer_is_that_tickets_result() -> None:
+    app = Recorded()
+    with EmulatorServer(app) as server:
+        [result] = recorded(app, server).write(TICKETS, [WriteOp("HUB-T3", {"status": 2}, target_id="3")])
+    assert result.ok and result.id == "3" and not result.created
+    [put] = app.seen
+    assert put.method == "PUT" and put.path == "/api/v2/tickets/3"
+    assert put.json() == {"status": 2, "custom_fields": {"hub_id": "HUB-T3"}}
+
+
+def test_a_real_contact_create_answer_gives_the_new_contacts_id() -> None:
+    app = Recorded()
+    op = WriteOp("HUB-C1", {"name": "Super Man", "email": "superman@freshdesk.com"})
+    with EmulatorServer(app) as server:
+        [result] = recorded(app, server).write(CONTACTS, [op])
+    assert result.ok and result.created and result.id == "501002381517"
+    [post] = app.seen
+    assert post.json() == {
+        "name": "Super Man",
+        "email": "superman@freshdesk.com",
+        "unique_external_id": "HUB-C1",
+    }
