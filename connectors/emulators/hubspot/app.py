@@ -16,14 +16,19 @@
 Bearer tokens (private-app style, or an OAuth access token that expires at `token_expires_at`:
 then 401 EXPIRED_AUTHENTICATION "The OAuth token used to make this call expired … ago.")
 authenticate; errors have HubSpot's body (`status`, `message`, `correlationId`, `category`);
-throttling is a 429 with no Retry-After: `policyName` TEN_SECONDLY_ROLLING, or on a search the
-body a real account answered ("You have reached your secondly limit.", category RATE_LIMITS);
-batch answers carry `startedAt` and `completedAt` and no `requestedAt`, as recorded.
+refused property values answer as HubSpot documents them ("Property values were not valid: [...]",
+its JSON list in the message; a 400 adds `errors[]`); throttling is a 429 with no Retry-After:
+its documented body (`errorType` RATE_LIMIT, `policyName` DAILY or TEN_SECONDLY_ROLLING,
+`requestId`), or on a search the body a real account answered ("You have reached your secondly
+limit.", category RATE_LIMITS); batch answers carry `startedAt` and `completedAt` and no
+`requestedAt`, as recorded, and a 207 puts `numErrors` and `errors` after the results, each error
+naming its input by the `objectWriteTraceId` it carried (else by id or index), as documented.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import uuid
 from collections.abc import Callable
@@ -49,6 +54,7 @@ LIST_LIMIT = 100
 SEARCH_LIMIT = 200
 SEARCH_CEILING = 10_000
 TYPES = "|".join(OBJECT_TYPES)
+PORTAL_ID = 891936587  # the portal id of HubSpot's documented multi-status example
 
 
 def error(status: int, category: str, message: str, **extra: Any) -> Response:
@@ -64,8 +70,22 @@ def rate_limited(message: str, policy: str, headers: dict[str, str]) -> Response
         "errorType": "RATE_LIMIT",
         "correlationId": str(uuid.uuid4()),
         "policyName": policy,
+        "requestId": str(uuid.uuid4()),
     }
     return Response.json(body, 429, headers)
+
+
+def invalid_values(exc: PropertyError) -> str:
+    """HubSpot's message for refused property values: its JSON list, compact, after the words."""
+    problem = {
+        "isValid": False,
+        "message": str(exc),
+        "error": exc.error,
+        "name": exc.name,
+        "localizedErrorMessage": str(exc),
+        "portalId": PORTAL_ID,
+    }
+    return "Property values were not valid: " + json.dumps([problem], separators=(",", ":"))
 
 
 def search_cursor(offset: int) -> str:
@@ -364,8 +384,16 @@ class HubSpotEmulator(EmulatorApp):
         return Response.empty(204)  # HubSpot answers 204 for an id it does not have, too
 
     def _property_refused(self, exc: PropertyError) -> Response:
+        """HubSpot's documented 400 ("Using Object APIs"): the list in the message, then `errors[]`."""
         detail = {"message": str(exc), "code": exc.error, "context": {"propertyName": [exc.name]}}
-        return error(400, "VALIDATION_ERROR", f"Property values were not valid: {exc}", errors=[detail])
+        body = {
+            "status": "error",
+            "message": invalid_values(exc),
+            "correlationId": str(uuid.uuid4()),
+            "errors": [detail],
+            "category": "VALIDATION_ERROR",
+        }
+        return Response.json(body, 400)
 
     def _lookup(self, object_type: str, key: str, id_property: str | None) -> HubSpotObject | None:
         store = self.stores[object_type]
@@ -432,12 +460,12 @@ class HubSpotEmulator(EmulatorApp):
         results, errors = handler(object_type, inputs, body)
         if op == "archive":
             return Response.empty(204)
+        # HubSpot's keys and their order: recorded 200/201s, and its documented 207 (numErrors, errors
+        # after the results; no requestedAt in either)
         answer: dict[str, Any] = {"status": "COMPLETE", "results": results}
-        if errors:  # `requestedAt` only here: the 200 and 201 answers recorded from HubSpot have none
-            answer |= {"requestedAt": started}
-        answer |= {"startedAt": started, "completedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
         if errors:
-            answer |= {"errors": errors, "numErrors": len(errors)}
+            answer |= {"numErrors": len(errors), "errors": errors}
+        answer |= {"startedAt": started, "completedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
         return Response.json(answer, 207 if errors else (201 if op == "create" else 200))
 
     def _batch_conflict(self, object_type: str, op: str, inputs: list[Any]) -> str | None:
@@ -465,9 +493,11 @@ class HubSpotEmulator(EmulatorApp):
         return None
 
     def _record_error(self, exc: PropertyError, context: dict[str, list[str]]) -> dict[str, Any]:
-        category = "CONFLICT" if exc.error == "CONFLICT" else "VALIDATION_ERROR"
-        detail = {"message": str(exc), "code": exc.error, "context": {"propertyName": [exc.name]}}
-        return {**_item_error(category, str(exc), context), "errors": [detail]}
+        """One refused input of a batch, as HubSpot's documented 207 words it: the property list in
+        the message, no `errors[]` of its own."""
+        if exc.error == "CONFLICT":
+            return _item_error("CONFLICT", str(exc), context)
+        return _item_error("VALIDATION_ERROR", invalid_values(exc), context)
 
     def _batch_read(
         self, object_type: str, inputs: list[Any], body: dict[str, Any]
@@ -494,7 +524,7 @@ class HubSpotEmulator(EmulatorApp):
             try:
                 record = self.stores[object_type].create(item.get("properties") or {})
             except PropertyError as exc:
-                errors.append(self._record_error(exc, {"index": [str(number)]}))
+                errors.append(self._record_error(exc, _named(item, "index", str(number))))
                 continue
             results.append(record.view(object_type, list(record.properties)))
         return results, errors
@@ -507,12 +537,13 @@ class HubSpotEmulator(EmulatorApp):
             key = str(item.get("id", ""))
             found = self._lookup(object_type, key, item.get("idProperty"))
             if found is None:
-                errors.append(_item_error("OBJECT_NOT_FOUND", f"Object {key} not found", {"ids": [key]}))
+                message = f"Object {key} not found"
+                errors.append(_item_error("OBJECT_NOT_FOUND", message, _named(item, "ids", key)))
                 continue
             try:
                 record = self.stores[object_type].update(found, item.get("properties") or {})
             except PropertyError as exc:
-                errors.append(self._record_error(exc, {"ids": [key]}))
+                errors.append(self._record_error(exc, _named(item, "ids", key)))
                 continue
             results.append(record.view(object_type, list(record.properties)))
         return results, errors
@@ -526,14 +557,14 @@ class HubSpotEmulator(EmulatorApp):
             key, id_property = str(item.get("id", "")), item.get("idProperty")
             if id_property not in UNIQUE[object_type]:
                 message = f"{id_property} is not a unique property of {object_type}"
-                errors.append(_item_error("VALIDATION_ERROR", message, {"ids": [key]}))
+                errors.append(_item_error("VALIDATION_ERROR", message, _named(item, "ids", key)))
                 continue
             properties = {**(item.get("properties") or {}), id_property: key}
             existing = store.find_unique(id_property, key)
             try:
                 record = store.update(existing, properties) if existing else store.create(properties)
             except PropertyError as exc:
-                errors.append(self._record_error(exc, {"ids": [key]}))
+                errors.append(self._record_error(exc, _named(item, "ids", key)))
                 continue
             results.append({**record.view(object_type, list(record.properties)), "new": existing is None})
         return results, errors
@@ -552,3 +583,10 @@ def _item_error(category: str, message: str, context: dict[str, list[str]]) -> d
     """One entry of a batch answer's `errors` (207 Multi-Status); `context` names the records (ids or
     input indexes)."""
     return {"status": "error", "category": category, "message": message, "context": context}
+
+
+def _named(item: Any, kind: str, key: str) -> dict[str, list[str]]:
+    """How an error's `context` names its input: by the `objectWriteTraceId` the input carried (as
+    HubSpot's documented multi-status answer does), else by id or input index."""
+    trace = item.get("objectWriteTraceId") if isinstance(item, dict) else None
+    return {"objectWriteTraceId": [str(trace)]} if trace else {kind: [key]}

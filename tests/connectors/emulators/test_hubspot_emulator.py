@@ -395,3 +395,73 @@ def test_an_expired_oauth_token_is_refused_as_hubspot_words_it(
     with pytest.raises(ApiException) as just:
         api.crm.contacts.search_api.do_search(PublicObjectSearchRequest(limit=1))
     assert json.loads(just.value.body)["message"] == real["message"]  # "expired 0 second(s) ago."
+
+
+def test_a_partly_refused_batch_answers_207_in_the_shape_hubspot_documents(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    """HubSpot's documented multi-status answer (error handling, "Multi-status errors"): numErrors and
+    errors after the results, no requestedAt; each error names its input by the objectWriteTraceId it
+    carried, and words a refused value as HubSpot's JSON list in the message (no errors[] of its own)."""
+    app, server, _ = portal
+    inputs = BatchInputSimplePublicObjectBatchInputForCreate(
+        inputs=[
+            SimplePublicObjectBatchInputForCreate(
+                properties={"lastname": "Kept"}, object_write_trace_id="549b1c2a9350"
+            ),
+            SimplePublicObjectBatchInputForCreate(
+                properties={"email": "broken"}, object_write_trace_id="549b1c2a9351"
+            ),
+        ]
+    )
+    raw = client(server, app.token).crm.contacts.batch_api.create_with_http_info(
+        inputs, _preload_content=False
+    )
+    answer, real = json.loads(raw.data), recorded("multi_status_207.json")
+    assert raw.status == 207 and list(answer) == list(real)
+    [refused], [documented] = answer["errors"], real["errors"]  # type: ignore[misc]
+    assert list(refused) == list(documented) and refused["context"] == {
+        "objectWriteTraceId": ["549b1c2a9351"]
+    }
+    prefix = "Property values were not valid: "
+    ours, theirs = (json.loads(e["message"].removeprefix(prefix)) for e in (refused, documented))
+    assert refused["message"].startswith(prefix) and [list(p) for p in ours] == [list(p) for p in theirs]
+    assert ours[0]["error"] == "INVALID_EMAIL" and ours[0]["name"] == "email"
+    assert list(answer["results"][0]) == list(real["results"][0])  # type: ignore[index]
+
+
+def test_a_refused_value_answers_400_in_the_shape_hubspot_documents(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    """HubSpot's documented 400 for refused property values ("Using Object APIs"): status, message
+    (the JSON list), correlationId, errors[] (message, code, context.propertyName), category."""
+    app, server, _ = portal
+    with pytest.raises(ApiException) as refused:
+        client(server, app.token).crm.contacts.basic_api.create(
+            SimplePublicObjectInputForCreate(properties={"email": "broken"})
+        )
+    body, real = json.loads(refused.value.body), recorded("property_doesnt_exist_400.json")
+    assert refused.value.status == 400 and list(body) == list(real) and body["category"] == real["category"]
+    [detail], [documented] = body["errors"], real["errors"]  # type: ignore[misc]
+    assert list(detail) == list(documented) and detail["context"] == {"propertyName": ["email"]}
+    assert detail["code"] == "INVALID_EMAIL" and body["message"].startswith(
+        "Property values were not valid: [{"
+    )
+
+
+def test_a_spent_daily_limit_answers_the_429_hubspot_documents(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    """HubSpot's documented daily-limit 429 (usage details): errorType, policyName DAILY, requestId."""
+    _, _server, clock = portal
+    app = HubSpotEmulator(clock=clock, daily_limit=1)
+    app.daily_used = 1
+    with EmulatorServer(app) as spent, pytest.raises(ApiException) as throttled:
+        client(spent, app.token).crm.contacts.basic_api.get_page(limit=1)
+    body, real = json.loads(throttled.value.body), recorded("daily_limit_429.json")
+    assert throttled.value.status == 429 and list(body) == list(real)
+    assert (body["message"], body["errorType"], body["policyName"]) == (
+        real["message"],
+        real["errorType"],
+        real["policyName"],
+    )
