@@ -19,6 +19,8 @@ OAuth (`Bearer`).
 
 from __future__ import annotations
 
+import html
+import itertools
 import random
 import re
 from collections.abc import Callable
@@ -90,6 +92,7 @@ class ZendeskEmulator(EmulatorApp):
         self.store = Store(self.clock)
         self.jobs = JobBoard(polls_to_complete)
         self._window = MinuteWindow()  # for X-Rate-Limit-Remaining
+        self._audit_ids = itertools.count(1)  # audits and their events share one id sequence
         routes: list[tuple[str, str, Callable[[Request], Response]]] = [
             ("GET", rf"/api/v2/users/me{JSON}", self._me),
             ("GET", rf"/api/v2/incremental/(?P<kind>users|tickets)/cursor{JSON}", self._cursor_export),
@@ -318,7 +321,7 @@ class ZendeskEmulator(EmulatorApp):
     def _show(self, request: Request) -> Response:
         kind = request.params["kind"]
         record = self.store.get(kind, int(request.params["id"]))
-        return Response.json({SINGULAR[kind]: record}) if record else not_found()
+        return Response.json({SINGULAR[kind]: self.store.shown(kind, record)}) if record else not_found()
 
     def _show_many(self, request: Request) -> Response:
         kind = request.params["kind"]
@@ -330,7 +333,8 @@ class ZendeskEmulator(EmulatorApp):
             )
         found = [self.store.get(kind, int(i)) for i in ids if i.isdigit()]
         found += [self.store.find_by(kind, "external_id", e) for e in externals]
-        return Response.json({kind: [r for r in found if r is not None], "count": len(found)})
+        shown = [self.store.shown(kind, r) for r in found if r is not None]
+        return Response.json({kind: shown, "count": len(found)})
 
     def _search(self, request: Request) -> Response:
         """`?external_id=` (exact), or for users `?query=` matching email or name (`email:` narrows)."""
@@ -368,19 +372,28 @@ class ZendeskEmulator(EmulatorApp):
         return values
 
     def _answer_one(self, kind: str, record_id: int, status: int, events: list[dict[str, Any]]) -> Response:
-        record = dict(self.store.tables[kind][record_id])
+        """The record as a real account answers one create (201, with `Location`) or update (200); a
+        ticket's comes with its audit: `id`, then each event with an id of its own."""
+        record = self.store.shown(kind, self.store.tables[kind][record_id])
         body: dict[str, Any] = {SINGULAR[kind]: record}
-        if kind == "tickets":  # a ticket's change comes with its audit
+        if kind == "tickets":
+            audit_id = next(self._audit_ids)
+            author = record.get("submitter_id") or record.get("requester_id")
             body["audit"] = {
-                "id": record_id * 1000 + len(events),
+                "id": audit_id,
                 "ticket_id": record_id,
                 "created_at": record["updated_at"],
-                "author_id": record.get("submitter_id") or record.get("requester_id"),
+                "author_id": author,
                 "metadata": {"system": {}, "custom": {}},
+                "events": [
+                    {"id": next(self._audit_ids), **event}
+                    | ({"author_id": author, "audit_id": audit_id} if event["type"] == "Comment" else {})
+                    for event in events
+                ],
                 "via": record["via"],
-                "events": events,
             }
-        return Response.json(body, status)
+        headers = {"Location": str(record["url"])} if status == 201 else None
+        return Response.json(body, status, headers)
 
     def _create_one(self, request: Request) -> Response:
         values = self._one(request)
@@ -391,12 +404,7 @@ class ZendeskEmulator(EmulatorApp):
             record_id = self.store.insert(kind, values)
         except RecordRefused as exc:
             return record_invalid(exc.details)
-        events = [
-            {"id": record_id * 1000, "type": "Create", "field_name": k, "value": v}
-            for k, v in values.items()
-            if k != "comment"
-        ]
-        return self._answer_one(kind, record_id, 201, events)
+        return self._answer_one(kind, record_id, 201, _create_events(self.store.tables[kind][record_id]))
 
     def _update_one(self, request: Request) -> Response:
         values = self._one(request)
@@ -411,16 +419,11 @@ class ZendeskEmulator(EmulatorApp):
             self.store.update(kind, record_id, values)
         except RecordRefused as exc:
             return record_invalid(exc.details)
+        after = self.store.tables[kind][record_id]
         events = [
-            {
-                "id": record_id * 1000 + n,
-                "type": "Change",
-                "field_name": k,
-                "value": v,
-                "previous_value": before.get(k),
-            }
-            for n, (k, v) in enumerate(values.items(), 1)
-            if k != "comment" and before.get(k) != v
+            {"type": "Change", "value": after.get(k), "field_name": k, "previous_value": before.get(k)}
+            for k in values
+            if k in after and k not in AUDIT_SILENT and before.get(k) != after.get(k)
         ]
         return self._answer_one(kind, record_id, 200, events)
 
@@ -460,6 +463,36 @@ class ZendeskEmulator(EmulatorApp):
 
     def not_found(self, request: Request) -> Response:
         return Response.json({"error": "InvalidEndpoint", "description": "Not found"}, 404)
+
+
+# The fields a real account's audit of a new ticket names, in its order (zenpy's recorded create).
+CREATE_AUDITED = ("subject", "requester_id", "priority", "type", "status", "organization_id", "brand_id",
+                  "ticket_form_id", "custom_status_id")  # fmt: skip
+AUDIT_SILENT = frozenset({"comment", "description", "updated_at", "generated_timestamp"})
+
+
+def _audit_value(value: Any) -> Any:
+    """An audited value as Zendesk writes it: ids and numbers as strings, null as null."""
+    return value if value is None or isinstance(value, (str, list)) else str(value)
+
+
+def _create_events(ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events of a new ticket's audit: its first comment (the description), then one Create per
+    audited field (ids given as strings)."""
+    body = str(ticket.get("description") or "")
+    comment = {
+        "type": "Comment",
+        "body": body,
+        "html_body": f'<div class="zd-comment" dir="auto"><p dir="auto">{html.escape(body)}</p></div>',
+        "plain_body": body,
+        "public": True,
+        "attachments": [],
+    }
+    fields = [
+        {"type": "Create", "value": _audit_value(ticket.get(name)), "field_name": name}
+        for name in CREATE_AUDITED
+    ]
+    return [comment, *fields]
 
 
 def record_invalid(details: str) -> Response:

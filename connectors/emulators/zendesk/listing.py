@@ -63,14 +63,14 @@ def list_page(store: Store, kind: str, base: str, query: dict[str, list[str]]) -
         )
         before = encode_id(page[0]["id"]) if page else None
         return {
-            kind: [dict(r) for r in page],
+            kind: [store.shown(kind, r) for r in page],
             "meta": {"has_more": more, "after_cursor": last, "before_cursor": before},
             "links": {"prev": None, "next": link},
         }
     size = _size(first.get("per_page"))
     number = int(first["page"]) if first.get("page", "").isdigit() and int(first["page"]) > 0 else 1
     return {
-        kind: [dict(r) for r in rows[(number - 1) * size : number * size]],
+        kind: [store.shown(kind, r) for r in rows[(number - 1) * size : number * size]],
         **_offset(base, f"{kind}.json", first, number, size, len(rows)),
     }
 
@@ -110,7 +110,7 @@ def search_page(store: Store, base: str, query: dict[str, list[str]]) -> dict[st
         raise BadListRequest("query is required")
     kinds, tests = _parse(text)
     found = [
-        {**record, "result_type": SINGULAR[kind]}
+        {**store.shown(kind, record), "result_type": SINGULAR[kind]}
         for kind in kinds
         for record in (store.tables[kind][i] for i in sorted(store.tables[kind]))
         if all(test(kind, record) for test in tests)

@@ -76,7 +76,25 @@ def _defaults(kind: str) -> dict[str, Any]:
             "suspended": False,
             "verified": False,
             "time_zone": "UTC",
+            "iana_time_zone": "UTC",
             "locale": "en-US",
+            "locale_id": 1,
+            "shared_phone_number": None,
+            "photo": None,
+            "alias": None,
+            "shared": False,
+            "shared_agent": False,
+            "last_login_at": None,
+            "two_factor_auth_enabled": False,
+            "signature": None,
+            "role_type": None,
+            "custom_role_id": None,
+            "moderator": False,
+            "ticket_restriction": "requested",
+            "only_private_comments": False,
+            "restricted_agent": True,
+            "default_group_id": None,
+            "report_csv": False,
             "user_fields": {},
         }
     if kind == "organizations":
@@ -136,6 +154,14 @@ class Store:
     def get(self, kind: str, record_id: int) -> dict[str, Any] | None:
         return self.tables[kind].get(record_id)
 
+    def shown(self, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+        """A record as every answer but the incremental export shows it: a copy, and a ticket without
+        `generated_timestamp` (recorded shows, creates, updates, lists and show_many have none)."""
+        copy = dict(record)
+        if kind == "tickets":
+            copy.pop("generated_timestamp", None)
+        return copy
+
     def find_by(self, kind: str, field: str, value: Any) -> dict[str, Any] | None:
         """The first record whose `field` equals `value` (emails compare case-insensitively)."""
         if value in (None, ""):
@@ -193,9 +219,13 @@ class Store:
         return record_id
 
     def update(self, kind: str, record_id: int, values: dict[str, Any]) -> None:
-        """Change a record (validated); `updated_at` moves to now."""
+        """Change a record (validated); `updated_at` moves to now. A ticket's `description` is its
+        first comment and stays as it was (a real account ignores a new one, with no audit event)."""
         current = self.tables[kind][record_id]
-        merged = {**current, **_writable(values)}
+        changes = _writable(values)
+        if kind == "tickets":
+            changes.pop("description", None)
+        merged = {**current, **changes}
         merged.pop("comment", None)
         self.validate(kind, merged, record_id)
         merged["updated_at"] = self.now()
