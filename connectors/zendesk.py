@@ -14,11 +14,14 @@ Writes: `create_or_update_many` (at most 100 records; matched on id, then `exter
         results (one per record, in order, with `index`) become one WriteResult per op.
 Quirks:  timestamps `2023-09-18T23:24:43Z` (whole seconds, UTC); 429s say `Retry-After` and have a
         plain-text body; a job result for a refused record reads `{"error", "details", "status":
-        "Failed"}` with the reason in `details`.
+        "Failed"}` with the reason in `details`; a 401 says `{"error": "Couldn't authenticate you"}`
+        (a sentence, not a code) and the 403 of an agent without access nests its title and message
+        (`{"error": {"title": "Forbidden", "message": ...}}`).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -40,6 +43,7 @@ ZENDESK_TIME = "%Y-%m-%dT%H:%M:%SZ"
 JOBS_IN_FLIGHT = 10
 DONE = frozenset({"completed", "failed", "killed"})
 MANY = 100  # ids per show_many call
+ERROR_CODE = re.compile(r"[A-Za-z]+")  # RecordNotFound, TooManyValues; not "Couldn't authenticate you"
 
 
 def parse_zendesk_time(text: str) -> datetime:
@@ -92,13 +96,28 @@ class ZendeskConnector(RESTConnector):
         return True
 
     def error_detail(self, response: requests.Response) -> tuple[str | None, str]:
-        """Zendesk's error code and description (JSON bodies), or the plain text of the answer."""
+        """Zendesk's error code and description (JSON bodies), or the plain text of the answer.
+
+        Zendesk's bodies come in three shapes: `{"error": "RecordNotFound", "description": ...}`,
+        `{"error": "Couldn't authenticate you"}` (a sentence, not a code), and the 403 of an agent
+        without access, `{"error": {"title": "Forbidden", "message": ...}}`."""
         body = json_body(response)
         if not isinstance(body, dict):
             return super().error_detail(response)
         error = body.get("error")
+        if isinstance(error, dict):
+            title, message = error.get("title"), error.get("message")
+            code = str(title) if isinstance(title, str) and ERROR_CODE.fullmatch(title) else None
+            return code, ": ".join(str(p) for p in (title, message) if p) or str(body)
+        code = error if isinstance(error, str) and ERROR_CODE.fullmatch(error) else None
         parts = [str(p) for p in (error, body.get("description"), body.get("details")) if p]
-        return (error if isinstance(error, str) else None), "; ".join(parts) or str(body)
+        return code, "; ".join(parts) or str(body)
+
+    def hint(self, method: str, path_or_url: str, response: requests.Response) -> str | None:
+        """A 403 is Zendesk knowing the caller and refusing the request: say what to change."""
+        if response.status_code == 403:
+            return "the agent's role (or the OAuth token's scopes) does not allow this request"
+        return None
 
     def check(self) -> str:
         user = self.call("GET", "users/me.json").get("user") or {}

@@ -302,3 +302,49 @@ def test_a_recorded_job_gives_one_result_per_record_in_order() -> None:
     recorded = json.loads((REAL / "job_status_completed.json").read_text())["job_status"]["results"]
     assert [r.id for r in results] == [str(r["id"]) for r in recorded]  # in order, with no index
     assert all(r.ok and not r.created for r in results) and app.polls >= 1
+
+
+JSON = {"Content-Type": "application/json; charset=utf-8"}
+
+
+def refused_read(status: int, name: str) -> tuple[pytest.ExceptionInfo[FatalAPIError], ZendeskConnector]:
+    """The users export answered once with a body Zendesk sent: the error the read raises."""
+    app = Published((status, name, JSON))
+    with EmulatorServer(app) as server, pytest.raises(FatalAPIError) as refused:
+        zd = published(server)
+        list(zd.read_changes(USERS, None, 100))
+    return refused, zd
+
+
+def test_zendesks_401_names_the_connection_and_zendesks_words_never_the_token() -> None:
+    refused, zd = refused_read(401, "unauthorized.json")
+    error = refused.value
+    assert isinstance(error, AuthenticationError) and error.status == 401 and error.system == "zendesk"
+    assert "'zendesk_default'" in str(error) and "Couldn't authenticate you" in str(error)
+    assert error.code is None  # Zendesk's 401 says a sentence, not a code
+    assert "zd-token-1" not in str(error) and zd.calls.total("zendesk") == 1  # not retried
+
+
+def test_zendesks_403_for_an_agent_without_access_says_zendesks_title_and_message() -> None:
+    refused, zd = refused_read(403, "forbidden.json")
+    error = refused.value
+    assert error.status == 403 and error.code == "Forbidden" and not isinstance(error, AuthenticationError)
+    assert (
+        "Forbidden: You do not have access to this page. Please contact the account owner of this help "
+        "desk for further help." in str(error)
+    )
+    assert "{" not in str(error) and "agent's role" in str(error)  # read, not a dict dumped
+    assert "zd-token-1" not in str(error) and zd.calls.total("zendesk") == 1
+
+
+def test_zendesks_403_for_a_token_missing_a_scope_names_the_scope() -> None:
+    refused, _ = refused_read(403, "forbidden_scope.json")
+    assert refused.value.code == "Forbidden"
+    assert "You are missing the following required scopes: read" in str(refused.value)
+
+
+def test_zendesks_recorded_404_is_fatal_with_its_code() -> None:
+    refused, zd = refused_read(404, "record_not_found.json")
+    error = refused.value
+    assert error.status == 404 and error.code == "RecordNotFound" and "Not found" in str(error)
+    assert zd.calls.total("zendesk") == 1
