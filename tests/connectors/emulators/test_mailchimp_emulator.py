@@ -349,3 +349,25 @@ def test_member_exists_and_a_shapeless_address_are_answered_as_the_real_api_answ
     assert {k: answer[k] for k in ("type", "title", "status", "detail")} == {
         k: shapeless[k] for k in ("type", "title", "status", "detail")
     }
+
+
+def test_a_written_member_is_answered_in_the_shape_a_real_put_answered(client: Any) -> None:
+    """The 200 a real account answered to PUT /lists/{id}/members/{hash} (Grouparoo's recording,
+    tests/fixtures/real/mailchimp/member_put_200.json): the emulator's answer to the same call, and
+    each member of a batch subscribe's new_members/updated_members, have its keys in its order, and
+    its stats and location keys (location has `region` too, as the page recorded three months later
+    has)."""
+    real = json.loads((REAL / "member_put_200.json").read_text())
+    email = "wx3ti580f4ycqy185cumm@grouparoo.com"
+    body = {"email_address": email, "merge_fields": {"FNAME": "Caio", "LNAME": "Silveira"}}
+    client.lists.add_list_member(LIST_ID, {"email_address": email, "status": "subscribed"})
+    written = client.lists.set_list_member(LIST_ID, subscriber_hash(email), body)  # as recorded: no status
+    batch = client.lists.batch_list_members(
+        LIST_ID, {"members": [{"email_address": "new@example.com", "status": "subscribed"}, body]}
+    )
+    for member in (written, *batch["new_members"], *batch["updated_members"]):
+        assert list(member) == list(real)
+        assert list(member["stats"]) == list(real["stats"])
+        assert set(real["location"]) <= set(member["location"])
+    assert written["full_name"] == real["full_name"] and written["source"] == real["source"]
+    assert written["consents_to_one_to_one_messaging"] is True and written["tags"] == real["tags"]
