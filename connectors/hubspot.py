@@ -9,11 +9,12 @@ records of that instant it already returned.
 Writes go through `batch/upsert` on the unique `hub_id` property (100 inputs per call) for records the
 hub has not linked yet, and `batch/update` by HubSpot id for the others; each input carries an
 `objectWriteTraceId` (the hub id, or the HubSpot id of an update), and a 207 Multi-Status answer is
-mapped back to one result per record by the ids or trace ids its errors name, with the code and
-property of HubSpot's "Property values were not valid: [...]" list in words. HubSpot refuses a whole batch (409 CONFLICT, "Contact already
-exists. Existing ID: 123") when one contact would take an e-mail another contact has: the connector
-reads that contact's e-mail, sets the record that carries it aside with the reason and sends the rest
-again (halving the batch when no record can be told apart), so one duplicate costs no other record.
+mapped back to one result per record by the ids or trace ids its errors name, with the code and property
+of HubSpot's "Property values were not valid: [...]" list in words. HubSpot refuses a whole batch (409
+CONFLICT, "Contact already exists. Existing ID: 123") when one contact would take an e-mail another
+contact has: the connector reads that contact's e-mail, sets the record that carries it aside with the
+reason and sends the rest again (halving the batch when no record can be told apart), so one duplicate
+costs no other record.
 Authentication is a bearer token (a private-app token, or an OAuth access token) in the password.
 """
 
