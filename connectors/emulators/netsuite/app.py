@@ -18,14 +18,25 @@ Served at the root of its port, as `https://{account}.suitetalk.api.netsuite.com
   1.0a HMAC-SHA256 with `token_keys`; refused: 401 `INVALID_LOGIN`).
 - `POST /services/rest/query/v1/suiteql?limit=&offset=` with `Prefer: transient` and `{"q": ...}` →
   `{"links", "count", "hasMore", "items": [{"links": [], ...}], "offset", "totalResults"}` (limit 1 to
-  1000, default 1000); a query pages through at most `query_ceiling` rows (100,000): a page beyond is
-  refused with 400 `INVALID_PARAMETER` naming `offset`. The SuiteQL subset is in `suiteql`.
+  1000, default 1000; the offset a multiple of the limit, as "Collection Paging" requires); a query
+  pages through at most `query_ceiling` rows (100,000): a page beyond is refused with 400
+  `INVALID_PARAMETER` naming `offset`. The SuiteQL subset is in `suiteql`.
+- `GET /services/rest/record/v1/customer?limit=&offset=&q=` (the record collection, filtered as in
+  `filters`) → the same envelope, each item `{"links": [{"rel": "self", ...}], "id"}`.
+- Page links as Oracle's published pages show them (tests/fixtures/real/netsuite): `previous` and
+  `first` when the page is not the first, `next` and `last` while `hasMore`, then `self`; every href
+  carries `limit` and `offset` (`offset=0` too), and only `self` carries the collection's `q`.
+- `GET /services/rest/system/v1/governanceLimits` → the account's and this integration's
+  concurrency limits (`integration_limit`, when one is allocated, is what this client's requests are
+  held to).
 - `GET/PATCH/DELETE /services/rest/record/v1/customer/{id | eid:externalId}`, `POST
   /services/rest/record/v1/customer` → 204 + `Location`, `PUT /services/rest/record/v1/customer/eid:{id}`
   (upsert by external id) → 204 + `Location`.
-- Errors: `{"type", "title", "status", "o:errorDetails": [{"detail", "o:errorCode", ...}]}`. More than
-  `concurrency_limit` requests in flight at once (5, the base account limit) answer 429 "Concurrent
-  request limit exceeded. Request blocked." (`CONCURRENCY_LIMIT_EXCEEDED`, no Retry-After).
+- Errors: `{"type", "title", "status", "o:errorDetails": [{"detail", "o:errorCode", ...}]}`, `type`
+  the w3.org RFC 2616 page as in Oracle's published errors. More than `concurrency_limit` requests in
+  flight at once (5, the base account limit) answer 429 as "Error Handling in REST Web Services"
+  publishes it: title "Bad Request", a top-level `"o:errorCode": "USER_ERROR"`, and the detail
+  "Concurrent request limit exceeded. Request blocked." (`CONCURRENCY_LIMIT_EXCEEDED`, no Retry-After).
 
 Dates: SuiteQL renders values in the integration user's preferences (`time_zone`, the date format
 `M/D/YYYY`); records show ISO-8601 UTC.
@@ -52,6 +63,8 @@ from connectors.emulators.netsuite.auth import (
     sandbox_private_key,
 )
 from connectors.emulators.netsuite.evaluate import Session, run
+from connectors.emulators.netsuite.filters import matches
+from connectors.emulators.netsuite.filters import parse as parse_filter
 from connectors.emulators.netsuite.store import RECORD_TYPES, Clock, Refused, Store, columns
 from connectors.emulators.netsuite.suiteql import SuiteQLError, parse
 from connectors.emulators.seed import generate_companies
@@ -64,14 +77,15 @@ MAX_LIMIT = 1000
 QUERY_CEILING = 100_000
 CONCURRENCY_LIMIT = 5
 TOKEN_TTL = 3600
-RFC9110 = "https://www.rfc-editor.org/rfc/rfc9110.html#section-"
-PROBLEMS = {
-    400: (f"{RFC9110}15.5.1", "Bad Request"),
-    401: (f"{RFC9110}15.5.2", "Unauthorized"),
-    404: (f"{RFC9110}15.5.5", "Not Found"),
-    405: (f"{RFC9110}15.5.6", "Method Not Allowed"),
-    429: ("https://www.rfc-editor.org/rfc/rfc6585.html#section-4", "Too Many Requests"),
-    503: (f"{RFC9110}15.6.4", "Service Unavailable"),
+RFC2616 = "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html"
+PROBLEMS = {  # as Oracle's published errors write them (429's title is "Bad Request" there)
+    400: (f"{RFC2616}#sec10.4.1", "Bad Request"),
+    401: (RFC2616, "Unauthorized"),
+    404: (RFC2616, "Not Found"),
+    405: (RFC2616, "Method Not Allowed"),
+    429: (RFC2616, "Bad Request"),
+    500: (RFC2616, "Internal Server Error"),
+    503: (RFC2616, "Service Unavailable"),
 }
 LOGIN_DETAIL = (
     "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at "
@@ -82,11 +96,14 @@ SUBSIDIARY_CURRENCY = {1: 1, 2: 2, 3: 3}
 ERROR_TYPE = "application/vnd.oracle.resource+json; type=error; charset=UTF-8"
 
 
-def problem(status: int, code: str, detail: str, **more: str) -> Response:
-    """NetSuite's error body: RFC 9457 fields plus `o:errorDetails`."""
-    kind, title = PROBLEMS.get(status, (f"{RFC9110}15.5.1", "Bad Request"))
+def problem(status: int, code: str, detail: str, *, top: str | None = None, **more: str) -> Response:
+    """NetSuite's error body: `type`, `title`, `status` (and, for a 429, a top-level `o:errorCode`)
+    plus `o:errorDetails`."""
+    kind, title = PROBLEMS.get(status, PROBLEMS[400])
     details = {"detail": detail, "o:errorCode": code, **more}
-    body = {"type": kind, "title": title, "status": status, "o:errorDetails": [details]}
+    body: dict[str, Any] = {"type": kind, "title": title, "status": status}
+    body |= {"o:errorCode": top} if top else {}
+    body["o:errorDetails"] = [details]
     return Response.json(body, status, {"Content-Type": ERROR_TYPE})
 
 
@@ -112,6 +129,7 @@ class NetSuiteEmulator(EmulatorApp):
         time_zone: str = "America/Los_Angeles",
         query_ceiling: int = QUERY_CEILING,
         concurrency_limit: int = CONCURRENCY_LIMIT,
+        integration_limit: int | None = None,
         token_ttl: int = TOKEN_TTL,
         fault_rate: float = 0.0,
         fault_kinds: tuple[str, ...] = ("rate_limit",),
@@ -136,6 +154,7 @@ class NetSuiteEmulator(EmulatorApp):
         self.time_zone = time_zone
         self.query_ceiling = query_ceiling
         self.concurrency_limit = concurrency_limit
+        self.integration_limit = integration_limit  # a share of the account's, allocated to this client
         self.token_ttl = token_ttl
         self.store = Store(self.clock)
         self.tokens: dict[str, datetime] = {}  # access token -> expiry
@@ -146,6 +165,8 @@ class NetSuiteEmulator(EmulatorApp):
         self.route("POST", rf"{REST}/auth/oauth2/v1/token", self._token)
         routes: list[tuple[str, str, Callable[[Request], Response]]] = [
             ("POST", rf"{REST}/query/v1/suiteql", self._suiteql),
+            ("GET", rf"{REST}/record/v1/{TYPE}", self._list),
+            ("GET", rf"{REST}/system/v1/governanceLimits", self._governance_limits),
             ("POST", rf"{REST}/record/v1/{TYPE}", self._create),
             ("GET", rf"{REST}/record/v1/{TYPE}/{KEY}", self._show),
             ("PATCH", rf"{REST}/record/v1/{TYPE}/{KEY}", self._update),
@@ -241,7 +262,9 @@ class NetSuiteEmulator(EmulatorApp):
         if not request.path.startswith(REST):
             return super().handle(request)
         with self._gate:
-            if self.in_flight >= self.concurrency_limit:
+            if self.in_flight >= min(
+                self.concurrency_limit, self.integration_limit or self.concurrency_limit
+            ):
                 self.stats["concurrency_rejections"] += 1
                 return self.rate_limit_response()
             self.in_flight += 1
@@ -354,7 +377,7 @@ class NetSuiteEmulator(EmulatorApp):
         page = items[offset : offset + limit]
         has_more = offset + limit < len(items)
         body = {
-            "links": self._links(request, limit, offset, len(items), has_more),
+            "links": self._links(f"{self.base}{REST}/query/v1/suiteql", limit, offset, len(items), None),
             "count": len(page),
             "hasMore": has_more,
             "items": [{"links": [], **item} for item in page],
@@ -368,6 +391,13 @@ class NetSuiteEmulator(EmulatorApp):
         """`limit` and `offset`, refused beyond the rows one query may return."""
         limit = _bounded(request.arg("limit"), MAX_LIMIT, "limit", 1, MAX_LIMIT)
         offset = _bounded(request.arg("offset"), 0, "offset", 0, None)
+        if offset % limit:
+            raise Refused(
+                400,
+                "INVALID_PARAMETER",
+                f"Invalid query parameter value: offset {offset} is not divisible by limit {limit}.",
+                "offset",
+            )
         if offset + limit > self.query_ceiling:
             raise Refused(
                 400,
@@ -392,20 +422,56 @@ class NetSuiteEmulator(EmulatorApp):
     def _session(self) -> Session:
         return Session(ZoneInfo(self.time_zone))
 
-    def _links(self, request: Request, limit: int, offset: int, total: int, has_more: bool) -> list[Any]:
-        url = f"{self.base}{REST}/query/v1/suiteql"
+    def _links(self, url: str, limit: int, offset: int, total: int, q: str | None) -> list[Any]:
+        """A page's links as Oracle's published pages show them (see the module's docstring)."""
 
-        def link(rel: str, at: int | None) -> dict[str, str]:
-            query = {"limit": limit} | ({"offset": at} if at else {})
-            return {"rel": rel, "href": f"{url}?{urlencode(query)}"}
+        def link(rel: str, at: int, **more: str) -> dict[str, str]:
+            return {"rel": rel, "href": f"{url}?{urlencode({'limit': limit, 'offset': at, **more})}"}
 
-        links = [link("first", 0), link("prev", max(0, offset - limit))] if offset else []
-        if has_more:
-            links.append(link("next", offset + limit))
-        links.append(link("last", max(0, (total - 1) // limit * limit)))
-        self_query = {k: v[0] for k, v in request.query.items()}
-        links.append({"rel": "self", "href": f"{url}?{urlencode(self_query)}" if self_query else url})
-        return links
+        links = [link("previous", max(0, offset - limit)), link("first", 0)] if offset else []
+        if offset + limit < total:
+            links += [link("next", offset + limit), link("last", (total - 1) // limit * limit)]
+        return [*links, link("self", offset, **({"q": q} if q else {}))]
+
+    def _list(self, request: Request) -> Response:
+        """`GET /record/v1/{type}`: the record collection, filtered by `q`, a page of ids."""
+        try:
+            record_type = self._record_type(request)
+            limit, offset = self._window(request)
+            q = request.arg("q")
+            fields = RECORD_TYPES[record_type]
+            where = parse_filter(q, fields) if q else None
+        except Refused as exc:
+            return problem(exc.status, exc.code, exc.detail, **{"o:errorQueryParam": exc.path or "q"})
+        zone = ZoneInfo(self.time_zone)
+        rows = [r for r in self.store.rows(record_type) if where is None or matches(where, r, fields, zone)]
+        url = f"{self.base}{REST}/record/v1/{record_type}"
+        page = rows[offset : offset + limit]
+        body = {
+            "links": self._links(url, limit, offset, len(rows), q),
+            "count": len(page),
+            "hasMore": offset + limit < len(rows),
+            "items": [
+                {"links": [{"rel": "self", "href": f"{url}/{row['id']}"}], "id": str(row["id"])}
+                for row in page
+            ],
+            "offset": offset,
+            "totalResults": len(rows),
+        }
+        kind = "application/vnd.oracle.resource+json; type=collection; charset=UTF-8"
+        return Response.json(body, headers={"Content-Type": kind})
+
+    def _governance_limits(self, request: Request) -> Response:
+        """The concurrency limits, in the shape "GovernanceLimits Operation" publishes."""
+        allocated = self.integration_limit
+        body: dict[str, Any] = {
+            "accountConcurrencyLimit": self.concurrency_limit,
+            "accountUnallocatedConcurrencyLimit": self.concurrency_limit - (allocated or 0),
+        }
+        if allocated:
+            body["integrationConcurrencyLimit"] = allocated
+        body["integrationLimitType"] = "integrationSpecific" if allocated else "accountLimit"
+        return Response.json(body)
 
     # ---- records ----
 
@@ -424,8 +490,7 @@ class NetSuiteEmulator(EmulatorApp):
         else:
             row = self.store.get(record_type, int(key))
         if row is None:
-            detail = "The record instance does not exist. Provide a valid record instance ID."
-            raise Refused(404, "NONEXISTENT_ID", detail)
+            raise Refused(404, "NONEXISTENT_ID", "Record does not exist.")  # Oracle's published 404
         return record_type, row
 
     def _body(self, request: Request, record_type: str) -> dict[str, Any]:
@@ -493,7 +558,10 @@ class NetSuiteEmulator(EmulatorApp):
 
     def rate_limit_response(self) -> Response:
         return problem(
-            429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded. Request blocked."
+            429,
+            "CONCURRENCY_LIMIT_EXCEEDED",
+            "Concurrent request limit exceeded. Request blocked.",
+            top="USER_ERROR",
         )
 
     def unavailable_response(self) -> Response:

@@ -3,10 +3,12 @@ PyJWT, token-based authentication signed by requests-oauthlib, SuiteQL paging, r
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -22,6 +24,7 @@ from connectors.emulators.netsuite.suiteql import AnyOf, Call, Column, Condition
 from connectors.emulators.salesforce.ids import ManualClock
 from connectors.emulators.server import EmulatorServer
 
+REAL = Path(__file__).parents[2] / "fixtures" / "real" / "netsuite"
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)  # 04:00 in Los Angeles, the emulator's default zone
 TOKEN = "/services/rest/auth/oauth2/v1/token"
 SUITEQL = "/services/rest/query/v1/suiteql"
@@ -87,8 +90,10 @@ def suiteql(server: EmulatorServer, bearer: str, q: str, **params: Any) -> reque
 def error(response: requests.Response) -> dict[str, Any]:
     """The one `o:errorDetails` entry of a NetSuite error body, after checking the body's shape."""
     body = response.json()
-    assert set(body) == {"type", "title", "status", "o:errorDetails"}
-    assert body["status"] == response.status_code and body["type"].startswith("https://www.rfc-editor.org/")
+    top = {"o:errorCode"} if response.status_code == 429 else set()  # as Oracle publishes the 429
+    assert set(body) == {"type", "title", "status", "o:errorDetails"} | top
+    assert body["status"] == response.status_code
+    assert body["type"].startswith("https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html")
     assert len(body["o:errorDetails"]) == 1
     detail: dict[str, Any] = body["o:errorDetails"][0]
     assert detail["detail"] and detail["o:errorCode"]
@@ -254,7 +259,7 @@ def test_suiteql_pages_with_links_and_renders_every_value_as_text(
     assert (body["count"], body["hasMore"], body["offset"], body["totalResults"]) == (3, True, 0, 7)
     links = {link["rel"]: link["href"] for link in body["links"]}
     assert links["next"].endswith("suiteql?limit=3&offset=3") and links["last"].endswith("offset=6")
-    assert links["self"].endswith("suiteql?limit=3")
+    assert links["self"].endswith("suiteql?limit=3&offset=0")  # offset=0 spelled out, as Oracle's pages
     assert body["items"][0] == {
         "links": [],
         "id": str(made[1]),
@@ -270,7 +275,7 @@ def test_suiteql_pages_with_links_and_renders_every_value_as_text(
         url = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
     assert seen == [str(i) for i in made[1:] + made[:1]]
     assert page["items"][-1]["isinactive"] == "T" and "phone" in page["items"][-1]
-    assert [link["rel"] for link in page["links"]] == ["first", "prev", "last", "self"]
+    assert [link["rel"] for link in page["links"]] == ["previous", "first", "self"]  # no last on the last
 
 
 def test_where_clauses_compare_in_the_users_time_zone(app: NetSuiteEmulator, server: EmulatorServer) -> None:
@@ -497,3 +502,159 @@ def test_the_parser_builds_the_tree_the_connector_relies_on() -> None:
     )
     with pytest.raises(SuiteQLError, match="Syntax error"):
         parse("SELECT id FROM customer WHERE id = 1 #")
+
+
+def shape(value: Any) -> Any:
+    """A body's keys and value types, recursively (lists by their first element)."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    return type(value).__name__
+
+
+def published(name: str) -> Any:
+    return json.loads((REAL / name).read_text())
+
+
+def rels(page: dict[str, Any]) -> list[str]:
+    return [link["rel"] for link in page["links"]]
+
+
+def test_collection_pages_have_the_shape_and_links_of_oracles_published_pages(
+    app: NetSuiteEmulator, server: EmulatorServer
+) -> None:
+    """Oracle's "Collection Paging" pages (limit=2 over three customers): the same keys and types, the
+    same links in the same order, items `{"links": [self], "id"}`. Oracle's page names the previous
+    link `prev` there and `previous` in its paginated use case; the emulator says `previous`."""
+    for i in range(3):
+        app.create("customer", {"companyname": f"Co {i}"})
+    bearer = token(server, app)
+    first = api(server, bearer, "GET", f"{CUSTOMER}?limit=2").json()
+    second = api(server, bearer, "GET", f"{CUSTOMER}?limit=2&offset=2").json()
+    page_1, page_2 = published("customers_page_1.json"), published("customers_page_2.json")
+    assert shape(first) == shape(page_1) and shape(second) == shape(page_2)
+    assert rels(first) == rels(page_1) == ["next", "last", "self"]
+    assert rels(second) == ["previous", "first", "self"] and rels(page_2) == ["prev", "first", "self"]
+    assert first["links"][-1]["href"] == server.url + CUSTOMER + "?limit=2&offset=0"  # as published
+    assert second["links"][1]["href"] == server.url + CUSTOMER + "?limit=2&offset=0"
+    keys = ("count", "offset", "hasMore", "totalResults")
+    assert [first[k] for k in keys] == [page_1[k] for k in keys]
+    assert [second[k] for k in keys] == [page_2[k] for k in keys]
+    assert [link["rel"] for item in first["items"] for link in item["links"]] == ["self", "self"]
+    assert first["items"][0]["links"][0]["href"] == f"{server.url}{CUSTOMER}/{first['items'][0]['id']}"
+
+
+def test_a_filtered_middle_page_answers_what_oracles_use_case_shows() -> None:
+    """Oracle's "Fetching a List of All Customers with Pagination": 14 customers created in 2022,
+    `q=dateCreated ON_OR_AFTER "1/1/2022" AND dateCreated BEFORE "1/1/2023"`, `limit=3&offset=6`:
+    the emulator's page is the published one, links and all, once `<accountID>`'s host is its own."""
+    clock = ManualClock(datetime(2021, 12, 31, 12, 0, tzinfo=UTC))
+    app = NetSuiteEmulator(clock=clock)
+    app.create("customer", {"companyname": "Late 2021"})
+    for i in range(14):
+        clock.advance(86400)
+        app.create("customer", {"companyname": f"2022 no. {i}"})
+    clock.advance((datetime(2023, 1, 1, 9, 0, tzinfo=UTC) - clock()).total_seconds())  # 1:00 in L.A.
+    app.create("customer", {"companyname": "New Year 2023"})
+    q = 'dateCreated ON_OR_AFTER "1/1/2022" AND dateCreated BEFORE "1/1/2023"'
+    with EmulatorServer(app) as server:
+        answer = api(server, token(server, app), "GET", CUSTOMER, params={"q": q, "limit": 3, "offset": 6})
+    page = answer.json()
+    expected = json.loads(
+        (REAL / "customers_created_between_page.json")
+        .read_text()
+        .replace("https://<accountID>.suitetalk.api.netsuite.com", server.url)
+    )
+    assert page["links"] == expected["links"]
+    assert shape(page) == shape(expected)
+    assert {k: page[k] for k in ("count", "hasMore", "offset", "totalResults")} == {
+        "count": 3,
+        "hasMore": True,
+        "offset": 6,
+        "totalResults": 14,
+    }
+    assert [item["id"] for item in page["items"]] == [str(i) for i in range(108, 111)]
+
+
+def test_suiteql_pages_have_the_envelope_and_links_of_oracles_published_pages(
+    app: NetSuiteEmulator, server: EmulatorServer
+) -> None:
+    """SuiteQL answers in the collection envelope Oracle publishes (its SuiteQL example is shortened;
+    its full pages are record collections): keys and types, and the links of a first, middle and
+    last page, every href with limit and offset."""
+    for i in range(7):
+        app.create("customer", {"companyname": f"Co {i}"})
+    bearer = token(server, app)
+    pages = [
+        suiteql(server, bearer, "SELECT id FROM customer ORDER BY id", limit=3, offset=o).json()
+        for o in (0, 3, 6)
+    ]
+    envelope = {
+        k: v for k, v in shape(published("customers_created_between_page.json")).items() if k != "items"
+    }
+    assert all({k: v for k, v in shape(p).items() if k != "items"} == envelope for p in pages)
+    assert all(item["links"] == [] for p in pages for item in p["items"])  # as Oracle's SuiteQL example
+    assert [rels(p) for p in pages] == [
+        ["next", "last", "self"],
+        ["previous", "first", "next", "last", "self"],
+        ["previous", "first", "self"],
+    ]
+    middle = {link["rel"]: link["href"] for link in pages[1]["links"]}
+    url = server.url + SUITEQL
+    assert middle == {
+        "previous": f"{url}?limit=3&offset=0",
+        "first": f"{url}?limit=3&offset=0",
+        "next": f"{url}?limit=3&offset=6",
+        "last": f"{url}?limit=3&offset=6",
+        "self": f"{url}?limit=3&offset=3",
+    }
+    refused = suiteql(server, bearer, "SELECT id FROM customer", limit=3, offset=4)
+    assert refused.status_code == 400 and error(refused)["o:errorQueryParam"] == "offset"  # not a multiple
+
+
+def test_errors_are_the_bodies_oracle_publishes(app: NetSuiteEmulator, server: EmulatorServer) -> None:
+    """The emulator's 401, 404 and 429 are Oracle's published bodies ("Error Handling in REST Web
+    Services"); the published 429 lacks a comma after its top-level `o:errorCode`, put back to read it."""
+    missing = api(server, token(server, app), "GET", f"{CUSTOMER}/999")
+    assert missing.status_code == 404 and missing.json() == published("nonexistent_id.json")
+    unknown = api(server, "not-a-token", "POST", SUITEQL, json={"q": "SELECT id FROM customer"})
+    assert unknown.status_code == 401 and unknown.json() == published("invalid_login.json")
+    text = (REAL / "concurrency_limit_exceeded.json").read_text()
+    limit_429 = json.loads(text.replace('"USER_ERROR"\n', '"USER_ERROR",\n'))
+    answer = app.rate_limit_response()
+    assert answer.status == 429 and json.loads(answer.body) == limit_429
+    assert list(json.loads(answer.body)) == list(limit_429)  # the same keys in the same order
+
+
+def test_governance_limits_answer_in_the_published_shape(
+    app: NetSuiteEmulator, server: EmulatorServer
+) -> None:
+    bearer = token(server, app)
+    account = api(server, bearer, "GET", "/services/rest/system/v1/governanceLimits").json()
+    assert account == {
+        "accountConcurrencyLimit": 5,
+        "accountUnallocatedConcurrencyLimit": 5,
+        "integrationLimitType": "accountLimit",
+    }
+    app.integration_limit = 2
+    allocated = api(server, bearer, "GET", "/services/rest/system/v1/governanceLimits").json()
+    assert allocated == {**published("governance_limits.json"), "accountUnallocatedConcurrencyLimit": 3}
+    assert list(allocated) == list(published("governance_limits.json"))
+
+
+def test_requests_beyond_the_integrations_own_limit_are_blocked(
+    app: NetSuiteEmulator, server: EmulatorServer
+) -> None:
+    bearer = token(server, app)
+    app.integration_limit, app.faults.latency_ms = 1, 150.0
+    answers: list[requests.Response] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(suiteql(server, bearer, "SELECT id FROM customer")))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert any(a.status_code == 429 for a in answers) and app.peak_in_flight == 1
