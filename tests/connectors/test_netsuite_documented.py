@@ -52,8 +52,8 @@ def documented(request: pytest.FixtureRequest) -> Iterator[tuple[Documented, Emu
         yield app, server
 
 
-def connector(app: Documented, server: EmulatorServer) -> NetSuiteConnector:
-    spec = app.connection(server.url)
+def connector(app: Documented, server: EmulatorServer, login_flow: str = "oauth2") -> NetSuiteConnector:
+    spec = app.connection(server.url, login_flow=login_flow)
     policy = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
     return NetSuiteConnector(parse_connection("netsuite_default", json.dumps(spec)), policy=policy)
 
@@ -148,3 +148,25 @@ def test_the_documented_nonexistent_id_is_that_records_error(
     assert not result.ok and result.error is not None
     assert (result.error.code, result.error.message) == ("NONEXISTENT_ID", "Record does not exist.")
     assert app.served == ["nonexistent_id.json"]  # a record's error, not retried
+
+
+@pytest.mark.parametrize(
+    "documented", [{"/services/rest/query/": (401, "invalid_login.json")}], indirect=True
+)
+def test_the_documented_invalid_login_refuses_a_token_based_signature_once(
+    documented: tuple[Documented, EmulatorServer],
+) -> None:
+    """The same published 401 answers a token-based authentication NetSuite will not accept (users
+    quote it for an invalid signature, drudge/n8n-nodes-netsuite#9): named as TBA's refusal, with the
+    realm and what to check, not retried (there is no token to fetch again), and no secret shown."""
+    app, server = documented
+    ns = connector(app, server, login_flow="tba")
+    with pytest.raises(AuthenticationError) as refused:
+        list(ns.read_changes(CUSTOMERS, None, 10))
+    message = str(refused.value)
+    assert refused.value.status == 401 and refused.value.code == "INVALID_LOGIN"
+    assert "token-based authentication" in message and "'1234567_SB1'" in message
+    assert "Invalid login attempt." in message and "clock of this machine" in message
+    assert app.served == ["invalid_login.json"]
+    keys = app.token_keys
+    assert all(secret not in message for secret in (keys.consumer_secret, keys.token_secret, keys.token_id))
