@@ -110,7 +110,7 @@ class ZendeskConnector(RESTConnector):
             code = str(title) if isinstance(title, str) and ERROR_CODE.fullmatch(title) else None
             return code, ": ".join(str(p) for p in (title, message) if p) or str(body)
         code = error if isinstance(error, str) and ERROR_CODE.fullmatch(error) else None
-        parts = [str(p) for p in (error, body.get("description"), body.get("details")) if p]
+        parts = [str(p) for p in (error, body.get("description"), _details(body.get("details"))) if p]
         return code, "; ".join(parts) or str(body)
 
     def hint(self, method: str, path_or_url: str, response: requests.Response) -> str | None:
@@ -260,6 +260,22 @@ class ZendeskConnector(RESTConnector):
             found = self.call("GET", "job_statuses/show_many.json", params=params)["job_statuses"]
             by_id |= {str(job["id"]): job for job in found or []}
         return [by_id[str(job["id"])] for job in jobs]
+
+
+def _details(details: Any) -> str:
+    """A 422's `details` ({field: [{"description", "error"}]}) as its problems in Zendesk's words:
+    `Description: cannot be blank (BlankValue)`; any other shape as it came."""
+    if not isinstance(details, dict):
+        return str(details or "")
+    problems = []
+    for field, items in details.items():
+        for item in items if isinstance(items, list) else [items]:
+            if isinstance(item, dict) and item.get("description"):
+                error = f" ({item['error']})" if item.get("error") else ""
+                problems.append(f"{item['description']}{error}")
+            else:
+                problems.append(f"{field}: {item}")
+    return "; ".join(problems)
 
 
 def _job_results(ops: Sequence[WriteOp], job: dict[str, Any]) -> list[WriteResult]:

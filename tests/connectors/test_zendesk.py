@@ -348,3 +348,11 @@ def test_zendesks_recorded_404_is_fatal_with_its_code() -> None:
     error = refused.value
     assert error.status == 404 and error.code == "RecordNotFound" and "Not found" in str(error)
     assert zd.calls.total("zendesk") == 1
+
+
+def test_zendesks_recorded_422_says_each_problem_in_zendesks_words() -> None:
+    refused, zd = refused_read(422, "record_invalid_blank_description.json")
+    error = refused.value
+    assert error.status == 422 and error.code == "RecordInvalid"
+    assert "Record validation errors; Description: cannot be blank (BlankValue)" in str(error)
+    assert "{" not in str(error) and zd.calls.total("zendesk") == 1  # not retried

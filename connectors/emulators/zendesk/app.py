@@ -495,12 +495,26 @@ def _create_events(ticket: dict[str, Any]) -> list[dict[str, Any]]:
     return [comment, *fields]
 
 
+# Fields whose problems a real account files under `base` (a ticket's blank description, recorded by
+# zendesk_api_client_rb), and the error code of a problem by its words (BlankValue and DuplicateValue
+# as recorded there; anything else InvalidValue).
+BASE_FIELDS = frozenset({"description"})
+PROBLEM_CODES = (
+    ("cannot be blank", "BlankValue"),
+    ("is already being used by another user", "DuplicateValue"),
+    ("has already been taken", "DuplicateValue"),
+)
+
+
 def record_invalid(details: str) -> Response:
-    """422 RecordInvalid, each problem under its field (`Name: cannot be blank` -> `name`)."""
+    """422 RecordInvalid, each problem under its field (`Name: cannot be blank` -> `name`, a ticket's
+    `Description: cannot be blank` -> `base`), with Zendesk's error code for its kind."""
     fields: dict[str, list[dict[str, str]]] = {}
     for problem in re.split(r"(?<=\.|[a-z]) (?=[A-Z][a-z]+: )", details):
         field = problem.split(":", 1)[0].strip().lower() if ":" in problem else "base"
-        fields.setdefault(field, []).append({"description": problem.strip(), "error": "InvalidValue"})
+        code = next((c for words, c in PROBLEM_CODES if words in problem), "InvalidValue")
+        entry = {"description": problem.strip(), "error": code}
+        fields.setdefault("base" if field in BASE_FIELDS else field, []).append(entry)
     return zendesk_error(422, "RecordInvalid", "Record validation errors", details=fields)
 
 

@@ -444,3 +444,23 @@ def test_a_search_page_has_the_shape_zendesk_documents(app: ZendeskEmulator, ser
     rest = requests.get(page["next_page"], auth=(f"{app.email}/token", app.token), timeout=10).json()
     assert [r["id"] for r in page["results"] + rest["results"]] == made
     assert rest["next_page"] is None and rest["previous_page"] and rest["count"] == 3
+
+
+def test_a_ticket_without_a_description_is_refused_in_the_words_zendesk_recorded(
+    app: ZendeskEmulator, server: EmulatorServer
+) -> None:
+    answer = api(server, app, "POST", "tickets.json", json={"ticket": {}})  # the recorded request body
+    assert answer.status_code == 422 and answer.json() == recorded("record_invalid_blank_description.json")
+
+
+def test_an_email_another_user_has_is_a_duplicate_value_as_zendesk_recorded(
+    app: ZendeskEmulator, server: EmulatorServer
+) -> None:
+    [real] = recorded("record_invalid_duplicate_value.json")["details"]["value"]
+    app.create("users", {"name": "Ada", "email": "abcdef@example.com"})
+    answer = api(
+        server, app, "POST", "users.json", json={"user": {"name": "Bob", "email": "abcdef@example.com"}}
+    )
+    [problem] = answer.json()["details"]["email"]
+    assert answer.status_code == 422 and set(problem) == set(real) and problem["error"] == real["error"]
+    assert problem["description"] == real["description"].replace("Value:", "Email:")
