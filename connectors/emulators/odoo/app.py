@@ -32,6 +32,7 @@ from connectors.emulators.odoo.countries import COUNTRIES
 from connectors.emulators.odoo.database import Clock, Database, default_clock
 from connectors.emulators.odoo.demo_data import seed_business
 from connectors.emulators.odoo.errors import (
+    JSON_UTF8,
     AccessDenied,
     BadRequest,
     SessionExpired,
@@ -41,6 +42,7 @@ from connectors.emulators.odoo.errors import (
     jsonrpc_error,
     xmlrpc_fault,
 )
+from connectors.emulators.odoo.orm import MODEL_METHODS, json2_check
 from connectors.emulators.odoo.rpc import OdooUser, RpcServices, ServerVersion
 from connectors.emulators.server import EmulatorApp, Request, Response
 
@@ -111,7 +113,7 @@ class OdooEmulator(EmulatorApp):
         self.sessions: dict[str, int] = {}  # session_id cookie -> uid
 
     def _fresh_database(self) -> tuple[Database, RpcServices]:
-        db = Database(self._database_name, MODELS, self._clock)
+        db = Database(self._database_name, MODELS, self._clock, self.version.info[0])
         seed_base_data(db, list(self.users.values()))
         return db, RpcServices(db, self.users, self.version)
 
@@ -221,7 +223,11 @@ class OdooEmulator(EmulatorApp):
         records, `context`), the return value as the body; errors as 4xx/5xx with a JSON object."""
         if self.version.info[0] < 19:
             return self.not_found(request)  # the route only exists from Odoo 19
-        scheme, _, key = (request.headers.get("Authorization") or "").partition(" ")
+        authorization = request.headers.get("Authorization")
+        if not authorization:
+            message = 'User not authenticated, use the "Authorization" header'
+            return json2_error(Unauthorized(message), 401, headers={"WWW-Authenticate": "bearer"})
+        scheme, _, key = authorization.partition(" ")
         user = next(
             (u for u in self.users.values() if u.active and scheme.lower() == "bearer" and key in u.api_keys),
             None,
@@ -232,21 +238,22 @@ class OdooEmulator(EmulatorApp):
         if database is not None and database != self.db.name:
             return self.not_found(request)
         try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            return json2_error(BadRequest("Invalid JSON data"), 400)
+            body = json.loads(request.body) if request.body else {}
+        except ValueError as exc:
+            return json2_error(BadRequest(f"could not parse the body as json: {exc.args[0]}"), 400)
         if not isinstance(body, dict):
-            return json2_error(BadRequest("Invalid JSON data: an object of named parameters"), 400)
+            return json2_error(BadRequest("could not parse the body, expecting a json object"), 400)
         ids, context = body.pop("ids", None), body.pop("context", None)
-        args = [ids] if ids is not None else []
-        kwargs = {**body, **({"context": context} if context else {})}
         model, method = request.params["model"], request.params["method"]
+        args = [ids] if ids is not None else ([] if method in MODEL_METHODS else [[]])  # Model.browse(())
+        kwargs = {**body, **({"context": context} if context else {})}
         try:
             with self.lock:
+                json2_check(self.db, model, method, ids or [], kwargs)
                 result = self.services.execute(self.db.name, user.uid, model, method, *args, **kwargs)
         except Exception as exc:
             return json2_error(exc, json2_status(exc), traceback.format_exc())
-        return Response.json(result)
+        return Response.json(result, headers={"Content-Type": JSON_UTF8})
 
     # ---- the web client's JSON routes (type="json": a JSON-RPC envelope, errors in HTTP 200) ----
 

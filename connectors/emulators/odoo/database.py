@@ -22,9 +22,10 @@ UndoStep = Callable[[], None]
 class Database:
     """Tables of records for a set of models, with an undo log for transactions."""
 
-    def __init__(self, name: str, models: Iterable[ModelSpec], clock: Clock) -> None:
+    def __init__(self, name: str, models: Iterable[ModelSpec], clock: Clock, major: int = 17) -> None:
         self.name = name
         self.clock = clock
+        self.major = major  # the server's major version, where Odoo's wording differs between versions
         self.specs: dict[str, ModelSpec] = {spec.name: spec for spec in models}
         self.tables: dict[str, dict[int, Record]] = {name: {} for name in self.specs}
         self._sequences: dict[str, int] = dict.fromkeys(self.specs, 0)

@@ -206,7 +206,8 @@ class DomainCompiler:
         path = left.split(".", 1)
         spec = self.db.spec(model).fields.get(path[0])
         if spec is None:
-            raise ValueError(f"Invalid field {model}.{path[0]} in leaf {leaf}")
+            where = "condition" if self.db.major >= 19 else "leaf"  # Odoo 19's words (test_webjson2)
+            raise ValueError(f"Invalid field {model}.{path[0]} in {where} {leaf}")
         if len(path) > 1:
             return self._path_leaf(model, path, spec, operator, right)
         if left == "id" and operator in HIERARCHY_OPERATORS:

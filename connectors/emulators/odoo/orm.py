@@ -9,6 +9,7 @@ their first positional argument, and wrong arguments raise the same TypeError Py
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from connectors.emulators.odoo import writes
 from connectors.emulators.odoo.database import Database
 from connectors.emulators.odoo.domain import AND, DomainCompiler, name_domain, normalize_domain
-from connectors.emulators.odoo.errors import AccessError
+from connectors.emulators.odoo.errors import AccessError, NotFound, UnprocessableEntity
 from connectors.emulators.odoo.fields import Env, Record, describe, to_read
 from connectors.emulators.odoo.load import load_rows
 from connectors.emulators.odoo.ordering import parse_order, sort_records
@@ -58,6 +59,32 @@ def call_kw(db: Database, model: str, uid: int, method: str, args: list[Any], kw
         ids, args = args[0], args[1:]
         return function(_browse(ids), *args, **kwargs)
     return function(*args, **kwargs)
+
+
+def json2_check(db: Database, model: str, method: str, ids: Any, kwargs: Mapping[str, Any]) -> None:
+    """What Odoo 19's JSON-2 controller checks before calling (addons/rpc/controllers/json2.py): the model
+    and a public method exist (else 404), a model method gets no ids, and the named parameters bind to the
+    method's signature (else 422, in `inspect`'s words: "missing a required argument: 'domain'")."""
+    spec = db.specs.get(model)
+    if spec is None or spec.internal:
+        raise NotFound(f"the model {model!r} does not exist")
+    if method.startswith("_"):
+        raise NotFound(f"Private methods (such as {method}) cannot be called remotely.")
+    archivable = "active" in spec.fields and method in ARCHIVE_METHODS
+    if method in spec.methods:
+        function, leading = spec.methods[method], [None, ids]  # (env, ids, ...)
+    elif method in MODEL_METHODS:
+        if ids:
+            raise UnprocessableEntity(f"cannot call {model}.{method} with ids")
+        function, leading = getattr(BaseModel, method), [None]  # (self, ...)
+    elif method in RECORD_METHODS or archivable:
+        function, leading = getattr(BaseModel, method), [None, ids]  # (self, ids, ...)
+    else:
+        raise NotFound(f"The method '{method}' does not exist on the model '{model}'")
+    try:
+        inspect.signature(function).bind(*leading, **{k: v for k, v in kwargs.items() if k != "context"})
+    except TypeError as exc:
+        raise UnprocessableEntity(exc.args[0]) from None
 
 
 def _browse(ids: Any) -> list[int]:
