@@ -31,7 +31,9 @@ Quirks:  empty values read as `false` (turned into None here, except for boolean
         the related records up, and written by finding the related record with that value; `.name`
         is the related record's `name` field (a product's display name is "[CODE] Name").
         An answer other than HTTP 200 is retried when the session's policy says so (429, 5xx);
-        its error names the RPC, the status and the text of Odoo's error page.
+        its error names the RPC, the status and the text of Odoo's error page. But a JSON-2 500
+        that is Odoo's error object naming what the method raised (`builtins.ValueError` for an
+        unknown field in a domain) is not retried: it is an OdooRPCError with that name and status.
 Modules: `connector` (the RPC calls and reads), `rpc` (Odoo's JSON-RPC conventions: errors, dates,
         values), `relations` (reads through relations), `writes` (creates, updates, deletes) and
         `payments` (the Register Payment wizard).

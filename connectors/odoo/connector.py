@@ -7,6 +7,7 @@ through RecordWrites and Payments (connectors.odoo's docstring says how).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 from itertools import count
@@ -22,6 +23,7 @@ from connectors.odoo.rpc import (
     json_default,
     odoo_datetime,
     parse_odoo_datetime,
+    raised_by_the_method,
     rpc_error,
 )
 from connectors.odoo.writes import RecordWrites
@@ -35,6 +37,7 @@ from hub.errors import (
 )
 from hub.io import exactjson
 from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms
+from hub.io.http import HubSession
 from hub.io.records import Page, Record, WriteOp, WriteResult
 from hub.io.redact import redact
 from hub.io.rest import json_body
@@ -144,6 +147,23 @@ class OdooConnector(Connector):
     def database(self) -> str:
         return self.connection.schema or ""
 
+    @cached_property
+    def session(self) -> HubSession:
+        """The shared session, except that a 500 is retried only when `retryable` says so."""
+        policy = self.policy or self._policy()
+        self.policy = replace(policy, statuses=policy.statuses - {500})
+        return super().session
+
+    def retryable(self, response: Any) -> bool:
+        """A 500 is retried, unless it is JSON-2's error object naming what the method raised (a bad
+        domain's `builtins.ValueError`): that call would fail the same way every time."""
+        if int(getattr(response, "status_code", 0)) != 500:
+            return False
+        try:
+            return not raised_by_the_method(response.json())
+        except ValueError:
+            return True  # a proxy's or a crashed worker's page
+
     def call(self, service: str, method: str, *args: Any, idempotent: bool = True) -> Any:
         """One JSON-RPC call; Odoo's error payloads become OdooRPCError."""
         payload = {
@@ -230,7 +250,8 @@ class OdooConnector(Connector):
                 status=401,
             )
         if isinstance(error, dict) and error.get("name") and not self.transient(response):
-            raise OdooRPCError(str(error["name"]), redact(str(error.get("message") or ""))[:500])
+            message = redact(str(error.get("message") or ""))[:500]
+            raise OdooRPCError(str(error["name"]), message, status=response.status_code)
         raise self._refusal(f"{model}.{method}", response)
 
     @cached_property

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from connectors.emulators.odoo import OdooEmulator
+from connectors.emulators.odoo.rpc import OdooUser
 from connectors.emulators.server import EmulatorApp, EmulatorServer, Request, Response
-from connectors.odoo import OdooConnector
+from connectors.odoo import OdooConnector, OdooRPCError
 from hub.io.connections import parse_connection
 from hub.io.connector import ObjectSpec
 from hub.io.http import RetryPolicy
@@ -164,3 +166,38 @@ def test_the_documented_create_answer_is_the_new_records_id(protocol: str) -> No
     assert made == 78
     (sent,) = calls_of(app, "create")
     assert sent["vals_list"] == {"name": "New Partner"}
+
+
+@pytest.mark.parametrize("protocol", ["json2", "jsonrpc"])
+def test_an_unknown_field_in_a_domain_is_refused_once_in_odoos_words(protocol: str) -> None:
+    """Odoo 19's JSON-2 answers a bad domain with a 500 naming builtins.ValueError (Odoo's test_webjson2,
+    which the emulator's answer is checked against): the same call would fail again, so it is not retried."""
+    app = OdooEmulator(server_version="19.0", database="mycompany", users=[OdooUser(api_keys=(KEY,))])
+    companies = ObjectSpec("res.partner", ("id", "name"), "id")
+    with EmulatorServer(app) as server, pytest.raises(OdooRPCError) as refused:
+        connector(server, protocol).find(companies, {"bad field": ["foo"]})
+    message = str(refused.value)
+    assert "builtins.ValueError: Invalid field res.partner.bad field in condition" in message
+    assert refused.value.status == (500 if protocol == "json2" else None)
+    assert KEY not in message
+    route = "POST /jsonrpc" if protocol == "jsonrpc" else "POST /json/2/(?P<model>[^/]+)/(?P<method>[^/]+)"
+    assert app.stats[route] == 1  # the one search_read: not retried
+
+
+class FailsOnce(Documented):
+    """A bare 500 first (a crashed worker or a proxy: no Odoo error object), then the documented answers."""
+
+    failed = False
+
+    def json2(self, request: Request) -> Response:
+        if not self.failed:
+            self.failed = True
+            return Response(500, b"", {})
+        return super().json2(request)
+
+
+def test_a_500_without_odoos_error_object_is_still_retried() -> None:
+    app = FailsOnce({"search_count": ["rpc_search_count.json"]})
+    with EmulatorServer(app) as server:
+        assert connector(server, "json2").execute("res.partner", "search_count", []) == 19
+    assert app.stats["POST /json/2/(?P<model>[^/]+)/(?P<method>[^/]+)"] == 2
