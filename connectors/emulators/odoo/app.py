@@ -206,7 +206,8 @@ class OdooEmulator(EmulatorApp):
             wanted = {key: params[key] for key in ("service", "method", "args") if key in params}
             result = RPC(self.services).jsonrpc(**wanted)
         except Exception as exc:
-            return {"jsonrpc": "2.0", "id": request_id, "error": jsonrpc_error(exc, traceback.format_exc())}
+            error = jsonrpc_error(exc, traceback.format_exc(), self.version.info[0])
+            return {"jsonrpc": "2.0", "id": request_id, "error": error}
         return {"jsonrpc": "2.0", "id": request_id, "result": result}
 
     def _xmlrpc(self, request: Request) -> Response:
@@ -271,7 +272,7 @@ class OdooEmulator(EmulatorApp):
                 with self.lock:
                     result, headers = handler(request, dict(params))
             except Exception as exc:
-                error = jsonrpc_error(exc, traceback.format_exc())
+                error = jsonrpc_error(exc, traceback.format_exc(), self.version.info[0])
                 if isinstance(exc, SessionExpired):
                     error |= {"code": 100, "message": "Odoo Session Expired"}
                 return Response.json({"jsonrpc": "2.0", "id": request_id, "error": error})

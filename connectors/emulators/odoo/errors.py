@@ -102,20 +102,19 @@ def exception_message(exc: BaseException) -> str:
     return str(exc)
 
 
-def serialize_exception(exc: BaseException, debug: str) -> dict[str, Any]:
-    """The `error.data` object of a JSON-RPC error response."""
-    return {
-        "name": wire_name(exc),
-        "debug": debug,
-        "message": exception_message(exc),
-        "arguments": list(exc.args),
-        "context": {},
-    }
+def serialize_exception(exc: BaseException, debug: str, major: int = 17) -> dict[str, Any]:
+    """The `error.data` object of a JSON-RPC error response; Odoo 19 puts `debug` last (the order its
+    test_webjson2 asserts, and a 19.0 server's /jsonrpc answers show)."""
+    data: dict[str, Any] = {"name": wire_name(exc), "debug": debug}
+    data |= {"message": exception_message(exc), "arguments": list(exc.args), "context": {}}
+    return data | {"debug": data.pop("debug")} if major >= 19 else data
 
 
-def jsonrpc_error(exc: BaseException, debug: str) -> dict[str, Any]:
-    """The `error` member Odoo 17 answers with (HTTP 200, code 200, "Odoo Server Error")."""
-    return {"code": 200, "message": "Odoo Server Error", "data": serialize_exception(exc, debug)}
+def jsonrpc_error(exc: BaseException, debug: str, major: int = 17) -> dict[str, Any]:
+    """The `error` member answered in HTTP 200: code 200 and "Odoo Server Error" in Odoo 17; code 0 from
+    Odoo 19 (`JsonRPCDispatcher.handle_error`: "'code': 0,  # we don't care of this code")."""
+    data = serialize_exception(exc, debug, major)
+    return {"code": 0 if major >= 19 else 200, "message": "Odoo Server Error", "data": data}
 
 
 def xmlrpc_fault(exc: BaseException, debug: str) -> xmlrpc.client.Fault:

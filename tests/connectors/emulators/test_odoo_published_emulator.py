@@ -92,3 +92,12 @@ def test_the_jsonrpc_error_payload_has_the_keys_odoos_test_asserts(serie: str) -
     data = payload["error"]["data"]
     assert data["name"] == asserted["data"]["name"] and data["context"] == asserted["data"]["context"]
     assert data["arguments"] == [data["message"]] and payload["id"] == 1234
+    assert list(payload) == ["jsonrpc", "id", "error"]  # JsonRPCDispatcher._response's order
+    if serie == "19.0":  # odoo/http/dispatcher.py: "'code': 0,  # we don't care of this code"
+        assert payload["error"]["code"] == 0 and list(data) == ASSERTED["keys"]
+        assert data["message"].endswith("in condition ('bad field', '=', 'foo')")
+    else:  # Odoo 17's http.py: 200, "totally arbitrary"
+        assert payload["error"]["code"] == 200 and data["message"].endswith(
+            "in leaf ('bad field', '=', 'foo')"
+        )
+    assert payload["error"]["message"] == "Odoo Server Error"
