@@ -44,7 +44,9 @@ def engine_for(project_root: str, sync_name: str) -> SyncEngine:
     from hub.engine.sync import SyncEngine
     from hub.errors import ConfigError
     from hub.project.loading import Project
+    from hub.project.projectfile import project_state
     from hub.state import StateStore
+    from hub.state.database import STATE_SETTING
 
     set_resolver(airflow_connection)
     project = Project.load(project_root)
@@ -52,7 +54,8 @@ def engine_for(project_root: str, sync_name: str) -> SyncEngine:
     problems = project.problems_for_sync(sync_name)
     if problems:
         raise ConfigError(problems)
-    return SyncEngine(project, StateStore.open(project.root))
+    configured = None if os.environ.get(STATE_SETTING) else project_state(project.root)
+    return SyncEngine(project, StateStore.open(project.root, configured))
 
 
 def run_sync(sync_name: str, project_root: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from hub.errors import ConfigError, HubError, LockError
 from hub.io.connections import get_connection
 from hub.io.redact import install_log_redaction, redact
 from hub.project.loading import Project
+from hub.project.projectfile import PROJECT_FILE, project_state
 from hub.state import StateStore, StateUnavailable, interrupted_by
 from hub.state.database import STATE_SETTING
 
@@ -69,6 +70,15 @@ sandbox_app = typer.Typer(no_args_is_help=True, help="Local emulators of the con
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(sandbox_app, name="sandbox")
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from hub.library import version
+
+        out.print(f"omnihub {version()}", markup=False, highlight=False)
+        raise typer.Exit(0)
+
+
 ProjectOption = Annotated[Path, typer.Option("--project", "-p", envvar="HUB_PROJECT", help="Project root.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 StateOption = Annotated[
@@ -82,6 +92,10 @@ StateOption = Annotated[
 @app.callback()
 def main_options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print Omnihub's version."),
+    ] = False,
 ) -> None:
     """Omnihub: bidirectional record sync between front-office and back-office systems."""
     logging.basicConfig(
@@ -148,10 +162,11 @@ def guarded(action: Callable[[], int], *, stopped: str = "") -> None:
 
 
 def load(project: Path) -> Project:
-    if not (project / "mappings").is_dir() and not (project / "schemas").is_dir():
+    own = (project / PROJECT_FILE).exists()
+    if not own and not (project / "mappings").is_dir() and not (project / "schemas").is_dir():
         raise ConfigError(
-            f"{project.resolve()} is not an Omnihub project (no mappings/ or schemas/ folder); "
-            "run from the project root or pass --project"
+            f"{project.resolve()} is not an Omnihub project (no {PROJECT_FILE}); run from the project's "
+            f"root, pass --project or set HUB_PROJECT, or start one here: hub init {project}"
         )
     return Project.load(project)
 
@@ -173,9 +188,21 @@ def engine(
 
 
 def state_store(root: Path, state_url: str | None) -> StateStore:
-    """The state store `--state-url` (or HUB_STATE_URL) names, or the project's SQLite file; a wrong
-    URL or a database out of reach is one line naming the setting, and nothing is created."""
-    return StateStore.open(root, state_url, setting=state_setting(state_url))
+    """The state store `--state-url` (or HUB_STATE_URL) names, else omnihub.yaml's `state:`, else the
+    project's SQLite file; a wrong URL or a database out of reach is one line naming the setting, and
+    nothing is created."""
+    url, setting = state_of(root, state_url)
+    return StateStore.open(root, url, setting=setting)
+
+
+def state_of(root: Path, state_url: str | None) -> tuple[str | None, str]:
+    """The state URL to open (None: HUB_STATE_URL or the project's SQLite file) and the setting that
+    gave it, as messages name it: --state-url, HUB_STATE_URL, then omnihub.yaml's `state:`."""
+    if state_url is None and not os.environ.get(STATE_SETTING):
+        configured = project_state(root)
+        if configured is not None:
+            return configured, f"{PROJECT_FILE} state"
+    return state_url, state_setting(state_url)
 
 
 def state_setting(state_url: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +34,10 @@ def validate(
             help="Also print the Python the sync runs for each record (mappings, validator, digests).",
         ),
     ] = None,
+    origins: Annotated[
+        bool,
+        typer.Option("--origins", help="Also say where each schema, mapping and sync in effect is defined."),
+    ] = False,
 ) -> None:
     """Check every schema, mapping and sync; each problem as path:line:column: message (exit 2)."""
 
@@ -42,16 +47,76 @@ def validate(
         if show_generated is not None and not problems:
             return _show_generated(loaded, show_generated)
         if as_json:
-            print_json({"ok": not problems, "problems": [p.__dict__ for p in problems]})
+            found = {"ok": not problems, "problems": [p.__dict__ for p in problems]}
+            print_json({**found, "origins": _origins(loaded)} if origins else found)
         else:
             for problem in problems:
                 out.print(str(problem), markup=False, highlight=False)
+            if origins:
+                for row in _origins(loaded):
+                    told = f"{row['kind']:<8} {row['name']:<34} {row['layer']:<8} {row['path']}:{row['line']}"
+                    told += f" (replaces {row['replaces']})" if row["replaces"] else ""
+                    out.print(told, markup=False, highlight=False)
             if not problems:
-                counts = (len(loaded.entities()), len(loaded.mappings), len(loaded.syncs))
-                out.print("ok: {} schemas, {} mappings, {} syncs".format(*counts), markup=False)
+                out.print(_ok_line(loaded), markup=False, highlight=False)
         return 2 if problems else 0
 
     guarded(body)
+
+
+def _ok_line(loaded: Project) -> str:
+    """`ok: 12 schemas, 27 mappings, 2 syncs`, and how many of each are the project's own when it
+    stands on the library."""
+    counts = {"schema": len(loaded.entities()), "mapping": len(loaded.mappings), "sync": len(loaded.syncs)}
+    line = "ok: {} schemas, {} mappings, {} syncs".format(*counts.values())
+    if loaded.library is None:
+        return line
+    own = {
+        kind: sum(1 for (k, _), o in loaded.origins.items() if k == kind and o.layer == "project")
+        for kind in counts
+    }
+    extended = len(loaded.extensions)
+    return (
+        f"{line} ({own['schema']} schemas, {extended} extensions, {own['mapping']} mappings and "
+        f"{own['sync']} syncs of the project's; the rest from the library at {loaded.library}; "
+        "--origins says which)"
+    )
+
+
+def _origins(loaded: Project) -> list[dict[str, object]]:
+    """Where each schema, extension, mapping and sync in effect is defined."""
+    rows: list[dict[str, object]] = []
+    names = {
+        "schema": loaded.entities(),
+        "mapping": sorted(loaded.mapping_files),
+        "sync": sorted(loaded.sync_files),
+    }
+    for kind, keys in names.items():
+        for name in keys:
+            origin = loaded.origin(kind, name)
+            if origin is not None:
+                rows.append(
+                    {
+                        "kind": kind,
+                        "name": name,
+                        "layer": origin.layer,
+                        "path": origin.path,
+                        "line": origin.line,
+                        "replaces": origin.replaces,
+                    }
+                )
+            if kind == "schema" and name in loaded.extension_files:
+                rows.append(
+                    {
+                        "kind": "extends",
+                        "name": name,
+                        "layer": "project",
+                        "path": loaded.extension_files[name],
+                        "line": 1,
+                        "replaces": None,
+                    }
+                )
+    return rows
 
 
 def _show_generated(loaded: Project, name: str) -> int:
@@ -162,19 +227,21 @@ def schemas(
         if schema is None:
             raise ConfigError(f"no canonical entity {entity!r}; known: {', '.join(loaded.entities())}")
         paths = canonical_paths(schema, loaded.registry)
+        where = _field_origins(loaded, entity, paths)
         if as_json:
-            print_json({"entity": entity, "fields": paths})
+            print_json({"entity": entity, "fields": paths, "origins": where})
         else:
             out.print(
                 plain_table(
                     entity,
-                    ["field", "type", "format / pattern", "description"],
+                    ["field", "type", "format / pattern", "description", "from"],
                     [
                         (
                             p,
                             s.get("type", "object"),
                             s.get("format") or s.get("pattern"),
                             s.get("description", ""),
+                            where[p],
                         )
                         for p, s in paths.items()
                     ],
@@ -183,6 +250,24 @@ def schemas(
         return 0
 
     guarded(body)
+
+
+def _field_origins(loaded: Project, entity: str, paths: Mapping[str, object]) -> dict[str, str]:
+    """Where each field of an entity's merged model is defined: the schema's file, or the project's
+    extension (with its line) for the fields it adds."""
+    origin = loaded.origin("schema", entity)
+    base = origin.path if origin else ""
+    extension = loaded.extensions.get(entity)
+    added = set(extension.data.get("properties", {})) if extension else set()
+    found = {}
+    for path in paths:
+        top = path.split(".")[0].split("[")[0]
+        if extension is not None and top in added:
+            line, _ = extension.position(["properties", top], key=True)
+            found[path] = f"{extension.path}:{line}"
+        else:
+            found[path] = base
+    return found
 
 
 def _export(loaded: Project, folder: Path) -> int:

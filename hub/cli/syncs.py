@@ -19,8 +19,7 @@ from hub.cli.base import (
     print_json,
     quarantine_app,
     report,
-    state_setting,
-    state_store,
+    state_of,
 )
 from hub.cli.console import BarProgress, err, out, plain_table, status_text
 from hub.engine.sync import SyncEngine, SyncResult
@@ -123,9 +122,10 @@ def runs(
 def _existing_store(project: Path, state_url: str | None) -> StateStore | None:
     """The store to read, or None (said on stderr) when none was created yet: reading creates none."""
     root = project.resolve()
-    if StateStore.exists(root, state_url, setting=state_setting(state_url)):
-        return state_store(root, state_url)
-    where = state_url or os.environ.get(STATE_SETTING) or root / ".hub" / "state.db"
+    url, setting = state_of(root, state_url)
+    if StateStore.exists(root, url, setting=setting):
+        return StateStore.open(root, url, setting=setting)
+    where = url or os.environ.get(STATE_SETTING) or root / ".hub" / "state.db"
     err.print(f"nothing recorded yet: no state store at {shown(str(where))}", markup=False, highlight=False)
     return None
 

@@ -30,10 +30,13 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from hub.errors import ConfigError, Problem
+from hub.project.extensions import extended, extension_problems
 from hub.project.formats import format_checker
+from hub.project.projectfile import PROJECT_FILE, ProjectFile, Selection, read_project_file
 from hub.project.validation import CanonicalValidator, schema_flaws
 from hub.project.yamldoc import Document, PathItem, load_document, plain, yaml_files
 
+Layer = Literal["library", "project"]
 SyncMode = Literal["insert", "update", "upsert", "mirror"]
 Policy = Literal["source_wins", "target_wins", "newest_wins", "owners"]
 Direction = Literal["both", "inbound", "outbound"]
@@ -41,6 +44,21 @@ META_SCHEMAS = ("mapping.schema.json", "sync.schema.json", "recon_report.schema.
 SCHEMA_BASE = "https://omnihub.dev/schemas/"
 MAPPING_NAME = re.compile(r"[a-z0-9_]+")
 """A mapping's file name, as a sync's `mapping: <system>/<name>` may name it (sync.schema.json)."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a schema, mapping or sync is defined: the library's file or the project's, and the
+    library file a project file replaces."""
+
+    layer: Layer
+    path: str
+    line: int = 1
+    replaces: str | None = None
+
+    def __str__(self) -> str:
+        told = f"{self.layer} {self.path}:{self.line}"
+        return f"{told} (replaces the library's {self.replaces})" if self.replaces else told
 
 
 @dataclass(frozen=True)
@@ -158,17 +176,124 @@ class Project:
         self.sync_files: dict[str, str] = {}  # every sync file found, valid or not: name -> shown path
         self.mapping_files: dict[str, str] = {}  # every mapping file found, valid or not: key -> shown path
         self.registry: Registry[Any] = Registry()  # the schemas by $id, for their $refs between files
+        self.schema_files: dict[str, str] = {}  # schema file name -> shown path (library's or project's)
+        self.extensions: dict[str, Document] = {}  # entity -> the project's extension of its schema
+        self.extension_files: dict[str, str] = {}  # entity -> its extension's shown path, usable or not
+        self.settings: ProjectFile | None = None  # omnihub.yaml, when the project has one
+        self.library: Path | None = None  # the library's root, when the project uses it
+        self.origins: dict[tuple[str, str], Origin] = {}  # (kind, name) -> where its definition is
         self._validators: dict[str, CanonicalValidator] = {}
 
     @classmethod
     def load(cls, root: str | Path = ".") -> Project:
-        """Load every schema, mapping and sync under `root`; problems are kept, not raised."""
+        """Load every schema, mapping and sync under `root`, over the library's when the project has an
+        omnihub.yaml; problems are kept, not raised."""
         project = cls(Path(root).resolve())
+        project._load_settings()
         project._load_systems()
         project._load_schemas()
         project._load_mappings()
         project._load_syncs()
+        project._leave_unused()
         return project
+
+    # The project file and the library ----------------------------------------------------------
+    def _load_settings(self) -> None:
+        from hub import library
+
+        path = self.root / PROJECT_FILE
+        if not path.exists():
+            return  # a project of its own, as Omnihub's source tree is: no library under it
+        doc = self._read(path)
+        if doc is None:
+            return
+        self.settings, problems = read_project_file(doc, library.version())
+        self.problems += problems
+        try:
+            shipped = library.root()
+        except ConfigError as exc:
+            self.problems.append(Problem(doc.path, 1, 1, str(exc)))
+            return
+        if shipped != self.root:
+            self.library = shipped
+
+    def _layers(self, *parts: str) -> list[tuple[Layer, Path]]:
+        """The folders a kind of file is read from, the library's first (the project's win)."""
+        layers: list[tuple[Layer, Path]] = []
+        if self.library is not None:
+            layers.append(("library", self.library.joinpath(*parts)))
+        layers.append(("project", self.root.joinpath(*parts)))
+        return layers
+
+    def origin(self, kind: str, name: str) -> Origin | None:
+        """Where the effective definition of a schema, mapping or sync (`kind`) came from."""
+        return self.origins.get((kind, name))
+
+    def _leave_unused(self) -> None:
+        """Drop the library's mappings and syncs that the project does not use (omnihub.yaml's
+        `library:`; a used sync brings its mappings and the syncs it references), with any problem
+        found in them: a project answers only for what it runs."""
+        if self.library is None:
+            return
+        settings = self.settings
+        chosen = settings.syncs if settings is not None else Selection()
+        mappings = settings.mappings if settings is not None else Selection()
+        if settings is not None:
+            self._unknown_names(settings.doc, chosen, "syncs", self.sync_files)
+            self._unknown_names(settings.doc, mappings, "mappings", self.mapping_files)
+        used_syncs = {n for n in self.sync_files if self._layer("sync", n) == "project" or n in chosen}
+        queue = list(used_syncs)
+        while queue:
+            spec = self.syncs.get(queue.pop())
+            for other in spec.references.values() if spec else ():
+                if other not in used_syncs and other in self.sync_files:
+                    used_syncs.add(other)
+                    queue.append(other)
+        used_mappings = {
+            k for k in self.mapping_files if self._layer("mapping", k) == "project" or k in mappings
+        }
+        for name in used_syncs:
+            if (spec := self.syncs.get(name)) is not None:
+                used_mappings |= {spec.source.mapping, spec.target.mapping}
+        dropped = set()
+        for name in [n for n in self.sync_files if n not in used_syncs]:
+            dropped.add(self.sync_files.pop(name))
+            self.syncs.pop(name, None)
+            self.sync_docs.pop(name, None)
+            self.origins.pop(("sync", name), None)
+        for key in [k for k in self.mapping_files if k not in used_mappings]:
+            dropped.add(self.mapping_files.pop(key))
+            self.mappings.pop(key, None)
+            self.mapping_docs.pop(key, None)
+            self.origins.pop(("mapping", key), None)
+        self.problems = [p for p in self.problems if p.path not in dropped]
+
+    def _unknown_names(self, doc: Document, chosen: Selection, what: str, found: dict[str, str]) -> None:
+        library = [n for n in found if self._layer(what[:-1], n) == "library"]
+        for name in chosen.names:
+            if name not in found:
+                where = chosen.where.get(name, ("library", what))
+                close = difflib.get_close_matches(name, library, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.problems.append(
+                    doc.problem(
+                        list(where), f"the library has no {what[:-1]} {name!r}{hint}; `hub {what}` lists them"
+                    )
+                )
+
+    def _layer(self, kind: str, name: str) -> Layer | None:
+        origin = self.origins.get((kind, name))
+        return origin.layer if origin else None
+
+    def _override(self, kind: str, name: str, layer: Layer, shown: str, files: dict[str, str]) -> None:
+        """Record where `name`'s definition is; a project file replacing the library's forgets the
+        library's (it is no twin of it)."""
+        before = self.origins.get((kind, name))
+        if before is None:
+            self.origins[(kind, name)] = Origin(layer, shown, 1)
+        elif before.layer == "library" and layer == "project":
+            files.pop(name, None)
+            self.origins[(kind, name)] = Origin(layer, shown, 1, before.path)
 
     def mappings_of(self, system: str, entity: str) -> list[MappingSpec]:
         """The mappings of one entity in one system (in that system's folder)."""
@@ -195,11 +320,22 @@ class Project:
     # Schemas ---------------------------------------------------------------------------------
     def _load_schemas(self) -> None:
         folder = self.root / "schemas"
-        if not folder.is_dir():
+        if self.library is None and not folder.is_dir():
             self.problems.append(Problem(self.display(folder), 1, 1, "no schemas/ folder in the project"))
             return
+        files: dict[str, tuple[Layer, Path]] = {}
+        for layer, where in self._layers("schemas"):
+            if where.is_dir():
+                for path in sorted(p for p in where.glob("*.json") if not p.name.startswith(".")):
+                    files[path.name] = (layer, path)  # the project's replaces the library's
         canonical: dict[str, Document] = {}
-        for path in sorted(p for p in folder.glob("*.json") if not p.name.startswith(".")):
+        for name, (layer, path) in files.items():
+            shown = self.display(path)
+            self.schema_files[name] = shown
+            replaced = self.library / "schemas" / name if self.library and layer == "project" else None
+            self.origins[("schema", name.removesuffix(".schema.json"))] = Origin(
+                layer, shown, 1, self.display(replaced) if replaced and replaced.is_file() else None
+            )
             doc = self._read(path)
             if doc is None:
                 continue
@@ -211,9 +347,38 @@ class Project:
                 self.meta_schemas.update((name, doc.data) for name, doc in meta.items())
             elif self._schema_is_sound(doc, path):
                 canonical[path.name.removesuffix(".schema.json")] = doc
+        if self.library is not None:
+            self._extend(canonical, folder)
         self.registry = self._refuse_flawed(canonical, Registry())  # the compiled validator's references
         self.schemas = {name: doc.data for name, doc in canonical.items()}
         self.schema_docs = canonical
+
+    def _extend(self, canonical: dict[str, Document], folder: Path) -> None:
+        """Apply the project's extensions (`schemas/<entity>.yaml`: fields added to an entity, and
+        which of them are required) to copies of the entities' schemas."""
+        for path in yaml_files(folder):
+            doc = self._read(path)
+            if doc is None:
+                continue
+            entity = path.stem
+            self.extension_files[entity] = doc.path
+            base = canonical.get(entity)
+            if base is None:
+                known = ", ".join(sorted(n for n in canonical if n != "common"))
+                self.problems.append(
+                    doc.problem(
+                        [],
+                        f"extends entity {entity!r}, which is not a canonical entity (known: {known}); "
+                        "name the file after the entity it extends",
+                    )
+                )
+                continue
+            problems = extension_problems(doc, base.data, self.schema_files.get(f"{entity}.schema.json", ""))
+            self.problems += problems
+            if problems:
+                continue
+            self.extensions[entity] = doc
+            canonical[entity] = Document(base.path, extended(base.data, doc.data), base.text)
 
     def _schema_is_sound(self, doc: Document, path: Path) -> bool:
         data = doc.data
@@ -266,7 +431,7 @@ class Project:
     def _conforms(self, doc: Document, meta: str) -> bool:
         schema = self.meta_schemas.get(meta)
         if schema is None:
-            if not (self.root / "schemas" / meta).is_file():  # else refused, with its own problems
+            if meta not in self.schema_files:  # else refused, with its own problems
                 self.problems.append(Problem(f"schemas/{meta}", 1, 1, "meta-schema missing"))
             return False
         validator = Draft202012Validator(schema, format_checker=format_checker())
@@ -287,29 +452,41 @@ class Project:
         self.problems.extend(describe_systems(self.root / "systems", self.root))  # none: no folder
 
     def _load_mappings(self) -> None:
-        for path in yaml_files(self.root / "mappings", "*/*"):
-            if path.parent.name == "syncs":
-                continue
-            key = f"{path.parent.name}/{path.stem}"
-            doc = self._claim(path, f"mapping {key!r}", key, self.mapping_files, _mapping_name_problem(path))
-            self.mappings.pop(key, None)  # the twin's too: which of the two is meant, nobody knows
-            self.mapping_docs[key] = doc or Document(self.mapping_files[key], None)  # found, not usable
-            if doc is not None and self._conforms(doc, "mapping.schema.json"):
-                self.mappings[key] = _mapping_spec(key, doc)
+        for layer, folder in self._layers("mappings"):
+            for path in yaml_files(folder, "*/*"):
+                if path.parent.name != "syncs":
+                    self._load_mapping(layer, path)
+
+    def _load_mapping(self, layer: Layer, path: Path) -> None:
+        key = f"{path.parent.name}/{path.stem}"
+        self._override("mapping", key, layer, self.display(path), self.mapping_files)
+        doc = self._claim(path, f"mapping {key!r}", key, self.mapping_files, _mapping_name_problem(path))
+        self.mappings.pop(key, None)  # the twin's too: which of the two is meant, nobody knows
+        self.mapping_docs[key] = doc or Document(self.mapping_files[key], None)  # found, not usable
+        if doc is not None and self._conforms(doc, "mapping.schema.json"):
+            self.mappings[key] = _mapping_spec(key, doc)
 
     def _load_syncs(self) -> None:
-        for path in yaml_files(self.root / "mappings" / "syncs"):
-            name = path.stem
-            doc = self._claim(path, f"sync {name!r}", name, self.sync_files)  # its name: checks.syncs
-            self.syncs.pop(name, None)  # the twin's too: which of the two is meant, nobody knows
-            self.sync_docs.pop(name, None)
-            if doc is None:
-                continue
-            self.sync_docs[name] = doc
-            if self._conforms(doc, "sync.schema.json"):
-                spec = _sync_spec(name, doc, self.problems)
-                if spec is not None:
-                    self.syncs[name] = spec
+        folders = [*self._layers("mappings", "syncs")]
+        if self.settings is not None:  # a project of its own keeps its syncs in syncs/ as well
+            folders.append(("project", self.root / "syncs"))
+        for layer, folder in folders:
+            for path in yaml_files(folder):
+                self._load_sync(layer, path)
+
+    def _load_sync(self, layer: Layer, path: Path) -> None:
+        name = path.stem
+        self._override("sync", name, layer, self.display(path), self.sync_files)
+        doc = self._claim(path, f"sync {name!r}", name, self.sync_files)  # its name: checks.syncs
+        self.syncs.pop(name, None)  # the twin's too: which of the two is meant, nobody knows
+        self.sync_docs.pop(name, None)
+        if doc is None:
+            return
+        self.sync_docs[name] = doc
+        if self._conforms(doc, "sync.schema.json"):
+            spec = _sync_spec(name, doc, self.problems)
+            if spec is not None:
+                self.syncs[name] = spec
 
     def _claim(
         self, path: Path, what: str, name: str, files: dict[str, str], naming: str | None = None
@@ -355,7 +532,9 @@ class Project:
     def _files_of(self, name: str, seen: set[str]) -> set[str]:
         seen.add(name)
         files = {self.sync_files.get(name, f"mappings/syncs/{name}.yaml")}
-        files |= {f"schemas/{meta}" for meta in (*META_SCHEMAS, "common.schema.json")}
+        files |= {
+            self.schema_files.get(meta, f"schemas/{meta}") for meta in (*META_SCHEMAS, "common.schema.json")
+        }
         spec = self.syncs.get(name)
         if spec is None:
             return files
@@ -366,7 +545,8 @@ class Project:
             entities |= {f.ref for f in mapping.fields if f.ref} if mapping else set()
             if endpoint.system in self._described:
                 files.add(self._described[endpoint.system])
-        files |= {f"schemas/{entity}.schema.json" for entity in entities}
+        files |= {self.schema_files.get(f"{e}.schema.json", f"schemas/{e}.schema.json") for e in entities}
+        files |= {self.extension_files[e] for e in entities if e in self.extension_files}
         for other in spec.references.values():
             if other not in seen:
                 files |= self._files_of(other, seen)
