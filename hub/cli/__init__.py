@@ -1,5 +1,6 @@
 """`hub`: the command line. Exit codes: 0 success, 1 the work found problems, 2 bad input.
 
+hub init DIR                     start a project of your own over the library
 hub validate                     check every schema, mapping and sync
 hub plan SYNC [--json]           what a sync would do now; writes nothing
 hub sync SYNC [--json] [--full]  run a sync
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from hub.cli import airflow, info, reconcile, sandbox, syncs  # noqa: F401 - each module registers its commands
+from hub.cli import airflow, info, init, reconcile, sandbox, syncs  # noqa: F401 - each module registers its commands
 from hub.cli.base import app
 
 
