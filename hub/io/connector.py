@@ -36,6 +36,37 @@ class ObjectSpec:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class FieldInfo:
+    """One field of a system's object, as the system describes it (`Connector.describe`)."""
+
+    name: str
+    """The field as a mapping's `system:` names it (a dotted path for a nested one: `merge_fields.FNAME`)."""
+    label: str = ""
+    """What the system's UI calls it ("Billing City"), when it says."""
+    type: str = ""
+    """The system's own type name (`email`, `phone`, `picklist`, `date`, `datetime`, `double`, `string`,
+    `boolean`, `reference`, `integer`, `char`, `many2one`, ...), lowercase."""
+    required: bool = False
+    custom: bool = False
+    """Added by the account (Salesforce's `__c`, Odoo's `x_`, a Zendesk user field, ...)."""
+    readonly: bool = False
+    options: tuple[str, ...] = ()
+    """The values of an enumeration (a picklist, a selection), when the system lists them."""
+
+
+@dataclass(frozen=True)
+class ObjectShape:
+    """A system object's fields and a sample of its records (`Connector.describe`): what `hub new
+    mapping` proposes a mapping from."""
+
+    object: str
+    fields: tuple[FieldInfo, ...]
+    sample: tuple[dict[str, Any], ...] = ()
+    """Up to the asked number of records, each keyed by `FieldInfo.name` (nested values flattened to
+    their dotted names), with the values a read gives a mapping."""
+
+
 def filter_terms(obj: ObjectSpec) -> list[tuple[str, str, Any]]:
     """The mapping's filter as (field, operator, value) with operator one of =, !=, not in."""
     terms = []
@@ -244,6 +275,12 @@ class Connector(ABC):
     def delete(self, obj: ObjectSpec, ids: Sequence[str]) -> list[WriteResult]:
         """Delete (or archive) records by id; one result per id."""
         raise UnsupportedOperation(f"{self.display_name} does not support deleting records")
+
+    def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
+        """The object's fields as the system describes them (Salesforce's describe, HubSpot's
+        properties, Odoo's fields_get, a table's columns, a CSV header, ...) and up to `sample` of its
+        records, read without a mapping."""
+        raise UnsupportedOperation(f"{self.display_name} cannot describe its objects yet")
 
     def check(self) -> str:
         """Log in and say so (a connection test: the Airflow UI's Test button, `hub connections`).
