@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 
+from connectors.odoo.describe import ModelDescriber
 from connectors.odoo.payments import Payments
 from connectors.odoo.relations import RelationReads
 from connectors.odoo.rpc import (
@@ -36,7 +37,7 @@ from hub.errors import (
     UnsupportedOperation,
 )
 from hub.io import exactjson
-from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms
+from hub.io.connector import Connector, FormField, ObjectShape, ObjectSpec, filter_terms
 from hub.io.http import HubSession
 from hub.io.records import Page, Record, WriteOp, WriteResult
 from hub.io.redact import redact
@@ -141,6 +142,7 @@ class OdooConnector(Connector):
         self.relations = RelationReads(self.execute, self.fields_of, related)
         self.writes = RecordWrites(self.execute, self.fields_of, related, self.batch_size)
         self.payments = Payments(self.execute, self.writes.prefetch_related, self.writes.values)
+        self.describer = ModelDescriber(self.execute)
 
     # RPC --------------------------------------------------------------------------------------
     @property
@@ -379,6 +381,12 @@ class OdooConnector(Connector):
 
     def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
         return None
+
+    def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
+        """A model's fields from `fields_get` (string, type, required, readonly, selection, relation),
+        with `field.id` and `field.<char field>` through each many2one and many2many, and up to `sample`
+        records of its stored fields from `search_read` (connectors.odoo.describe)."""
+        return self.describer.describe(object_name, sample)
 
     def fetch(self, obj: ObjectSpec, ids: Sequence[str]) -> list[Record]:
         wanted = [int(i) for i in ids]
