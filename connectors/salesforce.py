@@ -12,6 +12,10 @@ Reads:  SELECT … WHERE SystemModstamp >= since ORDER BY SystemModstamp, Id, 2,
 Writes: PATCH /composite/sobjects/{Object}/{ExternalId} (upsert by hub_id), 200 per call, or
         PATCH /composite/sobjects (update by Id, for records matched before the hub wrote them);
         Bulk API 2.0 ingest jobs from `bulk_threshold` records on.
+Describe: GET /sobjects/{Object}/describe for the fields (compound address/location fields left out:
+        their components are fields of their own), then the newest records by SOQL of those fields
+        (ORDER BY SystemModstamp DESC LIMIT n), in several queries joined by Id when one would be
+        too long for a GET.
 Limits: 403 REQUEST_LIMIT_EXCEEDED for concurrent long requests is retried; the rolling 24-hour
         allocation ("TotalRequests Limit exceeded.", or `Sforce-Limit-Info` usage reaching the limit
         less the `api_reserve` extra, default 0) stops the run at once (QuotaExhausted).
@@ -35,7 +39,7 @@ from simple_salesforce.exceptions import SalesforceError
 
 from hub.errors import APIError, AuthenticationError, FatalAPIError, QuotaExhausted, RetryableAPIError
 from hub.io import exactjson
-from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms
+from hub.io.connector import Connector, FieldInfo, FormField, ObjectShape, ObjectSpec, filter_terms
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
 
@@ -44,6 +48,10 @@ COLLECTION_LIMIT = 200
 ID_CHUNK = 200
 DEFAULT_BULK_THRESHOLD = 5000
 RECYCLE_BIN = timedelta(days=15)
+# Characters of field names per sampling query: the query travels in a GET URL (16,384 bytes at most).
+SELECT_BUDGET = 8000
+# Compound fields: their values are the component fields (BillingCity, …), which describe lists too.
+COMPOUND_TYPES = frozenset({"address", "location"})
 _API_USAGE = re.compile(r"api-usage=(?P<used>\d+)/(?P<limit>\d+)")
 
 
@@ -282,6 +290,32 @@ class SalesforceConnector(Connector):
         ids = [str(item["id"]) for item in result.get("deletedRecords", [])]
         return ids, parse_salesforce_datetime(covered) if covered else since
 
+    # Describe ---------------------------------------------------------------------------------
+    def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
+        """The object's fields from `GET sobjects/{Object}/describe` and its `sample` most recently
+        modified records, read by a SOQL query of those fields."""
+        with self._errors("describe"):
+            described: dict[str, Any] = getattr(self.client, object_name).describe()
+        name = str(described.get("name") or object_name)
+        fields = tuple(field_info(f) for f in described.get("fields", []) if _describable(f))
+        return ObjectShape(name, fields, tuple(self._newest(name, [f.name for f in fields], sample)))
+
+    def _newest(self, object_name: str, names: list[str], sample: int) -> list[Record]:
+        """Up to `sample` records, newest first, with every named field: one query when it fits in
+        a URL, else one per group of fields, the later ones by the ids the first found."""
+        if sample <= 0 or not names:
+            return []
+        groups = _field_groups([n for n in names if n != "Id"])
+        order = " ORDER BY SystemModstamp DESC" if "SystemModstamp" in names else ""
+        soql = f"SELECT {', '.join(['Id', *groups[0]])} FROM {object_name}{order} LIMIT {sample}"
+        rows = [r for records, _ in self._query(soql, sample) for r in records][:sample]
+        by_id = {str(r["Id"]): r for r in rows}
+        for group in groups[1:]:
+            spec = ObjectSpec(object_name, ("Id", *group), "Id")
+            for found in self._select_in(spec, "Id", list(by_id)):
+                by_id[str(found["Id"])].update(found)
+        return [{n: r.get(n) for n in names} for r in rows]
+
     # Writes -----------------------------------------------------------------------------------
     @property
     def bulk_threshold(self) -> int:
@@ -359,6 +393,41 @@ class SalesforceConnector(Connector):
                 _save_result(row, WriteOp("", {}, i), True) for row, i in zip(answer, chunk, strict=True)
             ]
         return results
+
+
+def field_info(field: Mapping[str, Any]) -> FieldInfo:
+    """A describe `fields[]` entry as a FieldInfo: required when a new record must be given a value
+    (createable, not nillable, not defaulted on create), read-only when neither createable nor
+    updateable, the active picklist values as options."""
+    createable, updateable = bool(field.get("createable")), bool(field.get("updateable"))
+    required = createable and not field.get("nillable") and not field.get("defaultedOnCreate")
+    values = field.get("picklistValues") or []
+    return FieldInfo(
+        name=str(field["name"]),
+        label=str(field.get("label") or ""),
+        type=str(field.get("type") or "").lower(),
+        required=required,
+        custom=bool(field.get("custom")),
+        readonly=not createable and not updateable,
+        options=tuple(str(v["value"]) for v in values if v.get("active", True) and "value" in v),
+    )
+
+
+def _describable(field: Mapping[str, Any]) -> bool:
+    return not field.get("deprecatedAndHidden") and str(field.get("type")).lower() not in COMPOUND_TYPES
+
+
+def _field_groups(names: Sequence[str]) -> list[list[str]]:
+    """Field names in groups whose SELECT lists stay within SELECT_BUDGET characters."""
+    groups: list[list[str]] = [[]]
+    size = 0
+    for name in names:
+        if groups[-1] and size + len(name) + 2 > SELECT_BUDGET:
+            groups.append([])
+            size = 0
+        groups[-1].append(name)
+        size += len(name) + 2
+    return groups
 
 
 def _bulk_row(record: Record, by_id: bool) -> dict[str, str]:

@@ -54,6 +54,12 @@ class FieldDef:
     def filterable(self) -> bool:
         return not (self.type == "textarea" and self.length > LONG_TEXT)
 
+    @property
+    def defaulted(self) -> bool:
+        """Whether the org fills the field in on create: a default, an auto-number, and a checkbox
+        (Salesforce describes every boolean field as defaultedOnCreate, false unless set)."""
+        return self.default is not None or self.auto_number or self.type == "boolean"
+
     def describe(self) -> dict[str, Any]:
         """This field as `GET /sobjects/{Object}/describe/` lists it."""
         writable = not self.readonly and self.type != "id"
@@ -67,7 +73,7 @@ class FieldDef:
             "sortable": self.filterable, "referenceTo": [self.reference_to] if self.reference_to else [],
             "relationshipName": self.relationship_name, "cascadeDelete": self.cascade_delete,
             "soapType": SOAP_TYPES.get(self.type, "xsd:string"), "autoNumber": self.auto_number,
-            "defaultValueFormula": None, "defaultedOnCreate": self.default is not None or self.auto_number,
+            "defaultValueFormula": None, "defaultedOnCreate": self.defaulted,
             "picklistValues": [
                 {"active": True, "defaultValue": v == self.default, "label": v, "value": v}
                 for v in self.picklist
