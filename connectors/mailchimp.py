@@ -29,12 +29,61 @@ from typing import Any
 import requests
 
 from hub.errors import AuthenticationError
-from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
+from hub.io.connector import (
+    Connector,
+    FieldInfo,
+    FormField,
+    ObjectShape,
+    ObjectSpec,
+    filter_terms,
+    passes_filter,
+)
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
 from hub.io.rest import RequestAuth, RESTConnector, json_body
 
 NEW_ONLY_STATUSES = frozenset({"subscribed", "pending", "transactional", "cleaned"})
+STATUSES = ("subscribed", "unsubscribed", "cleaned", "pending", "transactional", "archived")
+# A list member's own fields as Mailchimp's API reference documents them (name, label, type, required,
+# readonly, options); a time is "datetime" (the reference's ISO 8601 string), nested objects by path.
+MEMBER_FIELDS = (
+    FieldInfo("id", "Subscriber hash", "string", readonly=True),
+    FieldInfo("email_address", "Email address", "string", required=True),
+    FieldInfo("unique_email_id", "Unique email id", "string", readonly=True),
+    FieldInfo("contact_id", "Contact id", "string", readonly=True),
+    FieldInfo("full_name", "Full name", "string", readonly=True),
+    FieldInfo("web_id", "Member web id", "integer", readonly=True),
+    FieldInfo("email_type", "Email type", "string", options=("html", "text")),
+    FieldInfo("status", "Status", "string", required=True, options=STATUSES),
+    FieldInfo("unsubscribe_reason", "Unsubscribe reason", "string", readonly=True),
+    FieldInfo(
+        "consents_to_one_to_one_messaging", "Consents to one-to-one messaging", "boolean", readonly=True
+    ),
+    FieldInfo("stats.avg_open_rate", "Average open rate", "number", readonly=True),
+    FieldInfo("stats.avg_click_rate", "Average click rate", "number", readonly=True),
+    FieldInfo("ip_signup", "Signup IP", "string"),
+    FieldInfo("timestamp_signup", "Signup timestamp", "datetime"),
+    FieldInfo("ip_opt", "Opt-in IP", "string"),
+    FieldInfo("timestamp_opt", "Opt-in timestamp", "datetime"),
+    FieldInfo("member_rating", "Member rating", "integer", readonly=True),
+    FieldInfo("last_changed", "Last changed date", "datetime", readonly=True),
+    FieldInfo("language", "Language", "string"),
+    FieldInfo("vip", "VIP", "boolean"),
+    FieldInfo("email_client", "Email client", "string", readonly=True),
+    FieldInfo("location.latitude", "Latitude", "number"),
+    FieldInfo("location.longitude", "Longitude", "number"),
+    FieldInfo("location.gmtoff", "GMT offset", "integer", readonly=True),
+    FieldInfo("location.dstoff", "DST offset", "integer", readonly=True),
+    FieldInfo("location.country_code", "Country code", "string", readonly=True),
+    FieldInfo("location.timezone", "Timezone", "string", readonly=True),
+    FieldInfo("location.region", "Region", "string", readonly=True),
+    FieldInfo("source", "Source", "string", readonly=True),
+    FieldInfo("tags_count", "Tags count", "integer", readonly=True),
+    FieldInfo("tags", "Tags", "array", readonly=True),
+    FieldInfo("list_id", "List id", "string", readonly=True),
+)
+# The merge fields every new audience has; any other is the account's own (custom).
+DEFAULT_MERGE_TAGS = frozenset({"FNAME", "LNAME", "ADDRESS", "PHONE", "BIRTHDAY"})
 MISSING = object()
 
 
@@ -180,6 +229,33 @@ class MailchimpConnector(RESTConnector):
             if not members or offset >= total:
                 return
 
+    def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
+        """An audience's members: Mailchimp's documented member fields, then the audience's merge fields
+        (`GET /lists/{id}/merge-fields`) as `merge_fields.<TAG>`, and up to `sample` members from the
+        members list, flattened to those names."""
+        fields = (*MEMBER_FIELDS, *(merge_field_info(f) for f in self._merge_fields(object_name)))
+        names = {f.name for f in fields}
+        members: list[dict[str, Any]] = []
+        while len(members) < sample:
+            params = {"count": min(sample - len(members), self.max_page), "offset": len(members)}
+            body = self.call("GET", f"/lists/{object_name}/members", params=params)
+            page = body.get("members") or []
+            members += [{k: v for k, v in flat(m).items() if k in names} for m in page]
+            if not page or len(members) >= int(body.get("total_items") or 0):
+                break
+        return ObjectShape(object_name, fields, tuple(members[:sample]))
+
+    def _merge_fields(self, list_id: str) -> list[dict[str, Any]]:
+        """Every merge field of an audience, paged by offset/count."""
+        found: list[dict[str, Any]] = []
+        while True:
+            params = {"count": self.max_page, "offset": len(found)}
+            body = self.call("GET", f"/lists/{list_id}/merge-fields", params=params)
+            page = body.get("merge_fields") or []
+            found += page
+            if not page or len(found) >= int(body.get("total_items") or 0):
+                return found
+
     def _wanted(self, obj: ObjectSpec, member: Record, since: datetime | None) -> bool:
         if since is not None and parse_mailchimp_time(member["last_changed"]) < since:
             return False
@@ -263,6 +339,29 @@ class MailchimpConnector(RESTConnector):
         for member in answer.get("new_members") or []:
             outcome[str(member["email_address"]).lower()] = WriteResult(str(member["id"]), created=True)
         return outcome
+
+
+def merge_field_info(field: Mapping[str, Any]) -> FieldInfo:
+    """A merge field (`tag`, `name`, `type`, `required`, `options.choices`) as `merge_fields.<TAG>`."""
+    tag = str(field.get("tag") or "")
+    return FieldInfo(
+        f"merge_fields.{tag}",
+        str(field.get("name") or tag),
+        str(field.get("type") or "").lower(),
+        required=bool(field.get("required")),
+        custom=tag not in DEFAULT_MERGE_TAGS,
+        options=tuple(str(c) for c in (field.get("options") or {}).get("choices") or ()),
+    )
+
+
+def flat(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested record keyed by dotted paths (`merge_fields.FNAME`, `location.latitude`)."""
+    found: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, Mapping) and value:
+            found.update(flat(value, f"{prefix}{key}."))
+        found[f"{prefix}{key}"] = value
+    return found
 
 
 def _matches(record: Record, criteria: Mapping[str, Sequence[Any]]) -> bool:

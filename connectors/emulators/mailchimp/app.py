@@ -7,6 +7,7 @@
     ...     member_id = mailchimp.create("ada@example.com")
 
 Routes: `GET /3.0/ping`, `GET /3.0/lists` and `/3.0/lists/{list_id}` (how code finds its audience),
+`GET /3.0/lists/{list_id}/merge-fields` and `…/merge-fields/{merge_id}` (the audience's merge fields),
 `GET|POST /3.0/lists/{list_id}/members`, `GET|PUT|PATCH|DELETE /3.0/lists/{list_id}/members/
 {subscriber_hash}` (POST refuses a member already there, 400 "Member Exists"; DELETE archives),
 `…/actions/delete-permanent`, the synchronous batch `POST /3.0/lists/{list_id}` (up to 500 members)
@@ -83,6 +84,8 @@ class MailchimpEmulator(EmulatorApp):
         self._in_flight_lock = threading.Lock()
         self.route("GET", r"/3.0/ping", self._ping)
         self.route("GET", LIST + r"/members", self._list_members)
+        self.route("GET", LIST + r"/merge-fields", self._list_merge_fields)
+        self.route("GET", LIST + r"/merge-fields/(?P<merge_id>[0-9]+)", self._get_merge_field)
         self.route("GET", LIST + r"/members/(?P<member>[^/]+)", self._get_member)
         self.route("PUT", LIST + r"/members/(?P<member>[^/]+)", self._put_member)
         self.route("POST", LIST, self._batch)
@@ -127,6 +130,14 @@ class MailchimpEmulator(EmulatorApp):
         with self.lock:
             member, _ = self._audience(list_id).upsert(body)
             return str(member["id"])
+
+    def add_merge_field(
+        self, tag: str, name: str, kind: str = "text", *, list_id: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """Add a merge field to an audience as its owner would in Mailchimp (`kind` is its type:
+        text, number, dropdown with `options={"choices": [...]}`, ...); returns it as the API shows it."""
+        with self.lock:
+            return self._audience(list_id).add_merge_field({"tag": tag, "name": name, "type": kind, **extra})
 
     def edit(self, member_id: str, values: dict[str, Any], *, list_id: str | None = None) -> None:
         """Change a member as someone in Mailchimp's UI would (`status` here is always applied)."""
@@ -224,6 +235,35 @@ class MailchimpEmulator(EmulatorApp):
         }
         return Response.json(body)
 
+    def _list_merge_fields(self, request: Request) -> Response:
+        """`GET …/merge-fields`: the audience's merge fields by offset/count (default 10, at most 1000),
+        filtered by `type` and `required` when asked."""
+        audience = self._audience(request.params["list_id"])
+        count, offset = _integer(request, "count", 10), _integer(request, "offset", 0)
+        if count > PAGE_LIMIT:
+            raise invalid_resource("count", f"Must be less than or equal to {PAGE_LIMIT}")
+        fields = audience.merge_fields
+        if request.arg("type"):
+            fields = [f for f in fields if f["type"] == request.arg("type")]
+        if request.arg("required") not in (None, ""):
+            required = str(request.arg("required")).lower() == "true"
+            fields = [f for f in fields if f["required"] is required]
+        body = {
+            "merge_fields": fields[offset : offset + count],
+            "list_id": audience.list_id,
+            "total_items": len(fields),
+            "_links": [],
+        }
+        return Response.json(body)
+
+    def _get_merge_field(self, request: Request) -> Response:
+        audience = self._audience(request.params["list_id"])
+        wanted = int(request.params["merge_id"])
+        for field in audience.merge_fields:
+            if field["merge_id"] == wanted:
+                return Response.json(field)
+        raise resource_not_found()
+
     def _get_member(self, request: Request) -> Response:
         audience = self._audience(request.params["list_id"])
         return Response.json(audience.get(_member_key(request.params["member"])))
@@ -288,7 +328,7 @@ class MailchimpEmulator(EmulatorApp):
                 "cleaned_count_since_send": counts["cleaned"],
                 "campaign_count": 0,
                 "campaign_last_sent": "",
-                "merge_field_count": 3,
+                "merge_field_count": len(audience.merge_fields),
                 "avg_sub_rate": 0,
                 "avg_unsub_rate": 0,
                 "target_sub_rate": 0,

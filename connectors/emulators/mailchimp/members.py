@@ -27,7 +27,42 @@ Clock = Callable[[], datetime]
 Member = dict[str, Any]
 
 STATUSES = ("subscribed", "unsubscribed", "cleaned", "pending", "transactional")
-MERGE_TAGS = ("FNAME", "LNAME", "ADDRESS", "PHONE", "BIRTHDAY", "HUBID")
+# An audience's merge fields as `GET /lists/{id}/merge-fields` lists them: the five every new audience
+# gets (First Name, Last Name, Address, Phone Number, Birthday) and the hub's own HUBID (hidden text).
+MERGE_FIELDS: tuple[dict[str, Any], ...] = (
+    {"merge_id": 1, "tag": "FNAME", "name": "First Name", "type": "text", "options": {"size": 25}},
+    {"merge_id": 2, "tag": "LNAME", "name": "Last Name", "type": "text", "options": {"size": 25}},
+    {
+        "merge_id": 3,
+        "tag": "ADDRESS",
+        "name": "Address",
+        "type": "address",
+        "options": {"default_country": 164},
+    },
+    {
+        "merge_id": 4,
+        "tag": "PHONE",
+        "name": "Phone Number",
+        "type": "phone",
+        "options": {"phone_format": "none"},
+    },
+    {
+        "merge_id": 5,
+        "tag": "BIRTHDAY",
+        "name": "Birthday",
+        "type": "birthday",
+        "options": {"date_format": "MM/DD"},
+    },
+    {
+        "merge_id": 6,
+        "tag": "HUBID",
+        "name": "Hub ID",
+        "type": "text",
+        "options": {"size": 25},
+        "public": False,
+    },
+)
+MERGE_TAGS = tuple(str(field["tag"]) for field in MERGE_FIELDS)
 EMAIL_SHAPE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 DATETIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?")
 
@@ -60,11 +95,26 @@ class Audience:
     def __init__(self, list_id: str, clock: Clock) -> None:
         self.list_id = list_id
         self.members: dict[str, Member] = {}
+        self.merge_fields = [merge_field(list_id, order, spec) for order, spec in enumerate(MERGE_FIELDS, 2)]
         self._clock = clock
         self._web_ids = 100_000
 
     def now(self) -> datetime:
         return self._clock().astimezone(UTC).replace(microsecond=0)
+
+    def merge_tags(self) -> list[str]:
+        """The tags of the audience's merge fields, in display order."""
+        return [str(field["tag"]) for field in self.merge_fields]
+
+    def add_merge_field(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """A new merge field (`tag`, `name`, `type`, optional `options`, `required`, `public`), empty on
+        every member already there, as Mailchimp adds one."""
+        spec = {"merge_id": max((f["merge_id"] for f in self.merge_fields), default=0) + 1, **spec}
+        field = merge_field(self.list_id, len(self.merge_fields) + 2, spec)
+        self.merge_fields.append(field)
+        for member in self.members.values():
+            member["merge_fields"].setdefault(field["tag"], "")
+        return field
 
     def get(self, member_hash: str) -> Member:
         member = self.members.get(member_hash.lower())
@@ -112,7 +162,7 @@ class Audience:
             "email_type": body.get("email_type") or "html",
             "status": status,
             "consents_to_one_to_one_messaging": True,
-            "merge_fields": {tag: "" for tag in MERGE_TAGS},
+            "merge_fields": {tag: "" for tag in self.merge_tags()},
             "stats": {"avg_open_rate": 0, "avg_click_rate": 0},
             "ip_signup": "",
             "timestamp_signup": "",
@@ -180,7 +230,7 @@ class Audience:
         if not isinstance(merge_fields, dict):
             raise invalid_resource("merge_fields", "Schema describes object, string found instead")
         for tag, value in merge_fields.items():
-            if tag in MERGE_TAGS:  # tags the list does not define are ignored, as Mailchimp does
+            if tag in self.merge_tags():  # tags the list does not define are ignored, as Mailchimp does
                 member["merge_fields"][tag] = "" if value is None else value
         names = (member["merge_fields"]["FNAME"], member["merge_fields"]["LNAME"])
         member["full_name"] = " ".join(str(n) for n in names if n)
@@ -205,6 +255,25 @@ class Audience:
         descending = (query.get("sort_dir") or "ASC").upper() == "DESC"
         # The id breaks ties, so offset paging over one timestamp stays stable between calls.
         return sorted(members, key=lambda m: (str(m[field]), m["id"]), reverse=descending)
+
+
+def merge_field(list_id: str, display_order: int, spec: dict[str, Any]) -> dict[str, Any]:
+    """A merge field in the shape Mailchimp's merge-fields endpoints answer it."""
+    options = {"size": 25} if spec["type"] == "text" else {}
+    return {
+        "merge_id": spec["merge_id"],
+        "tag": spec["tag"],
+        "name": spec["name"],
+        "type": spec["type"],
+        "required": bool(spec.get("required", False)),
+        "default_value": spec.get("default_value", ""),
+        "public": bool(spec.get("public", True)),
+        "display_order": display_order,
+        "options": {**options, **(spec.get("options") or {})},
+        "help_text": spec.get("help_text", ""),
+        "list_id": list_id,
+        "_links": [],
+    }
 
 
 def _changed(member: Member) -> datetime:

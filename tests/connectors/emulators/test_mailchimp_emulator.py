@@ -371,3 +371,26 @@ def test_a_written_member_is_answered_in_the_shape_a_real_put_answered(client: A
         assert set(real["location"]) <= set(member["location"])
     assert written["full_name"] == real["full_name"] and written["source"] == real["source"]
     assert written["consents_to_one_to_one_messaging"] is True and written["tags"] == real["tags"]
+
+
+def test_merge_fields_list_an_audiences_fields_as_the_client_reads_them(
+    client: Any, app: MailchimpEmulator
+) -> None:
+    app.add_merge_field("PLAN", "Plan", "dropdown", options={"choices": ["Free", "Pro"]}, required=True)
+    answer = client.lists.get_list_merge_fields(MailchimpEmulator.LIST_ID, count=3)
+    assert answer["total_items"] == 7 and answer["list_id"] == MailchimpEmulator.LIST_ID
+    assert [f["tag"] for f in answer["merge_fields"]] == ["FNAME", "LNAME", "ADDRESS"]
+    first = answer["merge_fields"][0]
+    assert (first["merge_id"], first["name"], first["type"], first["required"]) == (
+        1,
+        "First Name",
+        "text",
+        False,
+    )
+    rest = client.lists.get_list_merge_fields(MailchimpEmulator.LIST_ID, count=10, offset=3)
+    assert [f["tag"] for f in rest["merge_fields"]] == ["PHONE", "BIRTHDAY", "HUBID", "PLAN"]
+    plan = client.lists.get_list_merge_fields(MailchimpEmulator.LIST_ID, type="dropdown")["merge_fields"]
+    assert plan[0]["options"]["choices"] == ["Free", "Pro"] and plan[0]["required"] is True
+    assert client.lists.get_list_merge_field(MailchimpEmulator.LIST_ID, "6")["tag"] == "HUBID"
+    member = client.lists.get_list_member(MailchimpEmulator.LIST_ID, app.create("kit@example.com"))
+    assert set(member["merge_fields"]) == {f["tag"] for f in [*answer["merge_fields"], *rest["merge_fields"]]}
