@@ -15,6 +15,8 @@ CONFLICT, "Contact already exists. Existing ID: 123") when one contact would tak
 contact has: the connector reads that contact's e-mail, sets the record that carries it aside with the
 reason and sends the rest again (halving the batch when no record can be told apart), so one duplicate
 costs no other record.
+`describe` reads the object's properties (`GET /crm/v3/properties/{objectType}`) and its most recently
+modified records through a search asking for every one of them.
 Authentication is a bearer token (a private-app token, or an OAuth access token) in the password.
 """
 
@@ -30,7 +32,7 @@ from urllib.parse import urlsplit
 import requests
 
 from hub.errors import AuthenticationError, FatalAPIError, QuotaExhausted
-from hub.io.connector import Connector, FormField, ObjectSpec
+from hub.io.connector import Connector, FieldInfo, FormField, ObjectShape, ObjectSpec
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
 from hub.io.rest import RequestAuth, RESTConnector, json_body
@@ -42,6 +44,8 @@ DEFAULT_HOST = "https://api.hubapi.com"
 EXISTING_ID = re.compile(r"Existing ID: (\d+)")
 TAKEN_EMAIL = re.compile(r"A contact with email (\S+) already exists")
 INVALID_VALUES = "Property values were not valid: "
+# Modified-date properties to sort a sample by, the one HubSpot keeps on most objects first.
+MODIFIED_DATES = ("hs_lastmodifieddate", "lastmodifieddate")
 
 
 def property_problems(message: str) -> list[dict[str, Any]]:
@@ -86,6 +90,26 @@ def parse_hubspot_datetime(value: Any) -> datetime | None:
     if text.isdigit():
         return datetime.fromtimestamp(int(text) / 1000, UTC)
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def field_info(prop: Mapping[str, Any]) -> FieldInfo:
+    """A property from `GET /crm/v3/properties/{objectType}` as a FieldInfo: its `type` (string,
+    number, datetime, date, enumeration, bool), or for a string the `fieldType` when it says more
+    (textarea, phonenumber, html, file); custom unless `hubspotDefined`; read-only when
+    `modificationMetadata.readOnlyValue` (or calculated); the values of its visible options."""
+    kind, field_type = str(prop.get("type") or "").lower(), str(prop.get("fieldType") or "").lower()
+    if kind == "string" and field_type not in ("", "text"):
+        kind = field_type
+    metadata = prop.get("modificationMetadata") or {}
+    options = prop.get("options") or []
+    return FieldInfo(
+        name=str(prop["name"]),
+        label=str(prop.get("label") or ""),
+        type=kind,
+        custom=not prop.get("hubspotDefined"),
+        readonly=bool(metadata.get("readOnlyValue") or prop.get("calculated")),
+        options=tuple(str(o["value"]) for o in options if not o.get("hidden") and "value" in o),
+    )
 
 
 def _epoch_ms(moment: datetime) -> str:
@@ -290,6 +314,39 @@ class HubSpotConnector(RESTConnector):
                     break
                 after = str(following)
         return list(found.values())
+
+    # Describe ---------------------------------------------------------------------------------
+    def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
+        """The object's properties (`GET /crm/v3/properties/{objectType}`, archived ones left out)
+        and its `sample` most recently modified records, searched for with every property."""
+        answer = self.call("GET", f"/crm/v3/properties/{object_name}", params={"archived": "false"})
+        fields = tuple(field_info(p) for p in answer.get("results", []) if not p.get("archived"))
+        return ObjectShape(object_name, fields, tuple(self._newest(object_name, fields, sample)))
+
+    def _newest(self, object_name: str, fields: Sequence[FieldInfo], sample: int) -> list[Record]:
+        """Up to `sample` records, most recently modified first, keyed by the described names."""
+        names = [f.name for f in fields]
+        wanted = min(sample, SEARCH_CEILING)
+        modified = next((n for n in MODIFIED_DATES if n in names), None)
+        sorts = [{"propertyName": modified, "direction": "DESCENDING"}] if modified else []
+        rows: list[Record] = []
+        after = ""
+        while len(rows) < wanted:
+            body = {
+                "filterGroups": [],
+                "sorts": sorts,
+                "properties": names,
+                "limit": min(SEARCH_PAGE, wanted - len(rows)),
+                **({"after": after} if after else {}),
+            }
+            answer = self.call("POST", f"/crm/v3/objects/{object_name}/search", body=body)
+            found = answer.get("results", [])
+            rows += [{n: (r.get("properties") or {}).get(n) for n in names} for r in found]
+            following = ((answer.get("paging") or {}).get("next") or {}).get("after")
+            if following is None or not found:
+                break
+            after = str(following)
+        return rows[:wanted]
 
     # Writes -----------------------------------------------------------------------------------
     def _properties_of(self, obj: ObjectSpec, op: WriteOp) -> dict[str, Any]:

@@ -10,6 +10,9 @@
                                                  a contact whose e-mail another contact has fails the
                                                  whole batch (409 CONFLICT "Contact already exists.
                                                  Existing ID: …"), and nothing of it is written
+    GET  /crm/v3/properties/{type}               the portal's property definitions, `{"results": [...]}`
+                                                 with no paging (`?archived=true`: none are archived);
+                                                 `/{name}` one of them (see `properties`)
     /crm/v4/objects/…/associations, /crm/v4/associations/…/batch/…   associations (see `associations`);
                                                  `?associations=companies` on reads gives v3's block
 
@@ -37,6 +40,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from connectors.emulators.hubspot.associations import AssociationRoutes, Associations, linked_kind
+from connectors.emulators.hubspot.properties import CATALOG
 from connectors.emulators.hubspot.search import SearchError, search
 from connectors.emulators.hubspot.store import (
     OBJECT_TYPES,
@@ -54,6 +58,8 @@ LIST_LIMIT = 100
 SEARCH_LIMIT = 200
 SEARCH_CEILING = 10_000
 TYPES = "|".join(OBJECT_TYPES)
+# HubSpot's object type ids, which the properties API takes as well as the names.
+TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-5": "tickets"}
 PORTAL_ID = 891936587  # the portal id of HubSpot's documented multi-status example
 
 
@@ -135,6 +141,9 @@ class HubSpotEmulator(EmulatorApp):
         self.route("POST", base, self._create_one)
         self.route("PATCH", base + r"/(?P<id>[^/]+)", self._update_one)
         self.route("DELETE", base + r"/(?P<id>[^/]+)", self._archive_one)
+        defined = rf"/crm/v3/properties/(?P<type>{TYPES}|{'|'.join(TYPE_IDS)})"
+        self.route("GET", defined, self._guarded(self._property_list))
+        self.route("GET", defined + r"/(?P<name>[^/]+)", self._guarded(self._property))
         self.associations = Associations()
         linking = AssociationRoutes(self.associations, self._exists, error)
         for method, pattern, handler in linking.routes(TYPES):
@@ -394,6 +403,21 @@ class HubSpotEmulator(EmulatorApp):
             "category": "VALIDATION_ERROR",
         }
         return Response.json(body, 400)
+
+    def _property_list(self, request: Request) -> Response:
+        """Every property of the type (none is archived, so `?archived=true` lists nothing)."""
+        object_type = TYPE_IDS.get(request.params["type"], request.params["type"])
+        archived = (request.arg("archived") or "").lower() == "true"  # the client sends `True`
+        listed = [] if archived else [p.describe() for p in CATALOG[object_type]]
+        return Response.json({"results": listed})
+
+    def _property(self, request: Request) -> Response:
+        object_type = TYPE_IDS.get(request.params["type"], request.params["type"])
+        name = unquote(request.params["name"])
+        found = next((p for p in CATALOG[object_type] if p.name == name), None)
+        if found is None:
+            return error(404, "OBJECT_NOT_FOUND", f"Property {name} does not exist")
+        return Response.json(found.describe())
 
     def _lookup(self, object_type: str, key: str, id_property: str | None) -> HubSpotObject | None:
         store = self.stores[object_type]

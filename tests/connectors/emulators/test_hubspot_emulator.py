@@ -465,3 +465,55 @@ def test_a_spent_daily_limit_answers_the_429_hubspot_documents(
         real["errorType"],
         real["policyName"],
     )
+
+
+def test_the_properties_api_lists_every_property_the_records_carry_through_the_client(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    app.seed_sandbox({"accounts": 30, "contacts": 60}, 7)
+    app.create("companies", {"name": "Acme", "description": "Anvils", "hub_id": "h-1", "annualrevenue": 9})
+    app.create("contacts", {"lastname": "Lovelace", "hub_id": "h-2", "jobtitle": "Analyst"})
+    api = client(server, app.token).crm.properties.core_api
+    for object_type in ("contacts", "companies", "deals", "tickets"):
+        listed = {p.name: p for p in api.get_all(object_type).results}
+        carried = {name for record in app.records(object_type) for name in record if name != "id"}
+        assert carried <= set(listed), object_type
+        hub_id = listed["hub_id"]
+        assert (hub_id.type, hub_id.field_type, hub_id.has_unique_value) == ("string", "text", True)
+        assert not hub_id.hubspot_defined and not hub_id.modification_metadata.read_only_value
+        assert listed["hs_object_id"].hubspot_defined and listed["createdate"].type == "datetime"
+        assert listed["createdate"].modification_metadata.read_only_value
+    companies = {p.name: p for p in api.get_all("companies").results}
+    industry = companies["industry"]
+    assert (industry.type, industry.field_type, industry.label) == ("enumeration", "select", "Industry")
+    seeded = {r["industry"] for r in app.records("companies") if r.get("industry")}
+    assert seeded <= {o.value for o in industry.options}
+    assert companies["hs_lastmodifieddate"].type == "datetime" and "lastmodifieddate" not in companies
+    assert companies["numberofemployees"].type == "number"
+    assert api.get_all("companies", archived=True).results == []
+    assert api.get_by_name("0-1", "lastmodifieddate").label == "Last Modified Date"
+
+
+def test_the_properties_answer_has_hubspots_documented_shape(
+    portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock],
+) -> None:
+    app, server, _ = portal
+    headers = {"Authorization": f"Bearer {app.token}"}
+    answer = requests.get(f"{server.url}/crm/v3/properties/contacts", headers=headers, timeout=5)
+    body = answer.json()
+    assert answer.status_code == 200 and list(body) == ["results"]  # no paging: all in one answer
+    stage = next(p for p in body["results"] if p["name"] == "lifecyclestage")
+    assert stage["options"][0] == {
+        "label": "Subscriber",
+        "value": "subscriber",
+        "displayOrder": 0,
+        "hidden": False,
+    }
+    assert set(stage["modificationMetadata"]) == {"archivable", "readOnlyDefinition", "readOnlyValue"}
+    hub_id = next(p for p in body["results"] if p["name"] == "hub_id")
+    assert "hubspotDefined" not in hub_id  # as the documented custom property
+    refused = requests.get(f"{server.url}/crm/v3/properties/contacts", timeout=5)
+    assert refused.status_code == 401 and refused.json()["category"] == "INVALID_AUTHENTICATION"
+    missing = requests.get(f"{server.url}/crm/v3/properties/contacts/nope", headers=headers, timeout=5)
+    assert missing.status_code == 404 and missing.json()["category"] == "OBJECT_NOT_FOUND"
