@@ -46,7 +46,15 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from hub.errors import ConfigError, FatalAPIError
-from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
+from hub.io.connector import (
+    Connector,
+    FieldInfo,
+    FormField,
+    ObjectShape,
+    ObjectSpec,
+    filter_terms,
+    passes_filter,
+)
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
 from hub.io.rest import RequestAuth, RESTConnector
@@ -64,6 +72,14 @@ HUB_FIELD = "customHubId"
 CURSOR = "lastChanged"
 READ_ONLY = frozenset({"id", "displayName", CURSOR})
 PARALLEL = 4
+# A department record's fields: a Department list option as `GET /meta/lists` shows it (see `_option`).
+DEPARTMENT_FIELDS = (
+    FieldInfo("name", "Name", "text", required=True),
+    FieldInfo("optionId", "Option ID", "int", readonly=True),
+    FieldInfo("archived", "Archived", "text", readonly=True, options=("yes", "no")),
+    FieldInfo("createdDate", "Created Date", "timestamp", readonly=True),
+    FieldInfo("archivedDate", "Archived Date", "timestamp", readonly=True),
+)
 ERROR_HEADER = "X-BambooHR-Error-Message"
 
 
@@ -218,6 +234,36 @@ class BambooHRConnector(RESTConnector):
         if found is None:
             raise FatalAPIError("bamboohr", "GET meta/lists answered no Department list field")
         return [_option(option) for option in found.get("options") or []]
+
+    def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
+        """Employees: the fields `GET /meta/fields` lists, by alias (a field without one by its id, as
+        reports take it), a list field's options from `GET /meta/lists`, and up to `sample` employees
+        (by id) from one custom report of the described fields. Departments: the Department list's
+        option fields and options."""
+        if self._is_departments(ObjectSpec(object_name, (), "name")):
+            return ObjectShape(object_name, DEPARTMENT_FIELDS, tuple(self.departments()[: max(sample, 0)]))
+        options = self._list_options()
+        fields = tuple(
+            _field_info(field, options)
+            for field in self.call("GET", "meta/fields")
+            if isinstance(field, dict)
+        )
+        rows = self.report([f.name for f in fields if f.name != "id"]) if sample > 0 else []
+        rows.sort(key=lambda row: _id_order(str(row.get("id"))))
+        return ObjectShape(object_name, fields, tuple(rows[:sample]))
+
+    def _list_options(self) -> dict[str, tuple[str, ...]]:
+        """The live options of each list field (`GET /meta/lists`), by its alias and by its id."""
+        found: dict[str, tuple[str, ...]] = {}
+        for field in self.call("GET", "meta/lists") or []:
+            if isinstance(field, dict):
+                names = tuple(
+                    str(o.get("name")) for o in field.get("options") or [] if o.get("archived") != "yes"
+                )
+                found[str(field.get("fieldId"))] = names
+                if field.get("alias"):
+                    found[str(field["alias"])] = names
+        return found
 
     def _pages(self, count: int, page_size: int) -> Iterator[slice]:
         """The slices that cut `count` records into pages of `page_size` (at most `max_page`)."""
@@ -378,6 +424,21 @@ def _option(option: Mapping[str, Any]) -> Record:
         "archivedDate": option.get("archivedDate"),
     }
     return clean({k: None if v is None or str(v).strip() == "" else str(v) for k, v in values.items()})
+
+
+def _field_info(field: Mapping[str, Any], options: Mapping[str, tuple[str, ...]]) -> FieldInfo:
+    """A `GET /meta/fields` entry (`id`, `name`, `type`, `alias`) named as reports and mappings name it:
+    its alias, else its id; custom when the account added it (an alias `custom…`, or none)."""
+    alias = str(field.get("alias") or "")
+    name = alias or str(field.get("id"))
+    return FieldInfo(
+        name,
+        str(field.get("name") or ""),
+        str(field.get("type") or "").lower(),
+        custom=not alias or alias.startswith("custom"),
+        readonly=name in READ_ONLY,
+        options=options.get(alias) or options.get(str(field.get("id"))) or (),
+    )
 
 
 def _created_id(response: requests.Response) -> str:
