@@ -30,13 +30,124 @@ from typing import Any
 import requests
 
 from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
-from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
+from hub.io.connector import (
+    Connector,
+    FieldInfo,
+    FormField,
+    ObjectShape,
+    ObjectSpec,
+    filter_terms,
+    passes_filter,
+)
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
 from hub.io.rest import RequestAuth, RESTConnector, json_body
 
 KINDS = {"users": "users", "user": "users", "organizations": "organizations"}
 KINDS |= {"organization": "organizations", "tickets": "tickets", "ticket": "tickets"}
+SINGULAR = {"users": "user", "organizations": "organization", "tickets": "ticket"}
+DATETIME, TICKET_TYPES = "datetime", ("problem", "incident", "question", "task")
+# The documented JSON of each object ("Users", "Organizations", "Tickets" in Zendesk's API reference):
+# (key, type, mandatory, read-only, enumerated values). Zendesk types them string, integer, boolean,
+# array or object; timestamps (strings of format date-time) are `datetime` here. Custom fields come
+# from the account's field lists; nested objects are named by their dotted paths.
+STANDARD: dict[str, tuple[tuple[str, str, bool, bool, tuple[str, ...]], ...]] = {
+    "users": (
+        ("id", "integer", False, True, ()),
+        ("url", "string", False, True, ()),
+        ("name", "string", True, False, ()),
+        ("email", "string", False, False, ()),
+        ("phone", "string", False, False, ()),
+        ("shared_phone_number", "boolean", False, False, ()),
+        ("external_id", "string", False, False, ()),
+        ("organization_id", "integer", False, False, ()),
+        ("role", "string", False, False, ("end-user", "agent", "admin")),
+        ("role_type", "integer", False, True, ()),
+        ("custom_role_id", "integer", False, False, ()),
+        ("default_group_id", "integer", False, False, ()),
+        ("details", "string", False, False, ()),
+        ("notes", "string", False, False, ()),
+        ("alias", "string", False, False, ()),
+        ("signature", "string", False, False, ()),
+        ("tags", "array", False, False, ()),
+        ("time_zone", "string", False, False, ()),
+        ("iana_time_zone", "string", False, True, ()),
+        ("locale", "string", False, False, ()),
+        ("locale_id", "integer", False, False, ()),
+        ("active", "boolean", False, True, ()),
+        ("suspended", "boolean", False, False, ()),
+        ("verified", "boolean", False, False, ()),
+        ("moderator", "boolean", False, False, ()),
+        ("only_private_comments", "boolean", False, False, ()),
+        ("restricted_agent", "boolean", False, False, ()),
+        ("ticket_restriction", "string", False, False, ("organization", "groups", "assigned", "requested")),
+        ("shared", "boolean", False, True, ()),
+        ("shared_agent", "boolean", False, True, ()),
+        ("two_factor_auth_enabled", "boolean", False, True, ()),
+        ("report_csv", "boolean", False, True, ()),
+        ("photo", "object", False, False, ()),
+        ("last_login_at", DATETIME, False, True, ()),
+        ("created_at", DATETIME, False, True, ()),
+        ("updated_at", DATETIME, False, True, ()),
+    ),
+    "organizations": (
+        ("id", "integer", False, True, ()),
+        ("url", "string", False, True, ()),
+        ("name", "string", True, False, ()),
+        ("external_id", "string", False, False, ()),
+        ("details", "string", False, False, ()),
+        ("notes", "string", False, False, ()),
+        ("domain_names", "array", False, False, ()),
+        ("group_id", "integer", False, False, ()),
+        ("shared_tickets", "boolean", False, False, ()),
+        ("shared_comments", "boolean", False, False, ()),
+        ("tags", "array", False, False, ()),
+        ("created_at", DATETIME, False, True, ()),
+        ("updated_at", DATETIME, False, True, ()),
+    ),
+    "tickets": (
+        ("id", "integer", False, True, ()),
+        ("url", "string", False, True, ()),
+        ("external_id", "string", False, False, ()),
+        ("subject", "string", False, False, ()),
+        ("raw_subject", "string", False, False, ()),
+        ("description", "string", False, True, ()),
+        ("type", "string", False, False, TICKET_TYPES),
+        ("status", "string", False, False, ("new", "open", "pending", "hold", "solved", "closed")),
+        ("priority", "string", False, False, ("urgent", "high", "normal", "low")),
+        ("requester_id", "integer", True, False, ()),
+        ("submitter_id", "integer", False, False, ()),
+        ("assignee_id", "integer", False, False, ()),
+        ("organization_id", "integer", False, False, ()),
+        ("group_id", "integer", False, False, ()),
+        ("collaborator_ids", "array", False, False, ()),
+        ("follower_ids", "array", False, False, ()),
+        ("email_cc_ids", "array", False, False, ()),
+        ("recipient", "string", False, False, ()),
+        ("forum_topic_id", "integer", False, True, ()),
+        ("problem_id", "integer", False, False, ()),
+        ("has_incidents", "boolean", False, True, ()),
+        ("is_public", "boolean", False, True, ()),
+        ("due_at", DATETIME, False, False, ()),
+        ("tags", "array", False, False, ()),
+        ("via.channel", "string", False, True, ()),
+        ("satisfaction_rating", "object", False, True, ()),
+        ("sharing_agreement_ids", "array", False, True, ()),
+        ("custom_status_id", "integer", False, False, ()),
+        ("followup_ids", "array", False, True, ()),
+        ("ticket_form_id", "integer", False, False, ()),
+        ("brand_id", "integer", False, False, ()),
+        ("allow_channelback", "boolean", False, True, ()),
+        ("allow_attachments", "boolean", False, True, ()),
+        ("from_messaging_channel", "boolean", False, True, ()),
+        ("created_at", DATETIME, False, True, ()),
+        ("updated_at", DATETIME, False, True, ()),
+    ),
+}
+# A ticket's system fields (`ticket_fields` with removable false) by the record key they fill.
+SYSTEM_TICKET_FIELDS = {"subject": "subject", "description": "description", "status": "status"}
+SYSTEM_TICKET_FIELDS |= {"type": "tickettype", "priority": "priority", "group_id": "group"}
+SYSTEM_TICKET_FIELDS |= {"assignee_id": "assignee", "custom_status_id": "custom_status"}
 CURSOR_EXPORTS = frozenset({"users", "tickets"})
 ZENDESK_TIME = "%Y-%m-%dT%H:%M:%SZ"
 # Jobs submitted before polling: Zendesk queues up to 30 per account; leave room for other clients.
@@ -127,13 +238,82 @@ class ZendeskConnector(RESTConnector):
             )
         return f"Zendesk accepted {user.get('email')!r} (user {user['id']}, role {user.get('role')})"
 
-    def _kind(self, obj: ObjectSpec) -> str:
+    def _kind(self, obj: ObjectSpec | str) -> str:
+        name = obj if isinstance(obj, str) else obj.name
         try:
-            return KINDS[obj.name.lower()]
+            return KINDS[name.lower()]
         except KeyError:
             raise FatalAPIError(
-                "zendesk", f"unknown object {obj.name!r}; use users, organizations or tickets"
+                "zendesk", f"unknown object {name!r}; use users, organizations or tickets"
             ) from None
+
+    # Describe ---------------------------------------------------------------------------------
+    def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
+        """The object's documented fields (`STANDARD`), the account's own from `GET
+        /api/v2/{user,organization,ticket}_fields` (users' as `user_fields.<key>`, organizations' as
+        `organization_fields.<key>`, tickets' as `custom_fields.<id>`; a ticket's system fields
+        give the standard ones their titles and options), and up to `sample` records from the plain
+        list (`GET /api/v2/{kind}.json`, cursor paged), flattened to those names."""
+        kind = self._kind(object_name)
+        fields = self._fields(kind)
+        records = self._sample(kind, max(0, sample))
+        rows = tuple({f.name: _described_value(record, f.name) for f in fields} for record in records)
+        return ObjectShape(kind, fields, rows)
+
+    def _field_definitions(self, kind: str) -> list[dict[str, Any]]:
+        resource = f"{SINGULAR[kind]}_fields"
+        found: list[dict[str, Any]] = []
+        url: str = f"{resource}.json"
+        params: dict[str, Any] | None = {"per_page": 100}
+        while url:
+            body = self.call("GET", url, params=params)
+            found += body.get(resource) or []
+            url, params = body.get("next_page") or "", None
+        return found
+
+    def _fields(self, kind: str) -> tuple[FieldInfo, ...]:
+        definitions = self._field_definitions(kind)
+        system = {d.get("type"): d for d in definitions if kind == "tickets" and d.get("removable") is False}
+        fields = []
+        for name, type_, required, readonly, options in STANDARD[kind]:
+            label = name.replace("_", " ").capitalize()
+            defined = system.get(SYSTEM_TICKET_FIELDS.get(name, ""))
+            if defined:
+                label = str(defined.get("title") or label)
+                required = required or bool(defined.get("required"))
+                named = [str(o.get("value")) for o in defined.get("system_field_options") or []]
+                options = tuple(named) or options
+            fields.append(FieldInfo(name, label, type_, required, False, readonly, options))
+        for defined in definitions:
+            if kind == "tickets" and defined.get("removable") is False:
+                continue
+            if kind == "tickets":
+                name = f"custom_fields.{defined.get('id')}"
+            else:
+                name = f"{SINGULAR[kind]}_fields.{defined.get('key')}"
+            choices = defined.get("custom_field_options") or []
+            fields.append(
+                FieldInfo(
+                    name,
+                    str(defined.get("title") or defined.get("key") or ""),
+                    str(defined.get("type") or "").lower(),
+                    required=bool(defined.get("required")),
+                    custom=True,
+                    options=tuple(str(o.get("value")) for o in choices),
+                )
+            )
+        return tuple(fields)
+
+    def _sample(self, kind: str, wanted: int) -> list[Record]:
+        records: list[Record] = []
+        url: str = f"{kind}.json"
+        params: dict[str, Any] | None = {"page[size]": max(1, min(wanted, 100))}
+        while url and len(records) < wanted:
+            body = self.call("GET", url, params=params)
+            records += body.get(kind) or []
+            more = (body.get("meta") or {}).get("has_more")
+            url, params = ((body.get("links") or {}).get("next") or "") if more else "", None
+        return records[:wanted]
 
     # Reads ------------------------------------------------------------------------------------
     def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
@@ -260,6 +440,20 @@ class ZendeskConnector(RESTConnector):
             found = self.call("GET", "job_statuses/show_many.json", params=params)["job_statuses"]
             by_id |= {str(job["id"]): job for job in found or []}
         return [by_id[str(job["id"])] for job in jobs]
+
+
+def _described_value(record: Record, name: str) -> Any:
+    """A record's value for a described field: a dotted path through nested objects, and a ticket's
+    `custom_fields.<id>` from its `[{"id", "value"}]` array."""
+    head, _, rest = name.partition(".")
+    value = record.get(head)
+    if not rest:
+        return value
+    if isinstance(value, list):
+        return next((i.get("value") for i in value if isinstance(i, dict) and str(i.get("id")) == rest), None)
+    for part in rest.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _details(details: Any) -> str:

@@ -6,7 +6,8 @@
     >>> with EmulatorServer(zendesk) as server:       # GET {server.url}/api/v2/users/me.json
     ...     user_id = zendesk.create("users", {"name": "Ada", "email": "ada@example.com"})
 
-Served: `users/me`, incremental exports (cursor-based for users and tickets, time-based for all
+Served: `users/me`, the field definitions (`user_fields`, `organization_fields`, `ticket_fields`, see
+`fields`), incremental exports (cursor-based for users and tickets, time-based for all
 three; `next_page` keeps the caller's `per_page`), the plain lists `{kind}.json` (offset or cursor
 paging, see `listing`), one record created (`POST {kind}.json`, tickets with their audit), shown,
 updated (`PUT`) and deleted, `{kind}/create_or_update_many`, `create_many` and `update_many` (at most
@@ -41,6 +42,7 @@ from connectors.emulators.zendesk.export import (
     start_time,
     time_page,
 )
+from connectors.emulators.zendesk.fields import BadFieldsRequest
 from connectors.emulators.zendesk.jobs import JobBoard
 from connectors.emulators.zendesk.listing import BadListRequest, list_page, search_page
 from connectors.emulators.zendesk.store import SINGULAR, Clock, Outcome, RecordRefused, Store
@@ -48,6 +50,7 @@ from connectors.emulators.zendesk.store import SINGULAR, Clock, Outcome, RecordR
 MAX_MANY = 100
 KIND = r"(?P<kind>users|organizations|tickets)"
 JSON = r"(?:\.json)?"
+FIELD_LISTS = "user_fields|organization_fields|ticket_fields"
 RATE_LIMIT_TEXT = "Number of allowed API requests per minute exceeded"
 ACCOUNT_LIMIT = 700
 
@@ -95,6 +98,7 @@ class ZendeskEmulator(EmulatorApp):
         self._audit_ids = itertools.count(1)  # audits and their events share one id sequence
         routes: list[tuple[str, str, Callable[[Request], Response]]] = [
             ("GET", rf"/api/v2/users/me{JSON}", self._me),
+            ("GET", rf"/api/v2/(?P<resource>{FIELD_LISTS}){JSON}", self._fields),
             ("GET", rf"/api/v2/incremental/(?P<kind>users|tickets)/cursor{JSON}", self._cursor_export),
             ("GET", rf"/api/v2/incremental/{KIND}{JSON}", self._time_export),
             ("POST", rf"/api/v2/{KIND}/create_or_update_many{JSON}", self._create_or_update_many),
@@ -139,6 +143,15 @@ class ZendeskEmulator(EmulatorApp):
         with self.lock:
             return self.store.insert(kind, values)
 
+    def add_field(
+        self, kind: str, key: str, title: str, type_: str, options: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Define a custom field of users, organizations or tickets as an admin would (types as Zendesk
+        names them: text, textarea, checkbox, date, integer, decimal, regexp, dropdown (tickets:
+        tagger), multiselect); returns its definition. Every record then carries it."""
+        with self.lock:
+            return self.store.add_field(kind, key, title, type_, options)
+
     def edit(self, kind: str, record_id: int, values: dict[str, Any]) -> None:
         """Change a record as an agent would: validated, and its `updated_at` moves."""
         with self.lock:
@@ -151,10 +164,16 @@ class ZendeskEmulator(EmulatorApp):
         `scale` keys: organizations (or accounts), users (or contacts) and tickets, as the sandbox passes
         them."""
         with self.lock:
+            self._seed_fields()
             companies = generate_companies(scale.get("organizations", scale.get("accounts", 50)), seed)
             org_ids: dict[int, int] = {}
             for company in companies:
-                org = {"name": company.name, "domain_names": [company.domain], "details": company.city}
+                org = {
+                    "name": company.name,
+                    "domain_names": [company.domain],
+                    "details": company.city,
+                    "organization_fields": {"tier": ("basic", "premium", "enterprise")[company.index % 3]},
+                }
                 org_ids[company.index] = self._seed_one("organizations", org)
             people = generate_people(scale.get("users", scale.get("contacts", 200)), companies, seed)
             for person in people:
@@ -169,7 +188,19 @@ class ZendeskEmulator(EmulatorApp):
             user_ids = sorted(self.store.tables["users"])
             self._seed_tickets(random.Random(seed), user_ids, scale.get("tickets", len(user_ids) // 4))
 
+    def _seed_fields(self) -> None:
+        """The sandbox account's own fields (once): what an admin typically adds."""
+        if self.store.fields.custom("users"):
+            return
+        self.store.add_field("users", "department", "Department", "text")
+        self.store.add_field("users", "customer_since", "Customer since", "date")
+        tiers, areas = ("Basic", "Premium", "Enterprise"), ("Billing", "Login", "Other")
+        self.store.add_field("organizations", "tier", "Tier", "dropdown", tiers)
+        self.store.add_field("organizations", "seats", "Seats", "integer")
+        self.store.add_field("tickets", "product_area", "Product area", "tagger", areas)
+
     def _seed_tickets(self, rng: random.Random, user_ids: list[int], count: int) -> None:
+        area = next(f for f in self.store.fields.custom("tickets") if f["title"] == "Product area")
         for number in range(min(count, len(user_ids))):
             requester = self.store.tables["users"][user_ids[(number * 4) % len(user_ids)]]
             subject, description, kind = rng.choice(TICKET_TOPICS)
@@ -182,6 +213,7 @@ class ZendeskEmulator(EmulatorApp):
                 "requester_id": requester["id"],
                 "organization_id": requester["organization_id"],
                 "tags": [kind, "sandbox"],
+                "custom_fields": [{"id": area["id"], "value": rng.choice(("billing", "login", "other"))}],
             }
             self._seed_one("tickets", ticket)
 
@@ -233,6 +265,14 @@ class ZendeskEmulator(EmulatorApp):
         me = self.store.find_by("users", "email", self.email)
         agent = me or {"id": 360000000001, "name": "Omnihub Agent", "email": self.email, "role": "admin"}
         return Response.json({"user": agent})
+
+    def _fields(self, request: Request) -> Response:
+        """`GET /api/v2/{user,organization,ticket}_fields`: the account's field definitions."""
+        self.store.fields.base_url = self.base
+        try:
+            return Response.json(self.store.fields.page(request.params["resource"], request.query))
+        except BadFieldsRequest as exc:
+            return zendesk_error(400, "InvalidPaginationParameter", str(exc))
 
     def _cursor_export(self, request: Request) -> Response:
         kind = request.params["kind"]

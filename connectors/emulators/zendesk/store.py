@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from connectors.emulators.zendesk.fields import FieldBoard
+
 Clock = Callable[[], datetime]
 Kind = Literal["users", "organizations", "tickets"]
 KINDS: tuple[Kind, ...] = ("users", "organizations", "tickets")
@@ -98,7 +100,15 @@ def _defaults(kind: str) -> dict[str, Any]:
             "user_fields": {},
         }
     if kind == "organizations":
-        return {**common, "name": None, "domain_names": [], "group_id": None, "organization_fields": {}}
+        return {
+            **common,
+            "name": None,
+            "domain_names": [],
+            "group_id": None,
+            "shared_tickets": False,
+            "shared_comments": False,
+            "organization_fields": {},
+        }
     return {
         "external_id": None,
         "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
@@ -147,6 +157,35 @@ class Store:
         self.tables: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in KINDS}
         self._index: dict[tuple[str, str], dict[Any, set[int]]] = {key: {} for key in INDEXED}
         self._next = dict(FIRST_IDS)
+        self.fields = FieldBoard(self.now(), base_url)
+
+    def add_field(
+        self, kind: str, key: str, title: str, type_: str, options: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Define a custom field of `kind`, as an admin would; every record then carries it (null)."""
+        field = self.fields.add(kind, key, title, type_, self.now(), options)
+        for record in self.tables[kind].values():
+            self._custom_values(kind, record, {})
+        return field
+
+    def _custom_values(self, kind: str, record: dict[str, Any], given: dict[str, Any]) -> None:
+        """Give a record every custom field of its kind, the values `given` (a create or update's
+        `user_fields`, `organization_fields` or `custom_fields`) over those it had."""
+        defined = self.fields.custom(kind)
+        if kind == "tickets":
+            had: dict[int, Any] = {}
+            for items in (record.get("custom_fields"), given.get("custom_fields")):
+                if isinstance(items, list):
+                    had |= {_int(i.get("id")): i.get("value") for i in items if isinstance(i, dict)}
+            values = [{"id": f["id"], "value": had.get(f["id"])} for f in defined]
+            record["custom_fields"], record["fields"] = values, [dict(v) for v in values]
+            return
+        bag = "user_fields" if kind == "users" else "organization_fields"
+        merged: dict[str, Any] = {}
+        for found in (record.get(bag), given.get(bag)):
+            if isinstance(found, dict):
+                merged |= found
+        record[bag] = {f["key"]: merged.get(f["key"]) for f in defined}
 
     def now(self) -> str:
         return zendesk_time(self.clock())
@@ -204,6 +243,7 @@ class Store:
     def insert(self, kind: str, values: dict[str, Any]) -> int:
         """Create a record (validated); returns its id."""
         record = {**_defaults(kind), **_writable(values)}
+        self._custom_values(kind, record, {})
         self.validate(kind, record, None)
         record_id = self._next[kind]
         self._next[kind] += 1
@@ -226,6 +266,10 @@ class Store:
         if kind == "tickets":
             changes.pop("description", None)
         merged = {**current, **changes}
+        for bag in ("user_fields", "organization_fields", "custom_fields", "fields"):
+            if bag in current:  # custom values merge: a field left out keeps its value
+                merged[bag] = current[bag]
+        self._custom_values(kind, merged, changes)
         merged.pop("comment", None)
         self.validate(kind, merged, record_id)
         merged["updated_at"] = self.now()

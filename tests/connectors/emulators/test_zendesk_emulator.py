@@ -464,3 +464,53 @@ def test_an_email_another_user_has_is_a_duplicate_value_as_zendesk_recorded(
     [problem] = answer.json()["details"]["email"]
     assert answer.status_code == 422 and set(problem) == set(real) and problem["error"] == real["error"]
     assert problem["description"] == real["description"].replace("Value:", "Email:")
+
+
+def test_field_lists_through_zenpy_match_what_records_carry(
+    zenpy: Zenpy, app: ZendeskEmulator, server: EmulatorServer
+) -> None:
+    app.add_field("users", "department", "Department", "text")
+    tier = app.add_field("organizations", "tier", "Tier", "dropdown", ("Basic", "Premium"))
+    area = app.add_field("tickets", "product_area", "Product area", "tagger", ("Billing", "Login"))
+    user_id = app.create("users", {"name": "Ada", "user_fields": {"department": "R&D", "unknown": 1}})
+    org_id = app.create("organizations", {"name": "Acme"})
+    ticket = {"subject": "s", "description": "d", "custom_fields": [{"id": area["id"], "value": "login"}]}
+    ticket_id = app.create("tickets", ticket)
+
+    [department] = list(zenpy.user_fields())
+    assert (department.key, department.title, department.type) == ("department", "Department", "text")
+    [org_field] = list(zenpy.organization_fields())
+    assert org_field.id == tier["id"] and org_field.type == "dropdown"
+    assert [(o.name, o.value) for o in org_field.custom_field_options] == [
+        ("Basic", "basic"),
+        ("Premium", "premium"),
+    ]
+    ticket_fields = list(zenpy.ticket_fields())
+    system = [f.type for f in ticket_fields if not f.removable]
+    assert system == ["subject", "description", "status", "tickettype", "priority", "group", "assignee"]
+    status = next(f for f in ticket_fields if f.type == "status")
+    assert [o["value"] for o in status.system_field_options][:2] == ["new", "open"]
+    [custom] = [f for f in ticket_fields if f.removable]
+    assert (custom.id, custom.title, custom.type) == (area["id"], "Product area", "tagger")
+
+    # records carry every field of their kind by key (users, organizations) or id (tickets); values merge
+    assert zenpy.users(id=user_id).user_fields == {"department": "R&D"}
+    assert zenpy.organizations(id=org_id).organization_fields == {"tier": None}
+    app.edit("organizations", org_id, {"organization_fields": {"tier": "premium"}, "notes": "n"})
+    app.edit("organizations", org_id, {"notes": "again"})
+    assert zenpy.organizations(id=org_id).organization_fields == {"tier": "premium"}
+    shown = api(server, app, "GET", f"tickets/{ticket_id}.json").json()["ticket"]
+    assert shown["custom_fields"] == shown["fields"] == [{"id": area["id"], "value": "login"}]
+
+
+def test_field_lists_page_as_zendesk_offset_lists(app: ZendeskEmulator, server: EmulatorServer) -> None:
+    for number in range(3):
+        app.add_field("users", f"f{number}", f"F{number}", "integer")
+    first = listing(server, app, "user_fields.json", {"per_page": 2})
+    assert [f["key"] for f in first["user_fields"]] == ["f0", "f1"] and first["count"] == 3
+    assert first["next_page"].endswith("/api/v2/user_fields.json?per_page=2&page=2")
+    assert first["previous_page"] is None and first["user_fields"][0]["url"].startswith(server.url)
+    second = requests.get(first["next_page"], auth=(f"{app.email}/token", app.token), timeout=10).json()
+    assert [f["key"] for f in second["user_fields"]] == ["f2"] and second["next_page"] is None
+    refused = api(server, app, "GET", "ticket_fields.json", params={"per_page": 101})
+    assert refused.status_code == 400 and refused.json()["error"] == "InvalidPaginationParameter"
