@@ -30,7 +30,15 @@ from typing import Any
 import requests
 
 from hub.errors import FatalAPIError
-from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter
+from hub.io.connector import (
+    Connector,
+    FieldInfo,
+    FormField,
+    ObjectShape,
+    ObjectSpec,
+    filter_terms,
+    passes_filter,
+)
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
 from hub.io.rest import RequestAuth, RESTConnector, json_body
@@ -42,6 +50,57 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PAGE_LIMIT = 300
 PARALLEL = 4
 CUSTOM = "custom_fields."
+SINGULAR = {"contacts": "contact", "companies": "company", "tickets": "ticket"}
+# Default fields whose record key differs from the name `{kind}_fields` gives them.
+RECORD_KEYS = {
+    "contacts": {"company_name": "company_id", "tag_names": "tags", "client_manager": "view_all_tickets"},
+    "tickets": {
+        "requester": "requester_id",
+        "ticket_type": "type",
+        "group": "group_id",
+        "agent": "responder_id",
+        "product": "product_id",
+        "company": "company_id",
+    },
+}
+# What a record carries that its fields list leaves out (Freshdesk's "View a Contact/Company/Ticket"):
+# (key, label, type, read-only). A ticket's `requester.*` is what `include=requester` embeds.
+RECORD_ONLY: dict[str, tuple[tuple[str, str, str, bool], ...]] = {
+    "contacts": (
+        ("id", "ID", "number", True),
+        ("active", "Verified", "boolean", True),
+        ("deleted", "Deleted", "boolean", True),
+        ("other_emails", "Other emails", "array", False),
+        ("first_name", "First name", "string", True),
+        ("last_name", "Last name", "string", True),
+        ("created_at", "Created at", "datetime", True),
+        ("updated_at", "Updated at", "datetime", True),
+    ),
+    "companies": (
+        ("id", "ID", "number", True),
+        ("created_at", "Created at", "datetime", True),
+        ("updated_at", "Updated at", "datetime", True),
+    ),
+    "tickets": (
+        ("id", "ID", "number", True),
+        ("description_text", "Description (plain text)", "string", True),
+        ("tags", "Tags", "array", False),
+        ("cc_emails", "CC emails", "array", False),
+        ("due_by", "Due by", "datetime", False),
+        ("fr_due_by", "First response due by", "datetime", False),
+        ("is_escalated", "Escalated", "boolean", True),
+        ("fr_escalated", "First response escalated", "boolean", True),
+        ("spam", "Spam", "boolean", True),
+        ("email_config_id", "Email config", "number", False),
+        ("requester.id", "Requester ID", "number", True),
+        ("requester.name", "Requester name", "string", True),
+        ("requester.email", "Requester email", "string", True),
+        ("requester.phone", "Requester phone", "string", True),
+        ("requester.mobile", "Requester mobile", "string", True),
+        ("created_at", "Created at", "datetime", True),
+        ("updated_at", "Updated at", "datetime", True),
+    ),
+}
 
 
 def parse_freshdesk_time(text: str) -> datetime:
@@ -113,12 +172,13 @@ class FreshdeskConnector(RESTConnector):
         contact = me.get("contact") or {}
         return f"Freshdesk accepted the API key of {contact.get('email')!r} (agent {me.get('id')})"
 
-    def _kind(self, obj: ObjectSpec) -> str:
+    def _kind(self, obj: ObjectSpec | str) -> str:
+        name = obj if isinstance(obj, str) else obj.name
         try:
-            return KINDS[obj.name.lower()]
+            return KINDS[name.lower()]
         except KeyError:
             raise FatalAPIError(
-                "freshdesk", f"unknown object {obj.name!r}; use contacts, companies or tickets"
+                "freshdesk", f"unknown object {name!r}; use contacts, companies or tickets"
             ) from None
 
     def _hub_field(self, obj: ObjectSpec, kind: str) -> str:
@@ -129,6 +189,36 @@ class FreshdeskConnector(RESTConnector):
     def _option_int(self, name: str, default: int) -> int:
         value = self.connection.option(name)
         return int(value) if value else default
+
+    # Describe ---------------------------------------------------------------------------------
+    def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
+        """The object's fields from `GET /api/v2/{contact,company,ticket}_fields` (default ones by
+        their record key: a ticket's `ticket_type` is `type`, its `agent` `responder_id`; custom ones
+        as `custom_fields.<name>`), what records carry beyond that list (`RECORD_ONLY`), and up to
+        `sample` records from the list (`GET /api/v2/{kind}`, tickets since the epoch with their
+        requester), flattened to those names."""
+        kind = self._kind(object_name)
+        definitions = self.call("GET", f"{SINGULAR[kind]}_fields") or []
+        fields = [_described(kind, d) for d in definitions if isinstance(d, dict)]
+        fields += [FieldInfo(k, label, t, readonly=ro) for k, label, t, ro in RECORD_ONLY[kind]]
+        records = self._sample(kind, max(0, sample))
+        rows = tuple({f.name: _nested(r, f.name) for f in fields} for r in records)
+        return ObjectShape(kind, tuple(fields), rows)
+
+    def _sample(self, kind: str, wanted: int) -> list[Record]:
+        records: list[Record] = []
+        url: str = kind
+        first: dict[str, Any] = {"per_page": max(1, min(wanted, self.max_page)), "page": 1}
+        if kind == "tickets":  # else only the last 30 days; and a ticket's requester e-mail
+            first |= {"updated_since": EPOCH.strftime(FRESHDESK_TIME), "include": "requester"}
+        params: dict[str, Any] | None = first
+        while url and len(records) < wanted:
+            response = self.request("GET", url, params=params)
+            if response.status_code >= 400:
+                raise self.failure("GET", url, response)
+            records += response.json() or []
+            url, params = response.links.get("next", {}).get("url") or "", None
+        return records[:wanted]
 
     # Reads ------------------------------------------------------------------------------------
     def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
@@ -277,6 +367,40 @@ class FreshdeskConnector(RESTConnector):
         if status in (400, 409, 422):
             return WriteResult(record_id, error=_record_error(response))
         raise self.failure(response.request.method or "POST", response.url, response)
+
+
+def _described(kind: str, definition: dict[str, Any]) -> FieldInfo:
+    """A field of `{kind}_fields` as a mapping names it, with its choices as options."""
+    name = str(definition.get("name") or "")
+    default = bool(definition.get("default"))
+    key = RECORD_KEYS.get(kind, {}).get(name, name) if default else f"{CUSTOM}{name}"
+    return FieldInfo(
+        key,
+        str(definition.get("label") or name),
+        str(definition.get("type") or "").lower(),
+        required=bool(definition.get("required_for_agents")),
+        custom=not default,
+        options=_options(definition.get("choices")),
+    )
+
+
+def _options(choices: Any) -> tuple[str, ...]:
+    """The values a record holds for a field's choices: a list's items, or the numbers of a
+    `{label: number}` (priority, source) or `{number: [labels]}` (status) mapping."""
+    if isinstance(choices, list):
+        return tuple(str(c) for c in choices)
+    if isinstance(choices, dict):
+        numbered = all(isinstance(v, int) for v in choices.values())
+        return tuple(str(v) for v in choices.values()) if numbered else tuple(str(k) for k in choices)
+    return ()
+
+
+def _nested(record: Record, name: str) -> Any:
+    """A record's value at a dotted name (`custom_fields.hub_id`, `requester.email`)."""
+    value: Any = record
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _beyond_last_page(response: requests.Response) -> bool:

@@ -6,7 +6,8 @@
     >>> with EmulatorServer(freshdesk) as server:      # GET {server.url}/api/v2/agents/me
     ...     contact_id = freshdesk.create("contacts", {"name": "Ada", "email": "ada@example.com"})
 
-Served: `agents/me`; lists `GET /api/v2/{kind}?updated_since=&per_page=&page=` (contacts also take
+Served: `agents/me`; the field definitions (`contact_fields`, `company_fields`, `ticket_fields`, see
+`fields`); lists `GET /api/v2/{kind}?updated_since=&per_page=&page=` (contacts also take
 `_updated_since`, `email=` and `unique_external_id=`) as a bare JSON array ordered by `updated_at`,
 with `Link: <…>; rel="next"` while more pages exist and a 400 beyond page 300 (`page_limit`);
 without `updated_since`, tickets created in the last 30 days only. `GET/PUT /api/v2/{kind}/{id}`,
@@ -25,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from connectors.emulators.freshdesk.fields import FIELD_KINDS
 from connectors.emulators.freshdesk.store import Clock, Invalid, Store, item, parse_time, unexpected_fields
 from connectors.emulators.seed import (
     TICKET_TOPICS,
@@ -82,6 +84,7 @@ class FreshdeskEmulator(EmulatorApp):
         self._window = MinuteWindow()  # for X-RateLimit-Remaining
         routes: list[tuple[str, str, Callable[[Request], Response]]] = [
             ("GET", r"/api/v2/agents/me", self._me),
+            ("GET", r"/api/v2/(?P<resource>contact_fields|company_fields|ticket_fields)", self._fields),
             ("GET", rf"/api/v2/search/{KIND}", self._search),
             ("GET", rf"/api/v2/{KIND}", self._list),
             ("POST", rf"/api/v2/{KIND}", self._create),
@@ -111,6 +114,13 @@ class FreshdeskEmulator(EmulatorApp):
         """Create a record as an agent in Freshdesk would (validated); returns its id."""
         with self.lock:
             return self.store.insert(kind, values)
+
+    def add_field(self, kind: str, name: str, label: str, type_: str, choices: Any = None) -> dict[str, Any]:
+        """Define a custom field of contacts, companies or tickets as an admin would (types as Freshdesk
+        names them: custom_text, custom_paragraph, custom_checkbox, custom_number, custom_decimal,
+        custom_date, custom_dropdown, ...); returns its definition. Every record then carries it."""
+        with self.lock:
+            return self.store.add_field(kind, name, label, type_, choices)
 
     def edit(self, kind: str, record_id: int, values: dict[str, Any]) -> None:
         """Change a record as an agent would: validated, and its `updated_at` moves."""
@@ -207,6 +217,10 @@ class FreshdeskEmulator(EmulatorApp):
         return Response.json(
             {"id": 42000000001, "available": True, "type": "support_agent", "contact": contact}
         )
+
+    def _fields(self, request: Request) -> Response:
+        """`GET /api/v2/{contact,company,ticket}_fields`: every field definition, one bare array."""
+        return Response.json(self.store.fields.fields[FIELD_KINDS[request.params["resource"]]])
 
     def _list(self, request: Request) -> Response:
         kind = request.params["kind"]

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from connectors.emulators.freshdesk.fields import FieldBoard
+
 Clock = Callable[[], datetime]
 Kind = Literal["contacts", "companies", "tickets"]
 KINDS: tuple[Kind, ...] = ("contacts", "companies", "tickets")
@@ -73,9 +75,24 @@ def _defaults(kind: str) -> dict[str, Any]:
             "tags": [],
             "custom_fields": {},
             "deleted": False,
+            "twitter_id": None,
+            "address": None,
+            "description": None,
+            "view_all_tickets": False,
+            "other_emails": [],
         }
     if kind == "companies":
-        return {"name": None, "description": None, "domains": [], "note": None, "custom_fields": {}}
+        return {
+            "name": None,
+            "description": None,
+            "domains": [],
+            "note": None,
+            "health_score": None,
+            "account_tier": None,
+            "renewal_date": None,
+            "industry": None,
+            "custom_fields": {},
+        }
     return dict(TICKET_DEFAULTS)
 
 
@@ -217,6 +234,19 @@ class Store:
         # (kind, field) -> lookup key -> ids, built on a field's first lookup and kept up to date after:
         # uniqueness checks on every write would otherwise scan the table (seeding was quadratic).
         self._index: dict[tuple[str, str], dict[Any, set[int]]] = {}
+        self.fields = FieldBoard(self.now())
+
+    def add_field(self, kind: str, name: str, label: str, type_: str, choices: Any = None) -> dict[str, Any]:
+        """Define a custom field of `kind` as an admin would; every record then carries it (null)."""
+        field = self.fields.add(kind, name, label, type_, self.now(), choices=choices)
+        for record in self.tables[kind].values():
+            record["custom_fields"] = {name: None, **(record.get("custom_fields") or {})}
+        return field
+
+    def _with_custom_fields(self, kind: str, record: dict[str, Any]) -> None:
+        """Every custom field of the kind in the record's `custom_fields` (null until set)."""
+        given = record.get("custom_fields") if isinstance(record.get("custom_fields"), dict) else {}
+        record["custom_fields"] = {f["name"]: None for f in self.fields.custom(kind)} | dict(given or {})
 
     def now(self) -> str:
         return freshdesk_time(self.clock())
@@ -263,6 +293,7 @@ class Store:
     def insert(self, kind: str, values: dict[str, Any]) -> int:
         """Create a record (validated); returns its id."""
         record = {**_defaults(kind), **_writable(values)}
+        self._with_custom_fields(kind, record)
         if kind == "tickets":
             record["description_text"] = _plain_text(record["description"])
             self._requester(record)

@@ -286,3 +286,41 @@ def test_answers_carry_every_field_of_freshdesks_published_bodies(
     renamed = api(server, app, "PUT", f"contacts/{contact['id']}", json={"name": "Clark Kent"}).json()
     assert (renamed["first_name"], renamed["last_name"]) == ("Clark", "Kent")
     assert renamed["visitor_id"] == contact["visitor_id"]
+
+
+def test_field_lists_are_bare_arrays_matching_what_records_carry(
+    app: FreshdeskEmulator, server: EmulatorServer
+) -> None:
+    """`GET /api/v2/{contact,company,ticket}_fields`: Freshdesk's default fields and the account's own,
+    which records carry under `custom_fields` by name (null until set)."""
+    company_id = app.create("companies", {"name": "Acme", "custom_fields": {"hub_id": "H-1"}})
+    app.add_field("contacts", "department", "Department", "custom_dropdown", ["Sales", "R&D"])
+    contact_id = app.create("contacts", {"name": "Ada", "email": "ada@example.com"})
+    lists = {kind: api(server, app, "GET", f"{kind}_fields") for kind in ("contact", "company", "ticket")}
+    assert all(answer.status_code == 200 for answer in lists.values())
+    contacts, companies, tickets = (answer.json() for answer in lists.values())
+    assert isinstance(contacts, list) and [f["name"] for f in contacts][:3] == ["name", "job_title", "email"]
+    for fields in (contacts, companies, tickets):
+        assert {"id", "name", "label", "position", "type", "default", "required_for_agents"} <= set(fields[0])
+        assert [f["position"] for f in fields] == list(range(1, len(fields) + 1))
+    department = contacts[-1]
+    assert (department["default"], department["type"], department["choices"]) == (
+        False,
+        "custom_dropdown",
+        ["Sales", "R&D"],
+    )
+    assert [f["name"] for f in companies if not f["default"]] == ["hub_id"]
+    assert [f["name"] for f in tickets if not f["default"]] == ["hub_id"]
+    status = next(f for f in tickets if f["name"] == "status")
+    assert status["type"] == "default_status" and status["choices"]["2"] == ["Open", "Being Processed"]
+    priority = next(f for f in tickets if f["name"] == "priority")
+    assert priority["choices"] == {"Low": 1, "Medium": 2, "High": 3, "Urgent": 4}
+    # records carry every custom field of their kind, and a default field's record key
+    assert api(server, app, "GET", f"contacts/{contact_id}").json()["custom_fields"] == {"department": None}
+    assert api(server, app, "GET", f"companies/{company_id}").json()["custom_fields"] == {"hub_id": "H-1"}
+    shown = api(server, app, "GET", f"companies/{company_id}").json()
+    assert {f["name"] for f in companies if f["default"]} <= set(shown)
+    ticket = {"subject": "s", "description": "d", "requester_id": contact_id}
+    made = api(server, app, "POST", "tickets", json=ticket).json()
+    assert made["custom_fields"] == {"hub_id": None}
+    assert api(server, app, "GET", "company_fieldz").status_code == 404
