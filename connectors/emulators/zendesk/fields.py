@@ -3,13 +3,16 @@
 
 Users and organizations list only the account's own (custom) fields; their records carry every one
 under `user_fields` / `organization_fields` by `key` (null until set). Tickets list Zendesk's system
-fields too (`subject`, `description`, `status`, `tickettype`, `priority`, `group`, `assignee`,
-`custom_status`; `removable: false`), and a ticket carries each custom field as `{"id", "value"}` in
-its `custom_fields` (and `fields`) array. An answer is `{"<kind>_fields": [...], "next_page",
-"previous_page", "count"}` (offset paging, `per_page` ≤ 100), each field with `id`, `url`, `key`,
-`type`, `title`, `raw_title`, `description`, `position`, `active`, `system`/`removable`,
-`created_at`, `updated_at` and, for dropdowns, `custom_field_options` (`id`, `name`, `raw_name`,
-`value`); a ticket's status, priority and type carry `system_field_options`.
+fields too (`subject`, `description`, `status`, `tickettype`, `priority`, `group`, `assignee`;
+`removable: false`; an account with custom statuses has `custom_status` too, which this one has not),
+and a ticket carries each custom field as `{"id", "value"}` in its `custom_fields` (and `fields`) array.
+An answer is `{"<kind>_fields": [...], "next_page", "previous_page", "count"}` (offset paging,
+`per_page` ≤ 100), each field with `id`, `url`, `type`, `title`, `raw_title`, `description`,
+`position`, `active`, `regexp_for_validation`, `created_at`, `updated_at`; user and organization fields
+add `key` and `system`; ticket fields `removable`, `required`, `collapsed_for_agents` and what the help
+center shows (`title_in_portal`, `visible_in_portal`, `editable_in_portal`, `required_in_portal`).
+Dropdowns carry `custom_field_options` (`id`, `name`, `raw_name`, `value`); a ticket's status, type and
+priority carry `system_field_options` (`name`, `value`).
 """
 
 from __future__ import annotations
@@ -88,7 +91,18 @@ class FieldBoard:
             "updated_at": stamp,
         }
         if kind == "tickets":
-            field |= {"removable": removable, "required": False, "agent_description": None, "tag": None}
+            field |= {
+                "removable": removable,
+                "required": False,
+                "collapsed_for_agents": False,
+                "title_in_portal": title,
+                "raw_title_in_portal": title,
+                "visible_in_portal": not removable,
+                "editable_in_portal": not removable,
+                "required_in_portal": False,
+                "agent_description": None,
+                "tag": None,
+            }
         else:
             field |= {"key": key, "system": False}
         self.fields[kind].append(field)
