@@ -55,7 +55,7 @@ from requests.auth import AuthBase
 from connectors.netsuite.auth import ClientAssertion, login_flow, token_based
 from connectors.netsuite.suiteql import Seen, Window, chunks, condition, literal, table_of
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError
-from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms
+from hub.io.connector import Connector, FieldInfo, FormField, ObjectShape, ObjectSpec, filter_terms
 from hub.io.http import HubSession
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
@@ -77,6 +77,7 @@ REFERENCE_COLUMNS = frozenset({"subsidiary", "currency", "parent", "salesrep", "
 _CAMEL = "entityId companyName externalId isInactive isPerson firstName lastName altPhone dateCreated"
 _CAMEL += " lastModifiedDate defaultAddress salesRep priceLevel"
 REST_NAMES = {name.lower(): name for name in _CAMEL.split()}  # SuiteQL column -> REST record field
+SCHEMA_JSON = {"Accept": "application/schema+json"}  # the metadata catalog's JSON Schema format
 
 
 class NetSuiteConnector(RESTConnector):
@@ -263,11 +264,11 @@ class NetSuiteConnector(RESTConnector):
         cursor = [obj.cursor_field] if obj.cursor_field else []
         return list(dict.fromkeys([obj.primary_key, *obj.fields, *cursor]))
 
-    def _select(self, obj: ObjectSpec) -> str:
+    def _select(self, obj: ObjectSpec, datetimes: frozenset[str] = DATETIME_COLUMNS) -> str:
         parts = []
         for name in self._columns(obj):
             column = name.lower()
-            if column in DATETIME_COLUMNS or name == obj.cursor_field:
+            if column in datetimes or name == obj.cursor_field:
                 parts.append(f"TO_CHAR({column}, '{MASK}') AS {column}")
             else:
                 parts.append(column)
@@ -280,12 +281,14 @@ class NetSuiteConnector(RESTConnector):
     def _utc(self, local: str) -> datetime:
         return datetime.strptime(local, LOCAL_FORMAT).replace(tzinfo=self.zone).astimezone(UTC)
 
-    def _record(self, obj: ObjectSpec, item: Mapping[str, Any]) -> Record:
+    def _record(
+        self, obj: ObjectSpec, item: Mapping[str, Any], datetimes: frozenset[str] = DATETIME_COLUMNS
+    ) -> Record:
         """A SuiteQL item under the mapping's field names, datetimes as ISO-8601 UTC."""
         record: Record = {}
         for name in self._columns(obj):
             value = item.get(name.lower())
-            if value is not None and (name.lower() in DATETIME_COLUMNS or name == obj.cursor_field):
+            if value is not None and (name.lower() in datetimes or name == obj.cursor_field):
                 value = self._utc(str(value)).strftime("%Y-%m-%dT%H:%M:%SZ")
             record[name] = value
         return record
@@ -366,6 +369,25 @@ class NetSuiteConnector(RESTConnector):
             return Window("from", seen.instant, skip=frozenset(ids))
         return Window("at", seen.instant, after_id=max(ids | window.skip))  # one instant filled it
 
+    def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
+        """A record type's fields from the metadata catalog (`GET /record/v1/metadata-catalog/{type}`,
+        JSON Schema) named as SuiteQL columns (what mappings name), and up to `sample` records (by id)
+        from one SuiteQL `SELECT` of those fields, read as `read_changes` reads them."""
+        table = table_of(ObjectSpec(object_name, (), "id"))
+        schema = self.call("GET", f"record/v1/metadata-catalog/{table}", headers=SCHEMA_JSON) or {}
+        required = {str(name).lower() for name in schema.get("required") or ()}
+        found = (schema_field(n, p, required) for n, p in (schema.get("properties") or {}).items())
+        fields = tuple(f for f in found if f is not None)
+        datetimes = frozenset(f.name for f in fields if f.type == "datetime")
+        spec = ObjectSpec(table, tuple(f.name for f in fields), "id")
+        query, items = f"{self._select(spec, datetimes)} ORDER BY id", list[Record]()
+        while len(items) < sample:
+            page = self.suiteql_page(query, min(sample, MAX_LIMIT), len(items))
+            items += page.get("items") or []
+            if not page.get("hasMore"):
+                break
+        return ObjectShape(table, fields, tuple(self._record(spec, i, datetimes) for i in items[:sample]))
+
     def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
         start = self._local(since) if since is not None else None
         window = Window("from", start) if obj.cursor_field else Window("ids")
@@ -436,6 +458,28 @@ class NetSuiteConnector(RESTConnector):
         return RecordError(
             code or f"HTTP{response.status_code}", redact(detail)[:500], (str(path),) if path else ()
         )
+
+
+def schema_field(name: str, prop: Mapping[str, Any], required: set[str]) -> FieldInfo | None:
+    """A JSON Schema property of the metadata catalog as a field under its SuiteQL column name (the
+    REST name lower-cased); None for what SuiteQL has no column for (links, sublists, subrecords)."""
+    kind, shape = str(prop.get("type") or ""), str(prop.get("format") or "")
+    if prop.get("$ref"):
+        kind = "reference"
+    elif kind in ("object", "array") or name == "links":
+        return None
+    elif kind == "string" and shape in ("date-time", "date"):
+        kind = "datetime" if shape == "date-time" else "date"
+    column = name.lower()
+    return FieldInfo(
+        column,
+        str(prop.get("title") or name),
+        kind,
+        required=column in required,
+        custom=bool(prop.get("x-ns-custom-field")),
+        readonly=bool(prop.get("readOnly")),
+        options=tuple(str(value) for value in prop.get("enum") or ()),
+    )
 
 
 def _body(obj: ObjectSpec, op: WriteOp) -> Record:

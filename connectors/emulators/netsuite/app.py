@@ -26,6 +26,8 @@ Served at the root of its port, as `https://{account}.suitetalk.api.netsuite.com
 - Page links as Oracle's published pages show them (tests/fixtures/real/netsuite): `previous` and
   `first` when the page is not the first, `next` and `last` while `hasMore`, then `self`; every href
   carries `limit` and `offset` (`offset=0` too), and only `self` carries the collection's `q`.
+- `GET /services/rest/record/v1/metadata-catalog/customer` with `Accept: application/schema+json` → the
+  record type's JSON Schema (`properties` by REST field name: `title`, `type`, `format`, `nullable`).
 - `GET /services/rest/system/v1/governanceLimits` → the account's and this integration's
   concurrency limits (`integration_limit`, when one is allocated, is what this client's requests are
   held to).
@@ -65,7 +67,7 @@ from connectors.emulators.netsuite.auth import (
 from connectors.emulators.netsuite.evaluate import Session, run
 from connectors.emulators.netsuite.filters import matches
 from connectors.emulators.netsuite.filters import parse as parse_filter
-from connectors.emulators.netsuite.store import RECORD_TYPES, Clock, Refused, Store, columns
+from connectors.emulators.netsuite.store import RECORD_TYPES, Clock, Refused, Store, columns, json_schema
 from connectors.emulators.netsuite.suiteql import SuiteQLError, parse
 from connectors.emulators.seed import generate_companies
 from connectors.emulators.server import EmulatorApp, Request, Response
@@ -83,6 +85,7 @@ PROBLEMS = {  # as Oracle's published errors write them (429's title is "Bad Req
     401: (RFC2616, "Unauthorized"),
     404: (RFC2616, "Not Found"),
     405: (RFC2616, "Method Not Allowed"),
+    406: (RFC2616, "Not Acceptable"),
     429: (RFC2616, "Bad Request"),
     500: (RFC2616, "Internal Server Error"),
     503: (RFC2616, "Service Unavailable"),
@@ -167,6 +170,7 @@ class NetSuiteEmulator(EmulatorApp):
             ("POST", rf"{REST}/query/v1/suiteql", self._suiteql),
             ("GET", rf"{REST}/record/v1/{TYPE}", self._list),
             ("GET", rf"{REST}/system/v1/governanceLimits", self._governance_limits),
+            ("GET", rf"{REST}/record/v1/metadata-catalog/{TYPE}", self._metadata),
             ("POST", rf"{REST}/record/v1/{TYPE}", self._create),
             ("GET", rf"{REST}/record/v1/{TYPE}/{KEY}", self._show),
             ("PATCH", rf"{REST}/record/v1/{TYPE}/{KEY}", self._update),
@@ -460,6 +464,19 @@ class NetSuiteEmulator(EmulatorApp):
         }
         kind = "application/vnd.oracle.resource+json; type=collection; charset=UTF-8"
         return Response.json(body, headers={"Content-Type": kind})
+
+    def _metadata(self, request: Request) -> Response:
+        """`GET /record/v1/metadata-catalog/{type}`: the record type's JSON Schema when the Accept header
+        asks for `application/schema+json` (the one metadata format served here; 406 otherwise)."""
+        try:
+            record_type = self._record_type(request)
+        except Refused as exc:
+            return refused(exc)
+        if "application/schema+json" not in (request.headers.get("Accept") or ""):
+            detail = "The emulator serves record metadata as application/schema+json only."
+            return problem(406, "INVALID_CONTENT", detail)
+        schema = json_schema(record_type, self.base)
+        return Response.json(schema, headers={"Content-Type": "application/schema+json; charset=UTF-8"})
 
     def _governance_limits(self, request: Request) -> Response:
         """The concurrency limits, in the shape "GovernanceLimits Operation" publishes."""

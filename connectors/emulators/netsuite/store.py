@@ -32,7 +32,7 @@ class Field:
 
 
 CUSTOMER: dict[str, Field] = {
-    "id": Field("id", "integer", writable=False),
+    "id": Field("id", "integer", writable=False, label="Internal ID"),
     "entityid": Field("entityId", "text", label="Customer ID"),
     "companyname": Field("companyName", "text", label="Company Name"),
     "email": Field("email", "text", label="Email"),
@@ -43,15 +43,35 @@ CUSTOMER: dict[str, Field] = {
     "subsidiary": Field("subsidiary", "reference", label="Primary Subsidiary"),
     "currency": Field("currency", "reference", label="Currency"),
     "isinactive": Field("isInactive", "boolean", label="Inactive"),
-    "defaultaddress": Field("defaultAddress", "text", writable=False),
-    "datecreated": Field("dateCreated", "datetime", writable=False),
-    "lastmodifieddate": Field("lastModifiedDate", "datetime", writable=False),
+    "defaultaddress": Field("defaultAddress", "text", writable=False, label="Default Address"),
+    "datecreated": Field("dateCreated", "datetime", writable=False, label="Date Created"),
+    "lastmodifieddate": Field("lastModifiedDate", "datetime", writable=False, label="Date Last Modified"),
 }
 RECORD_TYPES: dict[str, dict[str, Field]] = {"customer": CUSTOMER}
 # The reference lists a sandbox account ships with, by internal id.
 SUBSIDIARIES = {1: "Omnihub Inc.", 2: "Omnihub UK Ltd", 3: "Omnihub GmbH"}
 CURRENCIES = {1: "USA", 2: "British pound", 3: "Euro", 4: "Canadian Dollar"}
 REFERENCES: dict[str, dict[int, str]] = {"subsidiary": SUBSIDIARIES, "currency": CURRENCIES}
+
+
+JSON_SCHEMA = "https://json-schema.org/draft-06/hyper-schema#"
+
+
+def json_schema(record_type: str, base: str) -> dict[str, Any]:
+    """A record type as `GET /record/v1/metadata-catalog/{type}` with `Accept: application/schema+json`
+    describes it ("Working with JSON Schema Metadata"): each field by its REST name with `title`, `type`,
+    `format` (date-time) and `nullable`; a reference as an object linking to its type's metadata."""
+    properties: dict[str, Any] = {}
+    for name, field in RECORD_TYPES[record_type].items():
+        prop: dict[str, Any] = {"title": field.label or field.rest}
+        if field.kind == "reference":
+            prop |= {"type": "object", "$ref": f"{base}/services/rest/record/v1/metadata-catalog/{name}"}
+        elif field.kind == "datetime":
+            prop |= {"type": "string", "format": "date-time"}
+        else:
+            prop["type"] = {"boolean": "boolean"}.get(field.kind, "string")  # ids are text in REST
+        properties[field.rest] = prop | {"nullable": name != "id"}
+    return {"type": "object", "properties": properties, "$schema": JSON_SCHEMA}
 
 
 class Refused(ValueError):

@@ -658,3 +658,30 @@ def test_requests_beyond_the_integrations_own_limit_are_blocked(
     for thread in threads:
         thread.join()
     assert any(a.status_code == 429 for a in answers) and app.peak_in_flight == 1
+
+
+def test_the_metadata_catalog_describes_customer_as_json_schema(
+    app: NetSuiteEmulator, server: EmulatorServer
+) -> None:
+    bearer = token(server, app)
+    path = "/services/rest/record/v1/metadata-catalog/customer"
+    answer = api(server, bearer, "GET", path, headers={"Accept": "application/schema+json"})
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/schema+json")
+    schema = answer.json()
+    assert schema["type"] == "object" and schema["$schema"].startswith("https://json-schema.org/draft-06")
+    properties = schema["properties"]
+    assert properties["companyName"] == {"title": "Company Name", "type": "string", "nullable": True}
+    assert properties["lastModifiedDate"]["format"] == "date-time"
+    assert properties["currency"]["$ref"].endswith("/services/rest/record/v1/metadata-catalog/currency")
+    made = app.create("customer", {"companyname": "Acme", "email": "ap@acme.example"})
+    shown = api(server, bearer, "GET", f"/services/rest/record/v1/customer/{made}").json()
+    assert set(shown) - {"links"} <= set(properties)  # a record carries only described fields
+    assert api(server, bearer, "GET", path, headers={"Accept": "application/json"}).status_code == 406
+    unknown = api(
+        server,
+        bearer,
+        "GET",
+        path.replace("customer", "nosuchtype"),
+        headers={"Accept": "application/schema+json"},
+    )
+    assert unknown.status_code == 404
