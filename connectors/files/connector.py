@@ -15,7 +15,16 @@ from connectors.files.merge import META, TableEditor, key_text
 from connectors.files.storage import MAGIC, SYSTEM, FileInfo, Storage, check_relative
 from hub.errors import ConfigError, FatalAPIError
 from hub.io.connections import Connection
-from hub.io.connector import Connector, FormField, ObjectSpec, filter_terms, passes_filter, written_filter
+from hub.io.connector import (
+    Connector,
+    FieldInfo,
+    FormField,
+    ObjectShape,
+    ObjectSpec,
+    filter_terms,
+    passes_filter,
+    written_filter,
+)
 from hub.io.http import ApiCalls, RetryPolicy
 from hub.io.records import Page, Record, Unreadable, WriteOp, WriteResult
 from hub.io.redact import REDACTOR, is_secret_key
@@ -186,6 +195,24 @@ class FilesConnector(Connector):
 
     def check(self) -> str:
         return f"Files: {self.storage.check()}"
+
+    def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
+        """The columns of the files matching `object_name` (a CSV header, a JSON Lines record's keys;
+        the union, in the order first seen) and their first `sample` rows; every value is text in a
+        CSV, so each column's type is what its values look like only to `hub new mapping`'s profile."""
+        obj = ObjectSpec(object_name, (), "_line")  # no key is known yet: every row is read
+        names: dict[str, None] = {}
+        rows: list[dict[str, Any]] = []
+        for page in self.read_changes(obj, None, max(1, sample)):
+            for record in page.records:
+                names.update(dict.fromkeys(k for k in record if k not in META))
+                if len(rows) < sample:
+                    rows.append({k: v for k, v in record.items() if k not in META})
+            if len(rows) >= sample:
+                break
+        if not names:
+            raise ConfigError(f"files: no readable rows in files matching {object_name!r}")
+        return ObjectShape(object_name, tuple(FieldInfo(name, type="text") for name in names), tuple(rows))
 
     def record_id(self, obj: ObjectSpec, record: Record) -> str:
         return key_text(record.get(obj.primary_key)) or ""

@@ -52,7 +52,7 @@ from connectors.sql.values import cursor_moment, readable
 from connectors.sql.writes import IN_CHUNK, Row, Strategy, TableWriter, chunks, refusal
 from hub.errors import ConfigError, UnsupportedOperation
 from hub.io.connections import Connection
-from hub.io.connector import Connector, FormField, ObjectSpec
+from hub.io.connector import Connector, FieldInfo, FormField, ObjectShape, ObjectSpec
 from hub.io.http import ApiCalls, RetryPolicy
 from hub.io.records import Page, Record, WriteOp, WriteResult
 
@@ -148,6 +148,35 @@ class SQLConnector(Connector):
                 lambda conn: reflect(conn, obj), what=f"reading {obj.name!r}"
             )
         return self._sources[key]
+
+    def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
+        """A table's columns (SQLAlchemy's reflection: type, NOT NULL without a default, the primary
+        key) and its first `sample` rows by primary key, as reads give them."""
+        probe = ObjectSpec(object_name, (), "")
+        source = self._source(probe)
+        table = source.table
+        assert table is not None  # a plain object name always reflects a table
+        keys = [c.name for c in table.primary_key.columns] or [next(iter(table.columns)).name]
+        fields = tuple(
+            FieldInfo(
+                column.name,
+                label=column.comment or "",
+                type=str(column.type).lower(),
+                required=not column.nullable
+                and column.server_default is None
+                and column.default is None
+                and not (column.primary_key and column.autoincrement in (True, "auto")),
+                readonly=column.computed is not None,
+            )
+            for column in table.columns
+        )
+        rows: list[dict[str, Any]] = []
+        if sample > 0:
+            for page in self.read_changes(ObjectSpec(object_name, (), keys[0]), None, sample):
+                rows += [dict(record) for record in page.records][: sample - len(rows)]
+                if len(rows) >= sample:
+                    break
+        return ObjectShape(object_name, fields, tuple(rows))
 
     # Reads ------------------------------------------------------------------------------------
     def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:

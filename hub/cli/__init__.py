@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from hub.cli import airflow, info, init, reconcile, sandbox, syncs  # noqa: F401 - each module registers its commands
+from hub.cli import airflow, info, init, new, reconcile, sandbox, syncs  # noqa: F401 - each module registers its commands
 from hub.cli.base import app
 
 
