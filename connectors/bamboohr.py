@@ -27,6 +27,8 @@ Writes: no batch endpoint: `POST /employees/{id}/` updates, `POST /employees/` c
         `max_parallel` requests at once; one result per op, in order. Employees cannot be deleted
         through the API. Departments are not written: `write` raises FatalAPIError (code
         `read_only`) for any ops.
+Describe: employees from `GET /meta/fields` by alias (else field id), list options from `GET /meta/lists`,
+        a sample from one custom report of the described fields; departments as the list's options.
 Quirks:  errors are a status and an `X-BambooHR-Error-Message` header (the body is usually empty);
         throttling is 429 + `Retry-After` (503 before BambooHR's change of 2026-09-16; both retried and
         counted by the shared session, 503 still meaning unavailable); empty dates

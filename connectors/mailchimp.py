@@ -15,6 +15,9 @@ Writes: the synchronous batch `POST /3.0/lists/{id}` with `update_existing: true
 Consent: a sync never subscribes anyone again. A wanted `subscribed`/`pending`/`transactional`
         status goes out as `status_if_new` only, which Mailchimp applies to new members alone; an
         existing member's status changes only when the hub writes `unsubscribed` explicitly.
+Describe: Mailchimp's documented member fields (nested ones dotted: `stats.*`, `location.*`) and the
+        audience's merge fields (`GET /3.0/lists/{id}/merge-fields`) as `merge_fields.<TAG>`; a sample
+        from the members list, flattened to those names.
 Quirks: the member id is the subscriber hash (MD5 of the lower-cased email); `last_changed` is
         `2024-03-01T12:00:00+00:00`; merge fields are nested (`merge_fields.FNAME`).
 """

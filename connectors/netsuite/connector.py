@@ -29,6 +29,8 @@ Writes: one record per request, `max_parallel` at once, results one per op in or
         batch first looks up which hub ids exist, to report created or updated. Field names may be
         SuiteQL columns (`companyname`) or REST names (`companyName`); references (`subsidiary`,
         `currency`, …) may be bare ids. A 400 refusing one record becomes its RecordError.
+Describe: `GET /record/v1/metadata-catalog/{type}` with `Accept: application/schema+json` (JSON Schema
+        properties) under SuiteQL column names, and a sample from one SuiteQL `SELECT` of them by id.
 Quirks:  SuiteQL answers every value as a string (`"T"`/`"F"` for booleans) and leaves empty fields out
         (they read as None here); `TO_CHAR`/`TO_DATE` work in the user's time zone, so set
         `time_zone` to it (or the user's zone to GMT, which also keeps the autumn DST hour

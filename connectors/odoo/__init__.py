@@ -34,9 +34,12 @@ Quirks:  empty values read as `false` (turned into None here, except for boolean
         its error names the RPC, the status and the text of Odoo's error page. But a JSON-2 500
         that is Odoo's error object naming what the method raised (`builtins.ValueError` for an
         unknown field in a domain) is not retried: it is an OdooRPCError with that name and status.
+Describe: `fields_get` (string, type, required, readonly, selection, relation; custom = `x_…`), with
+        `field.id` and `field.<char field>` through each many2one and many2many, and a sample from
+        `search_read` of the stored fields, many2ones flattened to those dotted names.
 Modules: `connector` (the RPC calls and reads), `rpc` (Odoo's JSON-RPC conventions: errors, dates,
-        values), `relations` (reads through relations), `writes` (creates, updates, deletes) and
-        `payments` (the Register Payment wizard).
+        values), `relations` (reads through relations), `writes` (creates, updates, deletes),
+        `payments` (the Register Payment wizard) and `describe` (a model's fields and a sample).
 """
 
 from __future__ import annotations
