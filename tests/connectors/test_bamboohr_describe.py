@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from connectors.bamboohr import BambooHRConnector
 from connectors.emulators.bamboohr import BambooHREmulator
 from connectors.emulators.server import EmulatorServer
 from hub.io.connections import parse_connection
 from hub.io.http import RetryPolicy
+from tests.connectors.shipped import shipped_names
 
-MAPPINGS = Path(__file__).parents[2] / "mappings" / "bamboohr"
 REPORT = "POST /api/gateway.php/(?P<company>[^/]+)/v1/reports/custom"
 
 
@@ -35,24 +32,13 @@ def connector(app: BambooHREmulator, server: EmulatorServer) -> BambooHRConnecto
     return BambooHRConnector(parse_connection("bamboohr_default", json.dumps(spec)), policy=policy)
 
 
-def shipped() -> dict[str, set[str]]:
-    names: dict[str, set[str]] = {}
-    for path in MAPPINGS.glob("*.yaml"):
-        mapping: dict[str, Any] = yaml.safe_load(path.read_text())
-        used = {f["system"] for f in mapping["fields"] if "system" in f}
-        used |= {mapping[k] for k in ("primary_key", "cursor_field", "external_id_field") if mapping.get(k)}
-        used |= set(mapping.get("filter") or {})
-        names.setdefault(mapping["object"], set()).update(used)
-    return names
-
-
-@pytest.mark.parametrize("obj", sorted(shipped()))
+@pytest.mark.parametrize("obj", sorted(shipped_names("bamboohr")))
 def test_every_field_a_shipped_mapping_names_is_described(
     bamboo: tuple[BambooHREmulator, EmulatorServer], obj: str
 ) -> None:
     shape = connector(*bamboo).describe(obj, sample=3)
     described = {f.name for f in shape.fields}
-    assert shipped()[obj] <= described
+    assert shipped_names("bamboohr")[obj] <= described
     assert len(shape.sample) == 3 and all(set(row) <= described for row in shape.sample)
 
 

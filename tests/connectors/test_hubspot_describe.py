@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-import yaml
 
 from connectors.emulators.hubspot import HubSpotEmulator
 from connectors.emulators.salesforce.ids import ManualClock
@@ -18,20 +16,7 @@ from connectors.hubspot import HubSpotConnector, field_info
 from hub.io.connections import parse_connection
 from hub.io.connector import FieldInfo, ObjectSpec
 from hub.io.http import ApiCalls, RetryPolicy
-
-MAPPINGS = Path(__file__).parents[2] / "mappings" / "hubspot"
-
-
-def shipped_fields() -> dict[str, set[str]]:
-    """Every property the shipped HubSpot mappings name, by object (`id` is the record's, no property)."""
-    named: dict[str, set[str]] = {}
-    for path in sorted(MAPPINGS.glob("*.yaml")):
-        mapping = yaml.safe_load(path.read_text())
-        fields = named.setdefault(mapping["object"], set())
-        fields |= {f["system"] for f in mapping["fields"] if "system" in f}
-        fields |= {mapping[k] for k in ("cursor_field", "external_id_field") if k in mapping}
-        fields |= set(mapping.get("filter") or {})
-    return named
+from tests.connectors.shipped import shipped_names
 
 
 @pytest.fixture
@@ -53,14 +38,18 @@ def connector(
     )
 
 
-@pytest.mark.parametrize("object_name", sorted(shipped_fields()))
+@pytest.mark.parametrize(
+    "object_name", sorted(shipped_names("hubspot", keys=("cursor_field", "external_id_field")))
+)
 def test_every_property_a_shipped_mapping_names_is_described(
     portal: tuple[HubSpotEmulator, EmulatorServer, ManualClock], object_name: str
 ) -> None:
     app, server, _ = portal
     shape = connector(app, server).describe(object_name, sample=0)
     assert shape.object == object_name and shape.sample == ()
-    assert shipped_fields()[object_name] <= {f.name for f in shape.fields}
+    assert shipped_names("hubspot", keys=("cursor_field", "external_id_field"))[object_name] <= {
+        f.name for f in shape.fields
+    }
 
 
 def test_properties_carry_hubspots_types_labels_options_and_flags(

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from connectors.emulators.mailchimp import MailchimpEmulator
 from connectors.emulators.server import EmulatorServer
 from connectors.mailchimp import MailchimpConnector
 from hub.io.connections import parse_connection
 from hub.io.http import RetryPolicy
-
-MAPPINGS = Path(__file__).parents[2] / "mappings" / "mailchimp"
+from tests.connectors.shipped import all_shipped_names
 
 
 @pytest.fixture
@@ -39,18 +35,9 @@ def connector(server: EmulatorServer) -> MailchimpConnector:
     return MailchimpConnector(parse_connection("mailchimp_default", json.dumps(spec)), policy=policy)
 
 
-def shipped_names() -> set[str]:
-    names: set[str] = set()
-    for path in MAPPINGS.glob("*.yaml"):
-        mapping: dict[str, Any] = yaml.safe_load(path.read_text())
-        names |= {f["system"] for f in mapping["fields"] if "system" in f}
-        names |= {mapping[k] for k in ("primary_key", "cursor_field", "external_id_field") if mapping.get(k)}
-    return names
-
-
 def test_every_field_the_shipped_mapping_names_is_described(server: EmulatorServer) -> None:
     shape = connector(server).describe(MailchimpEmulator.LIST_ID, sample=5)
-    assert shipped_names() <= {f.name for f in shape.fields}
+    assert all_shipped_names("mailchimp") <= {f.name for f in shape.fields}
     assert shape.object == MailchimpEmulator.LIST_ID
 
 

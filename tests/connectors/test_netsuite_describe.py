@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from connectors.emulators.netsuite import NetSuiteEmulator
 from connectors.emulators.salesforce.ids import ManualClock
@@ -19,8 +16,8 @@ from connectors.netsuite import NetSuiteConnector
 from connectors.netsuite.connector import schema_field
 from hub.io.connections import parse_connection
 from hub.io.http import RetryPolicy
+from tests.connectors.shipped import all_shipped_names
 
-MAPPINGS = Path(__file__).parents[2] / "mappings" / "netsuite"
 METADATA = "GET /services/rest/record/v1/metadata-catalog/(?P<type>[a-z_]+)"
 SUITEQL = "POST /services/rest/query/v1/suiteql"
 
@@ -43,20 +40,11 @@ def connector(app: NetSuiteEmulator, server: EmulatorServer) -> NetSuiteConnecto
     return NetSuiteConnector(conn, policy=RetryPolicy(base_delay=0.01, max_delay=0.05))
 
 
-def shipped_names() -> set[str]:
-    names: set[str] = set()
-    for path in MAPPINGS.glob("*.yaml"):
-        mapping: dict[str, Any] = yaml.safe_load(path.read_text())
-        names |= {f["system"] for f in mapping["fields"] if "system" in f}
-        names |= {mapping[k] for k in ("primary_key", "cursor_field", "external_id_field") if mapping.get(k)}
-    return names
-
-
 def test_every_field_the_shipped_mapping_names_is_described(
     app: NetSuiteEmulator, server: EmulatorServer
 ) -> None:
     shape = connector(app, server).describe("customer", sample=3)
-    assert shipped_names() <= {f.name for f in shape.fields}
+    assert all_shipped_names("netsuite") <= {f.name for f in shape.fields}
     assert app.stats[METADATA] == 1
 
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from connectors.emulators.odoo import OdooEmulator
 from connectors.emulators.odoo.rpc import OdooUser
@@ -17,8 +14,8 @@ from connectors.emulators.server import EmulatorServer
 from connectors.odoo import OdooConnector
 from hub.io.connections import parse_connection
 from hub.io.http import RetryPolicy
+from tests.connectors.shipped import shipped_names
 
-MAPPINGS = Path(__file__).parents[2] / "mappings" / "odoo"
 KEY = "0d1e2c3b4a5f60718293a4b5c6d7e8f901234567"
 
 
@@ -37,28 +34,14 @@ def connector(server: EmulatorServer) -> OdooConnector:
     return OdooConnector(parse_connection("odoo_default", json.dumps(spec)), policy=policy)
 
 
-def shipped() -> dict[str, set[str]]:
-    """The `system:` names the shipped mappings read or write, by model (a `follow` name left out: the
-    mapping makes it, the model has no such field)."""
-    names: dict[str, set[str]] = {}
-    for path in MAPPINGS.glob("*.yaml"):
-        mapping: dict[str, Any] = yaml.safe_load(path.read_text())
-        follow = set((mapping.get("options") or {}).get("follow") or {})
-        used = {f["system"] for f in mapping["fields"] if "system" in f}
-        used |= {mapping[k] for k in ("primary_key", "cursor_field", "external_id_field") if mapping.get(k)}
-        used |= set(mapping.get("filter") or {})
-        names.setdefault(mapping["object"], set()).update(n for n in used if n.split(".")[0] not in follow)
-    return names
-
-
-@pytest.mark.parametrize("model", sorted(shipped()))
+@pytest.mark.parametrize("model", sorted(shipped_names("odoo")))
 def test_every_field_a_shipped_mapping_names_is_described(
     odoo: tuple[OdooEmulator, EmulatorServer], model: str
 ) -> None:
     _app, server = odoo
     shape = connector(server).describe(model, sample=3)
     described = {f.name for f in shape.fields}
-    assert shipped()[model] <= described
+    assert shipped_names("odoo")[model] <= described
     assert shape.object == model
     assert 0 < len(shape.sample) <= 3
     assert all(set(row) <= described for row in shape.sample)

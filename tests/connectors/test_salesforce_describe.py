@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from connectors.emulators.salesforce import SalesforceEmulator
 from connectors.emulators.salesforce.ids import ManualClock
@@ -19,20 +17,7 @@ from connectors.salesforce import SalesforceConnector, field_info
 from hub.io.connections import parse_connection
 from hub.io.connector import FieldInfo, ObjectSpec
 from hub.io.http import RetryPolicy
-
-MAPPINGS = Path(__file__).parents[2] / "mappings" / "salesforce"
-
-
-def shipped_fields() -> dict[str, set[str]]:
-    """Every field the shipped Salesforce mappings name, by object."""
-    named: dict[str, set[str]] = {}
-    for path in sorted(MAPPINGS.glob("*.yaml")):
-        mapping = yaml.safe_load(path.read_text())
-        fields = named.setdefault(mapping["object"], set())
-        fields |= {f["system"] for f in mapping["fields"] if "system" in f}
-        fields |= {mapping[k] for k in ("primary_key", "cursor_field", "external_id_field") if k in mapping}
-        fields |= set(mapping.get("filter") or {})
-    return named
+from tests.connectors.shipped import shipped_names
 
 
 @pytest.fixture
@@ -49,13 +34,13 @@ def connector(org: tuple[SalesforceEmulator, EmulatorServer]) -> SalesforceConne
     return SalesforceConnector(conn, policy=RetryPolicy(base_delay=0.01, max_delay=0.05))
 
 
-@pytest.mark.parametrize("object_name", sorted(shipped_fields()))
+@pytest.mark.parametrize("object_name", sorted(shipped_names("salesforce")))
 def test_every_field_a_shipped_mapping_names_is_described(
     org: tuple[SalesforceEmulator, EmulatorServer], object_name: str
 ) -> None:
     shape = connector(org).describe(object_name, sample=0)
     assert shape.object == object_name and shape.sample == ()
-    assert shipped_fields()[object_name] <= {f.name for f in shape.fields}
+    assert shipped_names("salesforce")[object_name] <= {f.name for f in shape.fields}
 
 
 def test_fields_carry_salesforces_types_labels_options_and_flags(

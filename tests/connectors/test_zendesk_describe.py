@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from connectors.emulators.server import EmulatorServer, Request, Response
 from connectors.emulators.zendesk import ZendeskEmulator
@@ -17,8 +15,7 @@ from connectors.zendesk import ZendeskConnector
 from hub.errors import FatalAPIError
 from hub.io.connections import parse_connection
 from hub.io.connector import FieldInfo
-
-MAPPINGS = Path(__file__).parents[2] / "mappings" / "zendesk"
+from tests.connectors.shipped import shipped_names
 
 
 @pytest.fixture(scope="module")
@@ -33,26 +30,14 @@ def connector(app: ZendeskEmulator, server: EmulatorServer) -> ZendeskConnector:
     return ZendeskConnector(parse_connection("zendesk_default", json.dumps(app.connection(server.url))))
 
 
-def shipped_fields(kind: str) -> set[str]:
-    """Every `system:` field the shipped mappings of this object name (and their id fields)."""
-    names: set[str] = set()
-    for path in MAPPINGS.glob("*.yaml"):
-        mapping = yaml.safe_load(path.read_text())
-        if mapping["object"] == kind:
-            names |= {f["system"] for f in mapping["fields"]}
-            names |= {
-                mapping[k] for k in ("primary_key", "cursor_field", "external_id_field") if k in mapping
-            }
-    return names
-
-
 @pytest.mark.parametrize("kind", ["users", "organizations", "tickets"])
 def test_every_field_a_shipped_mapping_names_is_described(
     sandbox: tuple[ZendeskEmulator, EmulatorServer], kind: str
 ) -> None:
     shape = connector(*sandbox).describe(kind, 5)
     names = [f.name for f in shape.fields]
-    assert shipped_fields(kind) and shipped_fields(kind) <= set(names)
+    named = shipped_names("zendesk", filters=False)[kind]
+    assert named and named <= set(names)
     assert len(names) == len(set(names)) and shape.object == kind
     assert len(shape.sample) == 5 and all(set(row) == set(names) for row in shape.sample)
 
