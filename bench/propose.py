@@ -56,7 +56,10 @@ def main() -> int:
                     connector = kind(from_environment(conn_id, environ))
                     started = time.perf_counter()
                     try:
-                        shapes[key] = (connector.describe(mapping.object, args.sample), time.perf_counter() - started)
+                        shapes[key] = (
+                            connector.describe(mapping.object, args.sample),
+                            time.perf_counter() - started,
+                        )
                     except UnsupportedOperation as exc:
                         shapes[key] = (None, str(exc))
                     finally:
@@ -89,7 +92,11 @@ def main() -> int:
     wrong = sum(r["wrong"] for r in rows)
     share = reproduced / total if total else 0.0
     if args.json:
-        print(json.dumps({"rows": rows, "skipped": skipped, "reproduced": reproduced, "fields": total, "wrong": wrong}))
+        print(
+            json.dumps(
+                {"rows": rows, "skipped": skipped, "reproduced": reproduced, "fields": total, "wrong": wrong}
+            )
+        )
     else:
         print(f"{'mapping':<28} {'fields':>6} {'reproduced':>10} {'wrong':>6}  described/sampled")
         for r in rows:

@@ -224,7 +224,10 @@ def test_new_mapping_from_a_csv_drop_folder_and_a_sync_to_a_sql_table(project: P
     assert json.loads(stdout)["created"] == 2
     with sqlite3.connect(database) as db:
         rows = db.execute("SELECT name, website, country_code FROM companies ORDER BY name").fetchall()
-    assert rows == [("Acme BV", "https://acme.example", "NL"), ("Globex GmbH", "https://globex.example", "DE")]
+    assert rows == [
+        ("Acme BV", "https://acme.example", "NL"),
+        ("Globex GmbH", "https://globex.example", "DE"),
+    ]
 
 
 def test_new_sync_refuses_mappings_of_two_entities(project: Path) -> None:
