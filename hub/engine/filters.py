@@ -70,5 +70,5 @@ def filter_exit(spec: SyncSpec, obj: ObjectSpec) -> FilterExit | None:
     sync sets no filter_exit."""
     if not (spec.filter_exit and obj.filter):
         return None
-    systems = (spec.source.system, spec.target.system)
+    systems = (spec.source.instance, spec.target.instance)  # their state's keys
     return FilterExit(filter_terms(obj), spec.filter_exit, spec.entity, systems)

@@ -112,7 +112,7 @@ class PagePipeline:
         self.reported: set[str] = set()  # ids of the unreadable records the run met
         self.leaving: set[str] = set()  # source ids of the page's records that left the filter
         self.entity = ctx.spec.entity
-        self.src_system, self.tgt_system = ctx.spec.source.system, ctx.spec.target.system
+        self.src_system, self.tgt_system = ctx.spec.source.instance, ctx.spec.target.instance
 
     def run(
         self,

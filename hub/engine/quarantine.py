@@ -31,7 +31,7 @@ def retry_quarantined(
     after a read) those waiting for a reference that now exists and the unreadable ones this run's
     read went through and did not find again (fixed or removed)."""
     entries = ctx.store.quarantined(ctx.spec.name, ids=ids)
-    source = ctx.spec.source.system
+    source = ctx.spec.source.instance
     if waiting_only:
         entries = [  # not those this very run just set aside
             e
@@ -85,7 +85,7 @@ def references_ready(ctx: RunContext, errors: list[dict[str, Any]]) -> bool:
             return False
         if entity in spec.reference_match:
             continue
-        source = store.xrefs_by_external(entity, spec.source.system, [str(value)])
-        if not source or not store.xrefs_by_hub(entity, spec.target.system, [source[str(value)].hub_id]):
+        source = store.xrefs_by_external(entity, spec.source.instance, [str(value)])
+        if not source or not store.xrefs_by_hub(entity, spec.target.instance, [source[str(value)].hub_id]):
             return False
     return True

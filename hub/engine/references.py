@@ -76,7 +76,7 @@ class ReferenceResolver:
             (mapping,) = engine.project.mappings_of(endpoint.system, entity)  # one: `hub validate` checks
             compiled = engine.compiled(mapping.key)
             sides.append(
-                LinkSide(endpoint.system, connector, compiled.object_spec(), compiled.system_field_of)
+                LinkSide(endpoint.instance, connector, compiled.object_spec(), compiled.system_field_of)
             )
         return link_references(
             engine.store,

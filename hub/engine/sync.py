@@ -98,6 +98,24 @@ class SyncEngine:
     def __init__(self, project: Project, store: StateStore, *, progress: Progress | None = None) -> None:
         self.project, self.store, self.progress = project, store, progress
         self._compiled: dict[tuple[str, frozenset[str] | None], CompiledMapping] = {}
+        self._adopted = False
+
+    def adopt_instances(self) -> None:
+        """Once per engine: a system the project reaches through one connection only, not its
+        default one, takes over the state a store kept under the bare system before instances
+        (`StateStore.adopt_instances`)."""
+        if self._adopted:
+            return
+        self._adopted = True
+        by_system: dict[str, set[str]] = {}
+        for spec in self.project.syncs.values():
+            for endpoint in (spec.source, spec.target):
+                by_system.setdefault(endpoint.system, set()).add(endpoint.instance)
+        lone = {next(iter(keys)): system for system, keys in by_system.items() if len(keys) == 1}
+        for instance in self.store.adopt_instances({k: v for k, v in lone.items() if k != v}):
+            log.warning(
+                "state kept under %s before system instances now belongs to %s", lone[instance], instance
+            )
 
     # Public -----------------------------------------------------------------------------------
     def sync(self, name: str, *, full: bool = False) -> SyncResult:
@@ -136,6 +154,8 @@ class SyncEngine:
     ) -> SyncResult:
         spec = spec or self.spec(name)
         lock = None if kind == "plan" else self.store.locks.acquire(f"sync:{name}")
+        if kind != "plan":  # a plan writes nothing anywhere, the state store included
+            self.adopt_instances()
         try:
             return self._run(spec, kind, full, retry_ids, forced, lock)
         finally:
@@ -231,7 +251,7 @@ class SyncEngine:
             retry_quarantined(ctx, pipeline, waiting_only=True)
 
     def _since(self, ctx: RunContext, full: bool) -> datetime | None:
-        stored = self.store.cursor(ctx.spec.name, ctx.spec.source.system, ctx.src_obj.name)
+        stored = self.store.cursor(ctx.spec.name, ctx.spec.source.instance, ctx.src_obj.name)
         if full or stored is None:
             return None
         return datetime.fromisoformat(stored).astimezone(UTC) - ctx.spec.overlap
@@ -346,16 +366,16 @@ class SyncEngine:
     # Mirror ---------------------------------------------------------------------------------
     def _mirror_deletes(self, ctx: RunContext, since: datetime | None) -> None:
         entity, key = ctx.spec.entity, f"{ctx.src_obj.name}#deletes"
-        stored = self.store.cursor(ctx.spec.name, ctx.spec.source.system, key)
+        stored = self.store.cursor(ctx.spec.name, ctx.spec.source.instance, key)
         start = datetime.fromisoformat(stored) if stored else since
         deleted, covered = ctx.source.read_deletes(ctx.src_obj, start)
         hub_ids = {
             x.hub_id: k
-            for k, x in self.store.xrefs_by_external(entity, ctx.spec.source.system, deleted).items()
+            for k, x in self.store.xrefs_by_external(entity, ctx.spec.source.instance, deleted).items()
         }
         targets = [
             x
-            for x in self.store.xrefs_by_hub(entity, ctx.spec.target.system, hub_ids).values()
+            for x in self.store.xrefs_by_hub(entity, ctx.spec.target.instance, hub_ids).values()
             if not x.deleted
         ]
         ctx.details["deleted"] = len(targets)
@@ -364,13 +384,13 @@ class SyncEngine:
         if targets:
             results = ctx.target.delete(ctx.tgt_obj, [x.external_id for x in targets])
             done = [x for x, r in zip(targets, results, strict=True) if r.ok]
-            self.store.mark_deleted(entity, ctx.spec.target.system, [x.external_id for x in done])
-            self.store.mark_deleted(entity, ctx.spec.source.system, [hub_ids[x.hub_id] for x in done])
+            self.store.mark_deleted(entity, ctx.spec.target.instance, [x.external_id for x in done])
+            self.store.mark_deleted(entity, ctx.spec.source.instance, [hub_ids[x.hub_id] for x in done])
             ctx.details["deleted"] = len(done)
         if covered is not None:
             self.store.commit_page(
                 PageCommit(
-                    ctx.spec.name, ctx.run_id, cursor=(ctx.spec.source.system, key, cursor_text(covered))
+                    ctx.spec.name, ctx.run_id, cursor=(ctx.spec.source.instance, key, cursor_text(covered))
                 )
             )
 

@@ -120,6 +120,18 @@ class Endpoint:
     connection: str
     mapping: str
 
+    @property
+    def instance(self) -> str:
+        """The system instance the hub keeps state under (cursors, cross-references, quarantine): the
+        system for its default connection (`salesforce`), `system@connection` for any other, so two
+        Salesforce orgs, or two databases, never share ids."""
+        return instance_of(self.system, self.connection)
+
+
+def instance_of(system: str, connection: str) -> str:
+    """`system` for `<system>_default`, else `system@connection` (Endpoint.instance)."""
+    return system if connection == f"{system}_default" else f"{system}@{connection}"
+
 
 @dataclass(frozen=True)
 class ConflictPolicy:

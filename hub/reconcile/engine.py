@@ -72,6 +72,7 @@ class Reconciler:
     def prepare(self, name: str, min_age: timedelta | None = None) -> tuple[SyncSpec, Settings]:
         """A sync's definition and reconciliation settings (`min_age` overriding the YAML's)."""
         spec = self.engine.spec(name)
+        self.engine.adopt_instances()
         src_map = self.engine.compiled(spec.source.mapping)
         tgt_map = self.engine.compiled(spec.target.mapping)
         settings = settings_for(spec.reconcile, src_map, tgt_map, spec.conflict.policy)
@@ -119,11 +120,11 @@ class Reconciler:
         obj = compiled.object_spec()
         if role == "source" and filter_exit(spec, obj):  # read as the sync reads it
             obj = reading_spec(obj)
-        return ReconSide(role, endpoint.system, connector, compiled, obj)
+        return ReconSide(role, endpoint.system, connector, compiled, obj, instance=endpoint.instance)
 
     def reader(self, spec: SyncSpec, side: ReconSide, settings: Settings) -> SideReader:
         """Reads one side; the target's records that another source's sync wrote are left out."""
-        owner = spec.source.system if side.role == "target" else None
+        owner = spec.source.instance if side.role == "target" else None
         linked_only = owner is not None and (spec.reconcile or {}).get("target_scope") == "linked"
         leaving = filter_exit(spec, side.mapping.object_spec()) if side.role == "source" else None
         return SideReader(
@@ -233,10 +234,10 @@ class Reconciler:
         source record aside: known (the quarantine says why), not discrepancies."""
         by_id = {ids["source"][k]: k for k in comparison.flagged_keys() if k in ids["source"]}
         unread = [str(k) for k in comparison.only_right if k not in ids["source"]]  # unmappable there
-        linked = self.store.xrefs_by_hub(spec.entity, spec.source.system, unread) if unread else {}
+        linked = self.store.xrefs_by_hub(spec.entity, spec.source.instance, unread) if unread else {}
         by_id |= {row.external_id: hub_id for hub_id, row in linked.items()}
         held = self.store.quarantined(spec.name, record_ids=list(by_id)) if by_id else []
-        return [by_id[q.record_id] for q in held if q.system == spec.source.system]
+        return [by_id[q.record_id] for q in held if q.system == spec.source.instance]
 
     def _recheck(
         self,
@@ -252,7 +253,9 @@ class Reconciler:
             return None
         again = {}
         for role, side in sides.items():
-            fresh = ReconSide(role, side.system, side.connector, side.mapping, side.obj)
+            fresh = ReconSide(
+                role, side.system, side.connector, side.mapping, side.obj, instance=side.instance
+            )
             wanted = [ids[role][k] for k in flagged if k in ids[role]]
             again[role] = self.reader(spec, fresh, settings).fetch(wanted).frame(settings.fields)
         left, right = again["source"], again["target"]

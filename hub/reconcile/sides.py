@@ -38,6 +38,12 @@ class ReconSide:
     unreadable: list[dict[str, Any]] = field(default_factory=list)
     read: int = 0
     foreign: int = 0  # target records not this reconciliation's to judge (another source's; unlinked)
+    instance: str = ""  # the system instance its state is kept under (Endpoint.instance); "" the system
+
+    @property
+    def state_key(self) -> str:
+        """What the state store keys this side's cross-references by."""
+        return self.instance or self.system
 
     def frame(self, fields: Sequence[str]) -> pd.DataFrame:
         return rows_frame(self.rows, fields)
@@ -106,7 +112,7 @@ class SideReader:
             kept, leaving = self.leaving.split(records, ids, self.store)
             side.foreign += len(records) - len(kept)
             records, ids = [records[i] for i in kept], [ids[i] for i in kept]
-        known = self.store.xrefs_by_external(self.entity, side.system, ids)
+        known = self.store.xrefs_by_external(self.entity, side.state_key, ids)
         foreign = self._foreign(known)
         refs = self._references(records)
         for system_id, record in zip(ids, records, strict=True):
@@ -138,7 +144,7 @@ class SideReader:
         """Referenced ids as hub_ids; ids the hub does not know stay visible as `unsynced:<id>`."""
         tables: dict[str, dict[str, str]] = {}
         for entity, values in referenced_values(records, self.side.mapping.inbound_refs()).items():
-            known = self.store.xrefs_by_external(entity, self.side.system, values)
+            known = self.store.xrefs_by_external(entity, self.side.state_key, values)
             tables[entity] = {v: known[v].hub_id if v in known else f"unsynced:{v}" for v in values}
         return tables
 

@@ -197,20 +197,47 @@ class StateStore:
         return {k: row.hub_id for k, row in self.xrefs_by_external(entity, system, list(moves)).items()}
 
     def _upsert_xrefs(self, conn: DBConnection, rows: Sequence[XrefRow]) -> None:
+        """Insert or update a page's cross-references in one statement (SQLAlchemy sends it as
+        multi-row INSERTs … ON CONFLICT DO UPDATE); a row without a hash keeps the stored one."""
+        if not rows:
+            return
         stamp = now_text()
-        for row in rows:
-            values = _xref_values(row, stamp)
-            statement = _insert(conn, xref).values(**values)
-            changes = {
-                k: values[k] for k in ("hub_id", "last_hash", "last_modified", "deleted", "updated_at")
-            }
-            if row.last_hash is None:
-                changes.pop("last_hash")
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["entity", "system", "external_id"], set_=changes
-                )
-            )
+        latest = {(r.entity, r.system, r.external_id): r for r in rows}  # one row per key: the last
+        statement = _insert(conn, xref)
+        excluded = statement.excluded
+        changes = {
+            "hub_id": excluded.hub_id,
+            "last_hash": func.coalesce(excluded.last_hash, xref.c.last_hash),
+            "last_modified": excluded.last_modified,
+            "deleted": excluded.deleted,
+            "updated_at": excluded.updated_at,
+        }
+        conn.execute(
+            statement.on_conflict_do_update(index_elements=["entity", "system", "external_id"], set_=changes),
+            [_xref_values(row, stamp) for row in latest.values()],
+        )
+
+    def adopt_instances(self, instances: Mapping[str, str]) -> list[str]:
+        """Move a system's state to the instance that is now its key (instance -> system): a store
+        written before system instances keyed everything by system, whatever the connection. Only
+        an instance with no state of its own adopts, and only from a system that has some; returns
+        the instances that did."""
+        adopted = []
+        with self.engine.begin() as conn:
+            for instance, system in sorted(instances.items()):
+
+                def held(key: str) -> bool:
+                    return any(
+                        conn.execute(select(table.c.system).where(table.c.system == key).limit(1)).first()
+                        for table in (xref, cursors, quarantine)
+                    )
+
+                if instance == system or held(instance) or not held(system):
+                    continue
+                for table in (xref, cursors, quarantine):
+                    conn.execute(update(table).where(table.c.system == system).values(system=instance))
+                adopted.append(instance)
+        return adopted
 
     def mark_deleted(self, entity: str, system: str, external_ids: Sequence[str]) -> None:
         with self.engine.begin() as conn:
@@ -226,43 +253,54 @@ class StateStore:
         """Apply a page's cross-references, quarantine changes and cursor in one transaction."""
         with self.engine.begin() as conn:
             self._upsert_xrefs(conn, commit.xrefs)
-            for entry in commit.quarantined:
-                self._quarantine(conn, commit.sync, commit.run_id, entry)
+            self._quarantine(conn, commit.sync, commit.run_id, commit.quarantined)
             self._resolve(conn, commit.sync, commit.resolved)
             if commit.cursor is not None:
                 self._set_cursor(conn, commit.sync, *commit.cursor)
 
     # Quarantine -----------------------------------------------------------------------------
-    def _quarantine(self, conn: DBConnection, sync: str, run_id: str, entry: QuarantineEntry) -> None:
+    def _quarantine(
+        self, conn: DBConnection, sync: str, run_id: str, entries: Sequence[QuarantineEntry]
+    ) -> None:
+        """Set a page's records aside in one statement; a record already there is reopened with its
+        new reasons and one attempt more."""
+        if not entries:
+            return
         stamp = now_text()
-        values = {
-            "sync": sync,
-            "system": entry.system,
-            "object": entry.object,
-            "record_id": entry.record_id,
-            "run_id": run_id,
-            "stage": entry.stage,
-            "record": entry.record,
-            "errors": entry.errors,
-            "attempts": 1,
-            "status": "open",
-            "created_at": stamp,
-            "updated_at": stamp,
-        }
-        statement = _insert(conn, quarantine).values(**values)
+        latest = {(e.system, e.record_id): e for e in entries}
+        values = [
+            {
+                "sync": sync,
+                "system": entry.system,
+                "object": entry.object,
+                "record_id": entry.record_id,
+                "run_id": run_id,
+                "stage": entry.stage,
+                "record": entry.record,
+                "errors": entry.errors,
+                "attempts": 1,
+                "status": "open",
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            for entry in latest.values()
+        ]
+        statement = _insert(conn, quarantine)
+        excluded = statement.excluded
         conn.execute(
             statement.on_conflict_do_update(
                 index_elements=["sync", "system", "record_id"],
                 set_={
-                    "run_id": run_id,
-                    "stage": entry.stage,
-                    "record": entry.record,
-                    "errors": entry.errors,
+                    "run_id": excluded.run_id,
+                    "stage": excluded.stage,
+                    "record": excluded.record,
+                    "errors": excluded.errors,
                     "status": "open",
-                    "updated_at": stamp,
+                    "updated_at": excluded.updated_at,
                     "attempts": quarantine.c.attempts + 1,
                 },
-            )
+            ),
+            values,
         )
 
     def _resolve(self, conn: DBConnection, sync: str, keys: Sequence[tuple[str, str]]) -> None:

@@ -14,13 +14,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Engine, bindparam, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from hub.errors import ConfigError, HubError
 from hub.io.redact import MASK, REDACTOR
-from hub.state.tables import metadata
+from hub.state.tables import KEYED_BY_INSTANCE, SYSTEM_LENGTH, metadata
 
 STATE_SETTING = "HUB_STATE_URL"
 """The environment variable that names the state store (`--state-url` overrides it)."""
@@ -96,6 +96,7 @@ def open_database(url: str, setting: str = STATE_SETTING) -> Engine:
     engine = _engine(parsed, f"{setting} {shown(url)}")
     try:
         metadata.create_all(engine)
+        _widen_instances(engine)
     except DBAPIError as exc:
         engine.dispose()
         fix = SQLITE_FIX if parsed.drivername.startswith("sqlite") else POSTGRESQL_FIX
@@ -103,6 +104,23 @@ def open_database(url: str, setting: str = STATE_SETTING) -> Engine:
             f"{setting} {shown(url)}: cannot open the state store ({_reason(exc)}); {fix}"
         ) from None
     return engine
+
+
+def _widen_instances(engine: Engine) -> None:
+    """Stores made before system instances (0.1) keep `system` in 50 characters: PostgreSQL's columns
+    are widened in place to hold `system@connection` (SQLite does not bound them)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        narrow = conn.execute(
+            text(
+                "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND column_name = 'system' AND table_name IN :tables AND character_maximum_length < :length"
+            ).bindparams(bindparam("tables", expanding=True)),
+            {"tables": list(KEYED_BY_INSTANCE), "length": SYSTEM_LENGTH},
+        ).scalars()
+        for table in list(narrow):
+            conn.execute(text(f'ALTER TABLE "{table}" ALTER COLUMN system TYPE varchar({SYSTEM_LENGTH})'))
 
 
 def _engine(url: URL, where: str) -> Engine:

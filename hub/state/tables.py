@@ -7,12 +7,16 @@ from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, 
 from hub.state.locks import lock_table
 
 metadata = MetaData()
+SYSTEM_LENGTH = 200
+"""A system instance's key: `salesforce`, or `salesforce@salesforce_eu` (hub.project.loading.Endpoint)."""
+KEYED_BY_INSTANCE = ("hub_cursors", "hub_xref", "hub_quarantine")
+"""The tables whose `system` column holds a system instance."""
 
 cursors = Table(
     "hub_cursors",
     metadata,
     Column("sync", String(200), primary_key=True),
-    Column("system", String(50), primary_key=True),
+    Column("system", String(SYSTEM_LENGTH), primary_key=True),
     Column("object", String(200), primary_key=True),
     Column("value", String(64), nullable=False),
     Column("updated_at", String(40), nullable=False),
@@ -22,7 +26,7 @@ xref = Table(
     "hub_xref",
     metadata,
     Column("entity", String(50), primary_key=True),
-    Column("system", String(50), primary_key=True),
+    Column("system", String(SYSTEM_LENGTH), primary_key=True),
     Column("external_id", String(255), primary_key=True),
     Column("hub_id", String(36), nullable=False),
     Column("last_hash", String(32)),
@@ -53,7 +57,7 @@ quarantine = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("sync", String(200), nullable=False),
-    Column("system", String(50), nullable=False),
+    Column("system", String(SYSTEM_LENGTH), nullable=False),
     Column("object", String(200), nullable=False),
     Column("record_id", String(255), nullable=False),
     Column("run_id", String(36), nullable=False),

@@ -7,7 +7,7 @@ keys the target cannot search, bad schedules.
 
     hub.project.checks.mappings    one mapping file
     hub.project.checks.options     a mapping's options:, against its connector's options_schema
-    hub.project.checks.syncs       one sync file, and one connection per system across them
+    hub.project.checks.syncs       one sync file
     hub.project.checks.reconcile   a sync's reconcile: section
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from hub.errors import Problem
 from hub.project.checks.mappings import check_mapping
-from hub.project.checks.syncs import check_sync, connection_problems
+from hub.project.checks.syncs import check_sync
 from hub.project.loading import Project
 
 
@@ -26,7 +26,6 @@ def check_project(project: Project) -> list[Problem]:
         problems += check_mapping(project, mapping)
     for sync in project.syncs.values():
         problems += check_sync(project, sync)
-    problems += connection_problems(project)
     unique = dict.fromkeys(problems)
     return sorted(unique, key=lambda p: (p.path, p.line, p.column, p.message))
 

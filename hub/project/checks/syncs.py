@@ -1,6 +1,7 @@
 """Checks of one sync file: its name, entity, endpoints and their mappings, match keys, references
-(and cycles of them), conflict policy and owners, filter_exit, schedule, durations, its `airflow:`
-and `reconcile:` sections, and the one connection per system across syncs."""
+(and cycles of them), conflict policy and owners, filter_exit, schedule, durations, and its
+`airflow:` and `reconcile:` sections. Two connections of one system are two instances, each with its
+own state (`Endpoint.instance`): a sync may join them; only one connection at both ends is refused."""
 
 from __future__ import annotations
 
@@ -41,14 +42,13 @@ def _frame_problems(project: Project, sync: SyncSpec, paths: dict[str, Any] | No
     for side in ("source", "target"):
         problems += _endpoint_problems(project, sync, side)
     if sync.source.system == sync.target.system and sync.source.connection == sync.target.connection:
-        problems.append(doc.problem(["target"], "source and target are the same connection"))
-    elif sync.source.system == sync.target.system:
-        mixed = (
-            f"source and target are both {sync.source.system}: the hub keeps one set of cross-references "
-            f"per system, so a sync between two {sync.source.system} connections would mix their ids "
-            "(not supported)"
+        problems.append(
+            doc.problem(
+                ["target", "connection"],
+                f"source and target are the same connection ({sync.source.connection}); a sync between two "
+                f"{sync.source.system} instances names two connections",
+            )
         )
-        problems.append(doc.problem(["target", "system"], mixed))
     return problems
 
 
@@ -64,33 +64,6 @@ def _content_problems(project: Project, sync: SyncSpec, paths: dict[str, Any]) -
     problems += reconcile_problems(project, sync)
     if sync.schedule is not None and (message := schedule_problem(sync.schedule)):
         problems.append(sync.doc.problem(["schedule"], message))
-    return problems
-
-
-def connection_problems(project: Project) -> list[Problem]:
-    """One connection per system: the cross-references are keyed by system, so the records of two
-    accounts of one system (two Salesforce orgs) would share one id space. The connection most syncs
-    use is taken as the system's; the others are reported where they are named."""
-    uses: dict[str, dict[str, list[str]]] = {}  # system -> connection -> syncs naming it
-    for name, sync in sorted(project.syncs.items()):
-        if sync.source.system != sync.target.system:  # a same-system sync is reported on its own
-            for endpoint in (sync.source, sync.target):
-                uses.setdefault(endpoint.system, {}).setdefault(endpoint.connection, []).append(name)
-    problems = []
-    for system, connections in uses.items():
-        main = max(connections, key=lambda c: len(connections[c]))
-        for connection, names in connections.items():
-            if connection == main:
-                continue
-            message = (
-                f"{system} is reached through connection {main!r} elsewhere (sync {connections[main][0]!r}): "
-                f"the hub keeps one set of cross-references per system, so a second {system} connection "
-                "would mix their ids; use one connection per system"
-            )
-            for name in names:
-                sync = project.syncs[name]
-                side = "source" if sync.source.system == system else "target"
-                problems.append(sync.doc.problem([side, "connection"], message))
     return problems
 
 

@@ -1,0 +1,142 @@
+"""Two instances of one system: state keyed by connection (`system@connection` for any but the
+default), a sync from one SQL database to another, PostgreSQL stores widened in place, and a store
+written before instances handing its state to the one connection a project now uses."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from hub.cli import app
+from hub.project.loading import Endpoint
+from hub.state import StateStore, XrefRow
+from hub.state.database import open_database
+from hub.state.rows import PageCommit, QuarantineEntry
+
+
+def hub(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_an_instance_is_its_system_for_the_default_connection_else_system_at_connection() -> None:
+    assert Endpoint("salesforce", "salesforce_default", "salesforce/account").instance == "salesforce"
+    assert (
+        Endpoint("salesforce", "salesforce_eu", "salesforce/account").instance == "salesforce@salesforce_eu"
+    )
+
+
+ACCOUNT = """\
+system: sql
+object: {table}
+entity: account
+primary_key: id
+cursor_field: updated_at
+external_id_field: hub_id
+fields:
+  - {{canonical: name, system: name}}
+  - {{canonical: account_number, system: number}}
+  - {{canonical: updated_at, system: updated_at, direction: inbound, inbound: [datetime]}}
+"""
+
+
+@pytest.fixture
+def two_databases(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A project syncing accounts from one SQLite database (sql_default) to another (warehouse)."""
+    assert hub("init", str(tmp_path / "p"), "--syncs", "", env={})[0] == 0
+    project = tmp_path / "p"
+    (project / "mappings" / "sql").mkdir(parents=True)
+    (project / "mappings" / "sql" / "crm_account.yaml").write_text(ACCOUNT.format(table="crm_accounts"))
+    (project / "mappings" / "sql" / "dw_account.yaml").write_text(ACCOUNT.format(table="dw_accounts"))
+    (project / "syncs" / "crm_to_dw.yaml").write_text(
+        "entity: account\n"
+        "source: {system: sql, connection: sql_default, mapping: sql/crm_account}\n"
+        "target: {system: sql, connection: warehouse, mapping: sql/dw_account}\n"
+    )
+    env = {"HUB_STATE_URL": ""}
+    for name, table, conn in (
+        ("crm.db", "crm_accounts", "SQL_DEFAULT"),
+        ("dw.db", "dw_accounts", "WAREHOUSE"),
+    ):
+        with sqlite3.connect(tmp_path / name) as db:
+            db.execute(
+                f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, hub_id TEXT UNIQUE, name TEXT, number TEXT, "
+                "updated_at TEXT)"
+            )
+        env[f"AIRFLOW_CONN_{conn}"] = json.dumps(
+            {"conn_type": "omnihub_sql", "extra": {"url": f"sqlite:///{tmp_path / name}"}}
+        )
+    with sqlite3.connect(tmp_path / "crm.db") as db:
+        db.executemany(
+            "INSERT INTO crm_accounts (name, number, updated_at) VALUES (?, ?, '2024-05-01 10:00:00')",
+            [(f"Company {i}", f"C-{i}") for i in range(25)],
+        )
+    return project, env
+
+
+def test_a_sync_between_two_databases_of_one_system_keeps_two_sets_of_ids(
+    two_databases: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    project, env = two_databases
+    code, stdout, stderr = hub("validate", "--project", str(project), env=env)
+    assert code == 0, stdout + stderr
+    code, stdout, stderr = hub("sync", "crm_to_dw", "--json", "--project", str(project), env=env)
+    assert code == 0, stdout + stderr
+    assert json.loads(stdout)["created"] == 25
+    code, stdout, _ = hub("sync", "crm_to_dw", "--json", "--project", str(project), env=env)
+    again = json.loads(stdout)
+    assert (again["created"], again["updated"]) == (0, 0)
+    with sqlite3.connect(tmp_path / "dw.db") as db:
+        assert db.execute("SELECT count(*), count(DISTINCT hub_id) FROM dw_accounts").fetchone() == (25, 25)
+    with sqlite3.connect(project / ".hub" / "state.db") as db:
+        keys = dict(db.execute("SELECT system, count(*) FROM hub_xref GROUP BY system").fetchall())
+    assert keys == {"sql": 25, "sql@warehouse": 25}  # the same ids (1..25) in both, never mixed
+
+
+def test_a_postgresql_store_from_before_instances_is_widened_in_place(pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE hub_xref (entity varchar(50), system varchar(50), external_id varchar(255), "
+            "hub_id varchar(36) NOT NULL, last_hash varchar(32), last_modified varchar(40), deleted boolean "
+            "NOT NULL, updated_at varchar(40) NOT NULL, PRIMARY KEY (entity, system, external_id))"
+        )
+    open_database(pg_url).dispose()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        widths = conn.execute(
+            "SELECT table_name, character_maximum_length FROM information_schema.columns "
+            "WHERE column_name = 'system' AND table_name LIKE 'hub_%' ORDER BY table_name"
+        ).fetchall()
+    assert widths == [("hub_cursors", 200), ("hub_quarantine", 200), ("hub_xref", 200)]
+    store = StateStore(pg_url)
+    long_key = "salesforce@" + "salesforce_after_the_merger_" * 5
+    store.commit_page(PageCommit("s", "r", xrefs=[XrefRow("account", long_key, "001", "h1")]))
+    assert store.xrefs_by_external("account", long_key, ["001"])["001"].hub_id == "h1"
+
+
+def test_state_kept_under_the_system_moves_to_the_one_instance_a_project_uses(store_url: str) -> None:
+    store = StateStore(store_url)
+    store.commit_page(
+        PageCommit(
+            "s",
+            "run",
+            xrefs=[XrefRow("account", "salesforce", "001", "h1")],
+            quarantined=[QuarantineEntry("salesforce", "Account", "002", "map", [{"message": "x"}], {})],
+            cursor=("salesforce", "Account", "2024-05-01T00:00:00Z"),
+        )
+    )
+    instance = "salesforce@salesforce_eu"
+    assert store.adopt_instances({instance: "salesforce"}) == [instance]
+    assert store.xrefs_by_external("account", instance, ["001"]) and not store.xrefs_by_external(
+        "account", "salesforce", ["001"]
+    )
+    assert store.cursor("s", instance, "Account") == "2024-05-01T00:00:00Z"
+    assert [q.system for q in store.quarantined("s")] == [instance]
+    # once it holds state of its own, nothing moves again
+    store.commit_page(PageCommit("s", "run", xrefs=[XrefRow("account", "salesforce", "009", "h9")]))
+    assert store.adopt_instances({instance: "salesforce"}) == []
+    assert store.xrefs_by_external("account", "salesforce", ["009"])
