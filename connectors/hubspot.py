@@ -185,6 +185,9 @@ class HubSpotConnector(RESTConnector):
     def error_detail(self, response: requests.Response) -> tuple[str | None, str]:
         """HubSpot's error `category` (`VALIDATION_ERROR`, `RATE_LIMITS`) and `message`."""
         body = json_body(response)
+        if isinstance(body, list):  # not HubSpot's shape (something in between answered): its words
+            said = [str(d["message"]) for d in body if isinstance(d, dict) and d.get("message")]
+            return None, "; ".join(said) or super().error_detail(response)[1]
         if not isinstance(body, dict) or not body.get("message"):
             return super().error_detail(response)
         category = body.get("category")
@@ -244,7 +247,7 @@ class HubSpotConnector(RESTConnector):
                 "limit": limit,
                 **({"after": after} if after else {}),
             }
-            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body=body)
+            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body=body, expect=dict)
             rows = [self._flatten(r) for r in answer.get("results", [])]
             consumed += len(rows)
             fresh = [r for r in rows if r["id"] not in seen_at_start]
@@ -275,7 +278,7 @@ class HubSpotConnector(RESTConnector):
                 "properties": self._properties(obj),
                 "inputs": [{"id": i} for i in ids[start : start + BATCH]],
             }
-            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/read", body=body)
+            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/read", body=body, expect=dict)
             found += [self._flatten(r) for r in answer.get("results", [])]
         return found
 
@@ -306,7 +309,7 @@ class HubSpotConnector(RESTConnector):
                     "limit": SEARCH_PAGE,
                     **({"after": after} if after else {}),
                 }
-                answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body=body)
+                answer = self.call("POST", f"/crm/v3/objects/{obj.name}/search", body=body, expect=dict)
                 for row in answer.get("results", []):
                     found[str(row["id"])] = self._flatten(row)
                 following = ((answer.get("paging") or {}).get("next") or {}).get("after")
@@ -319,7 +322,9 @@ class HubSpotConnector(RESTConnector):
     def describe(self, object_name: str, sample: int = 100) -> ObjectShape:
         """The object's properties (`GET /crm/v3/properties/{objectType}`, archived ones left out)
         and its `sample` most recently modified records, searched for with every property."""
-        answer = self.call("GET", f"/crm/v3/properties/{object_name}", params={"archived": "false"})
+        answer = self.call(
+            "GET", f"/crm/v3/properties/{object_name}", params={"archived": "false"}, expect=dict
+        )
         fields = tuple(field_info(p) for p in answer.get("results", []) if not p.get("archived"))
         return ObjectShape(object_name, fields, tuple(self._newest(object_name, fields, sample)))
 
@@ -339,7 +344,7 @@ class HubSpotConnector(RESTConnector):
                 "limit": min(SEARCH_PAGE, wanted - len(rows)),
                 **({"after": after} if after else {}),
             }
-            answer = self.call("POST", f"/crm/v3/objects/{object_name}/search", body=body)
+            answer = self.call("POST", f"/crm/v3/objects/{object_name}/search", body=body, expect=dict)
             found = answer.get("results", [])
             rows += [{n: (r.get("properties") or {}).get(n) for n in names} for r in found]
             following = ((answer.get("paging") or {}).get("next") or {}).get("after")
@@ -465,7 +470,7 @@ class HubSpotConnector(RESTConnector):
         existing = EXISTING_ID.search(message)
         if not emails and existing is not None:
             read = {"inputs": [{"id": existing.group(1)}], "properties": ["email"]}
-            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/read", body=read) or {}
+            answer = self.call("POST", f"/crm/v3/objects/{obj.name}/batch/read", body=read, expect=dict) or {}
             emails = {
                 str((row.get("properties") or {}).get("email") or "").lower()
                 for row in answer.get("results", [])
@@ -501,7 +506,7 @@ class HubSpotConnector(RESTConnector):
         latest, after = since, "0"
         while True:
             params = {"archived": "true", "limit": 100, "after": after}
-            answer = self.call("GET", f"/crm/v3/objects/{obj.name}", params=params)
+            answer = self.call("GET", f"/crm/v3/objects/{obj.name}", params=params, expect=dict)
             for row in answer.get("results", []):
                 when = parse_hubspot_datetime(row.get("archivedAt"))
                 if when is not None and (since is None or when >= since):
@@ -515,5 +520,7 @@ class HubSpotConnector(RESTConnector):
     def delete(self, obj: ObjectSpec, ids: Sequence[str]) -> list[WriteResult]:
         for start in range(0, len(ids), BATCH):
             inputs = [{"id": i} for i in ids[start : start + BATCH]]
-            self.call("POST", f"/crm/v3/objects/{obj.name}/batch/archive", body={"inputs": inputs})
+            self.call(
+                "POST", f"/crm/v3/objects/{obj.name}/batch/archive", body={"inputs": inputs}, expect=dict
+            )
         return [WriteResult(str(i)) for i in ids]

@@ -7,8 +7,10 @@
   403 REQUEST_LIMIT_EXCEEDED) are retried with exponential backoff and full jitter, waiting at
   least what `Retry-After` asks for; those answers mean the request was not processed.
 - Connection errors are retried when the request cannot have reached the server, or when it is
-  idempotent. A non-idempotent request whose outcome is unknown raises `OutcomeUnknown` so the
-  caller can check what happened instead of blindly repeating a create.
+  idempotent. So is an answer that broke off (a truncated body) or a success whose JSON body does
+  not parse: the request was sent, its answer is not usable. A non-idempotent request whose outcome
+  is unknown raises `OutcomeUnknown` so the caller can check what happened instead of blindly
+  repeating a create.
 - A 401 calls `on_unauthorized` once (a connector refreshes its token there) and replays.
 - Every answer is counted per system; URLs in logs and errors are redacted.
 """
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import threading
@@ -26,8 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from requests.exceptions import ChunkedEncodingError, ConnectTimeout, ContentDecodingError, Timeout
 from requests.exceptions import ConnectionError as RequestsConnectionError
-from requests.exceptions import ConnectTimeout, Timeout
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from hub.errors import OutcomeUnknown, QuotaExhausted, RetryableAPIError
@@ -104,6 +107,27 @@ def _never_sent(exc: Exception) -> bool:
     return isinstance(reason, (NewConnectionError, NameResolutionError))
 
 
+class GarbledAnswer(Exception):
+    """A success whose JSON body does not parse: it broke off, or something in between mangled it."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status} with a JSON body that does not parse")
+
+
+def _garbled(response: requests.Response) -> bool:
+    """Whether a 2xx answer that says it is JSON holds something that is not (a cut-off body)."""
+    if not 200 <= response.status_code < 300 or "json" not in response.headers.get("Content-Type", ""):
+        return False
+    body = response.content
+    if not body.strip():
+        return False
+    try:
+        json.loads(body)
+    except ValueError:
+        return True
+    return False
+
+
 class HubSession(requests.Session):
     """A requests session with the hub's retry, counting, token-refresh and redaction rules."""
 
@@ -161,15 +185,18 @@ class HubSession(requests.Session):
     ) -> requests.Response | None:
         try:
             response = super().request(verb, url, *args, **kwargs)
-        except (RequestsConnectionError, Timeout) as exc:
+        except (RequestsConnectionError, Timeout, ChunkedEncodingError, ContentDecodingError) as exc:
             self._connection_failed(verb, url, attempt, idempotent, exc)
             return None
         self.calls.count(self.system)
+        if not kwargs.get("stream") and _garbled(response):
+            self._connection_failed(verb, url, attempt, idempotent, GarbledAnswer(response.status_code))
+            return None
         return response
 
     def _connection_failed(self, verb: str, url: str, attempt: int, idempotent: bool, exc: Exception) -> None:
         shown = f"{verb} {redact(url)}"
-        reason = redact(type(exc).__name__)
+        reason = redact(str(exc) if isinstance(exc, GarbledAnswer) else type(exc).__name__)
         if not idempotent and not _never_sent(exc):
             raise OutcomeUnknown(self.system, f"{shown}: connection lost after sending ({reason})") from None
         if attempt >= self.policy.max_attempts:

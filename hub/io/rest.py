@@ -150,9 +150,11 @@ class RESTConnector(Connector):
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         missing_ok: bool = False,
+        expect: type | None = None,
     ) -> Any:
         """One call's parsed JSON body (None when empty, or for a 404 when `missing_ok`); error answers
-        raise `failure`."""
+        raise `failure`, and a body that is not of the `expect`ed JSON type (an array where the API
+        answers an object: something in between answered) a RetryableAPIError naming what came."""
         response = self.request(
             method, path_or_url, params=params, body=body, headers=headers, idempotent=idempotent
         )
@@ -160,7 +162,17 @@ class RESTConnector(Connector):
             return None
         if response.status_code >= 400:
             raise self.failure(method, path_or_url, response)
-        return response.json() if response.content else None
+        answer = response.json() if response.content else None
+        if expect is not None and answer is not None and not isinstance(answer, expect):
+            came = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+            raise RetryableAPIError(
+                self.system,
+                f"{self.shown(method, path_or_url)}: answered HTTP {response.status_code} with "
+                f"{came.get(type(answer), type(answer).__name__)} where {self.display_name} sends "
+                f"{'an object' if expect is dict else 'an array'}",
+                status=response.status_code,
+            )
+        return answer
 
     def failure(self, method: str, path_or_url: str, response: requests.Response) -> APIError:
         """The hub's error for an error answer: retryable by the one rule (`transient`), else fatal."""
