@@ -14,7 +14,12 @@ from typing import Any
 from connectors.odoo.rpc import OdooRPCError, load_text
 from hub.errors import OutcomeUnknown
 from hub.io.connector import ObjectSpec
-from hub.io.records import Record, RecordError, WriteOp, WriteResult
+from hub.io.records import OUTCOME_UNKNOWN, Record, RecordError, WriteOp, WriteResult
+
+LOST_CREATE = (
+    "the create was sent but its answer was lost, and it has not arrived (yet); it is not sent again "
+    "now: a later run looks for the record by {key} first, and creates it only if it never arrived"
+)
 
 
 class RecordWrites:
@@ -155,12 +160,16 @@ class RecordWrites:
         except OutcomeUnknown:
             if not obj.external_id_field:
                 raise
-            # The answer was lost: create only what did not arrive.
+            # The answer was lost. What has arrived is linked; what has not may still be queued behind a
+            # busy server, so it is not created again now: it waits, and a later run looks again.
             key = obj.external_id_field
             found = self._existing(obj, [str(r.get(key)) for r in records])
-            missing = [r for r in records if str(r.get(key)) not in found]
-            made = iter(self.execute(obj.name, "create", missing, idempotent=False) if missing else [])
-            ids = [found.get(str(r.get(key))) or next(made) for r in records]
+            return [
+                WriteResult(found[str(r.get(key))], created=True)
+                if str(r.get(key)) in found
+                else WriteResult(None, error=RecordError(OUTCOME_UNKNOWN, LOST_CREATE.format(key=key)))
+                for r in records
+            ]
         return [WriteResult(str(i), created=True) for i in (ids if isinstance(ids, list) else [ids])]
 
     def _update(self, obj: ObjectSpec, pairs: list[tuple[str, Record]]) -> list[WriteResult]:

@@ -21,7 +21,7 @@ from hub.engine.filters import FilterExit
 from hub.engine.identity import match_targets, resolve_hub_ids
 from hub.io.connector import Connector, ObjectSpec
 from hub.io.failpoints import failpoint
-from hub.io.records import Record, Unreadable, WriteOp, WriteResult
+from hub.io.records import OUTCOME_UNKNOWN, Record, Unreadable, WriteOp, WriteResult
 from hub.project.loading import SyncSpec
 from hub.project.mapping import CompiledMapping, MappingFailure, referenced_values
 from hub.project.validation import CanonicalValidator
@@ -488,7 +488,7 @@ class PagePipeline:
             self._quarantine(
                 commit,
                 item,
-                "write",
+                "unknown" if error["code"] == OUTCOME_UNKNOWN else "write",
                 [
                     {
                         "field": ",".join(error.get("fields", [])) or "(record)",

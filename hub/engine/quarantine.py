@@ -3,13 +3,16 @@
 Records set aside are fetched from the source by id and go through the page pipeline once more;
 records the source could not read at all (stage "read": a malformed line of a file) are settled by
 reading their places again. At the end of a run, only the records waiting for a reference that now
-exists are retried, and the unreadable ones whose place the run read in full without meeting them.
+exists are retried, the unreadable ones whose place the run read in full without meeting them, and
+creates whose answer was lost (stage "unknown") once they have had OUTCOME_SETTLE to arrive: the target
+connector then finds them by hub id, or creates them as they never arrived.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub.engine.pipeline import PagePipeline, RunContext
@@ -18,6 +21,9 @@ from hub.state import QuarantineRow
 
 log = logging.getLogger("hub.sync")
 RETRY_CHUNK = 500
+OUTCOME_SETTLE = timedelta(minutes=10)
+"""How long a create whose answer was lost may still be in flight (queued behind a busy server) before
+a run looks for it again: far beyond any read timeout."""
 
 
 def retry_quarantined(
@@ -36,7 +42,11 @@ def retry_quarantined(
         entries = [  # not those this very run just set aside
             e
             for e in entries
-            if e.stage == "reference" and e.run_id != ctx.run_id and references_ready(ctx, e.errors)
+            if e.run_id != ctx.run_id
+            and (
+                (e.stage == "reference" and references_ready(ctx, e.errors))
+                or (e.stage == "unknown" and settled(e))
+            )
         ]
         unread = pipeline.stale_reads()
     else:
@@ -52,6 +62,13 @@ def retry_quarantined(
         ctx.store.mark_gone(ctx.spec.name, source, gone)
     retried = len(wanted) + len(unread)
     ctx.details.update({"retried": retried, "gone": len(gone)} if retried else {})
+
+
+def settled(entry: QuarantineRow, now: datetime | None = None) -> bool:
+    """Whether a create whose answer was lost has had time to arrive (OUTCOME_SETTLE): only then does
+    a run look for it again, and create it only if it is still not there."""
+    since = datetime.fromisoformat(entry.updated_at.replace("Z", "+00:00"))
+    return (now or datetime.now(UTC)) - since >= OUTCOME_SETTLE
 
 
 def read_again(ctx: RunContext, pipeline: PagePipeline, entries: list[QuarantineRow]) -> list[str]:

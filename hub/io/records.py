@@ -91,6 +91,12 @@ class RecordError:
         return {"code": self.code, "message": self.message, "fields": list(self.fields)}
 
 
+OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+"""A RecordError code: the create was sent but its answer was lost, and the system has nothing that
+makes a second one safe (no idempotency key); the record waits, quarantined, until a later run finds
+it there by its hub id, and is never created twice in the meantime."""
+
+
 @dataclass(slots=True)
 class WriteResult:
     """The outcome of writing one record: its id in the system, or an error."""

@@ -13,10 +13,11 @@ RunStatus = Literal["running", "success", "partial", "failed", "interrupted", "p
 """How a run stands: `running`; a sync, retry or heal ended `success`, `partial` (records set aside)
 or `failed`; a reconciliation `pass`, `warn` or `fail`; `interrupted`: stopped by a signal (Ctrl-C,
 SIGTERM), or its process found gone (SIGKILL, a lost worker), keeping what it committed."""
-QuarantineStage = Literal["read", "inbound", "reference", "validate", "outbound", "match", "write"]
+QuarantineStage = Literal["read", "inbound", "reference", "validate", "outbound", "match", "write", "unknown"]
 """Where a record was set aside: the source could not read it, the inbound mapping refused it, a
 reference it makes is unresolved, the canonical schema refused it, the outbound mapping refused it,
-its match was ambiguous, or the target refused the write."""
+its match was ambiguous, the target refused the write, or the outcome of its create is unknown (the
+answer was lost: a later run looks for it before anything is created again)."""
 
 
 def now_text() -> str:

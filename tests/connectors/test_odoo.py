@@ -23,7 +23,7 @@ from hub.errors import (
 from hub.io.connections import parse_connection
 from hub.io.connector import ObjectSpec
 from hub.io.http import RetryPolicy
-from hub.io.records import WriteOp
+from hub.io.records import OUTCOME_UNKNOWN, WriteOp
 
 COMPANIES = ObjectSpec(
     "res.partner",
@@ -155,6 +155,40 @@ def test_a_lost_answer_to_create_neither_loses_nor_duplicates(
         pytest.MonkeyPatch().setattr(OdooConnector, "call", original)
     assert all(r.ok for r in results)
     assert len([r for r in app.records("res.partner") if r["x_hub_id"]]) == 6
+
+
+def test_a_create_that_arrives_after_its_lost_answer_is_never_made_twice(
+    odoo: tuple[OdooEmulator, EmulatorServer],
+) -> None:
+    """A create queued behind a busy server lands after the hub gave up waiting (issue 16): the hub
+    looks for it by x_hub_id, does not find it yet, and must not create it again; the records wait as
+    OUTCOME_UNKNOWN, and the next write finds the late arrivals instead of duplicating them."""
+    app, server = odoo
+    c = connector(server)
+    original = OdooConnector.call
+    late: list[tuple[object, ...]] = []
+
+    def queue_first_create(
+        self: OdooConnector, service: str, method: str, *args: object, **kw: bool
+    ) -> object:
+        if method == "execute_kw" and args[4] == "create" and not late:
+            late.append(args)  # sent, not applied yet: its answer will never come
+            raise OutcomeUnknown("odoo", "POST /jsonrpc: connection lost after sending (ReadTimeout)")
+        return original(self, service, method, *args, **kw)
+
+    pytest.MonkeyPatch().setattr(OdooConnector, "call", queue_first_create)
+    try:
+        results = c.write(COMPANIES, ops := [company(i) for i in range(3)])
+    finally:
+        pytest.MonkeyPatch().setattr(OdooConnector, "call", original)
+    assert [r.error.code if r.error else None for r in results] == [OUTCOME_UNKNOWN] * 3
+    assert "a later run looks for the record by x_hub_id" in str(results[0].error.message)
+    assert not [r for r in app.records("res.partner") if r["x_hub_id"]]  # nothing created twice meanwhile
+    original(c, "object", "execute_kw", *late[0])  # the queued create lands, late
+    again = c.write(COMPANIES, ops)  # the next run's retry
+    assert all(r.ok for r in again), again
+    assert not any(r.created for r in again), again
+    assert len([r for r in app.records("res.partner") if r["x_hub_id"]]) == 3
 
 
 def test_incremental_reads_never_skip_records_sharing_a_second(
