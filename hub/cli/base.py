@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Annotated, Any, NoReturn
 
 import typer
+from sqlalchemy.exc import DBAPIError
 from typer._click.exceptions import UsageError  # typer vendors click: the base of every usage mistake
 from typer.core import TyperGroup
 
@@ -28,7 +29,7 @@ from hub.io.redact import install_log_redaction, redact
 from hub.project.loading import Project
 from hub.project.projectfile import PROJECT_FILE, project_state
 from hub.state import StateStore, StateUnavailable, interrupted_by
-from hub.state.database import STATE_SETTING
+from hub.state.database import STATE_SETTING, state_failure
 
 
 class HubCommands(TyperGroup):
@@ -155,6 +156,8 @@ def guarded(action: Callable[[], int], *, stopped: str = "") -> None:
         fail(str(exc), 1)
     except HubError as exc:
         fail(str(exc), 1)
+    except DBAPIError as exc:  # the state store failed mid-run (a SQLite file another process holds)
+        fail(str(state_failure(exc)), 1)
     except KeyboardInterrupt as exc:
         err.print(interrupted_by(exc) + stopped, markup=False, highlight=False)
         raise typer.Exit(128 + getattr(exc, "signum", signal.SIGINT)) from None

@@ -90,6 +90,10 @@ def _check_sqlite_folder(url: URL, where: str) -> None:
         )
 
 
+SQLITE_BUSY_MS = 30_000
+"""How long a SQLite state store waits for another writer before it gives up."""
+
+
 def open_database(url: str, setting: str = STATE_SETTING) -> Engine:
     """An engine on the state database `url` names, with the state tables created when missing."""
     parsed = parse_state_url(url, setting)
@@ -126,7 +130,7 @@ def _widen_instances(engine: Engine) -> None:
 def _engine(url: URL, where: str) -> Engine:
     try:
         if url.drivername.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 30})
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
         connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": 15}
@@ -139,8 +143,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_MS)}")
     cursor.close()
+
+
+def state_failure(exc: DBAPIError, url: str | None = None) -> StateUnavailable:
+    """A database error met in the middle of a run, as one line: the driver's words, and for SQLite
+    held by another writer what to do (no SQLAlchemy pointer to its documentation)."""
+    reason = _reason(exc)
+    fix = (
+        "another process kept the SQLite state store busy past the wait; run one sync at a time on "
+        "SQLite, or give the runs a PostgreSQL store (HUB_STATE_URL=postgresql://…)"
+        if "locked" in reason or "busy" in reason
+        else "nothing past the last committed page was kept; run it again"
+    )
+    where = f" {shown(url)}" if url else ""
+    return StateUnavailable(f"the state store{where} failed: {reason}; {fix}")
 
 
 def _reason(exc: DBAPIError) -> str:
