@@ -9,9 +9,13 @@ records (checked on the first 1,000); they differ in how they run them:
 - naive: interprets the mapping's field list for every record (dotted paths split, transform names
   looked up, directions tested per field) and validates with jsonschema's Draft202012Validator;
 - compiled: Omnihub's generated mapping functions and compiled validator (hub.project.mapping,
-  hub.project.validation).
+  hub.project.validation);
+- interpreted + compiled validator: the naive side's mapping with the compiled validator, so the
+  ratio against it says what the generated mapping functions alone are worth (the naive ratio mostly
+  measures jsonschema's reference validator).
 
-It prints records per second of each, best of R runs, and the ratio (target: at least 20x).
+It prints records per second of each, best of R runs, and both ratios (target: at least 20x against
+naive).
 """
 
 from __future__ import annotations
@@ -127,7 +131,7 @@ class NaiveMapper:
         return out
 
 
-def build(project: Project) -> tuple[Callable[..., int], Callable[..., int]]:
+def build(project: Project) -> tuple[Callable[..., int], Callable[..., int], Callable[..., int]]:
     source, target = project.mappings["salesforce/contact"], project.mappings["odoo/contact"]
     compiled_in, compiled_out = CompiledMapping(source, project), CompiledMapping(target, project)
     validator = project.validator("contact")
@@ -180,7 +184,27 @@ def build(project: Project) -> tuple[Callable[..., int], Callable[..., int]]:
             done += 1
         return done
 
-    return compiled, naive
+    def interpreted(
+        records: list[dict[str, Any]], refs_in: Any, refs_out: Any, sink: list[Any] | None = None
+    ) -> int:
+        done = 0
+        for record in records:
+            try:
+                canonical = naive_in.run(record, refs_in)
+            except (ValueError, KeyError, TypeError):
+                continue
+            canonical["hub_id"] = HUB_ID
+            if not fast_valid(canonical):
+                continue
+            projection = {path: _get(canonical, path) for path in written}
+            hashlib.sha256(json.dumps(projection, sort_keys=True, default=str).encode()).hexdigest()
+            values = naive_out.run(canonical, refs_out)
+            if sink is not None:
+                sink.append((canonical, {**values, **written_filter(target.filter)}, None))
+            done += 1
+        return done
+
+    return compiled, naive, interpreted
 
 
 def best_rate(
@@ -200,7 +224,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     options = parser.parse_args()
     project = Project.load(ROOT)
-    compiled, naive = build(project)
+    compiled, naive, interpreted = build(project)
     records, refs_in, refs_out = salesforce_contacts(options.records)
     same_compiled: list[Any] = []
     same_naive: list[Any] = []
@@ -211,7 +235,8 @@ def main() -> int:
     )
     naive_rate, naive_done = best_rate(naive, records, (refs_in, refs_out), options.repeat)
     compiled_rate, compiled_done = best_rate(compiled, records, (refs_in, refs_out), options.repeat)
-    assert naive_done == compiled_done
+    mixed_rate, mixed_done = best_rate(interpreted, records, (refs_in, refs_out), options.repeat)
+    assert naive_done == compiled_done == mixed_done
     print(
         f"records: {len(records):,} Salesforce contacts ({len(records) - compiled_done:,} invalid, set aside)"
     )
@@ -219,7 +244,9 @@ def main() -> int:
     print(
         f"compiled (generated mapping + compiled validator):              {compiled_rate:>10,.0f} records/s"
     )
-    print(f"ratio: {compiled_rate / naive_rate:.1f}x (target >= 20x)")
+    print(f"interpreted mapping + compiled validator:                       {mixed_rate:>10,.0f} records/s")
+    print(f"ratio: {compiled_rate / naive_rate:.1f}x against naive (target >= 20x)")
+    print(f"ratio: {compiled_rate / mixed_rate:.1f}x against the interpreted mapping, compiled validator")
     return 0
 
 
