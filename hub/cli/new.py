@@ -10,6 +10,7 @@ import typer
 from hub.cli.base import ProjectOption, app, guarded, load
 from hub.cli.console import err, out
 from hub.errors import ConfigError
+from hub.project.loading import MappingSpec, Project
 
 new_app = typer.Typer(no_args_is_help=True, help="Mappings and syncs proposed for you.")
 app.add_typer(new_app, name="new")
@@ -50,7 +51,6 @@ def new_mapping(
             raise ConfigError(f"unknown system {system!r}; known: {', '.join(systems())}")
         if loaded.entity_schema(entity) is None:
             raise ConfigError(f"no canonical entity {entity!r}; known: {', '.join(loaded.entities())}")
-        key = f"{system}/{name or entity}"
         path = loaded.root / "mappings" / system / f"{name or entity}.yaml"
         if not stdout and path.exists():
             raise ConfigError(f"{loaded.display(path)} exists; pass --name for another, or --stdout")
@@ -62,7 +62,7 @@ def new_mapping(
             shape = connector.describe(object_name, sample)
         finally:
             connector.close()
-        knowledge = Knowledge.learn(loaded.mappings.values(), leave_out=key)
+        knowledge = Knowledge.learn(taught_by(loaded).values())
         proposal = propose(loaded, system, shape, entity, knowledge)
         text = render(
             proposal,
@@ -85,6 +85,16 @@ def new_mapping(
         return 1 if problems else 0
 
     guarded(body)
+
+
+def taught_by(loaded: Project) -> dict[str, MappingSpec]:
+    """The mappings proposals learn from: the library's, whatever the project uses of it, and the
+    project's own (which replace the library's of the same name)."""
+    from hub import library
+
+    root = library.root()
+    shipped = Project.load(root).mappings if loaded.root != root else {}
+    return {**shipped, **loaded.mappings}
 
 
 @new_app.command("sync")

@@ -328,9 +328,42 @@ class Knowledge:
 
 
 def _system_specific(raw: Mapping[str, Any]) -> bool:
-    """Whether a field's transforms name one system's values (a `map` of its codes)."""
+    """Whether a field's transforms name one system's values (a `map` of its codes) or fields (a
+    phone's `region_field`): another system's mapping cannot take them as they are."""
     text = repr({k: v for k, v in raw.items() if k not in ("canonical", "system")})
-    return "'map'" in text or "'values'" in text
+    return any(word in text for word in ("'map'", "'values'", "_field'", "'template'"))
+
+
+TEXT_ONLY = {"trim", "lower", "upper", "truncate"}
+"""Transforms for text: what a number, date or flag field does not take."""
+
+
+def _names(value: Any) -> set[str]:
+    """The transform names in a field entry's transform lists."""
+    found: set[str] = set()
+    for key in ("transforms", "inbound", "outbound"):
+        for item in value.get(key) or []:
+            found |= {item} if isinstance(item, str) else set(item) if isinstance(item, dict) else set()
+    return found
+
+
+def enum_map(options: Sequence[str], allowed: Sequence[Any]) -> dict[str, Any] | None:
+    """`map` transforms between a system's option values and a canonical enumeration, each option
+    paired with the value most like it (as words, 80 or more of 100); None when none pairs."""
+    choices = {value: words(str(value)) for value in allowed if value is not None}
+    pairs: dict[str, Any] = {}
+    for option in options:
+        scored = [(fuzz.token_sort_ratio(words(option), said), value) for value, said in choices.items()]
+        best = max(scored, default=(0.0, None), key=lambda s: s[0])
+        if best[0] >= 80:
+            pairs[option] = best[1]
+    if not pairs:
+        return None
+    back = {value: option for option, value in reversed(pairs.items())}
+    return {
+        "inbound": [{"map": {"values": pairs, "default": None}}],
+        "outbound": [{"map": {"values": back, "default": None}}],
+    }
 
 
 DEFAULT_TRANSFORMS: dict[str, dict[str, Any]] = {
@@ -437,7 +470,7 @@ def propose(project: Project, system: str, shape: ObjectShape, entity: str, know
         used_fields.add(name)
         used_paths.add(path)
         info = next(f for f in shape.fields if f.name == name)
-        entry = _entry(system, entity, path, info, reached, canonical_kind(targets[path]), knowledge)
+        entry = _entry(system, entity, path, info, reached, targets[path], kinds[name], knowledge)
         chosen.append(Proposed(path, reached, round(score, 2), entry, why))
     required = [r for r in schema.get("required", []) if r not in MANAGED and r not in used_paths]
     left = [f for f in shape.fields if f.name not in used_fields and f.name not in keys]
@@ -477,15 +510,36 @@ def _reach(
 
 
 def _entry(
-    system: str, entity: str, path: str, info: FieldInfo, name: str, kind: str, knowledge: Knowledge
+    system: str,
+    entity: str,
+    path: str,
+    info: FieldInfo,
+    name: str,
+    schema: Mapping[str, Any],
+    held: str | None,
+    knowledge: Knowledge,
 ) -> dict[str, Any]:
+    """The field's entry: the shipped mappings' transforms for it (this system's, else the commonest
+    portable ones, unless they are for text and the field holds numbers, dates or flags), a `map` for
+    an enumeration the system lists options for, else the canonical kind's usual transforms."""
+    kind = canonical_kind(schema)
     entry: dict[str, Any] = {"canonical": path, "system": name}
     learned = knowledge.raw_for(system, entity, path, name)
-    shape = (
-        {k: v for k, v in learned.items() if k not in ("canonical", "system")}
-        if learned is not None
-        else dict(DEFAULT_TRANSFORMS.get(kind, {}))
+    shape = {k: v for k, v in learned.items() if k not in ("canonical", "system")} if learned else None
+    same_system = any(
+        e.system == system for e in knowledge.examples.get((entity, path), []) if learned is e.raw
     )
+    if (
+        shape is not None
+        and not same_system
+        and held not in (None, "text", "enum")
+        and _names(shape) <= TEXT_ONLY
+    ):
+        shape = None  # `trim` learned from a text field elsewhere does not fit this one's numbers
+    if shape is None and kind == "enum" and info.options:
+        shape = enum_map(info.options, schema.get("enum", []))
+    if shape is None:
+        shape = dict(DEFAULT_TRANSFORMS.get(kind, {}))
     if "ref" in shape and kind != "reference":
         shape.pop("ref")
     entry.update(shape)

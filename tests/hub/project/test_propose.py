@@ -239,3 +239,31 @@ def test_new_sync_refuses_mappings_of_two_entities(project: Path) -> None:
         "new", "sync", "x", "--from", "salesforce/contakt", "--to", "odoo/account", "--project", str(project)
     )
     assert code == 2 and "no such mapping" in stderr
+
+
+def test_an_enumeration_with_listed_options_gets_a_map_both_ways() -> None:
+    from hub.project.propose import enum_map
+
+    made = enum_map(["Active", "Inactive", "On hold"], ["active", "inactive", None])
+    assert made == {
+        "inbound": [{"map": {"values": {"Active": "active", "Inactive": "inactive"}, "default": None}}],
+        "outbound": [{"map": {"values": {"active": "Active", "inactive": "Inactive"}, "default": None}}],
+    }
+    assert enum_map(["Gold", "Silver"], ["active", "inactive"]) is None
+
+
+def test_what_another_system_does_to_text_or_names_of_its_own_fields_is_not_copied(library: Project) -> None:
+    """A number column is not given another system's `trim`, and a phone is not read with another
+    system's `region_field`: the canonical kind's own transforms are proposed instead."""
+    shape = shape_of(
+        [
+            ("id", "", "integer"),
+            ("revenue", "Annual revenue", "numeric(14,2)"),
+            ("switchboard", "Phone", "varchar"),
+        ],
+        [{"id": i, "revenue": "1200.50", "switchboard": "+31 20 123 4567"} for i in range(10)],
+    )
+    proposal = propose(library, "sql", shape, "account", Knowledge.learn(library.mappings.values()))
+    entries = {p.canonical: p.entry for p in proposal.fields}
+    assert entries["annual_revenue"]["system"] == "revenue" and "trim" not in repr(entries["annual_revenue"])
+    assert entries["phone"]["system"] == "switchboard" and "region_field" not in repr(entries["phone"])
