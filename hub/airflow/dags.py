@@ -4,6 +4,9 @@
 the tasks' callables (`hub.airflow.tasks`) are referenced here and run only when a task runs:
 
     sync__<name>       one task, `sync`; publishes the Asset omnihub://sync/<name>
+    backfill__<name>   with `airflow: {backfill_shards: N}`: `shard` mapped over the N parts of a full
+                       read (each on its own worker), then `finish` (the ordinary run from the
+                       earliest cursor any part reached); manual only
     reconcile__<name>  one task, `reconcile`; by default scheduled on that Asset (after each sync).
                        With `partitions: N` in its settings: `spill` >> `compare` (mapped over the
                        N partitions, never over records) >> `reconcile`
@@ -78,6 +81,25 @@ def sync_dag(spec: SyncSpec, root: Path) -> DAG:
     return dag
 
 
+def backfill_dag(spec: SyncSpec, root: Path) -> DAG:
+    """backfill__<name>: the N shards of a full read as N mapped tasks, then the finishing run, which
+    publishes the sync's Asset. Triggered by hand (a first load, a rebuild): never scheduled."""
+    count = int(spec.airflow["backfill_shards"])
+    common = {"sync_name": spec.name, "project_root": str(root)}
+    with _dag(f"backfill__{spec.name}", spec, None, "backfill", {}) as dag:
+        shards = PythonOperator.partial(task_id="shard", python_callable=run_sync).expand(
+            op_kwargs=[{**common, "shard": f"{k}/{count}"} for k in range(count)]
+        )
+        finish = PythonOperator(
+            task_id="finish",
+            python_callable=run_sync,
+            op_kwargs={**common, "finish_shards": count},
+            outlets=[Asset(ASSET_URI.format(name=spec.name))],
+        )
+        shards >> finish
+    return dag
+
+
 def reconcile_dag(spec: SyncSpec, root: Path) -> DAG:
     """reconcile__<name>: on its own schedule, or after every successful sync (its Asset)."""
     schedule = (spec.reconcile or {}).get("schedule") or [Asset(ASSET_URI.format(name=spec.name))]
@@ -149,6 +171,8 @@ def build_dags(root: Path) -> dict[str, DAG]:
 
 def _dags_of(spec: SyncSpec, root: Path) -> dict[str, DAG]:
     dags = {f"sync__{spec.name}": sync_dag(spec, root)}
+    if spec.airflow.get("backfill_shards"):
+        dags[f"backfill__{spec.name}"] = backfill_dag(spec, root)
     if spec.reconcile is not None:
         dags[f"reconcile__{spec.name}"] = reconcile_dag(spec, root)
     return dags

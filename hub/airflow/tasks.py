@@ -58,13 +58,24 @@ def engine_for(project_root: str, sync_name: str) -> SyncEngine:
     return SyncEngine(project, StateStore.open(project.root, configured))
 
 
-def run_sync(sync_name: str, project_root: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def run_sync(
+    sync_name: str,
+    project_root: str,
+    params: Mapping[str, Any] | None = None,
+    shard: str | None = None,
+    finish_shards: int | None = None,
+) -> dict[str, Any]:
     """The `sync` task: run the sync; only counts go to XCom. A failed run fails the task.
 
     The watermark is the hub's own cursor in its state store, not the run's data interval: manual
     and asset-triggered runs have none, and a retried or late run must not skip or repeat records.
+    In a backfill (`backfill__<sync>`), `shard` ("K/N") runs one part, and `finish_shards` (N) the
+    ordinary run that ends it once every part is done.
     """
+    from hub.engine.pipeline import Shard
+
     full = bool((params or {}).get("full"))
+    part = Shard(*map(int, shard.split("/"))) if shard else None
     try:
         patience = lock_wait()
         engine = engine_for(project_root, sync_name)
@@ -73,7 +84,10 @@ def run_sync(sync_name: str, project_root: str, params: Mapping[str, Any] | None
     deadline = time.monotonic() + patience
     while True:
         try:
-            result = engine.sync(sync_name, full=full)
+            if finish_shards is not None:
+                result = engine.finish_backfill(sync_name, finish_shards)
+            else:
+                result = engine.sync(sync_name, full=full, shard=part)
             break
         except ConfigError as exc:  # retrying cannot mend a broken file or a missing connection
             raise AirflowFailException(f"sync {sync_name}: {exc}") from None

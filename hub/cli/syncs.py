@@ -1,8 +1,11 @@
-"""Commands that run syncs and show their history: plan, sync, runs, quarantine."""
+"""Commands that run syncs and show their history: plan, sync, backfill, runs, quarantine."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +25,9 @@ from hub.cli.base import (
     state_of,
 )
 from hub.cli.console import BarProgress, err, out, plain_table, status_text
+from hub.engine.pipeline import Shard
 from hub.engine.sync import SyncEngine, SyncResult
+from hub.errors import HubError
 from hub.state import StateStore
 from hub.state.database import STATE_SETTING, shown
 
@@ -76,9 +81,92 @@ def sync(
     state_url: StateOption = None,
     as_json: JsonOption = False,
     full: Annotated[bool, typer.Option("--full", help="Read everything, not just changes.")] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="K/N",
+            callback=lambda v: v if v is None else str(parse_shard(v)),
+            help="Run part K of an N-part backfill (a full read; `hub backfill` runs them all).",
+        ),
+    ] = None,
 ) -> None:
     """Run a sync (incremental from the stored cursor)."""
-    _run(sync_name, project, state_url, as_json, f"sync {sync_name}", lambda e: e.sync(sync_name, full=full))
+    part = parse_shard(shard) if shard else None
+    title = f"sync {sync_name}" + (f" shard {part}" if part else "")
+    _run(sync_name, project, state_url, as_json, title, lambda e: e.sync(sync_name, full=full, shard=part))
+
+
+def parse_shard(text: str) -> Shard:
+    """`K/N` as a Shard (a usage error naming the option otherwise)."""
+    index, _, count = text.partition("/")
+    try:
+        return Shard(int(index), int(count))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: give K/N with 0 <= K < N, such as 0/4") from None
+
+
+@app.command()
+def backfill(
+    sync_name: Annotated[str, typer.Argument(metavar="SYNC")],
+    shards: Annotated[int, typer.Option("--shards", min=1, max=64, help="Parts run at once.")] = 2,
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A full read of a sync split into SHARDS parts run at once, each its own process (on Airflow:
+    the DAG backfill__SYNC, one mapped task per part), then one ordinary run from the earliest cursor
+    any part reached. Each source record is written by exactly one part; a part that fails or is
+    killed is simply run again (`hub sync SYNC --shard K/N`), then `hub backfill` finishes."""
+
+    def body() -> int:
+        engine(project, state_url, sync_name)  # the gate: the sync's problems stop it before any part runs
+        root = project.resolve()
+        command = [sys.executable, "-m", "hub", "sync", sync_name, "--json", "--project", str(root)]
+        if state_url:
+            command += ["--state-url", state_url]
+        parts = [
+            subprocess.Popen(
+                [*command, "--shard", f"{k}/{shards}"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for k in range(shards)
+        ]
+        outcomes: list[dict[str, Any]] = []
+        failed: list[str] = []
+        for k, part in enumerate(parts):
+            stdout, stderr = part.communicate()
+            said: dict[str, Any] | None = json.loads(stdout) if stdout.strip().startswith("{") else None
+            if said is None or said["status"] == "failed":
+                failed.append(f"{k}/{shards}")
+            outcomes.append(
+                {
+                    "shard": f"{k}/{shards}",
+                    "exit": part.returncode,
+                    "summary": said,
+                    "error": stderr.strip()[-500:],
+                }
+            )
+            if not as_json:
+                counts = (
+                    f"{said['read']} read, {said['created']} created, {said['updated']} updated"
+                    if said
+                    else stderr.strip()[-300:]
+                )
+                err.print(f"shard {k}/{shards}: {counts}", markup=False, highlight=False)
+        if failed:
+            raise HubError(
+                f"{sync_name}: backfill shards {', '.join(failed)} failed; run them again with --shard"
+            )
+        result = engine(project, state_url, sync_name).finish_backfill(sync_name, shards)
+        if as_json:
+            print_json({"shards": outcomes, "finish": result.summary()})
+            return result.exit_code
+        return report(result, as_json, f"backfill {sync_name}: {shards} shards, then")
+
+    guarded(body, stopped=RECORDED)
 
 
 @app.command()

@@ -12,6 +12,7 @@ records as `Unreadable`s and are quarantined at the stage "read"; the page's cur
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,40 @@ class RunContext:
     force: bool = False
     forget_targets: set[str] = field(default_factory=set)
     filter_exit: FilterExit | None = None  # the sync applies the source's filter itself
+    shard: Shard | None = None  # one part of a backfill: only its records, its own cursor
+
+    @property
+    def cursor_key(self) -> str:
+        """What the run's cursor is kept under: the source object, or one shard's progress on it."""
+        return self.src_obj.name if self.shard is None else self.shard.cursor_key(self.src_obj.name)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Part `index` of `count` of a backfill: the source records whose id hashes to it. Every shard
+    reads the whole source and processes only its own records, so each record is written by exactly
+    one shard; its cursor is kept apart until every shard is done (`StateStore.settle_shards`)."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not (self.count >= 1 and 0 <= self.index < self.count):
+            raise ValueError(f"shard {self.index}/{self.count}: give K/N with 0 <= K < N")
+
+    def owns(self, record_id: str) -> bool:
+        """Whether this shard processes the record (a stable hash of its id, the same in every process)."""
+        digest = hashlib.blake2b(record_id.encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big") % self.count == self.index
+
+    def cursor_key(self, obj: str) -> str:
+        return f"{obj}#shard{self.index}/{self.count}"
+
+    def done_key(self, obj: str) -> str:
+        return f"{obj}#done{self.index}/{self.count}"
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
 
 
 @dataclass
@@ -148,7 +183,7 @@ class PagePipeline:
         items = self._apply_mode(items, commit)
         self._write(items, commit)
         if cursor is not None:
-            commit.cursor = (self.src_system, ctx.src_obj.name, cursor)
+            commit.cursor = (self.src_system, ctx.cursor_key, cursor)
         if not ctx.dry_run:
             failpoint("before_commit")
             ctx.store.commit_page(commit)

@@ -19,7 +19,7 @@ from uuid import uuid4
 
 from connectors.registry import connector_class
 from hub.engine.filters import filter_exit, reading_spec
-from hub.engine.pipeline import Counts, PagePipeline, RunContext
+from hub.engine.pipeline import Counts, PagePipeline, RunContext, Shard
 from hub.engine.quarantine import retry_quarantined
 from hub.engine.references import ReferenceResolver
 from hub.errors import ConfigError, HubError, QuotaExhausted
@@ -118,9 +118,28 @@ class SyncEngine:
             )
 
     # Public -----------------------------------------------------------------------------------
-    def sync(self, name: str, *, full: bool = False) -> SyncResult:
-        """Run a sync: incremental from the stored cursor, or everything with `full`."""
-        return self._execute(name, kind="sync", full=full)
+    def sync(self, name: str, *, full: bool = False, shard: Shard | None = None) -> SyncResult:
+        """Run a sync: incremental from the stored cursor, or everything with `full`; with `shard`,
+        one part of a backfill (always a full read; `finish_backfill` ends it)."""
+        return self._execute(name, kind="sync", full=full or shard is not None, shard=shard)
+
+    def finish_backfill(self, name: str, count: int) -> SyncResult:
+        """End a backfill of `count` shards once all are done: the sync's cursor becomes the earliest
+        any shard reached, and one ordinary run reads what changed meanwhile and retries what waited
+        (HubError naming the shards not done, and nothing changes, otherwise)."""
+        spec = self.spec(name)
+        lock = self.store.locks.acquire(f"sync:{name}")
+        try:
+            cursor, missing = self.store.settle_shards(
+                name, spec.source.instance, self.compiled(spec.source.mapping).object_spec().name, count
+            )
+        finally:
+            lock.release()
+        if missing:
+            shown = ", ".join(f"{i}/{count}" for i in missing)
+            raise HubError(f"{name}: backfill shards {shown} have not finished; run them (again) first")
+        log.info("%s: backfill of %d shards settled at %s", name, count, cursor or "no cursor")
+        return self.sync(name)
 
     def plan(self, name: str, *, full: bool = False) -> SyncResult:
         """What a sync would do now: reads both systems, writes nothing anywhere."""
@@ -151,13 +170,15 @@ class SyncEngine:
         retry_ids: Sequence[int] | None = None,
         spec: SyncSpec | None = None,
         forced: Forced | None = None,
+        shard: Shard | None = None,
     ) -> SyncResult:
         spec = spec or self.spec(name)
-        lock = None if kind == "plan" else self.store.locks.acquire(f"sync:{name}")
+        held = f"sync:{name}" if shard is None else f"sync:{name}#shard{shard}"
+        lock = None if kind == "plan" else self.store.locks.acquire(held)
         if kind != "plan":  # a plan writes nothing anywhere, the state store included
             self.adopt_instances()
         try:
-            return self._run(spec, kind, full, retry_ids, forced, lock)
+            return self._run(spec, kind, full, retry_ids, forced, lock, shard)
         finally:
             if lock is not None:
                 lock.release()
@@ -170,6 +191,7 @@ class SyncEngine:
         retry_ids: Sequence[int] | None,
         forced: Forced | None = None,
         lock: Lock | None = None,
+        shard: Shard | None = None,
     ) -> SyncResult:
         dry_run, started = kind == "plan", time.monotonic()
         run_id = f"plan-{uuid4()}" if dry_run else self.store.start_run(spec.name, kind, lock=lock)
@@ -177,6 +199,7 @@ class SyncEngine:
         ctx: RunContext | None = None
         try:
             ctx = self.context(spec, run_id, calls, connectors, dry_run)
+            ctx.shard = shard
             pipeline = self.pipeline(ctx, connectors, depth=0)
             if forced is not None:
                 ctx.force, ctx.forget_targets = True, forced.forget_targets
@@ -245,6 +268,14 @@ class SyncEngine:
             return
         since = self._since(ctx, full)
         self._read(ctx, pipeline, since)
+        if ctx.shard is not None:  # the other shards' records are not its to delete or retry
+            ctx.details["shard"] = str(ctx.shard)
+            if not ctx.dry_run:
+                obj = ctx.src_obj.name
+                ctx.store.mark_shard_done(
+                    ctx.spec.name, ctx.spec.source.instance, ctx.cursor_key, ctx.shard.done_key(obj)
+                )
+            return
         if ctx.spec.mode == "mirror":
             self._mirror_deletes(ctx, since)
         if not ctx.dry_run:
@@ -260,9 +291,14 @@ class SyncEngine:
         page_size = ctx.spec.page_size or ctx.source.max_page
         if self.progress:
             self.progress.start(ctx.spec.name, ctx.source.count(ctx.src_obj, since))
+        shard = ctx.shard
         for page in ctx.source.read_changes(ctx.src_obj, since, min(page_size, ctx.source.max_page)):
             cursor = cursor_text(page.cursor) if page.cursor else None
-            pipeline.run(page.records, cursor, unreadable=page.unreadable, covered=page.covered)
+            records, unreadable, covered = page.records, page.unreadable, page.covered
+            if shard is not None:  # its own records only; the places it read settle nothing of others'
+                records = [r for r in records if shard.owns(ctx.source.record_id(ctx.src_obj, r))]
+                unreadable, covered = [u for u in unreadable if shard.owns(u.record_id)], []
+            pipeline.run(records, cursor, unreadable=unreadable, covered=covered)
             if self.progress:
                 self.progress.advance(len(page.records) + len(page.unreadable), page.total)
 

@@ -132,6 +132,49 @@ class StateStore:
             )
         )
 
+    def mark_shard_done(self, sync: str, system: str, progress_key: str, done_key: str) -> None:
+        """Record that a backfill shard read its whole source: its progress cursor ("" when it met no
+        record) kept under its done key."""
+        with self.engine.begin() as conn:
+            query = select(cursors.c.value).where(
+                cursors.c.sync == sync, cursors.c.system == system, cursors.c.object == progress_key
+            )
+            value = conn.execute(query).scalar_one_or_none()
+            self._set_cursor(conn, sync, system, done_key, value or "")
+
+    def settle_shards(self, sync: str, system: str, obj: str, count: int) -> tuple[str | None, list[int]]:
+        """End a backfill of `count` shards: when every shard is done, the object's cursor becomes the
+        earliest any shard reached (every record changed after it is read again by the next run) and
+        the shards' own cursors go; returns that cursor and the shards not done (nothing changes then)."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(cursors.c.object, cursors.c.value).where(
+                    cursors.c.sync == sync,
+                    cursors.c.system == system,
+                    cursors.c.object.like(f"{obj}#%/{count}"),
+                )
+            ).all()
+            done = {int(o[len(obj) + 5 : o.rindex("/")]): v for o, v in rows if o.startswith(f"{obj}#done")}
+            missing = [i for i in range(count) if i not in done]
+            if missing:
+                return None, missing
+            reached = [v for v in done.values() if v]
+            earliest = (
+                min(reached, key=lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")))
+                if reached
+                else None
+            )
+            if earliest is not None:
+                self._set_cursor(conn, sync, system, obj, earliest)
+            conn.execute(
+                delete(cursors).where(
+                    cursors.c.sync == sync,
+                    cursors.c.system == system,
+                    cursors.c.object.like(f"{obj}#%/{count}"),
+                )
+            )
+        return earliest, []
+
     # Cross-references ---------------------------------------------------------------------
     def xrefs_by_external(self, entity: str, system: str, ids: Iterable[str]) -> dict[str, XrefRow]:
         """Cross-references of records of `system`, keyed by their id there."""

@@ -214,3 +214,27 @@ def test_a_partitioned_reconciliation_runs_one_mapped_task_per_partition(
         assert f"task_id=compare map_index={index}" in log
     assert "reconcile crm_contacts_to_erp: pass; report:" in log
     assert not list((project / ".hub" / "work").rglob("*.arrow"))  # the partitions are cleaned up
+
+
+def test_a_backfill_runs_one_mapped_task_per_shard_then_finishes(sandbox: Sandbox, tmp_path: Path) -> None:
+    """`airflow: {backfill_shards: 3}` makes backfill__<sync>: three mapped `shard` tasks (each part
+    of the full read, on as many workers), then `finish`; every account once in Odoo."""
+    project = tmp_path / "project"
+    for folder in ("schemas", "mappings", "dags"):
+        shutil.copytree(ROOT / folder, project / folder)
+    path = project / "mappings/syncs/crm_accounts_to_erp.yaml"
+    path.write_text(path.read_text().replace("airflow:\n", "airflow:\n  backfill_shards: 3\n", 1))
+    state = tmp_path / "state.db"
+    stack = AirflowStack(
+        home=tmp_path / "airflow", project=project, environ={"HUB_STATE_URL": f"sqlite:///{state}"}
+    )
+    stack.migrate()
+    stack.airflow("dags", "reserialize")
+    done = stack.airflow("dags", "test", "backfill__crm_accounts_to_erp")
+    assert last_run(stack, "backfill__crm_accounts_to_erp")["state"] == "success"
+    log = done.stdout + done.stderr
+    for index in range(3):
+        assert f"task_id=shard map_index={index}" in log
+    assert "task_id=finish" in log
+    written = partners(sandbox, companies=True)
+    assert len({r["x_hub_id"] for r in written}) == len(written) == len(valid_accounts(sandbox))
