@@ -14,6 +14,7 @@ Both return source id → hub_id of the records that now exist in the target (wo
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from hub.engine.identity import LinkSide, link_references
@@ -24,11 +25,15 @@ from hub.project.loading import Endpoint
 
 if TYPE_CHECKING:
     from hub.engine.sync import SyncEngine
+    from hub.state.locks import Lock
 
 log = logging.getLogger("hub.sync")
 MAX_REFERENCE_DEPTH = 3
 # Levels of one hierarchy (manager of a manager of …) brought over on demand in one run.
 MAX_HIERARCHY_DEPTH = 12
+SHARD_REFERENCE_WAIT = 120.0
+"""Seconds a backfill shard waits for a referenced sync another shard is running, before its records
+wait in quarantine (the finishing run brings what is left)."""
 
 
 class ReferenceResolver:
@@ -51,7 +56,7 @@ class ReferenceResolver:
         if self.depth >= (MAX_HIERARCHY_DEPTH if own else MAX_REFERENCE_DEPTH):
             return {}
         try:
-            lock = None if parent.dry_run or own else self.engine.store.locks.acquire(f"sync:{name}")
+            lock = None if parent.dry_run or own else self._lock(name)
         except LockError as exc:
             log.warning("cannot bring %s references now: %s", entity, exc)
             return {}
@@ -67,6 +72,18 @@ class ReferenceResolver:
         add_references(parent.details, {name: ctx.counts.as_dict()})
         add_references(parent.details, ctx.details.get("references", {}))  # their own, deeper down
         return pipeline.written
+
+    def _lock(self, name: str) -> Lock:
+        """The referenced sync's lock; a backfill shard waits for it (up to SHARD_REFERENCE_WAIT), since
+        its sibling shards bring the same references at the same moment, for a short while each."""
+        deadline = time.monotonic() + (SHARD_REFERENCE_WAIT if self.parent.shard is not None else 0.0)
+        while True:
+            try:
+                return self.engine.store.locks.acquire(f"sync:{name}")
+            except LockError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)
 
     def link(self, entity: str, source_ids: list[str]) -> dict[str, str]:
         """Referenced records with no cross-reference, linked by the sync's `reference_match` keys."""

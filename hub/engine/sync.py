@@ -139,7 +139,14 @@ class SyncEngine:
             shown = ", ".join(f"{i}/{count}" for i in missing)
             raise HubError(f"{name}: backfill shards {shown} have not finished; run them (again) first")
         log.info("%s: backfill of %d shards settled at %s", name, count, cursor or "no cursor")
-        return self.sync(name)
+        result = self.sync(name)
+        waiting = [q.id for q in self.store.quarantined(name) if q.stage == "reference"]
+        if waiting:  # what a shard could not bring while its siblings held the referenced sync
+            retried = self.retry(name, waiting)
+            result.details["references_retried"] = retried.summary()
+            result.counts.created += retried.counts.created
+            result.counts.updated += retried.counts.updated
+        return result
 
     def plan(self, name: str, *, full: bool = False) -> SyncResult:
         """What a sync would do now: reads both systems, writes nothing anywhere."""
