@@ -108,17 +108,17 @@ def url_of(server: str, database: str, driver: str = "postgresql") -> str:
 def admin(server: str, *statements: str) -> None:
     with psycopg.connect(url_of(server, "postgres"), autocommit=True) as conn:
         for statement in statements:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 def execute(url: str, statement: str, *params: object) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(statement, params or None)  # type: ignore[arg-type]
+        conn.execute(statement, params or None)
 
 
 def count(url: str, sql: str) -> tuple[object, ...]:
     with psycopg.connect(url) as conn:
-        row = conn.execute(sql).fetchone()  # type: ignore[arg-type]
+        row = conn.execute(sql).fetchone()
     assert row is not None
     return tuple(row)
 
@@ -160,9 +160,7 @@ def dlt_load(source_url: str, target_url: str, pipelines: str) -> None:
     from dlt.sources.sql_database import sql_database
 
     source = sql_database(source_url, table_names=["customers"])
-    source.customers.apply_hints(
-        primary_key="id", incremental=dlt.sources.incremental("updated_at")
-    )
+    source.customers.apply_hints(primary_key="id", incremental=dlt.sources.incremental("updated_at"))
     pipeline = dlt.pipeline(
         pipeline_name="bench_backfill",
         pipelines_dir=pipelines,
@@ -174,7 +172,9 @@ def dlt_load(source_url: str, target_url: str, pipelines: str) -> None:
     info.raise_on_failed_jobs()
 
 
-def phases(args: argparse.Namespace, server: str, names: dict[str, str], folder: Path) -> dict[str, dict[str, Run]]:
+def phases(
+    args: argparse.Namespace, server: str, names: dict[str, str], folder: Path
+) -> dict[str, dict[str, Run]]:
     """The three runs of each tool, in turn."""
     project = write_project(folder)
     env = hub_env(server, names)
@@ -196,7 +196,9 @@ def phases(args: argparse.Namespace, server: str, names: dict[str, str], folder:
 
 def check(server: str, names: dict[str, str], rows: int) -> None:
     """Both targets hold every row once, with the renamed ones renamed."""
-    sql = "SELECT count(*), count(DISTINCT {key}), count(*) FILTER (WHERE name LIKE '%(renamed)') FROM {table}"
+    sql = (
+        "SELECT count(*), count(DISTINCT {key}), count(*) FILTER (WHERE name LIKE '%(renamed)') FROM {table}"
+    )
     ours = count(url_of(server, names["omnihub"]), sql.format(key="hub_id", table="customers"))
     theirs = count(url_of(server, names["dlt"]), sql.format(key="id", table="bench.customers"))
     expected = (rows, rows, rows // 100)
@@ -220,7 +222,9 @@ def report(rows: int, results: dict[str, dict[str, Run]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432"))
     parser.add_argument("--profile", default="", help="cProfile output file for Omnihub's first load")

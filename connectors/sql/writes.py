@@ -17,13 +17,15 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import sha1
 from typing import Any, Literal, TypeVar
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from connectors.sql.database import driver_message, sqlstate
+from connectors.sql.database import driver_message, is_transient, sqlstate
 from connectors.sql.values import column_value, stamp_value
 from hub.io.connector import ObjectSpec, written_filter
 from hub.io.records import RecordError, WriteOp, WriteResult
@@ -32,6 +34,7 @@ Strategy = Literal["postgresql", "sqlite", "generic"]
 T = TypeVar("T")
 IN_CHUNK = 500  # values per IN list (Oracle allows 1000; every database takes this many)
 PARAMETER_LIMITS = {"postgresql": 60_000, "sqlite": 30_000 if sqlite3.sqlite_version_info >= (3, 32) else 999}
+STAGE = "omnihub_stage"  # the temporary table a PostgreSQL page is copied into
 KEY_FIELDS = re.compile(r"Key \(([^)]*)\)=")
 SQLITE_FIELDS = re.compile(r"constraint failed: ([\w.]+(?:, [\w.]+)*)")
 
@@ -155,7 +158,9 @@ class TableWriter:
     def _upsert(self, conn: sa.Connection, rows: Sequence[Row]) -> dict[int, WriteResult]:
         assert self.ext is not None
         if self.strategy == "postgresql":
-            ids = self._returning_upsert(conn, rows, pg_insert)
+            ids = self._copied_upsert(conn, rows)
+            if ids is None:  # the bulk path was refused: the row-by-row statement names the culprit
+                ids = self._returning_upsert(conn, rows, pg_insert)
         elif self.strategy == "sqlite":
             existing = self._existing(conn, rows)
             ids = {
@@ -165,6 +170,48 @@ class TableWriter:
         else:
             ids = self._select_then_write(conn, rows)
         return {r.index: WriteResult(str(ids[str(r.key)][0]), created=ids[str(r.key)][1]) for r in rows}
+
+    def _copied_upsert(self, conn: sa.Connection, rows: Sequence[Row]) -> dict[str, tuple[Any, bool]] | None:
+        """PostgreSQL: COPY the rows into a temporary staging table shaped like the target, then one
+        `WITH staged AS (DELETE FROM stage RETURNING …) INSERT … SELECT … ON CONFLICT (ext) DO UPDATE
+        … RETURNING pk, ext, (xmax = 0)`, which also empties the stage for the next page.
+
+        The staging table lives as long as the pooled connection (created when missing); the COPY
+        and the savepoint around both go through the driver's cursor, the upsert through SQLAlchemy
+        (one statement, one API call, per page). None when the database or the driver refuses any
+        of it, so the caller's multi-row statement can say which row it was."""
+        assert self.ext is not None
+        quote = conn.dialect.identifier_preparer.quote
+        names = list(rows[0].values)
+        columns = ", ".join(quote(n) for n in names)
+        target = conn.dialect.identifier_preparer.format_table(self.table)
+        stage = f"{STAGE}_{sha1(f'{target} {columns}'.encode()).hexdigest()[:12]}"
+        updated = [n for n in names if n != self.ext.name] or [self.ext.name]
+        upsert = (
+            f"WITH staged AS (DELETE FROM {stage} RETURNING {columns}) "
+            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM staged "
+            f"ON CONFLICT ({quote(self.ext.name)}) DO UPDATE SET "
+            + ", ".join(f"{quote(n)} = EXCLUDED.{quote(n)}" for n in updated)
+            + f" RETURNING {quote(self.pk.name)}, {quote(self.ext.name)}, (xmax = 0)"
+        )
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(f"SAVEPOINT {STAGE}")
+        try:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS SELECT {columns} FROM {target} WITH NO DATA"
+            )
+            with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row.values[n] for n in names])
+            found = conn.exec_driver_sql(upsert).all()
+        except psycopg.Error as exc:  # from the driver's cursor: the hub's handling wants SQLAlchemy's
+            _undo_refused(cursor, sa.exc.DBAPIError.instance(None, None, exc, psycopg.Error))
+            return None
+        except sa.exc.DBAPIError as exc:
+            _undo_refused(cursor, exc)
+            return None
+        cursor.execute(f"RELEASE SAVEPOINT {STAGE}")
+        return {str(ext): (pk, bool(made)) for pk, ext, made in found}
 
     def _returning_upsert(
         self, conn: sa.Connection, rows: Sequence[Row], insert: Any
@@ -207,6 +254,14 @@ class TableWriter:
         return {key: (pk, False) for key, pk in existing.items()} | {
             key: (pk, True) for key, pk in made.items()
         }
+
+
+def _undo_refused(cursor: Any, exc: sa.exc.StatementError) -> None:
+    """Undo a bulk attempt the database or the driver refused (the caller falls back to the statement
+    that names the row); a transient failure goes on up and replays the whole transaction."""
+    if isinstance(exc, sa.exc.DBAPIError) and is_transient(exc):
+        raise exc
+    cursor.execute(f"ROLLBACK TO SAVEPOINT {STAGE}")
 
 
 def _rounds(rows: Sequence[Row]) -> list[list[Row]]:
