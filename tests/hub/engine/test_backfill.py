@@ -107,6 +107,9 @@ def test_hub_backfill_runs_the_shards_at_once_then_finishes(sandbox: Sandbox, tm
     assert [s["shard"] for s in said["shards"]] == ["0/3", "1/3", "2/3"]
     assert said["finish"]["status"] in ("success", "partial")  # it writes what waited for a reference
     assert max(partners(sandbox).values()) == 1, "a record was written twice"
-    assert SyncEngine(Project.load(ROOT), StateStore(f"sqlite:///{tmp_path / 'c.db'}")).plan(
-        SYNC, full=True
-    ).counts.created == 0
+    assert (
+        SyncEngine(Project.load(ROOT), StateStore(f"sqlite:///{tmp_path / 'c.db'}"))
+        .plan(SYNC, full=True)
+        .counts.created
+        == 0
+    )
