@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,11 +188,38 @@ def phases(
             execute(source, CHANGE)
         first = [sys.executable, "-m", "cProfile", "-o", args.profile, "-m", "hub", *hub[3:]]
         omnihub = first if args.profile and phase == "first load" else hub
-        results[phase] = {
-            "omnihub": child(omnihub, env, f"omnihub {phase}"),
-            "dlt": child(dlt, {**os.environ, "RUNTIME__LOG_LEVEL": "WARNING"}, f"dlt {phase}"),
-        }
+        with Analyzer(server, list(names.values()), args.autoanalyze):
+            results[phase] = {
+                "omnihub": child(omnihub, env, f"omnihub {phase}"),
+                "dlt": child(dlt, {**os.environ, "RUNTIME__LOG_LEVEL": "WARNING"}, f"dlt {phase}"),
+            }
     return results
+
+
+class Analyzer:
+    """ANALYZE every bench database each `every` seconds while in use (0: never): what autovacuum
+    does on a server that runs it, for a server that does not (`autovacuum = off`)."""
+
+    def __init__(self, server: str, databases: list[str], every: float) -> None:
+        self.urls = [url_of(server, name) for name in databases]
+        self.every = every
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> Analyzer:
+        if self.every > 0:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+    def _loop(self) -> None:
+        while not self.stop.wait(self.every):
+            for url in self.urls:
+                execute(url, "ANALYZE")
 
 
 def check(server: str, names: dict[str, str], rows: int) -> None:
@@ -206,8 +234,8 @@ def check(server: str, names: dict[str, str], rows: int) -> None:
         raise SystemExit(f"targets differ from the source: omnihub {ours}, dlt {theirs}, expected {expected}")
 
 
-def report(rows: int, results: dict[str, dict[str, Run]]) -> None:
-    print(f"PostgreSQL -> PostgreSQL, {rows:,} customer rows (1% = {rows // 100:,} changed)")
+def report(rows: int, results: dict[str, dict[str, Run]], settings: str) -> None:
+    print(f"PostgreSQL -> PostgreSQL, {rows:,} customer rows (1% = {rows // 100:,} changed); {settings}")
     print(f"{'run':<17}{'tool':<9}{'wall s':>9}{'rows/s':>10}{'peak MB':>9}")
     for phase, runs in results.items():
         moved = rows if phase == "first load" else rows // 100 if phase.startswith("1%") else 0
@@ -228,6 +256,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432"))
     parser.add_argument("--profile", default="", help="cProfile output file for Omnihub's first load")
+    parser.add_argument(
+        "--autoanalyze",
+        type=float,
+        default=0.0,
+        help="ANALYZE the bench databases every N seconds (for a server with autovacuum off)",
+    )
     parser.add_argument("--dlt-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dlt_child:
@@ -244,7 +278,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             results = phases(args, server, names, Path(folder))
         check(server, names, args.rows)
-        report(args.rows, results)
+        with psycopg.connect(url_of(server, "postgres")) as conn:
+            autovacuum = conn.execute("SHOW autovacuum").fetchone()
+        every = f", ANALYZE every {args.autoanalyze:g} s by the bench" if args.autoanalyze else ""
+        report(args.rows, results, f"server autovacuum {autovacuum[0] if autovacuum else '?'}{every}")
     finally:
         admin(server, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names.values()))
 

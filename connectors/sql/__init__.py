@@ -205,6 +205,7 @@ class SQLConnector(Connector):
     ) -> Iterator[Page]:
         """Pages ordered by `keys`, each starting after the last row of the one before (keyset)."""
         names = source.read_names(obj)
+        kept = _kept_as_read(source, names)
         columns = [source.column(n) for n in names] + [k.label(f"{KEY}{i}") for i, k in enumerate(keys)]
         base = sa.select(*columns).select_from(source.selectable).where(*where).order_by(*keys).limit(size)
         last: list[Any] | None = None
@@ -213,7 +214,7 @@ class SQLConnector(Connector):
             rows = self._rows(statement, obj)
             if not rows:
                 return
-            records = [_record(names, row) for row in rows]
+            records = [_record(names, kept, row) for row in rows]
             yield Page(records, self._page_cursor(obj, rows[-1], len(keys) > 1))
             if len(rows) < size:
                 return
@@ -255,6 +256,7 @@ class SQLConnector(Connector):
             return []
         widest = max(wanted, key=lambda name: len(wanted[name]))
         names = source.read_names(obj)
+        kept = _kept_as_read(source, names)
         where: list[sa.ColumnElement[bool]] = [
             source.column(n).in_(v) for n, v in wanted.items() if n != widest
         ]
@@ -267,7 +269,7 @@ class SQLConnector(Connector):
                 .where(source.column(widest).in_(list(part)), *where)
             )
             rows = self._rows(statement, obj)
-            found += [_record(names, row) for row in rows]
+            found += [_record(names, kept, row) for row in rows]
         return found
 
     # Writes -----------------------------------------------------------------------------------
@@ -329,10 +331,17 @@ class SQLConnector(Connector):
         return self._write_rows(writer, rows[:half]) | self._write_rows(writer, rows[half:])
 
 
-def _record(names: list[str], row: sa.Row[Any]) -> Record:
+def _record(names: list[str], kept: frozenset[str], row: sa.Row[Any]) -> Record:
     """A row as the record the hub reads: the named columns, times as ISO text."""
     values = row._mapping
-    return {name: readable(values[name]) for name in names}
+    return {name: values[name] if name in kept else readable(values[name]) for name in names}
+
+
+def _kept_as_read(source: Source, names: list[str]) -> frozenset[str]:
+    """The columns whose values a record holds as the driver gives them (text, numbers, booleans):
+    only the others go through `readable`, which would hand these back unchanged, row after row."""
+    plain = (sa.String, sa.Integer, sa.Numeric, sa.Boolean)
+    return frozenset(n for n in names if isinstance(source.column(n).type, plain))
 
 
 def _after(keys: list[sa.ColumnElement[Any]], last: list[Any]) -> sa.ColumnElement[bool]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -90,9 +91,19 @@ def column_value(column: sa.ColumnElement[Any], value: Any) -> Any:
     """`value` converted for `column` (ValueError saying why when it cannot be)."""
     if value is None:
         return None
+    return converter(column)(value)
+
+
+def converter(column: sa.ColumnElement[Any]) -> Callable[[Any], Any]:
+    """What converts a (non-null) value for `column`: pick it once, call it for every row."""
+    type_ = column.type
     for kind, convert in _CONVERTERS:
-        if isinstance(column.type, kind):
-            return convert(column.type, value)
+        if isinstance(type_, kind):
+            return partial(convert, type_)
+    return _unchanged
+
+
+def _unchanged(value: Any) -> Any:
     return value
 
 

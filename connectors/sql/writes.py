@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from connectors.sql.database import driver_message, is_transient, sqlstate
-from connectors.sql.values import column_value, stamp_value
+from connectors.sql.values import column_value, converter, stamp_value
 from hub.io.connector import ObjectSpec, written_filter
 from hub.io.records import RecordError, WriteOp, WriteResult
 
@@ -65,31 +65,44 @@ class TableWriter:
         self.strategy = strategy
         self.pk = table.c[obj.primary_key]
         self.ext = table.c[obj.external_id_field] if obj.external_id_field else None
+        self.filtered = written_filter(obj.filter)
+        # chosen once per column, not once per value: a page converts hundreds of thousands of values
+        self.converters = {column.name: converter(column) for column in table.columns}
+        cursor = obj.cursor_field
+        self.stamped = table.c[cursor] if cursor is not None and cursor in table.c else None
+        self._stamp: tuple[datetime | None, Any] = (None, None)
 
     # Preparing -------------------------------------------------------------------------------
     def prepare(self, index: int, op: WriteOp, stamp: datetime | None) -> Row | WriteResult:
         """The op as a row to write, or the result refusing it (unknown column, unconvertible value)."""
-        values = {**written_filter(self.obj.filter), **op.values}
+        values = {**self.filtered, **op.values} if self.filtered else dict(op.values)
         if self.ext is not None:
             values[self.ext.name] = op.hub_id
-        cursor = self.obj.cursor_field
-        if stamp is not None and cursor is not None and cursor in self.table.c and cursor not in op.values:
-            stamped = stamp_value(self.table.c[cursor], stamp)
+        if stamp is not None and self.stamped is not None and self.stamped.name not in op.values:
+            stamped = self._stamp_value(stamp)
             if stamped is not None:
-                values[cursor] = stamped
-        unknown = tuple(name for name in values if name not in self.table.c)
-        if unknown:
+                values[self.stamped.name] = stamped
+        converters = self.converters
+        if not converters.keys() >= values.keys():
+            unknown = tuple(name for name in values if name not in converters)
             message = f"{self.table.fullname} has no column {', '.join(map(repr, unknown))}"
             return WriteResult(op.target_id, error=RecordError("unknown_field", message, unknown))
         converted: dict[str, Any] = {}
         for name, value in values.items():
             try:
-                converted[name] = column_value(self.table.c[name], value)
+                converted[name] = None if value is None else converters[name](value)
             except ValueError as exc:
                 return WriteResult(
                     op.target_id, error=RecordError("invalid_value", f"{name}: {exc}", (name,))
                 )
         return self._keyed(index, op, converted)
+
+    def _stamp_value(self, stamp: datetime) -> Any:
+        """The write's time as the cursor column keeps it (worked out once per write, not per row)."""
+        if self._stamp[0] is not stamp:
+            assert self.stamped is not None
+            self._stamp = (stamp, stamp_value(self.stamped, stamp))
+        return self._stamp[1]
 
     def _keyed(self, index: int, op: WriteOp, values: dict[str, Any]) -> Row | WriteResult:
         if op.target_id is None:
