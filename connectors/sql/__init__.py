@@ -11,7 +11,9 @@ connection's password field, never part of a URL in the extras:
         PostgreSQL sessions run in UTC (`-c TimeZone=UTC`) so naive timestamps read as UTC.
 Objects: a mapping's `object` is a table (`invoices` or `finance.invoices`). `options.query` replaces
         the table with a SELECT for reading (`SELECT … FROM (query) AS omnihub_query WHERE …`); such an
-        object is read-only. Reads run in transactions that are rolled back, never committed.
+        object is read-only. `options.create_table: true` creates a missing table from the mapping's
+        fields (connectors/sql/create.py: integer primary key, UNIQUE external id, timestamp cursor).
+        Reads run in transactions that are rolled back, never committed.
 Reads:  keyset paging on (cursor column, primary key): `WHERE cursor >= since AND (cursor > c OR
         (cursor = c AND pk > p)) ORDER BY cursor, pk LIMIT n`, so rows sharing one cursor value are
         never lost or repeated at a page boundary. Without a cursor field, a full read keyed by the
@@ -21,9 +23,12 @@ Reads:  keyset paging on (cursor column, primary key): `WHERE cursor >= since AN
         (`2024-03-01T12:00:00Z`; naive values are UTC), dates as `YYYY-MM-DD`.
 Writes: an op without a target id upserts by the mapping's external_id_field (which gets the hub id);
         with a target id it updates the row with that primary key (a missing row is `not_found`).
-        One transaction per batch: PostgreSQL `INSERT … ON CONFLICT (ext) DO UPDATE … RETURNING` (one
-        statement); SQLite the same after a SELECT of the keys already present; other dialects, or an
-        external-id column without a unique constraint of its own, select, update and insert. The
+        One transaction per batch: PostgreSQL COPYs the batch into a temporary staging table and
+        merges it with one `INSERT … SELECT … ON CONFLICT (ext) DO UPDATE … RETURNING` (falling back
+        to a multi-row `INSERT … VALUES … ON CONFLICT` when COPY or the merge is refused); SQLite
+        `INSERT … ON CONFLICT (ext) DO UPDATE … RETURNING` after a SELECT of the keys already
+        present; other dialects, or an external-id column without a unique constraint of its own,
+        select, update and insert. The COPY counts as part of its merge statement (one API call). The
         cursor column is stamped with the current UTC time unless the op sets it (`options.stamp_cursor:
         false` leaves it to the database). Values are converted to their columns' types first; a
         batch the database refuses is split in halves until each refused record stands alone with
@@ -46,6 +51,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from connectors.sql.create import OPTION as CREATE_OPTION
+from connectors.sql.create import create_missing, wanted
 from connectors.sql.database import Database
 from connectors.sql.source import Source, key_values, raw_key, reflect, since_value, unique_alone
 from connectors.sql.values import cursor_moment, readable
@@ -101,6 +108,7 @@ class SQLConnector(Connector):
                 ),
                 "examples": ["SELECT id, number, total, updated_at FROM finance.invoices WHERE total > 0"],
             },
+            "create_table": CREATE_OPTION,
             "stamp_cursor": {
                 "type": "boolean",
                 "description": (
@@ -144,6 +152,10 @@ class SQLConnector(Connector):
         query = obj.options.get("query")
         key = (obj.name, str(query) if query else None)
         if key not in self._sources:
+            if wanted(obj):
+                self.database.run(
+                    lambda conn: create_missing(conn, obj), what=f"creating {obj.name!r}", write=True
+                )
             self._sources[key] = self.database.run(
                 lambda conn: reflect(conn, obj), what=f"reading {obj.name!r}"
             )
