@@ -35,10 +35,12 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/dag_parse.py
 	$(BIN)/python bench/api_calls.py
+	$(BIN)/python bench/backfill.py
 
 sandbox: $(STAMP)
 	$(BIN)/hub sandbox serve
