@@ -30,6 +30,7 @@ from typing import Any
 import requests
 
 from hub.errors import FatalAPIError
+from hub.io.budget import RateLimit
 from hub.io.connector import (
     Connector,
     FieldInfo,
@@ -126,6 +127,8 @@ class FreshdeskConnector(RESTConnector):
     credential_name = "the API key"
     max_batch = 100  # ops handed to one write call; each is still its own request
     max_page = 100
+    # per minute by plan (Growth 200, Pro 400, Enterprise 700): X-RateLimit-Total says which
+    rate_limit = RateLimit(200, 60)
     form_fields = {
         **Connector.form_fields,
         "page_limit": FormField("Page limit", "Deepest list page Freshdesk serves (300)", kind="integer"),

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import requests
 
 from hub.errors import AuthenticationError, FatalAPIError, QuotaExhausted
+from hub.io.budget import RateLimit
 from hub.io.connector import Connector, FieldInfo, FormField, ObjectShape, ObjectSpec
 from hub.io.records import Page, Record, RecordError, WriteOp, WriteResult
 from hub.io.redact import redact
@@ -134,6 +135,9 @@ class HubSpotConnector(RESTConnector):
     max_batch = BATCH
     max_page = SEARCH_PAGE
     supports_deletes = True
+    # burst limit of a private app on Free/Starter (Professional/Enterprise: 190/10, set `rate_limit`);
+    # the X-HubSpot-RateLimit-* headers correct it as they arrive
+    rate_limit = RateLimit(100, 10)
     form_fields = {
         **Connector.form_fields,
         "id_property": FormField("Hub id property", "Unique property holding the hub id (hub_id)"),

@@ -109,6 +109,9 @@ class SalesforceConnector(Connector):
     max_batch = COLLECTION_LIMIT
     max_page = 2000
     supports_deletes = True
+    # no request rate: Salesforce limits concurrent long requests (25) and a day's total, which
+    # `budget_spent` reads from Sforce-Limit-Info; only pauses apply to its bucket
+    rate_limit = None
     form_fields = {
         **Connector.form_fields,
         "security_token": FormField(

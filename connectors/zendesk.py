@@ -30,6 +30,7 @@ from typing import Any
 import requests
 
 from hub.errors import AuthenticationError, FatalAPIError, RetryableAPIError
+from hub.io.budget import RateLimit
 from hub.io.connector import (
     Connector,
     FieldInfo,
@@ -171,6 +172,8 @@ class ZendeskConnector(RESTConnector):
     default_conn_id = "zendesk_default"
     max_batch = 100
     max_page = 1000
+    # the account limit of the smallest plan (200 to 2500 a minute by plan): X-Rate-Limit says which
+    rate_limit = RateLimit(200, 60)
     form_fields = {
         **Connector.form_fields,
         "oauth_token": FormField("OAuth token", "Sent as a Bearer token instead of the API token", True),

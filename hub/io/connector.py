@@ -17,7 +17,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, ClassVar
 
-from hub.errors import QuotaExhausted, UnsupportedOperation
+from hub.errors import ConfigError, QuotaExhausted, UnsupportedOperation
+from hub.io.budget import RateLimit, Throttle, default_budget
 from hub.io.connections import Connection
 from hub.io.http import ApiCalls, HubSession, RetryPolicy
 from hub.io.records import Page, Record, WriteOp, WriteResult
@@ -153,6 +154,10 @@ class Connector(ABC):
     max_batch: ClassVar[int]
     max_page: ClassVar[int]
     supports_deletes: ClassVar[bool] = False
+    # The request rate the vendor documents for one account (None: none documented, or not a rate:
+    # only what its answers say applies). A connection's extra `rate_limit` ("190/10", "none") overrides
+    # it for a plan that allows more or less; limit headers the system sends override both as they come.
+    rate_limit: ClassVar[RateLimit | None] = None
     form_fields: ClassVar[dict[str, FormField]] = {
         "ca_bundle": FormField(
             "CA bundle", "Path of a CA certificate file to trust (private CAs, sandboxes)"
@@ -211,7 +216,22 @@ class Connector(ABC):
             verify=self.connection.option("ca_bundle"),
             retry_on=self.retryable,
             exhausted=self.budget_spent,
+            throttle=self.throttle(),
         )
+
+    def throttle(self) -> Throttle | None:
+        """This connection's share of the system's API budget (`hub.io.budget`): one bucket per system
+        and connection for every process, at `rate_limit` or the connection's own."""
+        budget = default_budget()
+        if budget is None:
+            return None
+        limit, option = self.rate_limit, self.connection.option("rate_limit")
+        if option is not None:
+            try:
+                limit = RateLimit.parse(option)
+            except ValueError as exc:
+                raise ConfigError(f"connection {self.connection.conn_id!r}: {exc}") from None
+        return Throttle(budget, f"{self.system}:{self.connection.conn_id}", limit)
 
     def _policy(self) -> RetryPolicy:
         """Retry settings from the connection's extras (`retry_attempts`, `retry_base_delay`, …)."""

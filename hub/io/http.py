@@ -13,6 +13,9 @@
   repeating a create.
 - A 401 calls `on_unauthorized` once (a connector refreshes its token there) and replays.
 - Every answer is counted per system; URLs in logs and errors are redacted.
+- With a `throttle` (`hub.io.budget`), each request first takes a token from its system's shared
+  API budget, waiting when there is none, and each answer's limit headers and Retry-After go back
+  to the budget, so every process calling the system waits when one is told to.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from requests.exceptions import ConnectionError as RequestsConnectionError
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from hub.errors import OutcomeUnknown, QuotaExhausted, RetryableAPIError
+from hub.io.budget import Throttle
 from hub.io.redact import redact
 
 log = logging.getLogger("hub.http")
@@ -143,6 +147,7 @@ class HubSession(requests.Session):
         exhausted: Callable[[requests.Response], QuotaExhausted | None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         super().__init__()
         self.system = system
@@ -155,6 +160,7 @@ class HubSession(requests.Session):
         self.on_unauthorized: Callable[[], Mapping[str, str]] | None = None
         self._sleep = sleep
         self._rng = random.Random(seed)
+        self.throttle = throttle
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         """Send with retries; `idempotent=False` marks a request that must not be blindly replayed."""
@@ -183,12 +189,16 @@ class HubSession(requests.Session):
     def _attempt(
         self, verb: str, url: str, attempt: int, idempotent: bool, args: Any, kwargs: dict[str, Any]
     ) -> requests.Response | None:
+        if self.throttle is not None and (delay := self.throttle.wait()) > 0:
+            self._sleep(delay)
         try:
             response = super().request(verb, url, *args, **kwargs)
         except (RequestsConnectionError, Timeout, ChunkedEncodingError, ContentDecodingError) as exc:
             self._connection_failed(verb, url, attempt, idempotent, exc)
             return None
         self.calls.count(self.system)
+        if self.throttle is not None:
+            self.throttle.answered(response.status_code, response.headers)
         if not kwargs.get("stream") and _garbled(response):
             self._connection_failed(verb, url, attempt, idempotent, GarbledAnswer(response.status_code))
             return None

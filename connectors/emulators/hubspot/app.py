@@ -23,7 +23,10 @@ refused property values answer as HubSpot documents them ("Property values were 
 its JSON list in the message; a 400 adds `errors[]`); throttling is a 429 with no Retry-After:
 its documented body (`errorType` RATE_LIMIT, `policyName` DAILY or TEN_SECONDLY_ROLLING,
 `requestId`), or on a search the body a real account answered ("You have reached your secondly
-limit.", category RATE_LIMITS); batch answers carry `startedAt` and `completedAt` and no
+limit.", category RATE_LIMITS). With `burst_limit` it enforces the burst limit as HubSpot does (that many
+requests in any rolling `burst_interval_ms`), its `X-HubSpot-RateLimit-Max`, `-Remaining` and
+`-Interval-Milliseconds` on every answer and the TEN_SECONDLY_ROLLING 429 once the window is full
+(counted in `stats["throttled"]`); batch answers carry `startedAt` and `completedAt` and no
 `requestedAt`, as recorded, and a 207 puts `numErrors` and `errors` after the results, each error
 naming its input by the `objectWriteTraceId` it carried (else by id or index), as documented.
 """
@@ -33,7 +36,9 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -124,6 +129,8 @@ class HubSpotEmulator(EmulatorApp):
         clock: Callable[[], datetime] | None = None,
         token: str = "pat-na1-omnihub-sandbox",
         daily_limit: int | None = None,
+        burst_limit: int | None = None,
+        burst_interval_ms: int = 10_000,
         **options: Any,
     ) -> None:
         super().__init__(**options)
@@ -131,6 +138,8 @@ class HubSpotEmulator(EmulatorApp):
         self.token = token
         self.token_expires_at: datetime | None = None  # an OAuth access token's end (None: never)
         self.daily_limit, self.daily_used = daily_limit, 0
+        self.burst_limit, self.burst_interval_ms = burst_limit, burst_interval_ms
+        self._burst: deque[float] = deque()  # when the requests of the rolling window came (monotonic)
         self._serving = threading.local()  # the request being answered, for its throttling body
         self.stores = {t: ObjectStore(t, self.clock) for t in OBJECT_TYPES}
         base = rf"/crm/v3/objects/(?P<type>{TYPES})"
@@ -199,9 +208,41 @@ class HubSpotEmulator(EmulatorApp):
         record.properties |= {"createdate": stamp, modified_property(object_type): stamp}
 
     def handle(self, request: Request) -> Response:
-        """Every answer, counted against the daily limit when one is set: HubSpot's daily headers on
-        each answer, and its DAILY 429 once the day's requests are spent."""
+        """Every answer, counted against the burst and daily limits when they are set: HubSpot's headers
+        on each answer, and its TEN_SECONDLY_ROLLING or DAILY 429 once the window's or the day's
+        requests are spent."""
         self._serving.path = request.path
+        if self.burst_limit is not None and not request.path.startswith("/__emulator__/"):
+            return self._within_burst(request)
+        return self._within_day(request)
+
+    def _within_burst(self, request: Request) -> Response:
+        """The burst limit: a 429 once `burst_limit` requests came in the last `burst_interval_ms`,
+        else the answer with the burst headers."""
+        assert self.burst_limit is not None
+        now, interval = time.monotonic(), self.burst_interval_ms / 1000
+        with self.lock:
+            while self._burst and self._burst[0] <= now - interval:
+                self._burst.popleft()
+            full = len(self._burst) >= self.burst_limit
+            if full:
+                self.stats["throttled"] += 1
+            else:
+                self._burst.append(now)
+            remaining = self.burst_limit - len(self._burst)
+        headers = {
+            "X-HubSpot-RateLimit-Max": str(self.burst_limit),
+            "X-HubSpot-RateLimit-Remaining": str(remaining),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(self.burst_interval_ms),
+        }
+        if full:
+            message = "You have reached your ten_secondly_rolling limit."
+            return rate_limited(message, "TEN_SECONDLY_ROLLING", headers)
+        response = self._within_day(request)
+        response.headers.update({k: v for k, v in headers.items() if k not in response.headers})
+        return response
+
+    def _within_day(self, request: Request) -> Response:
         if self.daily_limit is None or request.path.startswith("/__emulator__/"):
             return super().handle(request)
         with self.lock:
