@@ -14,7 +14,7 @@ import pytest
 from requests.structures import CaseInsensitiveDict
 
 from connectors.emulators.hubspot import HubSpotEmulator
-from connectors.emulators.server import EmulatorServer
+from connectors.emulators.server import EmulatorApp, EmulatorServer, Request, Response
 from connectors.hubspot import HubSpotConnector
 from hub.errors import ConfigError
 from hub.io import budget as budgets
@@ -25,10 +25,12 @@ from hub.io.budget import (
     Observation,
     RateLimit,
     RedisBudget,
+    Throttle,
     read_limits,
 )
 from hub.io.connections import parse_connection
 from hub.io.connector import ObjectSpec
+from hub.io.http import HubSession, RetryPolicy
 from hub.io.records import WriteOp
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -117,6 +119,42 @@ def test_a_connection_may_name_its_plans_rate_and_a_connector_shares_its_systems
         ).throttle()
         is None
     )
+
+
+class OnceRefused(EmulatorApp):
+    """Refuses the first request with a 429 asking for `wait` seconds, then answers."""
+
+    def __init__(self, wait: str) -> None:
+        super().__init__()
+        self.wait, self.answered = wait, 0
+        self.route("GET", r"/thing", self.answer)
+
+    def answer(self, request: Request) -> Response:
+        self.answered += 1
+        if self.answered == 1:
+            return Response.text("Too Many Requests", 429, **{"Retry-After": self.wait})
+        return Response.json({"ok": True})
+
+
+def test_when_one_session_is_told_to_wait_every_session_on_the_budget_waits() -> None:
+    budget, limit = LocalBudget(), RateLimit(100, 10)
+    slept: dict[str, list[float]] = {"first": [], "second": [], "apart": []}
+
+    def session(name: str, key: str = "zendesk:z") -> HubSession:
+        throttle = Throttle(budget, key, limit)
+        return HubSession(
+            "zendesk", throttle=throttle, sleep=slept[name].append, policy=RetryPolicy(base_delay=0)
+        )
+
+    app = OnceRefused("20")
+    with EmulatorServer(app) as server:
+        assert session("first").get(server.url + "/thing").status_code == 200
+        assert session("second").get(server.url + "/thing").status_code == 200
+        assert session("apart", "zendesk:other").get(server.url + "/thing").status_code == 200
+    assert slept["first"][0] >= 20  # its own retry waited what Retry-After asked
+    assert len(slept["second"]) == 1 and 19 < slept["second"][0] <= 20  # never refused, it waited too
+    assert app.answered == 4  # one 429 in all
+    assert slept["apart"] == []  # another connection's budget is its own
 
 
 @pytest.fixture(params=["redis", pytest.param("postgresql", marks=pytest.mark.postgres)])
