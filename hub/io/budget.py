@@ -265,9 +265,9 @@ class RedisBudget(FallibleBudget):
     def __init__(self, url: str, prefix: str = "hub:budget:") -> None:
         import redis  # only when Redis is configured: `import hub.airflow` does not need it
 
-        from hub.io.redact import redact
+        from hub.state.database import shown
 
-        super().__init__(redact(url))
+        super().__init__(shown(url))
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self.prefix = prefix
         self._conflict = redis.WatchError
@@ -338,8 +338,7 @@ class DatabaseBudget(FallibleBudget):
 
         table = self.table
         if not self._created:
-            self.table.create(self.engine, checkfirst=True)
-            self._created = True
+            self._create()
         with self.engine.begin() as conn:
             now = float(conn.execute(select(func.extract("epoch", func.clock_timestamp()))).scalar_one())
             locked = select(*(table.c[name] for name in Bucket.__dataclass_fields__)).where(
@@ -355,6 +354,18 @@ class DatabaseBudget(FallibleBudget):
             result = change(bucket, now)
             conn.execute(table.update().where(table.c.key == key).values(**asdict(bucket)))
             return result
+
+    def _create(self) -> None:
+        """Create the table unless it is there; another process creating it at the same moment wins."""
+        from sqlalchemy import inspect
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            self.table.create(self.engine, checkfirst=True)
+        except DBAPIError:
+            if not inspect(self.engine).has_table(self.table.name):
+                raise
+        self._created = True
 
     def close(self) -> None:
         self.engine.dispose()
@@ -388,11 +399,26 @@ def open_budget(url: str) -> ApiBudget | None:
     if url.lower() in ("", "local"):
         return LocalBudget()
     if url.split(":", 1)[0].lower() in ("redis", "rediss", "unix"):
-        return RedisBudget(url)
+        return _redis(url)
     if url.lower().startswith("postgres"):
         return DatabaseBudget(url)
     log.warning("%s names neither Redis nor PostgreSQL; API budgets are kept per process", BUDGET_SETTING)
     return LocalBudget()
+
+
+def _redis(url: str) -> RedisBudget:
+    from hub.errors import ConfigError
+    from hub.state.database import shown
+
+    try:
+        return RedisBudget(url)
+    except ImportError:
+        raise ConfigError(
+            f"{BUDGET_SETTING} names Redis, and the redis package is not installed: "
+            "pip install 'omnihub[airflow]' (or redis)"
+        ) from None
+    except ValueError as exc:
+        raise ConfigError(f"{BUDGET_SETTING} {shown(url)}: {exc}") from None
 
 
 def default_budget() -> ApiBudget | None:

@@ -182,6 +182,16 @@ def test_a_shared_budget_is_one_bucket_for_every_process(shared_url: str) -> Non
         second.close()
 
 
+def test_a_wrong_budget_url_is_one_line_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(BUDGET_SETTING, "redis://:s3cret@127.0.0.1:sixty/0")
+    connector = HubSpotConnector(parse_connection("crm", json.dumps({"conn_type": "hubspot", "host": "h"})))
+    with pytest.raises(
+        ConfigError, match=r"HUB_BUDGET_URL redis://:\*\*\*@127.0.0.1:sixty/0: Port"
+    ) as raised:
+        connector.throttle()
+    assert "s3cret" not in str(raised.value)
+
+
 def test_a_shared_store_out_of_reach_leaves_each_process_its_own_bucket() -> None:
     unreachable = RedisBudget("redis://127.0.0.1:1/0")
     assert unreachable.take("hubspot:x", RateLimit(1, 1)) == 0.0
