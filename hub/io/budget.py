@@ -130,8 +130,9 @@ class Bucket:
         """What an answer said: the limit, how much is left, a pause."""
         self.refill(now)
         if seen.limit is not None:
+            unknown = self.requests <= 0  # the first limit this bucket hears of: it starts full
             self.requests, self.seconds = seen.limit.requests, seen.limit.seconds
-            self.tokens = min(self.tokens, self.requests)
+            self.tokens = self.requests if unknown else min(self.tokens, self.requests)
         if seen.remaining is not None:
             self.tokens = min(self.tokens, seen.remaining)
         if seen.window is not None:

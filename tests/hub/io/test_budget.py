@@ -93,6 +93,9 @@ def test_the_vendors_headers_set_the_limit_and_what_is_left() -> None:
     budget = LocalBudget(clock)
     budget.learn("hubspot:h", RateLimit(100, 10), read_limits(200, hubspot))
     assert [budget.take("hubspot:h", None) > 0 for _ in range(4)] == [False, False, False, True]
+    # a connector that knows no rate learns it from the first answer, and has it all to spend
+    budget.learn("rest:r", None, read_limits(200, freshdesk))
+    assert [budget.take("rest:r", None) > 0 for _ in range(400)] == [False] * 399 + [True]
 
 
 def test_a_connection_may_name_its_plans_rate_and_a_connector_shares_its_systems_bucket(
