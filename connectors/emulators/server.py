@@ -164,9 +164,17 @@ class EmulatorApp:
         self.route("POST", r"/__emulator__/stats/reset", self._admin_reset_stats)
 
     def connection(self, base_url: str, ca_bundle: str | None = None) -> dict[str, Any]:
-        """Airflow's JSON form of a connection to this emulator, with its sandbox credentials."""
-        extra = {"ca_bundle": ca_bundle} if ca_bundle else {}
+        """Airflow's JSON form of a connection to this emulator, with its sandbox credentials and the
+        rate it really holds the hub to (`rate_limit`: none unless it enforces one), so the hub's API
+        budget does not slow a sandbox down to a vendor's lowest plan."""
+        extra: dict[str, Any] = {"ca_bundle": ca_bundle} if ca_bundle else {}
+        extra["rate_limit"] = self.enforced_rate() or "none"
         return {"conn_type": self.system, "host": base_url, "extra": extra}
+
+    def enforced_rate(self) -> str | None:
+        """The request rate this emulator enforces, as a connection's `rate_limit` says it ("190/10");
+        None: it answers as fast as asked (its injected faults aside)."""
+        return None
 
     def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
         """Fill the emulator with deterministic demo data (`scale`: records per kind); none by default."""

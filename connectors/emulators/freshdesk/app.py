@@ -41,6 +41,10 @@ PAGE_LIMIT = 300
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
 ACCOUNT_LIMIT = 700  # requests per minute (the Growth plan's)
+SANDBOX_LIMIT = 100_000
+"""The limit the sandbox account advertises: a sandbox lifts the plan's, so that `make demo`'s ticket
+sync (one request per requester and company it links: Freshdesk reads no contacts in bulk) is not held
+to a live account's pace by the hub's API budget, which follows these headers."""
 QUERY = re.compile(r"""^"?\s*(?P<field>[\w.]+)\s*:\s*'(?P<value>[^']*)'\s*"?$""")
 
 
@@ -82,6 +86,7 @@ class FreshdeskEmulator(EmulatorApp):
         self.store = Store(self.clock)
         self.base = "https://omnihub.freshdesk.com"
         self._window = MinuteWindow()  # for X-RateLimit-Remaining
+        self.account_limit = ACCOUNT_LIMIT
         routes: list[tuple[str, str, Callable[[Request], Response]]] = [
             ("GET", r"/api/v2/agents/me", self._me),
             ("GET", r"/api/v2/(?P<resource>contact_fields|company_fields|ticket_fields)", self._fields),
@@ -131,7 +136,9 @@ class FreshdeskEmulator(EmulatorApp):
         """Companies from the shared companies, contacts from the shared people (valid ones only),
         and tickets raised by every fifth contact.
 
-        `scale` keys: companies (or accounts), contacts, tickets (a fifth of the contacts unless given)."""
+        `scale` keys: companies (or accounts), contacts, tickets (a fifth of the contacts unless given).
+        The sandbox account advertises SANDBOX_LIMIT requests a minute."""
+        self.account_limit = SANDBOX_LIMIT
         with self.lock:
             companies = generate_companies(scale.get("companies", scale.get("accounts", 50)), seed)
             company_ids: dict[int, int] = {}
@@ -182,8 +189,8 @@ class FreshdeskEmulator(EmulatorApp):
         if not request.path.startswith("/__emulator__/"):
             with self.lock:
                 used = self._window.count(self.clock())
-            response.headers.setdefault("X-RateLimit-Total", str(ACCOUNT_LIMIT))
-            response.headers.setdefault("X-RateLimit-Remaining", str(max(0, ACCOUNT_LIMIT - used)))
+            response.headers.setdefault("X-RateLimit-Total", str(self.account_limit))
+            response.headers.setdefault("X-RateLimit-Remaining", str(max(0, self.account_limit - used)))
             response.headers.setdefault("X-RateLimit-Used-CurrentRequest", "1")
         return response
 

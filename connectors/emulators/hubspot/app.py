@@ -178,6 +178,12 @@ class HubSpotEmulator(EmulatorApp):
         spec = super().connection(base_url, ca_bundle)
         return {**spec, "password": self.token}
 
+    def enforced_rate(self) -> str | None:
+        """The burst limit, when this emulator enforces one (`burst_limit` per `burst_interval_ms`)."""
+        if self.burst_limit is None:
+            return None
+        return f"{self.burst_limit}/{self.burst_interval_ms / 1000:g}"
+
     def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
         # other companies than the CRM sandbox's (same seed, same names): one customer in two CRMs is
         # an identity merge the hub does not do yet

@@ -52,3 +52,19 @@ def test_every_emulator_is_seeded_as_the_demo_seeds_it(tmp_path: Path) -> None:
 @pytest.mark.parametrize("factor", [-1.0])
 def test_a_negative_scale_is_no_scale(factor: float) -> None:
     assert all(count in (0, 8) for count in demo_scale(factor).values())
+
+
+def test_sandbox_connections_tell_the_hub_the_rate_each_emulator_really_holds_it_to() -> None:
+    """The hub's API budget assumes a vendor's documented rate unless the connection says otherwise:
+    an emulator that enforces none says `none`, one with a burst limit says it, and the sandbox's
+    Freshdesk advertises a lifted limit in its headers, so a sandbox is never slowed to a live plan."""
+    from connectors.emulators.freshdesk import FreshdeskEmulator
+    from connectors.emulators.hubspot import HubSpotEmulator
+    from hub.io.budget import RateLimit
+
+    assert FreshdeskEmulator().connection("http://x")["extra"]["rate_limit"] == "none"
+    limited = HubSpotEmulator(burst_limit=90, burst_interval_ms=10_000).connection("http://x")
+    assert RateLimit.parse(limited["extra"]["rate_limit"]) == RateLimit(90, 10)
+    sandbox = FreshdeskEmulator()
+    sandbox.seed_sandbox({"accounts": 2, "contacts": 5}, 1)
+    assert sandbox.account_limit > FreshdeskEmulator().account_limit
