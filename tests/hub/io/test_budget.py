@@ -105,7 +105,9 @@ def test_a_connection_may_name_its_plans_rate_and_a_connector_shares_its_systems
     assert RateLimit.parse("190/10") == RateLimit(190, 10) and RateLimit.parse("700/min") == RateLimit(
         700, 60
     )
-    assert RateLimit.parse("none") is None
+    assert RateLimit.parse("off") is None
+    off = {"conn_type": "hubspot", "host": "h", "extra": {"rate_limit": "off"}}
+    assert HubSpotConnector(parse_connection("sandbox", json.dumps(off))).session.throttle is None
     plain = HubSpotConnector(parse_connection("crm", json.dumps({"conn_type": "hubspot", "host": "h"})))
     throttle = plain.session.throttle
     assert throttle is not None and throttle.key == "hubspot:crm" and throttle.limit == RateLimit(100, 10)
