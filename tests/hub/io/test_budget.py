@@ -252,5 +252,5 @@ def test_two_syncs_on_one_shared_budget_draw_far_fewer_429s_and_both_finish(
     assert written == [WRITES * BATCH] * 2
     shared, written = contend(app, server, shared_url)
     assert written == [WRITES * BATCH] * 2
-    assert unshared >= 20 and shared <= max(3, unshared // 10), (unshared, shared)
+    assert unshared >= 20 and shared <= max(5, unshared // 5), (unshared, shared)  # seen: 41-58 and 0-2
     assert len(app.records("contacts")) == 4 * WRITES * BATCH
