@@ -105,10 +105,7 @@ class Sandbox:
         if system in self.drops:
             return {"conn_type": connector_class(system).conn_type, "host": str(self.drops[system].resolve())}
         server = self.servers[system]
-        spec = self.apps[system].connection(server.url, self.ca_bundle if server.tls else None)
-        # The emulators advertise their vendors' limits but enforce none (only injected faults), so no
-        # API budget paces the sandbox at a real account's rate (hub.io.budget)
-        return {**spec, "extra": {**(spec.get("extra") or {}), "rate_limit": "off"}}
+        return self.apps[system].connection(server.url, self.ca_bundle if server.tls else None)
 
     def environment(self) -> dict[str, str]:
         """AIRFLOW_CONN_<ID> variables pointing at every emulator."""

@@ -69,7 +69,7 @@ class RateLimit:
     @classmethod
     def parse(cls, text: Any) -> RateLimit | None:
         """A limit from a connection option: "190/10" (190 per 10 s), "700/60s", "700/min"; None for
-        "off" (or "none"): the connection keeps no budget."""
+        "none": no rate assumed, only what the system's answers say (limit headers, Retry-After)."""
         value = str(text).strip().lower()
         if value in OFF:
             return None

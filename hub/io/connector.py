@@ -155,9 +155,9 @@ class Connector(ABC):
     max_page: ClassVar[int]
     supports_deletes: ClassVar[bool] = False
     # The request rate the vendor documents for one account (None: none documented, or not a rate:
-    # only what its answers say applies). A connection's extra `rate_limit` overrides it for a plan that
-    # allows more or less ("190/10"), or turns the budget off for that connection ("off": a sandbox that
-    # enforces no limit); limit headers the system sends override the rate as they come.
+    # only what its answers say applies). A connection's extra `rate_limit` overrides it: a plan that
+    # allows more or less ("190/10"), no rate assumed ("none": an emulator that enforces none), or no
+    # budget at all ("off"); limit headers the system sends override the rate as they come.
     rate_limit: ClassVar[RateLimit | None] = None
     form_fields: ClassVar[dict[str, FormField]] = {
         "ca_bundle": FormField(
@@ -225,13 +225,13 @@ class Connector(ABC):
         and connection for every process, at `rate_limit` or the connection's own; None when budgets
         are off (HUB_BUDGET_URL=off) or the connection's `rate_limit` is "off"."""
         limit, option = self.rate_limit, self.connection.option("rate_limit")
+        if str(option).strip().lower() == "off":
+            return None
         if option is not None:
             try:
                 limit = RateLimit.parse(option)
             except ValueError as exc:
                 raise ConfigError(f"connection {self.connection.conn_id!r}: {exc}") from None
-            if limit is None:
-                return None
         budget = default_budget()
         return Throttle(budget, f"{self.system}:{self.connection.conn_id}", limit) if budget else None
 

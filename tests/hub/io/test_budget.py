@@ -105,7 +105,9 @@ def test_a_connection_may_name_its_plans_rate_and_a_connector_shares_its_systems
     assert RateLimit.parse("190/10") == RateLimit(190, 10) and RateLimit.parse("700/min") == RateLimit(
         700, 60
     )
-    assert RateLimit.parse("off") is None
+    assert RateLimit.parse("none") is None
+    emulated = {"conn_type": "hubspot", "host": "h", "extra": {"rate_limit": "none"}}  # headers only
+    assert HubSpotConnector(parse_connection("e", json.dumps(emulated))).throttle().limit is None  # type: ignore[union-attr]
     off = {"conn_type": "hubspot", "host": "h", "extra": {"rate_limit": "off"}}
     assert HubSpotConnector(parse_connection("sandbox", json.dumps(off))).session.throttle is None
     plain = HubSpotConnector(parse_connection("crm", json.dumps({"conn_type": "hubspot", "host": "h"})))
