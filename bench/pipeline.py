@@ -165,46 +165,33 @@ def build(project: Project) -> tuple[Callable[..., int], Callable[..., int], Cal
             done += 1
         return done
 
-    def naive(
-        records: list[dict[str, Any]], refs_in: Any, refs_out: Any, sink: list[Any] | None = None
-    ) -> int:
-        done = 0
-        for record in records:
-            try:
-                canonical = naive_in.run(record, refs_in)
-            except (ValueError, KeyError, TypeError):
-                continue
-            canonical["hub_id"] = HUB_ID
-            if list(reference.iter_errors(canonical)):
-                continue
-            projection = {path: _get(canonical, path) for path in written}
-            hashlib.sha256(json.dumps(projection, sort_keys=True, default=str).encode()).hexdigest()
-            values = naive_out.run(canonical, refs_out)
-            if sink is not None:
-                sink.append((canonical, {**values, **written_filter(target.filter)}, None))
-            done += 1
-        return done
+    def interpreting(valid: Callable[[dict[str, Any]], bool]) -> Callable[..., int]:
+        """The interpreted mapping's loop, validating with `valid`."""
 
-    def interpreted(
-        records: list[dict[str, Any]], refs_in: Any, refs_out: Any, sink: list[Any] | None = None
-    ) -> int:
-        done = 0
-        for record in records:
-            try:
-                canonical = naive_in.run(record, refs_in)
-            except (ValueError, KeyError, TypeError):
-                continue
-            canonical["hub_id"] = HUB_ID
-            if not fast_valid(canonical):
-                continue
-            projection = {path: _get(canonical, path) for path in written}
-            hashlib.sha256(json.dumps(projection, sort_keys=True, default=str).encode()).hexdigest()
-            values = naive_out.run(canonical, refs_out)
-            if sink is not None:
-                sink.append((canonical, {**values, **written_filter(target.filter)}, None))
-            done += 1
-        return done
+        def run(
+            records: list[dict[str, Any]], refs_in: Any, refs_out: Any, sink: list[Any] | None = None
+        ) -> int:
+            done = 0
+            for record in records:
+                try:
+                    canonical = naive_in.run(record, refs_in)
+                except (ValueError, KeyError, TypeError):
+                    continue
+                canonical["hub_id"] = HUB_ID
+                if not valid(canonical):
+                    continue
+                projection = {path: _get(canonical, path) for path in written}
+                hashlib.sha256(json.dumps(projection, sort_keys=True, default=str).encode()).hexdigest()
+                values = naive_out.run(canonical, refs_out)
+                if sink is not None:
+                    sink.append((canonical, {**values, **written_filter(target.filter)}, None))
+                done += 1
+            return done
 
+        return run
+
+    naive = interpreting(lambda canonical: not any(True for _ in reference.iter_errors(canonical)))
+    interpreted = interpreting(fast_valid)
     return compiled, naive, interpreted
 
 
