@@ -461,6 +461,7 @@ def test_seeded_sandbox_and_its_connection(app: NetSuiteEmulator) -> None:
         "schema": "1234567_SB1",
         "extra": {
             "ca_bundle": "/ca.pem",
+            "rate_limit": "none",  # the emulator enforces no rate: the hub's API budget assumes none
             "time_zone": "America/Los_Angeles",
             "certificate_id": app.certificate_id,
         },
@@ -474,6 +475,7 @@ def test_seeded_sandbox_and_its_connection(app: NetSuiteEmulator) -> None:
         "password": keys.consumer_secret,
         "schema": "1234567_SB1",
         "extra": {
+            "rate_limit": "none",
             "time_zone": "America/Los_Angeles",
             "login_flow": "tba",
             "token_id": keys.token_id,
