@@ -32,6 +32,7 @@ from referencing.jsonschema import DRAFT202012
 from hub.errors import ConfigError, Problem
 from hub.project.extensions import extended, extension_problems
 from hub.project.formats import format_checker
+from hub.project.hints import suggest
 from hub.project.projectfile import PROJECT_FILE, ProjectFile, Selection, read_project_file
 from hub.project.validation import CanonicalValidator, schema_flaws
 from hub.project.yamldoc import Document, PathItem, load_document, plain, yaml_files
@@ -285,8 +286,7 @@ class Project:
         for name in chosen.names:
             if name not in found:
                 where = chosen.where.get(name, ("library", what))
-                close = difflib.get_close_matches(name, library, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = suggest(name, library)
                 self.problems.append(
                     doc.problem(
                         list(where), f"the library has no {what[:-1]} {name!r}{hint}; `hub {what}` lists them"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.errors import Problem
+from hub.project.hints import suggest
 from hub.project.yamldoc import Document
 
 PROJECT_FILE = "omnihub.yaml"
@@ -67,7 +68,7 @@ def read_project_file(doc: Document, version: str) -> tuple[ProjectFile | None, 
             doc.problem([], "omnihub.yaml holds a mapping: format, name, and optionally state and library")
         ]
     problems = [
-        doc.problem([key], f"unknown key {key!r}{_suggest(key, KEYS)}; known: {', '.join(KEYS)}", key=True)
+        doc.problem([key], f"unknown key {key!r}{suggest(key, KEYS)}; known: {', '.join(KEYS)}", key=True)
         for key in data
         if key not in KEYS
     ]
@@ -157,13 +158,6 @@ def _selection(doc: Document, where: list[Any], value: Any) -> tuple[Selection, 
     return Selection(
         False, tuple(names), {n: (*where, i) for i, n in enumerate(value) if isinstance(n, str)}
     ), problems
-
-
-def _suggest(name: str, known: tuple[str, ...]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, known, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def project_file(root: Path) -> Path | None:
