@@ -396,12 +396,13 @@ class SyncEngine:
         return None if other is None else self.compiled(other.target.mapping, self._owned(other)).digest
 
     def _reverse(self, spec: SyncSpec) -> SyncSpec | None:
-        """The sync in the opposite direction over the same entity, when there is one."""
+        """The sync in the opposite direction over the same entity, when there is one: between the
+        same two system instances (a sync between two connections of one system is not its own)."""
         for other in self.project.syncs.values():
-            if (other.entity, other.source.system, other.target.system) == (
+            if other.name != spec.name and (other.entity, other.source.instance, other.target.instance) == (
                 spec.entity,
-                spec.target.system,
-                spec.source.system,
+                spec.target.instance,
+                spec.source.instance,
             ):
                 return other
         return None

@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from hub.errors import ConfigError, HubError
 from hub.io.redact import MASK, REDACTOR
-from hub.state.tables import KEYED_BY_INSTANCE, SYSTEM_LENGTH, metadata
+from hub.state.tables import HUB_INDEX, KEYED_BY_INSTANCE, OLD_HUB_INDEXES, SYSTEM_LENGTH, metadata
 
 STATE_SETTING = "HUB_STATE_URL"
 """The environment variable that names the state store (`--state-url` overrides it)."""
@@ -101,6 +101,7 @@ def open_database(url: str, setting: str = STATE_SETTING) -> Engine:
     try:
         metadata.create_all(engine)
         _widen_instances(engine)
+        _one_hub_index(engine)
     except DBAPIError as exc:
         engine.dispose()
         fix = SQLITE_FIX if parsed.drivername.startswith("sqlite") else POSTGRESQL_FIX
@@ -125,6 +126,36 @@ def _widen_instances(engine: Engine) -> None:
         ).scalars()
         for table in list(narrow):
             conn.execute(text(f'ALTER TABLE "{table}" ALTER COLUMN system TYPE varchar({SYSTEM_LENGTH})'))
+
+
+def _one_hub_index(engine: Engine) -> None:
+    """Stores made by 0.2 and before keep two indexes where one does (tables.OLD_HUB_INDEXES): on
+    PostgreSQL they are replaced by HUB_INDEX in place; SQLite, which cannot drop a table's own
+    constraint, gets HUB_INDEX and loses the plain index."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            old = conn.execute(
+                text(
+                    "SELECT conname FROM pg_constraint "
+                    "WHERE conname = :name AND conrelid = 'hub_xref'::regclass"
+                ),
+                {"name": OLD_HUB_INDEXES[0]},
+            ).first()
+            if old is None:
+                return
+            conn.execute(
+                text(f"ALTER TABLE hub_xref ADD CONSTRAINT {HUB_INDEX} UNIQUE (entity, hub_id, system)")
+            )
+            conn.execute(text(f"ALTER TABLE hub_xref DROP CONSTRAINT {OLD_HUB_INDEXES[0]}"))
+        else:
+            old = conn.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'index' AND name = :name"),
+                {"name": OLD_HUB_INDEXES[1]},
+            ).first()
+            if old is None:
+                return
+            conn.execute(text(f"CREATE UNIQUE INDEX {HUB_INDEX} ON hub_xref (entity, hub_id, system)"))
+        conn.execute(text(f"DROP INDEX IF EXISTS {OLD_HUB_INDEXES[1]}"))
 
 
 def _engine(url: URL, where: str) -> Engine:

@@ -11,6 +11,10 @@ SYSTEM_LENGTH = 200
 """A system instance's key: `salesforce`, or `salesforce@salesforce_eu` (hub.project.loading.Endpoint)."""
 KEYED_BY_INSTANCE = ("hub_cursors", "hub_xref", "hub_quarantine")
 """The tables whose `system` column holds a system instance."""
+HUB_INDEX = "uq_hub_xref_hub_system"
+OLD_HUB_INDEXES = ("uq_hub_xref_hub", "ix_hub_xref_hub")
+"""What 0.2 and before kept instead of HUB_INDEX: a unique (entity, system, hub_id) and an index on
+(entity, hub_id); one index less to keep up makes every cross-reference written cheaper."""
 
 cursors = Table(
     "hub_cursors",
@@ -33,9 +37,9 @@ xref = Table(
     Column("last_modified", String(40)),
     Column("deleted", Boolean, nullable=False, default=False),
     Column("updated_at", String(40), nullable=False),
-    UniqueConstraint("entity", "system", "hub_id", name="uq_hub_xref_hub"),
+    # one hub record has one record per system; the same index finds a hub record's in every system
+    UniqueConstraint("entity", "hub_id", "system", name=HUB_INDEX),
 )
-Index("ix_hub_xref_hub", xref.c.entity, xref.c.hub_id)
 
 runs = Table(
     "hub_runs",

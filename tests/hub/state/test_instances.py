@@ -140,3 +140,38 @@ def test_state_kept_under_the_system_moves_to_the_one_instance_a_project_uses(st
     store.commit_page(PageCommit("s", "run", xrefs=[XrefRow("account", "salesforce", "009", "h9")]))
     assert store.adopt_instances({instance: "salesforce"}) == []
     assert store.xrefs_by_external("account", "salesforce", ["009"])
+
+
+def test_a_store_from_0_2_keeps_one_hub_index_instead_of_two(store_url: str) -> None:
+    """0.2 kept a unique (entity, system, hub_id) and an index on (entity, hub_id); one unique
+    (entity, hub_id, system) does both, and a store from then is moved to it on open."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(store_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE hub_xref (entity varchar(50), system varchar(200), external_id varchar(255), "
+                "hub_id varchar(36) NOT NULL, last_hash varchar(32), last_modified varchar(40), deleted "
+                "boolean NOT NULL, updated_at varchar(40) NOT NULL, PRIMARY KEY (entity, system, external_id), "
+                "CONSTRAINT uq_hub_xref_hub UNIQUE (entity, system, hub_id))"
+            )
+        )
+        conn.execute(text("CREATE INDEX ix_hub_xref_hub ON hub_xref (entity, hub_id)"))
+    store = StateStore(store_url)
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            query = "SELECT indexname FROM pg_indexes WHERE tablename = 'hub_xref' ORDER BY 1"
+        else:
+            query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'hub_xref' ORDER BY 1"
+        indexes = [row[0] for row in conn.execute(text(query))]
+    engine.dispose()
+    assert "ix_hub_xref_hub" not in indexes and "uq_hub_xref_hub_system" in indexes
+    if store_url.startswith("postgresql"):
+        assert indexes == ["hub_xref_pkey", "uq_hub_xref_hub_system"]
+    StateStore(store_url).close()  # a second open finds nothing to move
+    store.commit_page(PageCommit("s", "r", xrefs=[XrefRow("account", "odoo", "1", "h1")]))
+    with pytest.raises(Exception):  # noqa: B017 - the database's own integrity error
+        store.commit_page(PageCommit("s", "r", xrefs=[XrefRow("account", "odoo", "2", "h1")]))
+    assert store.xrefs_by_hub("account", "odoo", ["h1"])["h1"].external_id == "1"
+    store.close()

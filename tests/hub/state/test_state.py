@@ -198,3 +198,45 @@ def test_a_wrong_url_is_a_config_error_and_a_database_out_of_reach_may_pass(tmp_
     with pytest.raises(ConfigError, match=r"the folder .* does not exist"):
         StateStore(f"sqlite:///{tmp_path / 'missing' / 'state.db'}")
     assert not (tmp_path / "missing").exists()
+
+
+def test_a_page_of_any_size_costs_the_same_few_statements(store: StateStore, store_url: str) -> None:
+    """Issue 16: a page's identities, cross-references, quarantine changes and cursor are set-based
+    on PostgreSQL (arrays, unnested), so 5,000 records cost what 5 do; SQLite takes IN lists."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+
+    def page(size: int, offset: int) -> int:
+        ids = [f"{offset + i:06d}" for i in range(size)]
+        sent.clear()
+        claimed = store.claim_identities([XrefRow("account", "src", i, f"hub-{i}") for i in ids])
+        assert claimed == {i: f"hub-{i}" for i in ids}
+        store.xrefs_by_hub("account", "dst", [f"hub-{i}" for i in ids])
+        store.quarantined("s", record_ids=ids)
+        store.commit_page(
+            PageCommit(
+                "s",
+                "run",
+                xrefs=[XrefRow("account", "dst", f"t{i}", f"hub-{i}", last_hash="h") for i in ids],
+                resolved=[("src", i) for i in ids],
+                cursor=("src", "customers", "2024-01-01T00:00:00Z"),
+            )
+        )
+        return len([s for s in sent if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "SAVEPOINT"))])
+
+    small, large = page(5, 0), page(5_000, 100)
+    if store_url.startswith("postgresql"):
+        assert small == large <= 7
+    else:
+        assert large > small  # 500 per IN list
+    assert len(store.xrefs_by_external("account", "src", [f"{i:06d}" for i in range(100, 5_100)])) == 5_000
+    assert store.xrefs_by_external("account", "dst", []) == {}
+
+
+def test_claiming_identities_some_known_returns_the_standing_ones(store: StateStore) -> None:
+    store.claim_identities([XrefRow("account", "src", str(i), f"old-{i}") for i in range(0, 600, 2)])
+    rows = [XrefRow("account", "src", str(i), f"new-{i}") for i in range(600)]
+    claimed = store.claim_identities([*rows, XrefRow("account", "src", "1", "new-1")])  # one twice
+    assert claimed == {str(i): f"old-{i}" if i % 2 == 0 else f"new-{i}" for i in range(600)}
