@@ -11,7 +11,10 @@ in a project in a temporary folder: two SQL mappings of `account`, a sync from t
 PostgreSQL. Each run is its own child process of this one: wall time, rows/s and the child's peak
 RSS (`os.wait4`'s rusage) for the first load, a rerun with nothing changed, and a run after 1% of the
 rows changed, then Omnihub's time and memory as ratios of dlt's (below 1: Omnihub is faster).
-`--profile FILE` runs Omnihub's first load under cProfile and writes its statistics to FILE.
+`--shards N` then loads the same rows again into a fresh target and state store with
+`hub backfill customers_to_warehouse --shards N` (N processes at once, each reading only its part:
+the SQL connector narrows a part's read on the integer key) and prints its speed-up over the single
+first load. `--profile FILE` runs Omnihub's first load under cProfile and writes its statistics to FILE.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ primary_key: id
 cursor_field: updated_at
 external_id_field: hub_id
 options:
-  create_table: {columns: {employees: integer}}   # as dlt makes its own table
+  create_table: true   # as dlt makes its own table, typed from the canonical schema (employees: integer)
 fields:
   - {canonical: name, system: name}
   - {canonical: account_number, system: number}
@@ -144,12 +147,14 @@ def write_project(folder: Path) -> Path:
     return project
 
 
-def hub_env(server: str, names: dict[str, str]) -> dict[str, str]:
+def hub_env(
+    server: str, names: dict[str, str], target: str = "omnihub", state: str = "state"
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN_", "HUB_"))}
-    for conn, database in (("SQL_DEFAULT", names["source"]), ("WAREHOUSE", names["omnihub"])):
+    for conn, database in (("SQL_DEFAULT", names["source"]), ("WAREHOUSE", names[target])):
         extra = {"url": url_of(server, database, "postgresql+psycopg")}
         env[f"AIRFLOW_CONN_{conn}"] = json.dumps({"conn_type": "omnihub_sql", "extra": extra})
-    env["HUB_STATE_URL"] = url_of(server, names["state"], "postgresql+psycopg")
+    env["HUB_STATE_URL"] = url_of(server, names[state], "postgresql+psycopg")
     return env
 
 
@@ -220,13 +225,23 @@ class Analyzer:
                 execute(url, "ANALYZE")
 
 
+def sharded(server: str, names: dict[str, str], folder: Path, shards: int) -> Run:
+    """The first load again, into a fresh target and state store, as `shards` parts at once."""
+    project = folder / "project"
+    env = hub_env(server, names, target="sharded", state="sharded_state")
+    command = [sys.executable, "-m", "hub", "backfill", SYNC, "--shards", str(shards), "--json"]
+    return child([*command, "--project", str(project)], env, f"omnihub backfill in {shards} parts")
+
+
+SQL_CHECK = (
+    "SELECT count(*), count(DISTINCT {key}), count(*) FILTER (WHERE name LIKE '%(renamed)') FROM {table}"
+)
+
+
 def check(server: str, names: dict[str, str], rows: int) -> None:
     """Both targets hold every row once, with the renamed ones renamed."""
-    sql = (
-        "SELECT count(*), count(DISTINCT {key}), count(*) FILTER (WHERE name LIKE '%(renamed)') FROM {table}"
-    )
-    ours = count(url_of(server, names["omnihub"]), sql.format(key="hub_id", table="customers"))
-    theirs = count(url_of(server, names["dlt"]), sql.format(key="id", table="bench.customers"))
+    ours = count(url_of(server, names["omnihub"]), SQL_CHECK.format(key="hub_id", table="customers"))
+    theirs = count(url_of(server, names["dlt"]), SQL_CHECK.format(key="id", table="bench.customers"))
     expected = (rows, rows, rows // 100)
     if ours != expected or theirs != expected:
         raise SystemExit(f"targets differ from the source: omnihub {ours}, dlt {theirs}, expected {expected}")
@@ -260,13 +275,15 @@ def main() -> None:
         default=0.0,
         help="ANALYZE the bench databases every N seconds (for a server with autovacuum off)",
     )
+    parser.add_argument("--shards", type=int, default=0, help="also load in N parts at once (hub backfill)")
     parser.add_argument("--dlt-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dlt_child:
         dlt_load(*args.dlt_child)
         return
     server = args.pg.rstrip("/")
-    names = {role: f"omnihub_bench_{role}_{os.getpid()}" for role in ("source", "omnihub", "state", "dlt")}
+    roles = ("source", "omnihub", "state", "dlt", *(("sharded", "sharded_state") if args.shards else ()))
+    names = {role: f"omnihub_bench_{role}_{os.getpid()}" for role in roles}
     admin(server, *(f'CREATE DATABASE "{name}"' for name in names.values()))
     try:
         execute(url_of(server, names["source"]), SOURCE_TABLE)
@@ -274,11 +291,22 @@ def main() -> None:
         execute(url_of(server, names["source"]), "ANALYZE customers")
         with tempfile.TemporaryDirectory() as folder:
             results = phases(args, server, names, Path(folder))
+            parts = sharded(server, names, Path(folder), args.shards) if args.shards else None
         check(server, names, args.rows)
         with psycopg.connect(url_of(server, "postgres")) as conn:
             autovacuum = conn.execute("SHOW autovacuum").fetchone()
         every = f", ANALYZE every {args.autoanalyze:g} s by the bench" if args.autoanalyze else ""
         report(args.rows, results, f"server autovacuum {autovacuum[0] if autovacuum else '?'}{every}")
+        if parts is not None:
+            single = results["first load"]["omnihub"].seconds
+            left = count(url_of(server, names["sharded"]), SQL_CHECK.format(key="hub_id", table="customers"))
+            print(
+                f"first load in {args.shards} parts at once (hub backfill): {parts.seconds:.2f} s, "
+                f"{args.rows / parts.seconds:,.0f} rows/s, peak {parts.peak_mb:.0f} MB; speed-up over one "
+                f"process {single / parts.seconds:.2f}x; rows {left[0]:,}, distinct hub ids {left[1]:,}"
+            )
+            if left[:2] != (args.rows, args.rows):
+                raise SystemExit(f"the backfill in parts left {left[0]} rows, {left[1]} distinct")
     finally:
         admin(server, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names.values()))
 

@@ -37,6 +37,16 @@ SUMMARY_KEYS = [
 PG_ADMIN = os.environ.get("HUB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+@pytest.fixture(autouse=True)
+def _budgets_kept_per_test() -> Iterator[None]:
+    """A command run in-process shares API budgets in its PostgreSQL state store from then on
+    (`hub.io.budget.share_with`); the next test starts without that database, which may be gone."""
+    from hub.io import budget
+
+    yield
+    budget.share_with(None)
+
+
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """A throwaway database on the local PostgreSQL server, dropped at the end of the session."""

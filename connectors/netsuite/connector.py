@@ -170,6 +170,7 @@ class NetSuiteConnector(RESTConnector):
             calls=self.calls,
             policy=self.session.policy,
             verify=self.connection.option("ca_bundle"),
+            timeout=self.session.timeout,
         )
         tokens = ClientAssertion(self.system, self.connection, session, self.token_url)
         self.session.on_unauthorized = tokens.refresh

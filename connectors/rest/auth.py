@@ -78,7 +78,11 @@ class OAuth2ClientCredentials(Authenticator):
         # Its own session (same counts and retries): a refused token request must not call the
         # API session's 401 hook, which would ask for a token again.
         self.session = HubSession(
-            system, calls=session.calls, policy=session.policy, verify=session.custom_verify
+            system,
+            calls=session.calls,
+            policy=session.policy,
+            verify=session.custom_verify,
+            timeout=session.timeout,
         )
         self.system = system
         self._token: str | None = None

@@ -194,7 +194,7 @@ class SQLConnector(Connector):
     def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
         source = self._source(obj)
         size = max(1, min(page_size, self.max_page))
-        where = source.filters(obj)
+        where = source.filters(obj) + source.shard_filter(obj)
         pk = source.column(obj.primary_key)
         if not obj.cursor_field:
             yield from self._pages(obj, source, where, [pk], size)
@@ -244,7 +244,7 @@ class SQLConnector(Connector):
 
     def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
         source = self._source(obj)
-        where = source.filters(obj)
+        where = source.filters(obj) + source.shard_filter(obj)
         if since is not None and obj.cursor_field:
             cursor = source.column(obj.cursor_field)
             where.append(cursor >= since_value(self.database.dialect, cursor, since))

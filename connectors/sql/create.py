@@ -1,12 +1,15 @@
 """A missing target table made from the mapping (`options.create_table`), as dlt makes its own.
 
-    create_table: true                                  # every field text, keys as below
+    create_table: true                                  # types from the canonical schema
     create_table: {columns: {employees: integer, annual_revenue: numeric}}
 
 The table gets the mapping's fields as columns: the primary key an autoincrementing integer (BIGSERIAL
 on PostgreSQL, INTEGER PRIMARY KEY on SQLite), the external-id column text and UNIQUE (the ON CONFLICT
-target of upserts), the cursor column a timestamp (with time zone where the database has one), every
-other field text; `columns` gives any column (the primary key too) one of the types in `COLUMN_TYPES`.
+target of upserts), the cursor column a timestamp (with time zone where the database has one); a
+column a field fills unchanged takes its canonical field's type (the engine adds them to `columns`:
+`hub.engine.sync.implied_columns`: integer, numeric for numbers and decimal amounts, boolean,
+timestamp, date, json), every other column text; `columns` gives any column (the primary key too) one
+of the types in `COLUMN_TYPES`, over the schema's.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ OPTION: dict[str, Any] = {
     "description": (
         "Create the table when it is missing, from the mapping's fields: the primary key an "
         "autoincrementing integer, the external-id column text and UNIQUE, the cursor column a timestamp, "
-        "the rest text unless `columns` names a type."
+        "a column a field fills unchanged its canonical field's type, the rest text; `columns` names a "
+        "type over those."
     ),
     "default": False,
     "examples": [True, {"columns": {"employees": "integer", "annual_revenue": "numeric"}}],
@@ -62,8 +66,14 @@ def wanted(obj: ObjectSpec) -> bool:
 
 
 def create_missing(conn: sa.Connection, obj: ObjectSpec) -> bool:
-    """Create `obj`'s table unless it exists; whether it was created."""
+    """Create `obj`'s table unless it exists; whether it was created. On PostgreSQL the check and
+    the creation hold a transaction lock on the table's name, so the parts of a backfill starting at
+    once make it once (the others wait, then find it)."""
     schema, _, name = obj.name.rpartition(".")
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"omnihub:{obj.name}"}
+        )
     if sa.inspect(conn).has_table(name, schema=schema or None):
         return False
     table_for(obj, name, schema or None).create(conn, checkfirst=True)

@@ -57,6 +57,17 @@ class Source:
             self.column(name)
         return names
 
+    def shard_filter(self, obj: ObjectSpec) -> list[sa.ColumnElement[bool]]:
+        """A backfill part's records, on an integer key (`Shard.owns`: |key| mod count = index);
+        nothing on any other key, which the engine then filters."""
+        if obj.shard is None:
+            return []
+        key = self.column(obj.primary_key)
+        if not isinstance(key.type, sa.Integer):
+            return []
+        index, count = obj.shard
+        return [sa.func.abs(key) % count == index]
+
     def filters(self, obj: ObjectSpec) -> list[sa.ColumnElement[bool]]:
         """The mapping's filter as SQL conditions (NULL counts as "not equal", as `passes_filter` has it)."""
         conditions: list[sa.ColumnElement[bool]] = []

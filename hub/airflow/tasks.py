@@ -43,6 +43,7 @@ def engine_for(project_root: str, sync_name: str) -> SyncEngine:
     the project may have changed since the DAGs were parsed)."""
     from hub.engine.sync import SyncEngine
     from hub.errors import ConfigError
+    from hub.io.budget import share_with
     from hub.project.loading import Project
     from hub.project.projectfile import project_state
     from hub.state import StateStore
@@ -55,7 +56,9 @@ def engine_for(project_root: str, sync_name: str) -> SyncEngine:
     if problems:
         raise ConfigError(problems)
     configured = None if os.environ.get(STATE_SETTING) else project_state(project.root)
-    return SyncEngine(project, StateStore.open(project.root, configured))
+    store = StateStore.open(project.root, configured)
+    share_with(store.url)  # API budgets shared in a PostgreSQL store (omnihub.yaml's `state:` too)
+    return SyncEngine(project, store)
 
 
 def run_sync(

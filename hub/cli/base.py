@@ -193,9 +193,13 @@ def engine(
 def state_store(root: Path, state_url: str | None) -> StateStore:
     """The state store `--state-url` (or HUB_STATE_URL) names, else omnihub.yaml's `state:`, else the
     project's SQLite file; a wrong URL or a database out of reach is one line naming the setting, and
-    nothing is created."""
+    nothing is created. API budgets are shared in it when it is PostgreSQL (`hub.io.budget.budget_url`)."""
+    from hub.io.budget import share_with
+
     url, setting = state_of(root, state_url)
-    return StateStore.open(root, url, setting=setting)
+    store = StateStore.open(root, url, setting=setting)
+    share_with(store.url)  # API budgets are shared in a PostgreSQL store unless HUB_BUDGET_URL says otherwise
+    return store
 
 
 def state_of(root: Path, state_url: str | None) -> tuple[str | None, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -87,9 +88,11 @@ class RunContext:
 
 @dataclass(frozen=True)
 class Shard:
-    """Part `index` of `count` of a backfill: the source records whose id hashes to it. Every shard
-    reads the whole source and processes only its own records, so each record is written by exactly
-    one shard; its cursor is kept apart until every shard is done (`StateStore.settle_shards`)."""
+    """Part `index` of `count` of a backfill: the source records whose id falls to it (an integer id
+    by its remainder, any other by a stable hash). A connector that can reads only its records (the
+    SQL connector, on an integer key: `ObjectSpec.shard`), any other reads the whole source; each
+    shard processes only its own records, so each record is written by exactly one shard; its cursor
+    is kept apart until every shard is done (`StateStore.settle_shards`)."""
 
     index: int
     count: int
@@ -99,7 +102,10 @@ class Shard:
             raise ValueError(f"shard {self.index}/{self.count}: give K/N with 0 <= K < N")
 
     def owns(self, record_id: str) -> bool:
-        """Whether this shard processes the record (a stable hash of its id, the same in every process)."""
+        """Whether this shard processes the record, the same in every process: an integer id by the
+        remainder of its absolute value (what a database can compute too), any other by a hash."""
+        if _INTEGER.fullmatch(record_id):
+            return abs(int(record_id)) % self.count == self.index
         digest = hashlib.blake2b(record_id.encode(), digest_size=8).digest()
         return int.from_bytes(digest, "big") % self.count == self.index
 
@@ -111,6 +117,9 @@ class Shard:
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
+
+
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 
 @dataclass

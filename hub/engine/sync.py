@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 from uuid import uuid4
@@ -24,12 +24,13 @@ from hub.engine.quarantine import retry_quarantined
 from hub.engine.references import ReferenceResolver
 from hub.errors import ConfigError, HubError, QuotaExhausted
 from hub.io.connections import get_connection
-from hub.io.connector import Connector
+from hub.io.connector import Connector, ObjectSpec
 from hub.io.http import ApiCalls
 from hub.io.redact import redact
 from hub.project.codegen import GeneratedCode
 from hub.project.loading import Endpoint, Project, SyncSpec
 from hub.project.mapping import CompiledMapping
+from hub.project.schemapaths import canonical_paths
 from hub.project.transforms import format_utc
 from hub.state import PageCommit, RunKind, RunStatus, StateStore, interrupted_by
 from hub.state.locks import Lock
@@ -296,10 +297,11 @@ class SyncEngine:
 
     def _read(self, ctx: RunContext, pipeline: PagePipeline, since: datetime | None) -> None:
         page_size = ctx.spec.page_size or ctx.source.max_page
-        if self.progress:
-            self.progress.start(ctx.spec.name, ctx.source.count(ctx.src_obj, since))
         shard = ctx.shard
-        for page in ctx.source.read_changes(ctx.src_obj, since, min(page_size, ctx.source.max_page)):
+        obj = ctx.src_obj if shard is None else replace(ctx.src_obj, shard=(shard.index, shard.count))
+        if self.progress:
+            self.progress.start(ctx.spec.name, ctx.source.count(obj, since))
+        for page in ctx.source.read_changes(obj, since, min(page_size, ctx.source.max_page)):
             cursor = cursor_text(page.cursor) if page.cursor else None
             records, unreadable, covered = page.records, page.unreadable, page.covered
             if shard is not None:  # its own records only; the places it read settle nothing of others'
@@ -368,7 +370,7 @@ class SyncEngine:
             src_map=src_map,
             tgt_map=tgt_map,
             src_obj=reading_spec(src_obj) if leaving else src_obj,
-            tgt_obj=tgt_map.object_spec(spec.batch_size),
+            tgt_obj=implied_columns(self.project, spec, tgt_map.object_spec(spec.batch_size)),
             validator=self.project.validator(spec.entity),
             match_rules=self.match_rules(spec),
             seen_digest=self._seen_digest(spec),
@@ -437,6 +439,59 @@ class SyncEngine:
                     ctx.spec.name, ctx.run_id, cursor=(ctx.spec.source.instance, key, cursor_text(covered))
                 )
             )
+
+
+DECIMAL_PATTERN = "^-?[0-9]+(\\.[0-9]+)?$"
+"""common.schema.json's `decimal`: an exact amount written as a string."""
+
+
+def implied_columns(project: Project, spec: SyncSpec, obj: ObjectSpec) -> ObjectSpec:
+    """A target mapping's `create_table` with each column the canonical schema types (an integer, a
+    number, a decimal amount, a boolean, a date-time, a date, an object or list) given that type, for
+    the columns a field fills unchanged (no outbound transforms, no reference); a type the mapping's
+    `columns` names wins. Any other object spec is returned as it is."""
+    option = obj.options.get("create_table")
+    if not option:
+        return obj
+    declared = option.get("columns", {}) if isinstance(option, Mapping) else {}
+    schema = project.entity_schema(spec.entity) or {}
+    paths = canonical_paths(schema, project.registry)
+    implied: dict[str, str] = {}
+    for entry in project.mappings[spec.target.mapping].fields:
+        plain = entry.writes and not entry.outbound and entry.ref is None and not entry.has_value
+        if plain and entry.canonical in paths and entry.system and "." not in entry.system:
+            kind = _column_type(paths[entry.canonical])
+            if kind is not None and entry.system != obj.external_id_field:
+                implied[entry.system] = kind
+    made = (
+        {**option, "columns": {**implied, **declared}}
+        if isinstance(option, Mapping)
+        else {"columns": implied}
+    )
+    return replace(obj, options={**obj.options, "create_table": made})
+
+
+def _column_type(subschema: Mapping[str, Any]) -> str | None:
+    """The create_table column type of a canonical field's schema, when it is not text."""
+    kinds = subschema.get("type", [])
+    kinds = {kinds} if isinstance(kinds, str) else set(kinds)
+    kinds.discard("null")
+    if kinds == {"integer"}:
+        return "integer"
+    if kinds <= {"integer", "number"} and kinds:
+        return "numeric"
+    if kinds == {"boolean"}:
+        return "boolean"
+    if kinds and kinds <= {"object", "array"}:
+        return "json"
+    if kinds == {"string"}:
+        if subschema.get("format") == "date-time":
+            return "timestamp"
+        if subschema.get("format") == "date":
+            return "date"
+        if subschema.get("pattern") == DECIMAL_PATTERN:
+            return "numeric"
+    return None
 
 
 def owned_fields(project: Project, spec: SyncSpec) -> frozenset[str] | None:

@@ -35,6 +35,10 @@ class ObjectSpec:
     external_id_field: str | None = None
     filter: Mapping[str, Any] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    shard: tuple[int, int] | None = None
+    """For one part (index, count) of a backfill: a connector that can narrow its read to the
+    records `hub.engine.pipeline.Shard.owns` gives that part does (the SQL connector on an integer
+    key); one that cannot reads everything, and the engine keeps the part's records either way."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,11 @@ class Connector(ABC):
             "Retry base delay", "Seconds of the first backoff, doubled each retry (0.5)", kind="number"
         ),
         "retry_max_delay": FormField("Retry max delay", "Longest backoff in seconds (30)", kind="number"),
+        "timeout": FormField(
+            "Timeout",
+            "Seconds to wait for an answer before retrying (120; connecting: at most 10)",
+            kind="number",
+        ),
     }
     # How a connection form shows the standard fields (host, schema, login, password, port, extra):
     # which are hidden, what they are called and what they hold by example (Airflow's
@@ -218,7 +227,27 @@ class Connector(ABC):
             retry_on=self.retryable,
             exhausted=self.budget_spent,
             throttle=self.throttle(),
+            timeout=self.timeout(),
         )
+
+    def timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds: the connection's `timeout` extra for reading (connecting waits at
+        most 10 s, or less when the timeout is shorter), else 10 and 120. A request that times out is
+        retried as any transient failure; a write whose answer was lost is proved before it is sent
+        again (`hub.engine.quarantine`)."""
+        option = self.connection.option("timeout")
+        if option is None or str(option).strip() == "":
+            return (10.0, 120.0)
+        try:
+            seconds = float(option)
+        except (TypeError, ValueError):
+            seconds = -1.0
+        if not seconds > 0 or seconds == float("inf"):
+            raise ConfigError(
+                f"connection {self.connection.conn_id!r}: timeout {option!r}: "
+                "give seconds above 0, such as 30"
+            )
+        return (min(10.0, seconds), seconds)
 
     def throttle(self) -> Throttle | None:
         """This connection's share of the system's API budget (`hub.io.budget`): one bucket per system

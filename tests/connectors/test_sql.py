@@ -612,3 +612,43 @@ def test_when_transient_failures_never_stop_the_error_says_so(
     assert connector.calls.retries() == {"sql": 3}
     assert SECRET not in str(caught.value) and all(SECRET not in r.getMessage() for r in caplog.records)
     assert db.rows(table) == []
+
+
+def test_a_backfill_part_reads_only_its_own_rows_on_an_integer_key(db: Db) -> None:
+    """Issue 16: a shard's read is narrowed in the database (|id| mod count = index, what Shard.owns
+    gives it), so two parts read half each and together every row once; a text key is not narrowed."""
+    from dataclasses import replace
+
+    from hub.engine.pipeline import Shard
+
+    table, obj = people(db)
+    ids = db.insert(
+        table, [{"name": f"P{i}", "updated_at": naive(START + timedelta(minutes=i))} for i in range(11)]
+    )
+    connector = db.connector()
+    parts = []
+    for index in range(2):
+        part = replace(obj, shard=(index, 2))
+        got = [str(r["id"]) for r in read(connector, part)]
+        assert got and all(Shard(index, 2).owns(i) for i in got)
+        assert connector.count(part, None) == len(got)
+        parts += got
+    assert sorted(parts, key=int) == ids
+    # a key the database cannot divide: every row comes back, for the engine to keep its own
+    texts = db.table(
+        "texts", sa.Column("code", sa.String(10), primary_key=True), sa.Column("name", sa.String(20))
+    )
+    with db.engine.begin() as conn:
+        conn.execute(texts.insert(), [{"code": f"c{i}", "name": "x"} for i in range(5)])
+    text_obj = ObjectSpec(db.name("texts"), ("code", "name"), "code", shard=(0, 2))
+    assert len(read(connector, text_obj)) == 5
+    connector.close()
+
+
+def test_a_shard_owns_integer_ids_by_remainder_and_others_by_hash() -> None:
+    from hub.engine.pipeline import Shard
+
+    assert [Shard(1, 3).owns(i) for i in ("1", "4", "-4", "5")] == [True, True, True, False]
+    owners = [[Shard(k, 3).owns(f"003A{i}") for k in range(3)].count(True) for i in range(200)]
+    assert owners == [1] * 200  # each text id in exactly one part
+    assert {k for k in range(3) for i in range(200) if Shard(k, 3).owns(f"003A{i}")} == {0, 1, 2}

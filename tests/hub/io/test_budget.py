@@ -256,3 +256,21 @@ def test_two_syncs_on_one_shared_budget_draw_far_fewer_429s_and_both_finish(
     assert written == [WRITES * BATCH] * 2
     assert unshared >= 20 and shared <= max(5, unshared // 5), (unshared, shared)  # seen: 41-58 and 0-2
     assert len(app.records("contacts")) == 4 * WRITES * BATCH
+
+
+def test_a_command_shares_budgets_in_the_state_store_it_opened(
+    pg_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--state-url (or omnihub.yaml's `state:`), not only HUB_STATE_URL, makes the budgets shared: two
+    commands on one PostgreSQL store draw on one bucket per system."""
+    from hub.cli.base import state_store
+
+    monkeypatch.delenv(BUDGET_SETTING, raising=False)
+    monkeypatch.delenv("HUB_STATE_URL", raising=False)
+    assert budgets.budget_url() == ""
+    state_store(tmp_path, f"sqlite:///{tmp_path / 'state.db'}").close()
+    assert budgets.budget_url() == ""  # SQLite is one machine's: each process keeps its own
+    state_store(tmp_path, pg_url).close()
+    assert budgets.budget_url() == pg_url
+    monkeypatch.setenv(BUDGET_SETTING, "off")
+    assert budgets.budget_url() == "off"  # the setting still decides first

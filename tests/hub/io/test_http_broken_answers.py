@@ -155,3 +155,32 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     yield
+
+
+def test_a_connections_timeout_extra_bounds_the_wait_for_an_answer() -> None:
+    """The `timeout` extra: a server that accepts and never answers costs its seconds per try, and a
+    read that timed out is retried (here once, then the error); a nonsense value is one line."""
+    import time
+
+    from hub.errors import ConfigError
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+
+    def connector(timeout: object) -> HubSpotConnector:
+        extra = {"timeout": timeout, "retry_attempts": 2, "retry_base_delay": 0.01, "rate_limit": "off"}
+        spec = {"conn_type": "hubspot", "host": url, "password": "t", "extra": extra}
+        return HubSpotConnector(parse_connection("crm", json.dumps(spec)))
+
+    assert connector(0.3).session.timeout == (0.3, 0.3)
+    assert connector(45).session.timeout == (10.0, 45.0)
+    started = time.monotonic()
+    with pytest.raises(HubError):
+        connector("0.3").session.get(f"{url}/crm/v3/objects/contacts")
+    assert 0.5 < time.monotonic() - started < 5  # two tries of 0.3 s, not the default 120 s
+    for wrong in ("soon", 0, -5):
+        with pytest.raises(ConfigError, match=r"connection 'crm': timeout .*give seconds above 0"):
+            connector(wrong).timeout()
+    silent.close()
