@@ -12,11 +12,14 @@ records as `Unreadable`s and are quarantined at the stage "read"; the page's cur
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from hub.engine.filters import FilterExit
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from hub.engine.references import ReferenceResolver
 
 MAX_LISTED_CONFLICTS = 100
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -123,6 +127,15 @@ _INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 
 @dataclass
+class _Page:
+    """A page between its two halves (`PagePipeline._prepare`, `_finish`)."""
+
+    items: list[_Item]
+    commit: PageCommit
+    cursor: str | None
+
+
+@dataclass
 class _Item:
     source_id: str
     raw: Record
@@ -155,6 +168,8 @@ class PagePipeline:
         self.covered: set[str] = set()  # places the run read in full
         self.reported: set[str] = set()  # ids of the unreadable records the run met
         self.leaving: set[str] = set()  # source ids of the page's records that left the filter
+        self._overlap: tuple[ThreadPoolExecutor, PagePipeline] | None = None  # see start_overlap
+        self._inflight: Future[None] | None = None
         self.entity = ctx.spec.entity
         self.src_system, self.tgt_system = ctx.spec.source.instance, ctx.spec.target.instance
 
@@ -174,6 +189,68 @@ class PagePipeline:
         page's `unreadable` records are quarantined, and the places it `covered` remembered (see
         `stale_reads`); `again` marks a page of places read again, which settles their entries.
         """
+        self._finish(self._prepare(records, cursor, retry, unreadable, covered, again))
+
+    # Pages in step: the next page read and mapped while the last one is written ------------------
+    def start_overlap(self) -> None:
+        """From now on `run_overlapped` writes and commits each page on a worker thread while the
+        caller reads and maps the next: one core maps while the database or API works, where one
+        thread would leave each waiting on the other. At most one page is in flight, and pages are
+        written and committed in order, each only after the one before committed; the worker counts
+        apart (its counts join the run's in `end_overlap`)."""
+        finisher = copy.copy(self)
+        finisher.ctx = replace(self.ctx, counts=Counts())
+        self._overlap = (ThreadPoolExecutor(1, thread_name_prefix=f"write-{self.ctx.spec.name}"), finisher)
+
+    def run_overlapped(
+        self,
+        records: Sequence[Record],
+        cursor: str | None,
+        *,
+        unreadable: Sequence[Unreadable] = (),
+        covered: Sequence[str] = (),
+    ) -> None:
+        """`run` for a page of a run's read, its write and commit handed to the worker (see
+        `start_overlap`); a failure of the page before it is raised here, before this page goes."""
+        assert self._overlap is not None, "start_overlap first"
+        page = self._prepare(records, cursor, False, unreadable, covered, False)
+        self._settle_inflight()
+        worker, finisher = self._overlap
+        self._inflight = worker.submit(finisher._finish, page)
+
+    def end_overlap(self, *, raising: bool = True) -> None:
+        """Wait for the page in flight (raising its failure when `raising`; logging it otherwise,
+        when another failure is on its way already) and join the worker's counts to the run's."""
+        if self._overlap is None:
+            return
+        (worker, finisher), self._overlap = self._overlap, None
+        try:
+            self._settle_inflight()
+        except Exception:
+            if raising:
+                raise
+            log.exception("%s: the page being written failed too", self.ctx.spec.name)
+        finally:
+            worker.shutdown(wait=True)
+            self.ctx.counts.add(finisher.ctx.counts)
+            finisher.ctx.counts = Counts()
+
+    def _settle_inflight(self) -> None:
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            inflight.result()
+
+    def _prepare(
+        self,
+        records: Sequence[Record],
+        cursor: str | None,
+        retry: bool,
+        unreadable: Sequence[Unreadable],
+        covered: Sequence[str],
+        again: bool,
+    ) -> _Page:
+        """A page up to its validated canonical records (what does not depend on earlier pages'
+        writes): read-quarantine, filter, dedupe, references, inbound map, hub ids, validation."""
         ctx = self.ctx
         commit = PageCommit(ctx.spec.name, ctx.run_id)
         if unreadable or covered:
@@ -185,14 +262,20 @@ class PagePipeline:
         items = self._map_inbound(items, refs_in, commit)
         items = self._identify(items)
         items = self._validate(items, commit)
-        items = self._detect_changes(items, commit)
+        return _Page(items, commit, cursor)
+
+    def _finish(self, page: _Page) -> None:
+        """The rest of a page: change detection against the target's cross-references, conflicts,
+        outbound map, matching, the write, and the page's commit."""
+        ctx, commit = self.ctx, page.commit
+        items = self._detect_changes(page.items, commit)
         items = self._settle_conflicts(items, commit)
         items = self._map_outbound(items, commit)
         items = self._match(items, commit)
         items = self._apply_mode(items, commit)
         self._write(items, commit)
-        if cursor is not None:
-            commit.cursor = (self.src_system, ctx.cursor_key, cursor)
+        if page.cursor is not None:
+            commit.cursor = (self.src_system, ctx.cursor_key, page.cursor)
         if not ctx.dry_run:
             failpoint("before_commit")
             ctx.store.commit_page(commit)

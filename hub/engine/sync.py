@@ -10,6 +10,7 @@ exists (`hub.engine.quarantine`), and records the outcome in the runs table.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -301,15 +302,26 @@ class SyncEngine:
         obj = ctx.src_obj if shard is None else replace(ctx.src_obj, shard=(shard.index, shard.count))
         if self.progress:
             self.progress.start(ctx.spec.name, ctx.source.count(obj, since))
-        for page in ctx.source.read_changes(obj, since, min(page_size, ctx.source.max_page)):
-            cursor = cursor_text(page.cursor) if page.cursor else None
-            records, unreadable, covered = page.records, page.unreadable, page.covered
-            if shard is not None:  # its own records only; the places it read settle nothing of others'
-                records = [r for r in records if shard.owns(ctx.source.record_id(ctx.src_obj, r))]
-                unreadable, covered = [u for u in unreadable if shard.owns(u.record_id)], []
-            pipeline.run(records, cursor, unreadable=unreadable, covered=covered)
-            if self.progress:
-                self.progress.advance(len(page.records) + len(page.unreadable), page.total)
+        overlap = overlaps(ctx)
+        if overlap:
+            pipeline.start_overlap()
+        try:
+            for page in ctx.source.read_changes(obj, since, min(page_size, ctx.source.max_page)):
+                cursor = cursor_text(page.cursor) if page.cursor else None
+                records, unreadable, covered = page.records, page.unreadable, page.covered
+                if shard is not None:  # its own records only; the places it read settle nothing of others'
+                    records = [r for r in records if shard.owns(ctx.source.record_id(ctx.src_obj, r))]
+                    unreadable, covered = [u for u in unreadable if shard.owns(u.record_id)], []
+                if overlap:
+                    pipeline.run_overlapped(records, cursor, unreadable=unreadable, covered=covered)
+                else:
+                    pipeline.run(records, cursor, unreadable=unreadable, covered=covered)
+                if self.progress:
+                    self.progress.advance(len(page.records) + len(page.unreadable), page.total)
+        except BaseException:
+            pipeline.end_overlap(raising=False)  # the page in flight lands or fails before anything closes
+            raise
+        pipeline.end_overlap()
 
     # Building a run -------------------------------------------------------------------------
     def compiled(self, key: str, owned: frozenset[str] | None = None) -> CompiledMapping:
@@ -439,6 +451,16 @@ class SyncEngine:
                     ctx.spec.name, ctx.run_id, cursor=(ctx.spec.source.instance, key, cursor_text(covered))
                 )
             )
+
+
+def overlaps(ctx: RunContext) -> bool:
+    """Whether a run's read may write each page while it reads and maps the next
+    (`PagePipeline.start_overlap`): not in a plan, and not when mapping a page may itself write
+    (references brought over by another sync on demand, records leaving a filter, which the target is
+    asked about). HUB_OVERLAP=0 turns it off."""
+    if os.environ.get("HUB_OVERLAP", "1").strip() in ("0", "off", "false"):
+        return False
+    return not (ctx.dry_run or ctx.filter_exit is not None or ctx.src_map.inbound_refs())
 
 
 DECIMAL_PATTERN = "^-?[0-9]+(\\.[0-9]+)?$"

@@ -251,7 +251,9 @@ class StateStore:
         if not rows:
             return {}
         stamp = now_text()
-        values = [_xref_values(r, stamp) for r in {r.external_id: r for r in rows}.values()]
+        # in key order, as every write of cross-references: two transactions writing some of the same
+        # keys (a page claiming while the page before commits) lock them in one order, never deadlock
+        values = [_xref_values(r, stamp) for _, r in sorted({r.external_id: r for r in rows}.items())]
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 claimed = {
@@ -302,7 +304,7 @@ class StateStore:
         stamp = now_text()
         latest = {(r.entity, r.system, r.external_id): r for r in rows}  # one row per key: the last
         if conn.dialect.name == "postgresql":
-            rows_json = json.dumps([_xref_values(row, stamp) for row in latest.values()])
+            rows_json = json.dumps([_xref_values(row, stamp) for _, row in sorted(latest.items())])
             conn.execute(_PG_XREF_UPSERT, {"rows": rows_json})
             return
         statement = _insert(conn, xref)
