@@ -247,6 +247,21 @@ def check(server: str, names: dict[str, str], rows: int) -> None:
         raise SystemExit(f"targets differ from the source: omnihub {ours}, dlt {theirs}, expected {expected}")
 
 
+def stages(server: str, names: dict[str, str]) -> str:
+    """Where Omnihub's first load spent its time, stage by stage (the run's `stages` detail)."""
+    with psycopg.connect(url_of(server, names["state"])) as conn:
+        row = conn.execute(
+            "SELECT details FROM hub_runs WHERE kind = 'sync' ORDER BY started_at LIMIT 1"
+        ).fetchone()
+    details = row[0] if row else {}
+    spent = (json.loads(details) if isinstance(details, str) else details).get("stages", {})
+    shown = ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in spent.items())
+    return (
+        f"Omnihub's first load by stage, seconds (summed over pages; a page's write and commit run beside "
+        f"the next page's read and mapping): {shown}"
+    )
+
+
 def report(rows: int, results: dict[str, dict[str, Run]], settings: str) -> None:
     print(f"PostgreSQL -> PostgreSQL, {rows:,} customer rows (1% = {rows // 100:,} changed); {settings}")
     print(f"{'run':<17}{'tool':<9}{'wall s':>9}{'rows/s':>10}{'peak MB':>9}")
@@ -297,6 +312,7 @@ def main() -> None:
             autovacuum = conn.execute("SHOW autovacuum").fetchone()
         every = f", ANALYZE every {args.autoanalyze:g} s by the bench" if args.autoanalyze else ""
         report(args.rows, results, f"server autovacuum {autovacuum[0] if autovacuum else '?'}{every}")
+        print(stages(server, names))
         if parts is not None:
             single = results["first load"]["omnihub"].seconds
             left = count(url_of(server, names["sharded"]), SQL_CHECK.format(key="hub_id", table="customers"))

@@ -17,6 +17,8 @@ import hashlib
 import json
 import logging
 import re
+import time
+from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -36,6 +38,24 @@ if TYPE_CHECKING:
     from hub.engine.references import ReferenceResolver
 
 MAX_LISTED_CONFLICTS = 100
+STAGES = (
+    "read",
+    "sort out",
+    "references",
+    "map inbound",
+    "identify",
+    "validate",
+    "detect changes",
+    "conflicts",
+    "map outbound",
+    "match",
+    "write",
+    "commit",
+)
+"""A page's stages in the order it meets them, as a run's `stages` detail names them: reading the
+page, setting aside what is filtered out, repeated or still quarantined, bringing references, the
+inbound map, hub ids, validation, change detection, conflicts, the outbound map, matching (and the
+sync's mode), the write to the target, and the commit of the page's state."""
 log = logging.getLogger(__name__)
 
 
@@ -170,6 +190,7 @@ class PagePipeline:
         self.leaving: set[str] = set()  # source ids of the page's records that left the filter
         self._overlap: tuple[ThreadPoolExecutor, PagePipeline] | None = None  # see start_overlap
         self._inflight: Future[None] | None = None
+        self.seconds: dict[str, float] = defaultdict(float)  # per stage, summed over pages (`stages`)
         self.entity = ctx.spec.entity
         self.src_system, self.tgt_system = ctx.spec.source.instance, ctx.spec.target.instance
 
@@ -199,7 +220,7 @@ class PagePipeline:
         written and committed in order, each only after the one before committed; the worker counts
         apart (its counts join the run's in `end_overlap`)."""
         finisher = copy.copy(self)
-        finisher.ctx = replace(self.ctx, counts=Counts())
+        finisher.ctx, finisher.seconds = replace(self.ctx, counts=Counts()), defaultdict(float)
         self._overlap = (ThreadPoolExecutor(1, thread_name_prefix=f"write-{self.ctx.spec.name}"), finisher)
 
     def run_overlapped(
@@ -233,7 +254,21 @@ class PagePipeline:
         finally:
             worker.shutdown(wait=True)
             self.ctx.counts.add(finisher.ctx.counts)
-            finisher.ctx.counts = Counts()
+            for stage, spent in finisher.seconds.items():
+                self.seconds[stage] += spent
+            finisher.ctx.counts, finisher.seconds = Counts(), defaultdict(float)
+
+    def stages(self) -> dict[str, float]:
+        """Seconds spent in each stage so far, summed over the pages, in the order a page meets them
+        (with pages in step, the write and commit of one page run beside the next page's read and
+        mapping, so the stages add up to more than the run took)."""
+        order = [name for name in STAGES if name in self.seconds]
+        return {name: round(self.seconds[name], 3) for name in order}
+
+    def _timed(self, stage: str, started: float) -> float:
+        now = time.perf_counter()
+        self.seconds[stage] += now - started
+        return now
 
     def _settle_inflight(self) -> None:
         inflight, self._inflight = self._inflight, None
@@ -251,35 +286,46 @@ class PagePipeline:
     ) -> _Page:
         """A page up to its validated canonical records (what does not depend on earlier pages'
         writes): read-quarantine, filter, dedupe, references, inbound map, hub ids, validation."""
-        ctx = self.ctx
+        ctx, clock = self.ctx, time.perf_counter()
         commit = PageCommit(ctx.spec.name, ctx.run_id)
         if unreadable or covered:
             self._unreadable(commit, unreadable, covered, again)
         ctx.counts.read += len(records)
         records = self._apply_filter(records)
         items = self._dedupe(records) if retry else self._skip_known_bad(self._dedupe(records))
+        clock = self._timed("sort out", clock)
         refs_in = self._bring_references(items)
+        clock = self._timed("references", clock)
         items = self._map_inbound(items, refs_in, commit)
+        clock = self._timed("map inbound", clock)
         items = self._identify(items)
+        clock = self._timed("identify", clock)
         items = self._validate(items, commit)
+        self._timed("validate", clock)
         return _Page(items, commit, cursor)
 
     def _finish(self, page: _Page) -> None:
         """The rest of a page: change detection against the target's cross-references, conflicts,
         outbound map, matching, the write, and the page's commit."""
-        ctx, commit = self.ctx, page.commit
+        ctx, commit, clock = self.ctx, page.commit, time.perf_counter()
         items = self._detect_changes(page.items, commit)
+        clock = self._timed("detect changes", clock)
         items = self._settle_conflicts(items, commit)
+        clock = self._timed("conflicts", clock)
         items = self._map_outbound(items, commit)
+        clock = self._timed("map outbound", clock)
         items = self._match(items, commit)
         items = self._apply_mode(items, commit)
+        clock = self._timed("match", clock)
         self._write(items, commit)
+        clock = self._timed("write", clock)
         if page.cursor is not None:
             commit.cursor = (self.src_system, ctx.cursor_key, page.cursor)
         if not ctx.dry_run:
             failpoint("before_commit")
             ctx.store.commit_page(commit)
             failpoint("after_commit")
+        self._timed("commit", clock)
 
     # Steps -----------------------------------------------------------------------------------
     def _apply_filter(self, records: Sequence[Record]) -> Sequence[Record]:

@@ -305,8 +305,10 @@ class SyncEngine:
         overlap = overlaps(ctx)
         if overlap:
             pipeline.start_overlap()
+        clock = time.perf_counter()
         try:
             for page in ctx.source.read_changes(obj, since, min(page_size, ctx.source.max_page)):
+                pipeline.seconds["read"] += time.perf_counter() - clock
                 cursor = cursor_text(page.cursor) if page.cursor else None
                 records, unreadable, covered = page.records, page.unreadable, page.covered
                 if shard is not None:  # its own records only; the places it read settle nothing of others'
@@ -318,10 +320,14 @@ class SyncEngine:
                     pipeline.run(records, cursor, unreadable=unreadable, covered=covered)
                 if self.progress:
                     self.progress.advance(len(page.records) + len(page.unreadable), page.total)
+                clock = time.perf_counter()
         except BaseException:
             pipeline.end_overlap(raising=False)  # the page in flight lands or fails before anything closes
             raise
+        finally:
+            ctx.details["stages"] = pipeline.stages()
         pipeline.end_overlap()
+        ctx.details["stages"] = pipeline.stages()  # the page in flight's stages too
 
     # Building a run -------------------------------------------------------------------------
     def compiled(self, key: str, owned: frozenset[str] | None = None) -> CompiledMapping:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,8 +121,9 @@ class StateStore:
     def __init__(self, url: str, *, setting: str = STATE_SETTING) -> None:
         self.url = url
         self.engine = open_database(url, setting)
-        self._grown: dict[str, int] = {}  # rows written per table since its last ANALYZE
-        self._counted: dict[str, float] = {}  # its rows then
+        self._grown: dict[str, int] = {}  # rows written per table and system since its last ANALYZE
+        self._counted: dict[str, float] = {}  # the rows this process had written of them then
+        self._growth = threading.Lock()
         self.locks = LockManager(self.engine, locks)
 
     @classmethod
@@ -259,7 +262,7 @@ class StateStore:
                 claimed = {
                     row[0]: row[1] for row in conn.execute(_PG_XREF_CLAIM, {"rows": json.dumps(values)})
                 }
-                self._grew(conn, "hub_xref", len(claimed))
+                self._grew(conn, "hub_xref", rows)
                 if len(claimed) == len(values):  # all new: what a first load meets
                     return claimed
             else:
@@ -361,25 +364,31 @@ class StateStore:
             self._resolve(conn, commit.sync, commit.resolved)
             if commit.cursor is not None:
                 self._set_cursor(conn, commit.sync, *commit.cursor)
-            self._grew(conn, "hub_xref", len(commit.xrefs))
-            self._grew(conn, "hub_quarantine", len(commit.quarantined))
+            self._grew(conn, "hub_xref", commit.xrefs)
+            self._grew(conn, "hub_quarantine", commit.quarantined)
 
-    def _grew(self, conn: DBConnection, table: str, rows: int) -> None:
-        """Keep PostgreSQL's statistics of a table the hub fills in step with it: ANALYZE it each time
-        it has doubled (from 1,000 rows) since this process last did. A table never analysed (a server
-        with autovacuum off, or one that has not got to it yet) is planned as if it held a row or two,
-        and a page's lookups then read the whole table: a first load would slow down as it grows."""
-        if conn.dialect.name != "postgresql" or not rows:
+    def _grew(self, conn: DBConnection, table: str, rows: Iterable[Any]) -> None:
+        """Keep PostgreSQL's statistics of a table the hub fills in step with it: ANALYZE it once a
+        system's rows written by this process reach 1,000, and again each time they have doubled since.
+        Rows the statistics do not know of are planned as if there were one or two (a server with
+        autovacuum off, or one that has not got to the table yet), and a page's lookups then read every
+        row of the system: a first load would slow down as it grows. Counted per system, because a
+        table analysed while it held only the source's rows knows nothing of the target's."""
+        if conn.dialect.name != "postgresql":
             return
-        if table not in self._counted:
-            known = conn.execute(
-                text(f"SELECT reltuples FROM pg_class WHERE oid = '{table}'::regclass")
-            ).scalar()
-            self._counted[table] = max(float(known or 0), 0.0)
-        self._grown[table] = self._grown.get(table, 0) + rows
-        if self._grown[table] >= max(1000.0, self._counted[table]):
+        written = Counter(getattr(row, "system", "") for row in rows)
+        if not written:
+            return
+        with self._growth:  # a page claims its identities while the page before commits
+            due = False
+            for system, count in written.items():
+                key = f"{table}/{system}"
+                self._grown[key] = self._grown.get(key, 0) + count
+                if self._grown[key] >= max(1000.0, self._counted.get(key, 0.0)):
+                    self._counted[key] = self._counted.get(key, 0.0) + self._grown.pop(key)
+                    due = True
+        if due:
             conn.execute(text(f"ANALYZE {table}"))
-            self._counted[table] += self._grown.pop(table)
 
     # Quarantine -----------------------------------------------------------------------------
     def _quarantine(

@@ -224,11 +224,18 @@ def test_a_page_of_any_size_costs_the_same_few_statements(store: StateStore, sto
                 cursor=("src", "customers", "2024-01-01T00:00:00Z"),
             )
         )
-        return len([s for s in sent if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "SAVEPOINT"))])
+        upkeep = (
+            "BEGIN",
+            "COMMIT",
+            "SAVEPOINT",
+            "ANALYZE",
+        )  # ANALYZE: as a system's rows double, not per page
+        return len([s for s in sent if not s.lstrip().upper().startswith(upkeep)])
 
     small, large = page(5, 0), page(5_000, 100)
     if store_url.startswith("postgresql"):
         assert small == large <= 7
+        assert any(s.startswith("ANALYZE hub_xref") for s in sent)  # 5,000 rows of a system: analysed
     else:
         assert large > small  # 500 per IN list
     assert len(store.xrefs_by_external("account", "src", [f"{i:06d}" for i in range(100, 5_100)])) == 5_000
@@ -240,3 +247,51 @@ def test_claiming_identities_some_known_returns_the_standing_ones(store: StateSt
     rows = [XrefRow("account", "src", str(i), f"new-{i}") for i in range(600)]
     claimed = store.claim_identities([*rows, XrefRow("account", "src", "1", "new-1")])  # one twice
     assert claimed == {str(i): f"old-{i}" if i % 2 == 0 else f"new-{i}" for i in range(600)}
+
+
+def test_a_page_claiming_while_the_page_before_commits_keeps_the_store_consistent(pg_url: str) -> None:
+    """Pages in step: one thread claims identities while another commits cross-references, on one
+    store; the growth the store keeps (to ANALYZE in step) is counted under a lock, so neither fails."""
+    store = StateStore(pg_url)
+    failures: list[BaseException] = []
+
+    def work(system: str, commit: bool) -> None:
+        try:
+            for page in range(150):
+                rows = [XrefRow("account", system, f"{page}-{i}", f"{system}-{page}-{i}") for i in range(8)]
+                if commit:
+                    store.commit_page(PageCommit("s", "r", xrefs=rows))
+                else:
+                    store.claim_identities(rows)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(s, c)) for s, c in (("src", False), ("dst", True))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert (
+        len(store.xrefs_by_external("account", "src", [f"{p}-{i}" for p in range(150) for i in range(8)]))
+        == 1200
+    )
+    store.close()
+
+
+def test_the_statistics_learn_of_each_system_as_its_rows_arrive(pg_url: str) -> None:
+    """A table analysed while it held only the source's identities plans the target's lookups as if
+    the target had one row (each page then reads them all): a system's first 1,000 rows analyse it."""
+    import psycopg
+
+    store = StateStore(pg_url)
+    store.claim_identities([XrefRow("account", "crm", str(i), f"h{i}") for i in range(2_000)])
+    store.commit_page(
+        PageCommit("s", "r", xrefs=[XrefRow("account", "dw", str(i), f"h{i}") for i in range(2_000)])
+    )
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute(
+            "SELECT most_common_vals::text FROM pg_stats WHERE tablename = 'hub_xref' AND attname = 'system'"
+        ).fetchone()
+    assert row is not None and "crm" in row[0] and "dw" in row[0]
+    store.close()
