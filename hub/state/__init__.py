@@ -121,9 +121,10 @@ class StateStore:
     def __init__(self, url: str, *, setting: str = STATE_SETTING) -> None:
         self.url = url
         self.engine = open_database(url, setting)
-        self._grown: dict[str, int] = {}  # rows written per table and system since its last ANALYZE
-        self._counted: dict[str, float] = {}  # the rows this process had written of them then
+        self._grown: dict[str, int] = {}  # rows written: per table since its last ANALYZE, per table/system
+        self._counted: dict[str, float] = {}  # per table: the rows this process had written by then
         self._growth = threading.Lock()
+        self._due: set[str] = set()  # tables to ANALYZE once the transaction that grew them committed
         self.locks = LockManager(self.engine, locks)
 
     @classmethod
@@ -257,19 +258,20 @@ class StateStore:
         # in key order, as every write of cross-references: two transactions writing some of the same
         # keys (a page claiming while the page before commits) lock them in one order, never deadlock
         values = [_xref_values(r, stamp) for _, r in sorted({r.external_id: r for r in rows}.items())]
+        claimed: dict[str, str] = {}
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                claimed = {
-                    row[0]: row[1] for row in conn.execute(_PG_XREF_CLAIM, {"rows": json.dumps(values)})
-                }
+                found = conn.execute(_PG_XREF_CLAIM, {"rows": json.dumps(values)})
+                claimed = {row[0]: row[1] for row in found}
                 self._grew(conn, "hub_xref", rows)
-                if len(claimed) == len(values):  # all new: what a first load meets
-                    return claimed
             else:
                 statement = _insert(conn, xref).on_conflict_do_nothing(
                     index_elements=["entity", "system", "external_id"]
                 )
                 conn.execute(statement, values)
+        self._analyze_due()
+        if len(claimed) == len(values):  # all new: what a first load meets
+            return claimed
         entity, system = rows[0].entity, rows[0].system
         stored = self.xrefs_by_external(entity, system, [r.external_id for r in rows])
         return {key: row.hub_id for key, row in stored.items()}
@@ -366,29 +368,53 @@ class StateStore:
                 self._set_cursor(conn, commit.sync, *commit.cursor)
             self._grew(conn, "hub_xref", commit.xrefs)
             self._grew(conn, "hub_quarantine", commit.quarantined)
+        self._analyze_due()
 
     def _grew(self, conn: DBConnection, table: str, rows: Iterable[Any]) -> None:
-        """Keep PostgreSQL's statistics of a table the hub fills in step with it: ANALYZE it once a
-        system's rows written by this process reach 1,000, and again each time they have doubled since.
-        Rows the statistics do not know of are planned as if there were one or two (a server with
-        autovacuum off, or one that has not got to the table yet), and a page's lookups then read every
-        row of the system: a first load would slow down as it grows. Counted per system, because a
-        table analysed while it held only the source's rows knows nothing of the target's."""
+        """Keep PostgreSQL's statistics of a table the hub fills in step with it: it is due for
+        ANALYZE (`_analyze_due`, once the page's transaction committed) when the rows this process
+        wrote to it since have reached the rows it had written before (from 1,000: it doubled), and
+        when a system's first 1,000 rows arrive. Rows the statistics do not know of are planned as if
+        there were one or two (a server with autovacuum off, or one that has not got to the table
+        yet), and a page's lookups then read every row of the system: a first load would slow down as
+        it grows. Per system too, because a table analysed while it held only the source's rows knows
+        nothing of the target's."""
         if conn.dialect.name != "postgresql":
             return
         written = Counter(getattr(row, "system", "") for row in rows)
         if not written:
             return
         with self._growth:  # a page claims its identities while the page before commits
-            due = False
             for system, count in written.items():
                 key = f"{table}/{system}"
-                self._grown[key] = self._grown.get(key, 0) + count
-                if self._grown[key] >= max(1000.0, self._counted.get(key, 0.0)):
-                    self._counted[key] = self._counted.get(key, 0.0) + self._grown.pop(key)
-                    due = True
-        if due:
-            conn.execute(text(f"ANALYZE {table}"))
+                before = self._grown.get(key, 0)
+                self._grown[key] = before + count
+                if before < 1000 <= self._grown[key]:
+                    self._due.add(table)
+            grown = self._grown.get(table, 0) + sum(written.values())
+            if grown >= max(1000.0, self._counted.get(table, 0.0)):
+                self._counted[table] = self._counted.get(table, 0.0) + grown
+                self._due.add(table)
+                grown = 0
+            self._grown[table] = grown
+
+    def _analyze_due(self) -> None:
+        """ANALYZE the tables `_grew` found due, each on its own, unless another process is analysing
+        it at this moment (its statistics will do: waiting would hold this run up for nothing)."""
+        with self._growth:
+            due, self._due = self._due, set()
+        for table in sorted(due):
+            with self.engine.connect() as conn:
+                lock = f"omnihub:analyze:{table}"
+                if conn.execute(
+                    text("SELECT pg_try_advisory_lock(hashtext(:lock))"), {"lock": lock}
+                ).scalar():
+                    try:
+                        conn.execute(text(f"ANALYZE {table}"))
+                        conn.commit()
+                    finally:
+                        conn.execute(text("SELECT pg_advisory_unlock(hashtext(:lock))"), {"lock": lock})
+                        conn.commit()
 
     # Quarantine -----------------------------------------------------------------------------
     def _quarantine(
