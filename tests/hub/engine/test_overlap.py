@@ -14,49 +14,12 @@ from typer.testing import CliRunner
 
 from connectors.sql import SQLConnector
 from hub.cli import app
-
-ACCOUNT = """\
-system: sql
-object: {table}
-entity: account
-primary_key: id
-cursor_field: updated_at
-external_id_field: hub_id
-fields:
-  - {{canonical: name, system: name}}
-  - {{canonical: updated_at, system: updated_at, direction: inbound, inbound: [datetime]}}
-"""
+from tests.hub.kit_sql_project import two_databases
 
 
 def project_of(tmp_path: Path, rows: int) -> tuple[Path, dict[str, str]]:
-    runner = CliRunner()
-    assert runner.invoke(app, ["init", str(tmp_path / "p"), "--syncs", ""]).exit_code == 0
-    project = tmp_path / "p"
-    (project / "mappings" / "sql").mkdir(parents=True)
-    (project / "mappings" / "sql" / "crm.yaml").write_text(ACCOUNT.format(table="crm_accounts"))
-    (project / "mappings" / "sql" / "dw.yaml").write_text(ACCOUNT.format(table="dw_accounts"))
-    (project / "syncs" / "crm_to_dw.yaml").write_text(
-        "entity: account\npage_size: 7\nbatch_size: 7\n"
-        "source: {system: sql, connection: sql_default, mapping: sql/crm}\n"
-        "target: {system: sql, connection: warehouse, mapping: sql/dw}\n"
-    )
-    env = {"HUB_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}"}
-    for name, table, conn in (
-        ("crm.db", "crm_accounts", "SQL_DEFAULT"),
-        ("dw.db", "dw_accounts", "WAREHOUSE"),
-    ):
-        with sqlite3.connect(tmp_path / name) as db:
-            db.execute(
-                f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, hub_id TEXT UNIQUE, name TEXT, updated_at TEXT)"
-            )
-        extra = {"url": f"sqlite:///{tmp_path / name}"}
-        env[f"AIRFLOW_CONN_{conn}"] = json.dumps({"conn_type": "omnihub_sql", "extra": extra})
-    with sqlite3.connect(tmp_path / "crm.db") as db:
-        db.executemany(
-            "INSERT INTO crm_accounts (name, updated_at) VALUES (?, ?)",
-            [(f"Company {i}", f"2024-05-01 10:{i // 60:02d}:{i % 60:02d}") for i in range(rows)],
-        )
-    return project, env
+    project, env = two_databases(tmp_path, rows, "page_size: 7\nbatch_size: 7\n")
+    return project, {**env, "HUB_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}"}
 
 
 def sync(project: Path, env: dict[str, str], overlap: str) -> tuple[int, dict[str, Any]]:

@@ -17,6 +17,7 @@ from hub.project.loading import Endpoint
 from hub.state import StateStore, XrefRow
 from hub.state.database import open_database
 from hub.state.rows import PageCommit, QuarantineEntry
+from tests.hub import kit_sql_project
 
 
 def hub(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
@@ -31,52 +32,10 @@ def test_an_instance_is_its_system_for_the_default_connection_else_system_at_con
     )
 
 
-ACCOUNT = """\
-system: sql
-object: {table}
-entity: account
-primary_key: id
-cursor_field: updated_at
-external_id_field: hub_id
-fields:
-  - {{canonical: name, system: name}}
-  - {{canonical: account_number, system: number}}
-  - {{canonical: updated_at, system: updated_at, direction: inbound, inbound: [datetime]}}
-"""
-
-
 @pytest.fixture
 def two_databases(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A project syncing accounts from one SQLite database (sql_default) to another (warehouse)."""
-    assert hub("init", str(tmp_path / "p"), "--syncs", "", env={})[0] == 0
-    project = tmp_path / "p"
-    (project / "mappings" / "sql").mkdir(parents=True)
-    (project / "mappings" / "sql" / "crm_account.yaml").write_text(ACCOUNT.format(table="crm_accounts"))
-    (project / "mappings" / "sql" / "dw_account.yaml").write_text(ACCOUNT.format(table="dw_accounts"))
-    (project / "syncs" / "crm_to_dw.yaml").write_text(
-        "entity: account\n"
-        "source: {system: sql, connection: sql_default, mapping: sql/crm_account}\n"
-        "target: {system: sql, connection: warehouse, mapping: sql/dw_account}\n"
-    )
-    env = {"HUB_STATE_URL": ""}
-    for name, table, conn in (
-        ("crm.db", "crm_accounts", "SQL_DEFAULT"),
-        ("dw.db", "dw_accounts", "WAREHOUSE"),
-    ):
-        with sqlite3.connect(tmp_path / name) as db:
-            db.execute(
-                f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, hub_id TEXT UNIQUE, name TEXT, number TEXT, "
-                "updated_at TEXT)"
-            )
-        env[f"AIRFLOW_CONN_{conn}"] = json.dumps(
-            {"conn_type": "omnihub_sql", "extra": {"url": f"sqlite:///{tmp_path / name}"}}
-        )
-    with sqlite3.connect(tmp_path / "crm.db") as db:
-        db.executemany(
-            "INSERT INTO crm_accounts (name, number, updated_at) VALUES (?, ?, '2024-05-01 10:00:00')",
-            [(f"Company {i}", f"C-{i}") for i in range(25)],
-        )
-    return project, env
+    return kit_sql_project.two_databases(tmp_path)
 
 
 def test_a_sync_between_two_databases_of_one_system_keeps_two_sets_of_ids(
