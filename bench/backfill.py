@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,38 +190,11 @@ def phases(
             execute(source, CHANGE)
         first = [sys.executable, "-m", "cProfile", "-o", args.profile, "-m", "hub", *hub[3:]]
         omnihub = first if args.profile and phase == "first load" else hub
-        with Analyzer(server, list(names.values()), args.autoanalyze):
-            results[phase] = {
-                "omnihub": child(omnihub, env, f"omnihub {phase}"),
-                "dlt": child(dlt, {**os.environ, "RUNTIME__LOG_LEVEL": "WARNING"}, f"dlt {phase}"),
-            }
+        results[phase] = {
+            "omnihub": child(omnihub, env, f"omnihub {phase}"),
+            "dlt": child(dlt, {**os.environ, "RUNTIME__LOG_LEVEL": "WARNING"}, f"dlt {phase}"),
+        }
     return results
-
-
-class Analyzer:
-    """ANALYZE every bench database each `every` seconds while in use (0: never): what autovacuum
-    does on a server that runs it, for a server that does not (`autovacuum = off`)."""
-
-    def __init__(self, server: str, databases: list[str], every: float) -> None:
-        self.urls = [url_of(server, name) for name in databases]
-        self.every = every
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-
-    def __enter__(self) -> Analyzer:
-        if self.every > 0:
-            self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        if self.thread.is_alive():
-            self.thread.join()
-
-    def _loop(self) -> None:
-        while not self.stop.wait(self.every):
-            for url in self.urls:
-                execute(url, "ANALYZE")
 
 
 def sharded(server: str, names: dict[str, str], folder: Path, shards: int) -> Run:
@@ -284,12 +256,6 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432"))
     parser.add_argument("--profile", default="", help="cProfile output file for Omnihub's first load")
-    parser.add_argument(
-        "--autoanalyze",
-        type=float,
-        default=0.0,
-        help="ANALYZE the bench databases every N seconds (for a server with autovacuum off)",
-    )
     parser.add_argument("--shards", type=int, default=0, help="also load in N parts at once (hub backfill)")
     parser.add_argument("--dlt-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -310,8 +276,7 @@ def main() -> None:
         check(server, names, args.rows)
         with psycopg.connect(url_of(server, "postgres")) as conn:
             autovacuum = conn.execute("SHOW autovacuum").fetchone()
-        every = f", ANALYZE every {args.autoanalyze:g} s by the bench" if args.autoanalyze else ""
-        report(args.rows, results, f"server autovacuum {autovacuum[0] if autovacuum else '?'}{every}")
+        report(args.rows, results, f"server autovacuum {autovacuum[0] if autovacuum else '?'}")
         print(stages(server, names))
         if parts is not None:
             single = results["first load"]["omnihub"].seconds

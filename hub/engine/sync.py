@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -321,13 +322,11 @@ class SyncEngine:
                 if self.progress:
                     self.progress.advance(len(page.records) + len(page.unreadable), page.total)
                 clock = time.perf_counter()
-        except BaseException:
-            pipeline.end_overlap(raising=False)  # the page in flight lands or fails before anything closes
-            raise
         finally:
+            # the page in flight lands or fails before anything closes (its failure raised unless
+            # another is on its way already); its stages count too
+            pipeline.end_overlap(raising=sys.exc_info()[0] is None)
             ctx.details["stages"] = pipeline.stages()
-        pipeline.end_overlap()
-        ctx.details["stages"] = pipeline.stages()  # the page in flight's stages too
 
     # Building a run -------------------------------------------------------------------------
     def compiled(self, key: str, owned: frozenset[str] | None = None) -> CompiledMapping:

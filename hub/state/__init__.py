@@ -263,7 +263,7 @@ class StateStore:
             if conn.dialect.name == "postgresql":
                 found = conn.execute(_PG_XREF_CLAIM, {"rows": json.dumps(values)})
                 claimed = {row[0]: row[1] for row in found}
-                self._grew(conn, "hub_xref", rows)
+                self._grew(conn, "hub_xref", [r for r in rows if r.external_id in claimed])
             else:
                 statement = _insert(conn, xref).on_conflict_do_nothing(
                     index_elements=["entity", "system", "external_id"]
