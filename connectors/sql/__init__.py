@@ -14,9 +14,12 @@ Objects: a mapping's `object` is a table (`invoices` or `finance.invoices`). `op
         object is read-only. `options.create_table: true` creates a missing table from the mapping's
         fields (connectors/sql/create.py: integer primary key, UNIQUE external id, timestamp cursor).
         Reads run in transactions that are rolled back, never committed.
-Reads:  keyset paging on (cursor column, primary key): `WHERE cursor >= since AND (cursor > c OR
-        (cursor = c AND pk > p)) ORDER BY cursor, pk LIMIT n`, so rows sharing one cursor value are
-        never lost or repeated at a page boundary. Without a cursor field, a full read keyed by the
+Reads:  ordered by (cursor column, primary key), so rows sharing one cursor value are never lost or
+        repeated at a page boundary. PostgreSQL streams one `… WHERE cursor >= since ORDER BY cursor, pk`
+        through a server-side cursor, a page at a time (one statement per read: a table without an
+        index on the cursor is sorted once, not once per page); a transient failure resumes with a new
+        statement after the last row read, `(cursor > c OR (cursor = c AND pk > p))`. Other databases
+        page by that keyset, `LIMIT n` per statement. Without a cursor field, a full read keyed by the
         primary key; a full read also returns, first, rows whose cursor is NULL. The page cursor is
         the last row's time as an aware UTC datetime. `count` is one `COUNT(*)`; fetch and find are
         IN lists of 500 values. NUMERIC comes back as Decimal, date-times as ISO 8601 UTC text
@@ -219,15 +222,27 @@ class SQLConnector(Connector):
         names = source.read_names(obj)
         kept = _kept_as_read(source, names)
         columns = [source.column(n) for n in names] + [k.label(f"{KEY}{i}") for i, k in enumerate(keys)]
-        base = sa.select(*columns).select_from(source.selectable).where(*where).order_by(*keys).limit(size)
+        base = sa.select(*columns).select_from(source.selectable).where(*where).order_by(*keys)
+        by_cursor = len(keys) > 1
+        if self.database.dialect == "postgresql":
+            pages = self.database.stream(
+                lambda last: base if last is None else base.where(_after(keys, last)),
+                len(keys),
+                size,
+                what=f"reading {obj.name!r}",
+            )
+            for rows in pages:
+                records = [_record(names, kept, row) for row in rows]
+                yield Page(records, self._page_cursor(obj, rows[-1], by_cursor))
+            return
         last: list[Any] | None = None
         while True:
-            statement = base if last is None else base.where(_after(keys, last))
+            statement = base.limit(size) if last is None else base.where(_after(keys, last)).limit(size)
             rows = self._rows(statement, obj)
             if not rows:
                 return
             records = [_record(names, kept, row) for row in rows]
-            yield Page(records, self._page_cursor(obj, rows[-1], len(keys) > 1))
+            yield Page(records, self._page_cursor(obj, rows[-1], by_cursor))
             if len(rows) < size:
                 return
             last = [rows[-1]._mapping[f"{KEY}{i}"] for i in range(len(keys))]

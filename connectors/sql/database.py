@@ -19,7 +19,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -240,16 +240,48 @@ class Database:
                 with self.engine.begin() if write else self.engine.connect() as conn:
                     return work(conn)
             except sa.exc.DBAPIError as exc:
-                if not is_transient(exc):
-                    if keep_refusals and is_refusal(exc):
-                        raise
-                    raise hub_error(exc, self.connection.conn_id, what) from None
-                self._wait(exc, attempt, what)
+                if keep_refusals and not is_transient(exc) and is_refusal(exc):
+                    raise
+                self.failed(exc, attempt, what)
             except sa.exc.StatementError as exc:
                 if keep_refusals:
                     raise
                 raise FatalAPIError(SYSTEM, f"{what}: {driver_message(exc)}") from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def stream(
+        self, statement: Callable[[list[Any] | None], sa.Select[Any]], keys: int, size: int, *, what: str
+    ) -> Iterator[Sequence[sa.Row[Any]]]:
+        """The rows of one SELECT ordered by its last `keys` columns, `size` at a time, through a
+        server-side cursor: one statement for the whole read, however many pages (on PostgreSQL a
+        keyset page per statement sorted or scanned the table once per page).
+
+        `statement(last)` gives the SELECT of the rows after the keys `last` (None: from the start);
+        a transient failure waits with the policy's backoff and starts a new statement after the
+        last row handed out, so a read resumes where it broke. The attempts count failures in a row.
+        """
+        last: list[Any] | None = None
+        failures = 0
+        while True:
+            try:
+                with self.engine.connect() as conn:
+                    streamed = conn.execution_options(stream_results=True, max_row_buffer=size)
+                    for rows in streamed.execute(statement(last)).partitions(size):
+                        failures = 0
+                        last = list(rows[-1][-keys:])
+                        yield rows
+                    return
+            except sa.exc.DBAPIError as exc:
+                failures += 1
+                self.failed(exc, failures, what)
+            except sa.exc.StatementError as exc:
+                raise FatalAPIError(SYSTEM, f"{what}: {driver_message(exc)}") from None
+
+    def failed(self, exc: sa.exc.DBAPIError, attempt: int, what: str) -> None:
+        """Wait before the next attempt when the failure is transient; otherwise raise the hub's error."""
+        if not is_transient(exc):
+            raise hub_error(exc, self.connection.conn_id, what) from None
+        self._wait(exc, attempt, what)
 
     def _wait(self, exc: sa.exc.DBAPIError, attempt: int, what: str) -> None:
         message = driver_message(exc)

@@ -189,7 +189,9 @@ class TableWriter:
         `WITH staged AS (DELETE FROM stage RETURNING …) INSERT … SELECT … ON CONFLICT (ext) DO UPDATE
         … RETURNING pk, ext, (xmax = 0)`, which also empties the stage for the next page.
 
-        The staging table lives as long as the pooled connection (created when missing); the COPY
+        The staging table lives as long as the pooled connection (created when missing) and is emptied
+        to nothing at each commit (`ON COMMIT DELETE ROWS`): the DELETE only marks its rows dead, and
+        without the truncation a long load's every page scanned all the pages before it. The COPY
         and the savepoint around both go through the driver's cursor, the upsert through SQLAlchemy
         (one statement, one API call, per page). None when the database or the driver refuses any
         of it, so the caller's multi-row statement can say which row it was."""
@@ -211,7 +213,8 @@ class TableWriter:
         cursor.execute(f"SAVEPOINT {STAGE}")
         try:
             cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS SELECT {columns} FROM {target} WITH NO DATA"
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "
+                f"AS SELECT {columns} FROM {target} WITH NO DATA"
             )
             with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
                 for row in rows:

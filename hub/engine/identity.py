@@ -1,7 +1,8 @@
 """Identity: which hub_id a source record is, and which target record a hub record already is.
 
-Source records get their hub_id from the cross-reference table, or a new UUID that is committed
-before anything is written anywhere (so a replay after a crash finds the same hub_id and upserts).
+Source records get their hub_id from the cross-reference table, or a new time-ordered UUID (version
+7) that is committed before anything is written anywhere (so a replay after a crash finds the same
+hub_id and upserts).
 Target records are found through the cross-reference table, and, for records the hub has never
 written, through the sync's match keys (ordered rule sets, strict first).
 """
@@ -9,6 +10,7 @@ written, through the sync's match keys (ordered rule sets, strict first).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +32,7 @@ def resolve_hub_ids(
 ) -> dict[str, str]:
     """hub_id of every source id, minting and committing new ones (in memory only when dry_run)."""
     known = {k: row.hub_id for k, row in store.xrefs_by_external(entity, system, ids).items()}
-    new = [i for i in ids if i not in known]
+    new = sorted(i for i in ids if i not in known)  # the claim writes in this order: both indexes ascend
     fresh = [
         XrefRow(entity, system, i, hub_id, last_modified=last_modified.get(i))
         for i, hub_id in zip(new, mint_hub_ids(len(new)), strict=True)
@@ -43,14 +45,24 @@ def resolve_hub_ids(
 
 
 def mint_hub_ids(count: int) -> list[str]:
-    """`count` new hub ids: random (version 4) UUIDs as text, as `str(uuid4())` gives them, from one
-    call for random bytes instead of one UUID object each (a first load mints one per record)."""
-    text = os.urandom(16 * count).hex()
+    """`count` new hub ids: time-ordered (version 7, RFC 9562) UUIDs as text, in ascending order.
+
+    The first 48 bits are the Unix time in milliseconds and the other 74 are random, so ids minted
+    later sort later: every index on hub ids (the state store's, the target's unique external-id
+    column) takes a first load's inserts at its right edge, in pages the database has at hand,
+    instead of at random places across an index larger than its cache (with random version-4 ids a
+    1,000,000-row load spent most of its database time there). One call for random bytes serves
+    the batch."""
+    if count <= 0:
+        return []
+    stamp = f"{(time.time_ns() // 1_000_000) & 0xFFFF_FFFF_FFFF:012x}"
+    head = f"{stamp[:8]}-{stamp[8:]}-7"  # the time, then the version digit
+    noise = os.urandom(10 * count)
+    tails = sorted(int.from_bytes(noise[i : i + 10]) >> 6 for i in range(0, 10 * count, 10))
     minted = []
-    for start in range(0, 32 * count, 32):
-        h = text[start : start + 32]
-        variant = "89ab"[int(h[16], 16) & 3]
-        minted.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}")
+    for tail in tails:  # 74 random bits: 12 after the version digit, 62 after the variant bits
+        low = f"{(tail & 0x3FFF_FFFF_FFFF_FFFF) | 1 << 63:016x}"
+        minted.append(f"{head}{tail >> 62:03x}-{low[:4]}-{low[4:]}")
     return minted
 
 
