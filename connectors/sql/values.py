@@ -19,6 +19,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from hub.errors import ConfigError
+from hub.project.transforms.time import utc_text
 from hub.project.transforms.values import as_decimal
 
 T = TypeVar("T")
@@ -28,16 +29,13 @@ FALSE_TEXT = frozenset({"false", "f", "no", "n", "0"})
 
 def iso_utc(moment: datetime) -> str:
     """`2024-03-01T12:00:00Z` (fractions only when present); a naive value is taken as UTC."""
-    moment = as_utc(moment)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        micro = moment.microsecond
-        text += f".{micro // 1000:03d}" if micro % 1000 == 0 else f".{micro:06d}"
-    return text + "Z"
+    return utc_text(moment if moment.tzinfo is UTC else as_utc(moment))
 
 
 def as_utc(moment: datetime) -> datetime:
     """An aware UTC datetime (naive values are UTC)."""
+    if moment.tzinfo is UTC:
+        return moment
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
