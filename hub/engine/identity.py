@@ -29,19 +29,36 @@ def resolve_hub_ids(
     *,
     last_modified: Mapping[str, str | None],
     dry_run: bool,
-) -> dict[str, str]:
-    """hub_id of every source id, minting and committing new ones (in memory only when dry_run)."""
+    claim_first: bool = False,
+) -> tuple[dict[str, str], bool]:
+    """hub_id of every source id, minting and committing new ones (in memory only when dry_run), and
+    whether every one of them was new.
+
+    The ids already known are looked up and only the others claimed; with `claim_first` (the page
+    before was all new: a first load) a hub id is minted for every record and all are claimed at
+    once, the claim keeping the hub ids that stand: one statement instead of two when none is known,
+    the same answer when some are."""
+    if claim_first and not dry_run:
+        fresh = _fresh(entity, system, sorted(set(ids)), last_modified)
+        stood = store.claim_identities(fresh)
+        return stood, all(stood.get(row.external_id) == row.hub_id for row in fresh)
     known = {k: row.hub_id for k, row in store.xrefs_by_external(entity, system, ids).items()}
     new = sorted(i for i in ids if i not in known)  # the claim writes in this order: both indexes ascend
-    fresh = [
-        XrefRow(entity, system, i, hub_id, last_modified=last_modified.get(i))
-        for i, hub_id in zip(new, mint_hub_ids(len(new)), strict=True)
-    ]
+    fresh = _fresh(entity, system, new, last_modified)
     if not fresh:
-        return known
+        return known, False
     if dry_run:
-        return {**known, **{row.external_id: row.hub_id for row in fresh}}
-    return {**known, **store.claim_identities(fresh)}
+        return {**known, **{row.external_id: row.hub_id for row in fresh}}, not known
+    return {**known, **store.claim_identities(fresh)}, not known
+
+
+def _fresh(
+    entity: str, system: str, ids: Sequence[str], last_modified: Mapping[str, str | None]
+) -> list[XrefRow]:
+    return [
+        XrefRow(entity, system, i, hub_id, last_modified=last_modified.get(i))
+        for i, hub_id in zip(ids, mint_hub_ids(len(ids)), strict=True)
+    ]
 
 
 def mint_hub_ids(count: int) -> list[str]:

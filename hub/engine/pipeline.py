@@ -190,6 +190,7 @@ class PagePipeline:
         self.leaving: set[str] = set()  # source ids of the page's records that left the filter
         self._overlap: tuple[ThreadPoolExecutor, PagePipeline] | None = None  # see start_overlap
         self._inflight: Future[None] | None = None
+        self._all_new = False  # the last page's records were all new to the hub: claim the next at once
         self.seconds: dict[str, float] = defaultdict(float)  # per stage, summed over pages (`stages`)
         self.entity = ctx.spec.entity
         self.src_system, self.tgt_system = ctx.spec.source.instance, ctx.spec.target.instance
@@ -463,13 +464,14 @@ class PagePipeline:
         ctx = self.ctx
         cursor_field = ctx.src_obj.cursor_field
         modified = {i.source_id: _text(i.raw.get(cursor_field)) if cursor_field else None for i in items}
-        hub_ids = resolve_hub_ids(
+        hub_ids, self._all_new = resolve_hub_ids(
             ctx.store,
             self.entity,
             self.src_system,
             [i.source_id for i in items],
             last_modified=modified,
             dry_run=ctx.dry_run,
+            claim_first=self._all_new,
         )
         for item in items:
             item.hub_id = hub_ids[item.source_id]

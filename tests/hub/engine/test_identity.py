@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from hub.engine.identity import mint_hub_ids
+from hub.engine.identity import mint_hub_ids, resolve_hub_ids
+from hub.state import StateStore
 
 
 def test_minted_hub_ids_are_distinct_version_7_uuids_in_canonical_text() -> None:
@@ -29,3 +30,39 @@ def test_hub_ids_sort_in_the_order_they_were_minted() -> None:
     second = mint_hub_ids(1_000)
     assert first == sorted(first) and second == sorted(second)
     assert first[-1] < second[0]
+
+
+def test_a_first_load_claims_its_identities_without_looking_them_up_first(store: StateStore) -> None:
+    """A page after an all-new page is claimed at once: one statement where lookup-then-claim was two,
+    and the same hub ids when some records were known after all (the claim keeps those that stand)."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+
+    def resolve(ids: list[str], claim_first: bool) -> tuple[dict[str, str], bool]:
+        sent.clear()
+        return resolve_hub_ids(
+            store, "account", "crm", ids, last_modified={}, dry_run=False, claim_first=claim_first
+        )
+
+    first, all_new = resolve(["1", "2", "3"], claim_first=False)
+    assert all_new and len(set(first.values())) == 3
+    assert any("SELECT" in s for s in sent)  # looked up first: nothing was known
+    second, all_new = resolve(["4", "5"], claim_first=True)
+    assert all_new and set(second) == {"4", "5"}
+    if store.engine.dialect.name == "postgresql":
+        assert len(sent) == 1 and sent[0].lstrip().startswith("INSERT")  # the claim alone
+    mixed, all_new = resolve(["5", "6", "2"], claim_first=True)
+    assert not all_new
+    assert mixed["5"] == second["5"] and mixed["2"] == first["2"] and mixed["6"] not in first.values()
+    again, all_new = resolve(["6", "7"], claim_first=False)
+    assert not all_new and again["6"] == mixed["6"]
+
+
+def test_a_plan_mints_in_memory_and_claims_nothing(store: StateStore) -> None:
+    planned, all_new = resolve_hub_ids(
+        store, "account", "crm", ["1"], last_modified={}, dry_run=True, claim_first=True
+    )
+    assert all_new and store.xrefs_by_external("account", "crm", ["1"]) == {}
+    assert uuid.UUID(planned["1"]).version == 7
