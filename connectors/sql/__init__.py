@@ -218,34 +218,38 @@ class SQLConnector(Connector):
         keys: list[sa.ColumnElement[Any]],
         size: int,
     ) -> Iterator[Page]:
-        """Pages ordered by `keys`, each starting after the last row of the one before (keyset)."""
+        """Pages ordered by `keys`: one streamed statement on PostgreSQL, a keyset statement per page
+        elsewhere (each resuming after the last row it had)."""
         names = source.read_names(obj)
         kept = _kept_as_read(source, names)
         columns = [source.column(n) for n in names] + [k.label(f"{KEY}{i}") for i, k in enumerate(keys)]
         base = sa.select(*columns).select_from(source.selectable).where(*where).order_by(*keys)
-        by_cursor = len(keys) > 1
+
+        def after(last: list[Any] | None) -> sa.Select[Any]:
+            return base if last is None else base.where(_after(keys, last))
+
         if self.database.dialect == "postgresql":
-            pages = self.database.stream(
-                lambda last: base if last is None else base.where(_after(keys, last)),
-                len(keys),
-                size,
-                what=f"reading {obj.name!r}",
-            )
-            for rows in pages:
-                records = [_record(names, kept, row) for row in rows]
-                yield Page(records, self._page_cursor(obj, rows[-1], by_cursor))
-            return
+            batches = self.database.stream(after, len(keys), size, what=f"reading {obj.name!r}")
+        else:
+            batches = self._keyset(obj, after, len(keys), size)
+        for rows in batches:
+            records = [_record(names, kept, row) for row in rows]
+            yield Page(records, self._page_cursor(obj, rows[-1], len(keys) > 1))
+
+    def _keyset(
+        self, obj: ObjectSpec, after: Callable[[list[Any] | None], sa.Select[Any]], keys: int, size: int
+    ) -> Iterator[list[sa.Row[Any]]]:
+        """Rows `size` at a time, a statement each (`LIMIT size`), each after the last row of the one
+        before; the keys are the select's last `keys` columns."""
         last: list[Any] | None = None
         while True:
-            statement = base.limit(size) if last is None else base.where(_after(keys, last)).limit(size)
-            rows = self._rows(statement, obj)
+            rows = self._rows(after(last).limit(size), obj)
             if not rows:
                 return
-            records = [_record(names, kept, row) for row in rows]
-            yield Page(records, self._page_cursor(obj, rows[-1], by_cursor))
+            yield rows
             if len(rows) < size:
                 return
-            last = [rows[-1]._mapping[f"{KEY}{i}"] for i in range(len(keys))]
+            last = list(rows[-1][-keys:])
 
     def _rows(self, statement: sa.Select[Any], obj: ObjectSpec) -> list[sa.Row[Any]]:
         return self.database.run(

@@ -29,7 +29,7 @@ FALSE_TEXT = frozenset({"false", "f", "no", "n", "0"})
 
 def iso_utc(moment: datetime) -> str:
     """`2024-03-01T12:00:00Z` (fractions only when present); a naive value is taken as UTC."""
-    return utc_text(moment if moment.tzinfo is UTC else as_utc(moment))
+    return utc_text(as_utc(moment))
 
 
 def as_utc(moment: datetime) -> datetime:
