@@ -30,6 +30,7 @@ from sqlalchemy import event
 from hub.errors import AuthenticationError, ConfigError, FatalAPIError, HubError, RetryableAPIError
 from hub.io.connections import Connection
 from hub.io.http import ApiCalls, RetryPolicy
+from hub.io.pooling import ping_when_idle
 from hub.io.redact import REDACTOR, redact
 
 T = TypeVar("T")
@@ -130,8 +131,9 @@ def _check_sqlite_file(connection: Connection, url: sa.URL) -> None:
 
 
 def build_engine(connection: Connection, url: sa.URL) -> sa.Engine:
-    """An engine that checks pooled connections before use and, on PostgreSQL, talks in UTC."""
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    """An engine that checks pooled connections that sat idle before use (`ping_when_idle`) and, on
+    PostgreSQL, talks in UTC."""
+    options: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
         timeout = int(float(connection.option("connect_timeout") or CONNECT_TIMEOUT))
         args: dict[str, Any] = {"connect_timeout": timeout}
@@ -139,7 +141,7 @@ def build_engine(connection: Connection, url: sa.URL) -> sa.Engine:
             args["options"] = "-c TimeZone=UTC"  # naive timestamps compare and read as UTC
         options["connect_args"] = args
     try:
-        return sa.create_engine(url, **options)
+        return ping_when_idle(sa.create_engine(url, **options))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise ConfigError(
             f"connection {connection.conn_id!r}: cannot use the database dialect {url.drivername!r} "

@@ -191,10 +191,12 @@ class TableWriter:
 
         The staging table lives as long as the pooled connection (created when missing) and is emptied
         to nothing at each commit (`ON COMMIT DELETE ROWS`): the DELETE only marks its rows dead, and
-        without the truncation a long load's every page scanned all the pages before it. The COPY
-        and the savepoint around both go through the driver's cursor, the upsert through SQLAlchemy
-        (one statement, one API call, per page). None when the database or the driver refuses any
-        of it, so the caller's multi-row statement can say which row it was."""
+        without the truncation a long load's every page scanned all the pages before it. Everything
+        takes three round trips: the savepoint with the stage's creation and the COPY through the
+        driver's cursor, and the upsert with the savepoint's release through SQLAlchemy (each round
+        trip of a write thread waits its turn for the interpreter as well as for the server, so
+        statements without parameters share one query string). None when the database
+        or the driver refuses any of it, so the caller's multi-row statement can say which row it was."""
         assert self.ext is not None
         quote = conn.dialect.identifier_preparer.quote
         names = list(rows[0].values)
@@ -208,25 +210,25 @@ class TableWriter:
             f"ON CONFLICT ({quote(self.ext.name)}) DO UPDATE SET "
             + ", ".join(f"{quote(n)} = EXCLUDED.{quote(n)}" for n in updated)
             + f" RETURNING {quote(self.pk.name)}, {quote(self.ext.name)}, (xmax = 0)"
+            + f"; RELEASE SAVEPOINT {STAGE}"
         )
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(f"SAVEPOINT {STAGE}")
         try:
+            # statements without parameters: one round trip each, as one query string
             cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "
+                f"SAVEPOINT {STAGE}; CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "
                 f"AS SELECT {columns} FROM {target} WITH NO DATA"
             )
             with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row([row.values[n] for n in names])
-            found = conn.exec_driver_sql(upsert).all()
+            found = conn.exec_driver_sql(upsert).all()  # through SQLAlchemy: the API call counted
         except psycopg.Error as exc:  # from the driver's cursor: the hub's handling wants SQLAlchemy's
             _undo_refused(cursor, sa.exc.DBAPIError.instance(None, None, exc, psycopg.Error))
             return None
         except sa.exc.DBAPIError as exc:
             _undo_refused(cursor, exc)
             return None
-        cursor.execute(f"RELEASE SAVEPOINT {STAGE}")
         return {str(ext): (pk, bool(made)) for pk, ext, made in found}
 
     def _returning_upsert(

@@ -30,9 +30,9 @@ def resolve_hub_ids(
     last_modified: Mapping[str, str | None],
     dry_run: bool,
     claim_first: bool = False,
-) -> tuple[dict[str, str], bool]:
+) -> tuple[dict[str, str], set[str]]:
     """hub_id of every source id, minting and committing new ones (in memory only when dry_run), and
-    whether every one of them was new.
+    the source ids whose hub id was minted now (no system can have a record of those yet).
 
     The ids already known are looked up and only the others claimed; with `claim_first` (the page
     before was all new: a first load) a hub id is minted for every record and all are claimed at
@@ -41,15 +41,18 @@ def resolve_hub_ids(
     if claim_first and not dry_run:
         fresh = _fresh(entity, system, sorted(set(ids)), last_modified)
         stood = store.claim_identities(fresh)
-        return stood, all(stood.get(row.external_id) == row.hub_id for row in fresh)
+        return stood, {row.external_id for row in fresh if stood.get(row.external_id) == row.hub_id}
     known = {k: row.hub_id for k, row in store.xrefs_by_external(entity, system, ids).items()}
-    new = sorted(i for i in ids if i not in known)  # the claim writes in this order: both indexes ascend
+    new = sorted({i for i in ids if i not in known})  # the claim writes in this order: both indexes ascend
     fresh = _fresh(entity, system, new, last_modified)
     if not fresh:
-        return known, False
+        return known, set()
     if dry_run:
-        return {**known, **{row.external_id: row.hub_id for row in fresh}}, not known
-    return {**known, **store.claim_identities(fresh)}, not known
+        return {**known, **{row.external_id: row.hub_id for row in fresh}}, set(new)
+    claimed = store.claim_identities(fresh)
+    return {**known, **claimed}, {
+        row.external_id for row in fresh if claimed.get(row.external_id) == row.hub_id
+    }
 
 
 def _fresh(

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hub.engine.filters import FilterExit
@@ -112,22 +113,32 @@ class RunContext:
 
 @dataclass(frozen=True)
 class Shard:
-    """Part `index` of `count` of a backfill: the source records whose id falls to it (an integer id
-    by its remainder, any other by a stable hash). A connector that can reads only its records (the
-    SQL connector, on an integer key: `ObjectSpec.shard`), any other reads the whole source; each
-    shard processes only its own records, so each record is written by exactly one shard; its cursor
-    is kept apart until every shard is done (`StateStore.settle_shards`)."""
+    """Part `index` of `count` of a backfill. Split by time windows where the source can read one
+    (`Connector.shard_mode`: a part reads only the records changed in its `window`, set by
+    `SyncEngine` from the backfill's plan, `StateStore.plan_windows`), else by key: the records whose
+    id falls to it (an integer id by its remainder, any other by a stable hash), which a connector
+    that can reads alone (the SQL connector, on an integer key: `ObjectSpec.shard`) and any other
+    reads with the rest. Each record is written by exactly one shard; its cursor is kept apart until
+    every shard is done (`StateStore.settle_shards`)."""
 
     index: int
     count: int
+    window: tuple[datetime | None, datetime] | None = None
+    """From (None: the beginning) and before: this part's time window."""
+    windows_end: datetime | None = None
+    """Where the backfill's last window ends: what every windowed part reached once done (a record
+    changed since is read by the run that finishes the backfill)."""
 
     def __post_init__(self) -> None:
         if not (self.count >= 1 and 0 <= self.index < self.count):
             raise ValueError(f"shard {self.index}/{self.count}: give K/N with 0 <= K < N")
 
     def owns(self, record_id: str) -> bool:
-        """Whether this shard processes the record, the same in every process: an integer id by the
-        remainder of its absolute value (what a database can compute too), any other by a hash."""
+        """Whether this shard processes the record, the same in every process: in a time window,
+        every record it reads; else an integer id by the remainder of its absolute value (what a
+        database can compute too), any other by a hash."""
+        if self.window is not None:
+            return True
         if _INTEGER.fullmatch(record_id):
             return abs(int(record_id)) % self.count == self.index
         digest = hashlib.blake2b(record_id.encode(), digest_size=8).digest()
@@ -161,6 +172,7 @@ class _Item:
     raw: Record
     canonical: Record = field(default_factory=dict)
     hub_id: str = ""
+    minted: bool = False  # the hub id is new: no target record has it yet
     digest: str = ""
     target: XrefRow | None = None
     target_id: str | None = None
@@ -190,6 +202,10 @@ class PagePipeline:
         self.leaving: set[str] = set()  # source ids of the page's records that left the filter
         self._overlap: tuple[ThreadPoolExecutor, PagePipeline] | None = None  # see start_overlap
         self._inflight: Future[None] | None = None
+        self._committer: ThreadPoolExecutor | None = None  # the writer's, in step (see start_overlap)
+        self._committing: Future[None] | None = None
+        # the target cross-references of the page being committed: by hub id, and the target ids
+        self._uncommitted: tuple[dict[str, XrefRow], set[str]] = ({}, set())
         self._all_new = False  # the last page's records were all new to the hub: claim the next at once
         self.seconds: dict[str, float] = defaultdict(float)  # per stage, summed over pages (`stages`)
         self.entity = ctx.spec.entity
@@ -213,16 +229,27 @@ class PagePipeline:
         """
         self._finish(self._prepare(records, cursor, retry, unreadable, covered, again))
 
-    # Pages in step: the next page read and mapped while the last one is written ------------------
+    # Pages in step: the next page read and mapped while the last one is written and the one before
+    # that committed ------------------------------------------------------------------------------
     def start_overlap(self) -> None:
-        """From now on `run_overlapped` writes and commits each page on a worker thread while the
-        caller reads and maps the next: one core maps while the database or API works, where one
-        thread would leave each waiting on the other. At most one page is in flight, and pages are
-        written and committed in order, each only after the one before committed; the worker counts
-        apart (its counts join the run's in `end_overlap`)."""
+        """From now on `run_overlapped` hands each page to a writer thread while the caller reads and
+        maps the next, and the writer hands the page's commit to a committer thread while it writes
+        the next: one core maps while the database or API works, where one thread would leave each
+        waiting on the others. Pages are written in order and committed in order, each commit after
+        its page's write; at most one page is being written and one committed, and a page's write
+        waits for the commit two pages before it. The writer counts apart (its counts join the
+        run's in `end_overlap`).
+
+        A page written while the one before is still committing could miss that page's
+        cross-references; the writer keeps them in memory until the commit landed
+        (`_uncommitted`), for change detection and matching. A failed commit stops the writer
+        before its next page's commit: the pages after it stay uncommitted, and a rerun replays
+        them as after a crash."""
         finisher = copy.copy(self)
         finisher.ctx, finisher.seconds = replace(self.ctx, counts=Counts()), defaultdict(float)
-        self._overlap = (ThreadPoolExecutor(1, thread_name_prefix=f"write-{self.ctx.spec.name}"), finisher)
+        name = self.ctx.spec.name
+        finisher._committer = ThreadPoolExecutor(1, thread_name_prefix=f"commit-{name}")
+        self._overlap = (ThreadPoolExecutor(1, thread_name_prefix=f"write-{name}"), finisher)
 
     def run_overlapped(
         self,
@@ -232,32 +259,38 @@ class PagePipeline:
         unreadable: Sequence[Unreadable] = (),
         covered: Sequence[str] = (),
     ) -> None:
-        """`run` for a page of a run's read, its write and commit handed to the worker (see
+        """`run` for a page of a run's read, its write and commit handed to the writer (see
         `start_overlap`); a failure of the page before it is raised here, before this page goes."""
         assert self._overlap is not None, "start_overlap first"
         page = self._prepare(records, cursor, False, unreadable, covered, False)
         self._settle_inflight()
         worker, finisher = self._overlap
-        self._inflight = worker.submit(finisher._finish, page)
+        self._inflight = worker.submit(finisher._finish_in_step, page)
 
     def end_overlap(self, *, raising: bool = True) -> None:
-        """Wait for the page in flight (raising its failure when `raising`; logging it otherwise,
-        when another failure is on its way already) and join the worker's counts to the run's."""
+        """Wait for the page being written and the one being committed (raising the first failure
+        when `raising`; logging it otherwise, when another failure is on its way already) and join
+        the writer's counts to the run's."""
         if self._overlap is None:
             return
         (worker, finisher), self._overlap = self._overlap, None
-        try:
-            self._settle_inflight()
-        except Exception:
-            if raising:
-                raise
-            log.exception("%s: the page being written failed too", self.ctx.spec.name)
-        finally:
-            worker.shutdown(wait=True)
-            self.ctx.counts.add(finisher.ctx.counts)
-            for stage, spent in finisher.seconds.items():
-                self.seconds[stage] += spent
-            finisher.ctx.counts, finisher.seconds = Counts(), defaultdict(float)
+        failures: list[BaseException] = []
+        for settle in (self._settle_inflight, finisher._settle_commit):
+            try:
+                settle()
+            except Exception as exc:  # the write's failure first; a commit in flight still lands
+                failures.append(exc)
+        worker.shutdown(wait=True)
+        if finisher._committer is not None:
+            finisher._committer.shutdown(wait=True)
+        self.ctx.counts.add(finisher.ctx.counts)
+        for stage, spent in finisher.seconds.items():
+            self.seconds[stage] += spent
+        finisher.ctx.counts, finisher.seconds = Counts(), defaultdict(float)
+        if failures and raising:
+            raise failures[0]
+        for failure in failures:
+            log.error("%s: the page being written or committed failed too: %s", self.ctx.spec.name, failure)
 
     def stages(self) -> dict[str, float]:
         """Seconds spent in each stage so far, summed over the pages, in the order a page meets them
@@ -275,6 +308,13 @@ class PagePipeline:
         inflight, self._inflight = self._inflight, None
         if inflight is not None:
             inflight.result()
+
+    def _settle_commit(self) -> None:
+        """Wait for the page being committed; its cross-references are then in the store."""
+        committing, self._committing = self._committing, None
+        if committing is not None:
+            committing.result()
+        self._uncommitted = ({}, set())
 
     def _prepare(
         self,
@@ -306,8 +346,24 @@ class PagePipeline:
         return _Page(items, commit, cursor)
 
     def _finish(self, page: _Page) -> None:
-        """The rest of a page: change detection against the target's cross-references, conflicts,
-        outbound map, matching, the write, and the page's commit."""
+        """The rest of a page: its write (`_write_page`) and its commit."""
+        self._write_page(page)
+        self._commit(page)
+
+    def _finish_in_step(self, page: _Page) -> None:
+        """`_finish` on the writer thread: the write, then, once the commit before it landed, the
+        commit handed to the committer (see `start_overlap`)."""
+        self._write_page(page)
+        self._settle_commit()
+        assert self._committer is not None
+        tgt, entity = self.tgt_system, self.entity
+        written = {x.hub_id: x for x in page.commit.xrefs if x.system == tgt and x.entity == entity}
+        self._uncommitted = (written, {x.external_id for x in written.values()})
+        self._committing = self._committer.submit(self._commit, page)
+
+    def _write_page(self, page: _Page) -> None:
+        """Change detection against the target's cross-references, conflicts, outbound map,
+        matching and the write."""
         ctx, commit, clock = self.ctx, page.commit, time.perf_counter()
         items = self._detect_changes(page.items, commit)
         clock = self._timed("detect changes", clock)
@@ -319,12 +375,16 @@ class PagePipeline:
         items = self._apply_mode(items, commit)
         clock = self._timed("match", clock)
         self._write(items, commit)
-        clock = self._timed("write", clock)
+        self._timed("write", clock)
         if page.cursor is not None:
             commit.cursor = (self.src_system, ctx.cursor_key, page.cursor)
-        if not ctx.dry_run:
+
+    def _commit(self, page: _Page) -> None:
+        """The page's cross-references, quarantine changes and cursor, in one transaction."""
+        clock = time.perf_counter()
+        if not self.ctx.dry_run:
             failpoint("before_commit")
-            ctx.store.commit_page(commit)
+            self.ctx.store.commit_page(page.commit)
             failpoint("after_commit")
         self._timed("commit", clock)
 
@@ -464,7 +524,7 @@ class PagePipeline:
         ctx = self.ctx
         cursor_field = ctx.src_obj.cursor_field
         modified = {i.source_id: _text(i.raw.get(cursor_field)) if cursor_field else None for i in items}
-        hub_ids, self._all_new = resolve_hub_ids(
+        hub_ids, minted = resolve_hub_ids(
             ctx.store,
             self.entity,
             self.src_system,
@@ -473,9 +533,11 @@ class PagePipeline:
             dry_run=ctx.dry_run,
             claim_first=self._all_new,
         )
+        self._all_new = bool(items) and len(minted) == len(hub_ids)
         for item in items:
             item.hub_id = hub_ids[item.source_id]
             item.canonical["hub_id"] = item.hub_id
+            item.minted = item.source_id in minted
         return items
 
     def _validate(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
@@ -490,7 +552,11 @@ class PagePipeline:
 
     def _detect_changes(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
         ctx = self.ctx
-        targets = ctx.store.xrefs_by_hub(self.entity, self.tgt_system, [i.hub_id for i in items])
+        # a hub id minted for this page is in no target yet: only the others are looked up
+        targets = ctx.store.xrefs_by_hub(
+            self.entity, self.tgt_system, [i.hub_id for i in items if not i.minted]
+        )
+        targets.update(self._uncommitted[0])  # the page before's, while its commit is in flight
         kept = []
         for item in items:
             item.digest = ctx.tgt_map.digest(item.canonical)
@@ -624,7 +690,8 @@ class PagePipeline:
 
     def _already_linked(self, target_ids: Sequence[str]) -> set[str]:
         """Which of these target ids some hub record already owns."""
-        return set(self.ctx.store.xrefs_by_external(self.entity, self.tgt_system, target_ids))
+        owned = set(self.ctx.store.xrefs_by_external(self.entity, self.tgt_system, target_ids))
+        return owned | (self._uncommitted[1] & set(target_ids))
 
     def _apply_mode(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
         mode = self.ctx.spec.mode

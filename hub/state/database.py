@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from hub.errors import ConfigError, HubError
+from hub.io.pooling import ping_when_idle
 from hub.io.redact import MASK, REDACTOR
 from hub.state.tables import HUB_INDEX, KEYED_BY_INSTANCE, OLD_HUB_INDEXES, SYSTEM_LENGTH, metadata
 
@@ -165,7 +166,7 @@ def _engine(url: URL, where: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
         connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": 15}
-        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        return ping_when_idle(create_engine(url, connect_args=connect_args))
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigError(f"{where}: its driver cannot be loaded here ({exc}); give {EXAMPLES}") from None
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -64,15 +65,38 @@ def statements(connector: SQLConnector) -> list[str]:
     return seen
 
 
-def test_a_page_is_copied_then_merged_in_one_statement_and_a_rerun_updates_it(schema: str) -> None:
+def driver_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the driver sends: the statements of SQLAlchemy and of the driver's own cursors alike."""
+    seen: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def recorded(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(query))
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", recorded)
+    return seen
+
+
+def test_a_page_is_copied_then_merged_in_one_statement_and_a_rerun_updates_it(
+    schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine, table, obj = customers(schema)
     sql = connector()
     ops = [WriteOp(f"hub-{i}", {"name": f"Company {i}"}) for i in range(900)]
-    seen = statements(sql)
+    assert sql.count(obj, None) == 0  # reflects the table first
+    seen = driver_statements(monkeypatch)
     first = sql.write(obj, ops)
     assert all(r.ok and r.created for r in first)
     merges = [s for s in seen if "INSERT INTO" in s]
     assert len(merges) == 1 and "FROM staged" in merges[0] and "VALUES" not in merges[0]
+    # three round trips besides the transaction's own: the savepoint with the stage, the COPY (not an
+    # execute), the merge with the savepoint's release; no ping of a connection in use
+    assert (
+        len(seen) == 2
+        and seen[0].startswith("SAVEPOINT")
+        and seen[1].endswith("RELEASE SAVEPOINT omnihub_stage")
+    )
     again = sql.write(obj, [WriteOp(op.hub_id, {"name": "Renamed"}) for op in ops[:300]])
     assert all(r.ok and not r.created for r in again)
     assert [r.id for r in again] == [r.id for r in first[:300]]

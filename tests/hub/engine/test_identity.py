@@ -40,29 +40,29 @@ def test_a_first_load_claims_its_identities_without_looking_them_up_first(store:
     sent: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
 
-    def resolve(ids: list[str], claim_first: bool) -> tuple[dict[str, str], bool]:
+    def resolve(ids: list[str], claim_first: bool) -> tuple[dict[str, str], set[str]]:
         sent.clear()
         return resolve_hub_ids(
             store, "account", "crm", ids, last_modified={}, dry_run=False, claim_first=claim_first
         )
 
-    first, all_new = resolve(["1", "2", "3"], claim_first=False)
-    assert all_new and len(set(first.values())) == 3
+    first, minted = resolve(["1", "2", "3"], claim_first=False)
+    assert minted == {"1", "2", "3"} and len(set(first.values())) == 3
     assert any("SELECT" in s for s in sent)  # looked up first: nothing was known
-    second, all_new = resolve(["4", "5"], claim_first=True)
-    assert all_new and set(second) == {"4", "5"}
+    second, minted = resolve(["4", "5"], claim_first=True)
+    assert minted == {"4", "5"} and set(second) == {"4", "5"}
     if store.engine.dialect.name == "postgresql":
         assert len(sent) == 1 and sent[0].lstrip().startswith("INSERT")  # the claim alone
-    mixed, all_new = resolve(["5", "6", "2"], claim_first=True)
-    assert not all_new
+    mixed, minted = resolve(["5", "6", "2"], claim_first=True)
+    assert minted == {"6"}  # only "6" is new: "5" and "2" keep the hub ids that stand
     assert mixed["5"] == second["5"] and mixed["2"] == first["2"] and mixed["6"] not in first.values()
-    again, all_new = resolve(["6", "7"], claim_first=False)
-    assert not all_new and again["6"] == mixed["6"]
+    again, minted = resolve(["6", "7"], claim_first=False)
+    assert minted == {"7"} and again["6"] == mixed["6"]
 
 
 def test_a_plan_mints_in_memory_and_claims_nothing(store: StateStore) -> None:
-    planned, all_new = resolve_hub_ids(
+    planned, minted = resolve_hub_ids(
         store, "account", "crm", ["1"], last_modified={}, dry_run=True, claim_first=True
     )
-    assert all_new and store.xrefs_by_external("account", "crm", ["1"]) == {}
+    assert minted == {"1"} and store.xrefs_by_external("account", "crm", ["1"]) == {}
     assert uuid.UUID(planned["1"]).version == 7
