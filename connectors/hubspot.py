@@ -134,6 +134,7 @@ class HubSpotConnector(RESTConnector):
     credential_name = "the token"
     max_batch = BATCH
     max_page = SEARCH_PAGE
+    reads_windows = True
     supports_deletes = True
     # burst limit of a private app on Free/Starter (Professional/Enterprise: 190/10, set `rate_limit`);
     # the X-HubSpot-RateLimit-* headers correct it as they arrive
@@ -242,6 +243,8 @@ class HubSpotConnector(RESTConnector):
             filters = (
                 [{"propertyName": cursor, "operator": "GTE", "value": _epoch_ms(window)}] if window else []
             )
+            if obj.until is not None:  # a backfill's time window
+                filters.append({"propertyName": cursor, "operator": "LT", "value": _epoch_ms(obj.until)})
             body = {
                 "filterGroups": [{"filters": [*filters, *self._filter(obj)]}]
                 if filters or obj.filter

@@ -138,6 +138,7 @@ class MailchimpConnector(RESTConnector):
     default_conn_id = "mailchimp_default"
     max_batch = 500
     max_page = 1000
+    reads_windows = True
     form_fields = {
         **Connector.form_fields,
         "auth_type": FormField("Auth type", "apikey (default) or oauth (the password is an OAuth token)"),
@@ -220,6 +221,8 @@ class MailchimpConnector(RESTConnector):
         }
         if since is not None:
             params["since_last_changed"] = mailchimp_time(since - timedelta(seconds=1))
+        if obj.until is not None:  # a backfill's time window (whole seconds, as Mailchimp keeps them)
+            params["before_last_changed"] = mailchimp_time(obj.until)
         offset = 0
         while True:
             body = self.call("GET", f"/lists/{obj.name}/members", params={**params, "offset": offset})
@@ -260,7 +263,8 @@ class MailchimpConnector(RESTConnector):
                 return found
 
     def _wanted(self, obj: ObjectSpec, member: Record, since: datetime | None) -> bool:
-        if since is not None and parse_mailchimp_time(member["last_changed"]) < since:
+        changed = parse_mailchimp_time(member["last_changed"])
+        if (since is not None and changed < since) or (obj.until is not None and changed >= obj.until):
             return False
         return passes_filter(filter_terms(obj), member, value_at)
 

@@ -108,6 +108,7 @@ class SalesforceConnector(Connector):
     default_conn_id = "salesforce_default"
     max_batch = COLLECTION_LIMIT
     max_page = 2000
+    reads_windows = True
     supports_deletes = True
     # no request rate: Salesforce limits concurrent long requests (25) and a day's total, which
     # `budget_spent` reads from Sforce-Limit-Info; only pauses apply to its bucket
@@ -238,6 +239,8 @@ class SalesforceConnector(Connector):
     # Reads ------------------------------------------------------------------------------------
     def _where(self, obj: ObjectSpec, since: datetime | None) -> str:
         conditions = [_condition(name, operator, value) for name, operator, value in filter_terms(obj)]
+        if obj.until is not None and obj.cursor_field:  # a backfill's time window
+            conditions.insert(0, f"{obj.cursor_field} < {soql_literal(obj.until)}")
         if since is not None and obj.cursor_field:
             conditions.insert(0, f"{obj.cursor_field} >= {soql_literal(since)}")
         return f" WHERE {' AND '.join(conditions)}" if conditions else ""

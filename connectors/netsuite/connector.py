@@ -92,6 +92,7 @@ class NetSuiteConnector(RESTConnector):
     credential_name = "the access token"
     max_batch = 100  # ops handed to one write call; each is still its own request
     max_page = MAX_LIMIT
+    reads_windows = True
     form_fields = {
         **Connector.form_fields,
         "login_flow": FormField(
@@ -304,12 +305,15 @@ class NetSuiteConnector(RESTConnector):
     def _window_query(self, obj: ObjectSpec, window: Window) -> str:
         cursor = (obj.cursor_field or "").lower()
         at = f"TO_DATE('{window.instant}', '{MASK}')"
+        # a backfill's time window (`ObjectSpec.until`) bounds every query of the read
+        before = [f"{cursor} < TO_DATE('{self._local(obj.until)}', '{MASK}')"] if cursor and obj.until else []
         if window.mode == "ids":
             return self._query(obj, [f"id > {window.after_id}"] if window.after_id else [], "id")
         if window.mode == "at":
             return self._query(obj, [f"{cursor} = {at}", f"id > {window.after_id}"], "id")
         operator = ">=" if window.mode == "from" else ">"
-        return self._query(obj, [f"{cursor} {operator} {at}"] if window.instant else [], f"{cursor}, id")
+        since = [f"{cursor} {operator} {at}"] if window.instant else []
+        return self._query(obj, [*since, *before], f"{cursor}, id")
 
     # Reads ------------------------------------------------------------------------------------
     def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:

@@ -72,6 +72,7 @@ class OdooConnector(Connector):
     default_conn_id = "odoo_default"
     max_batch = 1000
     max_page = 2000
+    reads_windows = True
     supports_deletes = True
     form_fields = {
         **Connector.form_fields,
@@ -354,6 +355,8 @@ class OdooConnector(Connector):
     def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:
         cursor = obj.cursor_field or "write_date"
         domain = self._domain(obj) + ([(cursor, ">=", odoo_datetime(since))] if since else [])
+        if obj.until is not None:  # a backfill's time window
+            domain.append((cursor, "<", odoo_datetime(obj.until)))
         total = int(self.execute(obj.name, "search_count", domain, **self._context(obj)))
         after: list[Any] = []
         while True:

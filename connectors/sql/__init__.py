@@ -62,7 +62,7 @@ from connectors.sql.values import cursor_moment, readable
 from connectors.sql.writes import IN_CHUNK, Row, Strategy, TableWriter, chunks, refusal
 from hub.errors import ConfigError, UnsupportedOperation
 from hub.io.connections import Connection
-from hub.io.connector import Connector, FieldInfo, FormField, ObjectShape, ObjectSpec
+from hub.io.connector import Connector, FieldInfo, FormField, ObjectShape, ObjectSpec, ShardMode
 from hub.io.http import ApiCalls, RetryPolicy
 from hub.io.records import Page, Record, WriteOp, WriteResult
 
@@ -78,6 +78,7 @@ class SQLConnector(Connector):
     default_conn_id = "sql_default"
     max_batch = 1000
     max_page = 10_000
+    reads_windows = True
     form_fields = {
         **{k: v for k, v in Connector.form_fields.items() if k != "ca_bundle"},
         "retry_attempts": FormField(
@@ -203,12 +204,30 @@ class SQLConnector(Connector):
             yield from self._pages(obj, source, where, [pk], size)
             return
         cursor = source.column(obj.cursor_field)
+        where += self._window(cursor, since, obj.until)
         if since is None:
             yield from self._pages(obj, source, [*where, cursor.is_(None)], [pk], size)
             where.append(cursor.is_not(None))
-        else:
-            where.append(cursor >= since_value(self.database.dialect, cursor, since))
         yield from self._pages(obj, source, where, [raw_key(self.database.dialect, cursor), pk], size)
+
+    def _window(
+        self, cursor: sa.ColumnElement[Any], since: datetime | None, until: datetime | None
+    ) -> list[sa.ColumnElement[bool]]:
+        """The cursor column at or after `since` and before `until` (a backfill's time window)."""
+        dialect, bounds = self.database.dialect, []
+        if since is not None:
+            bounds.append(cursor >= since_value(dialect, cursor, since))
+        if until is not None:
+            bounds.append(cursor < since_value(dialect, cursor, until))
+        return bounds
+
+    def shard_mode(self, obj: ObjectSpec) -> ShardMode:
+        """Parts of a backfill by their integer keys (an even split, whatever the times), else by time
+        windows on the cursor column, else each reading everything."""
+        source = self._source(obj)
+        if isinstance(source.column(obj.primary_key).type, sa.Integer):
+            return "key"
+        return "window" if obj.cursor_field else "filter"
 
     def _pages(
         self,
@@ -264,9 +283,8 @@ class SQLConnector(Connector):
     def count(self, obj: ObjectSpec, since: datetime | None) -> int | None:
         source = self._source(obj)
         where = source.filters(obj) + source.shard_filter(obj)
-        if since is not None and obj.cursor_field:
-            cursor = source.column(obj.cursor_field)
-            where.append(cursor >= since_value(self.database.dialect, cursor, since))
+        if obj.cursor_field:
+            where += self._window(source.column(obj.cursor_field), since, obj.until)
         statement = sa.select(sa.func.count()).select_from(source.selectable).where(*where)
         return int(
             self.database.run(

@@ -78,7 +78,10 @@ def run_sync(
     from hub.engine.pipeline import Shard
 
     full = bool((params or {}).get("full"))
-    part = Shard(*map(int, shard.split("/"))) if shard else None
+    part = None
+    if shard:
+        index, _, count = shard.partition("/")
+        part = Shard(int(index), int(count))
     try:
         patience = lock_wait()
         engine = engine_for(project_root, sync_name)

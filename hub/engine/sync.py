@@ -209,7 +209,7 @@ class SyncEngine:
         ctx: RunContext | None = None
         try:
             ctx = self.context(spec, run_id, calls, connectors, dry_run)
-            ctx.shard = shard
+            ctx.shard = None if shard is None else self._windowed(ctx, shard)
             pipeline = self.pipeline(ctx, connectors, depth=0)
             if forced is not None:
                 ctx.force, ctx.forget_targets = True, forced.forget_targets
@@ -282,14 +282,62 @@ class SyncEngine:
             ctx.details["shard"] = str(ctx.shard)
             if not ctx.dry_run:
                 obj = ctx.src_obj.name
+                end = ctx.shard.windows_end
                 ctx.store.mark_shard_done(
-                    ctx.spec.name, ctx.spec.source.instance, ctx.cursor_key, ctx.shard.done_key(obj)
+                    ctx.spec.name,
+                    ctx.spec.source.instance,
+                    ctx.cursor_key,
+                    ctx.shard.done_key(obj),
+                    reached=None if end is None else format_utc(end),
                 )
             return
         if ctx.spec.mode == "mirror":
             self._mirror_deletes(ctx, since)
         if not ctx.dry_run:
             retry_quarantined(ctx, pipeline, waiting_only=True)
+
+    def _windowed(self, ctx: RunContext, shard: Shard) -> Shard:
+        """A backfill's part with its time window, where the source reads windows: the backfill's
+        plan (`StateStore.plan_windows`), made by the first part to start and kept for the others
+        and for a part run again. A plan splits the time from the source's oldest change to the
+        moment it was made into equal windows; a record changed since is read by no part but by
+        the run that finishes the backfill."""
+        if ctx.source.shard_mode(ctx.src_obj) != "window":
+            return shard
+        where = (ctx.spec.name, ctx.spec.source.instance, ctx.src_obj.name)
+        plan = ctx.store.planned_windows(*where, shard.count)
+        if plan is None:  # the first part to start: it proposes, and the first proposal stored stands
+            end = datetime.now(UTC).replace(microsecond=0)
+            start = min(self._oldest_change(ctx) or end, end)
+            step = (end - start) / shard.count
+            bounds = [format_utc((start + step * k).replace(microsecond=0)) for k in range(1, shard.count)]
+            plan = ctx.store.plan_windows(*where, ["", *bounds, format_utc(end)])
+        moments = [datetime.fromisoformat(b.replace("Z", "+00:00")) if b else None for b in plan]
+        until = moments[shard.index + 1]
+        assert until is not None and moments[-1] is not None
+        log.info(
+            "%s: shard %s reads the changes from %s to %s",
+            ctx.spec.name,
+            shard,
+            plan[shard.index] or "the start",
+            plan[shard.index + 1],
+        )
+        return replace(shard, window=(moments[shard.index], until), windows_end=moments[-1])
+
+    @staticmethod
+    def _oldest_change(ctx: RunContext) -> datetime | None:
+        """When the source's oldest record changed: the cursor of the first page of one record that
+        has one (records oldest first; a few without a time may come first)."""
+        pages = ctx.source.read_changes(ctx.src_obj, None, 1)
+        try:
+            for _, page in zip(range(100), pages, strict=False):
+                if page.cursor is not None:
+                    return page.cursor.astimezone(UTC)
+            return None
+        finally:
+            close = getattr(pages, "close", None)  # a generator: its request or statement ends here
+            if close is not None:
+                close()
 
     def _since(self, ctx: RunContext, full: bool) -> datetime | None:
         stored = self.store.cursor(ctx.spec.name, ctx.spec.source.instance, ctx.src_obj.name)
@@ -300,7 +348,12 @@ class SyncEngine:
     def _read(self, ctx: RunContext, pipeline: PagePipeline, since: datetime | None) -> None:
         page_size = ctx.spec.page_size or ctx.source.max_page
         shard = ctx.shard
-        obj = ctx.src_obj if shard is None else replace(ctx.src_obj, shard=(shard.index, shard.count))
+        obj = ctx.src_obj
+        if shard is not None and shard.window is not None:  # its own time window alone
+            since, until = shard.window
+            obj = replace(obj, until=until)
+        elif shard is not None:
+            obj = replace(obj, shard=(shard.index, shard.count))
         if self.progress:
             self.progress.start(ctx.spec.name, ctx.source.count(obj, since))
         overlap = overlaps(ctx)
@@ -312,7 +365,8 @@ class SyncEngine:
                 pipeline.seconds["read"] += time.perf_counter() - clock
                 cursor = cursor_text(page.cursor) if page.cursor else None
                 records, unreadable, covered = page.records, page.unreadable, page.covered
-                if shard is not None:  # its own records only; the places it read settle nothing of others'
+                if shard is not None and shard.window is None:
+                    # its own records only; the places it read settle nothing of others'
                     records = [r for r in records if shard.owns(ctx.source.record_id(ctx.src_obj, r))]
                     unreadable, covered = [u for u in unreadable if shard.owns(u.record_id)], []
                 if overlap:

@@ -15,13 +15,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from hub.errors import ConfigError, QuotaExhausted, UnsupportedOperation
 from hub.io.budget import RateLimit, Throttle, default_budget
 from hub.io.connections import Connection
 from hub.io.http import ApiCalls, HubSession, RetryPolicy
 from hub.io.records import Page, Record, WriteOp, WriteResult
+
+ShardMode = Literal["window", "key", "filter"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ class ObjectSpec:
     """For one part (index, count) of a backfill: a connector that can narrow its read to the
     records `hub.engine.pipeline.Shard.owns` gives that part does (the SQL connector on an integer
     key); one that cannot reads everything, and the engine keeps the part's records either way."""
+    until: datetime | None = None
+    """For one time window of a backfill: read only records changed before this moment (the cursor
+    field below it; `since` is the window's start). Set only for a connector whose `shard_mode` is
+    "window", which applies it in the query it sends."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,10 @@ class Connector(ABC):
     max_batch: ClassVar[int]
     max_page: ClassVar[int]
     supports_deletes: ClassVar[bool] = False
+    # Whether read_changes honours ObjectSpec.until in the query it sends (records oldest first, the
+    # cursor field at or after `since` and before `until`): a backfill then splits the source into
+    # time windows, each part reading only its own (`shard_mode`).
+    reads_windows: ClassVar[bool] = False
     # The request rate the vendor documents for one account (None: none documented, or not a rate:
     # only what its answers say applies). A connection's extra `rate_limit` overrides it: a plan that
     # allows more or less ("190/10"), no rate assumed ("none": an emulator that enforces none), or no
@@ -298,6 +308,12 @@ class Connector(ABC):
     def record_id(self, obj: ObjectSpec, record: Record) -> str:
         """The system id of a record as text."""
         return str(record[obj.primary_key])
+
+    def shard_mode(self, obj: ObjectSpec) -> ShardMode:
+        """How a backfill splits a read of `obj` into parts: "window" (each part reads its own time
+        window, `ObjectSpec.until`), "key" (each reads its own keys, `ObjectSpec.shard`), or "filter"
+        (each reads everything and keeps its own keys' records)."""
+        return "window" if self.reads_windows and obj.cursor_field else "filter"
 
     @abstractmethod
     def read_changes(self, obj: ObjectSpec, since: datetime | None, page_size: int) -> Iterator[Page]:

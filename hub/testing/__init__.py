@@ -3,10 +3,11 @@
 A connector joins with a `Subject`, made by a context manager that takes a fresh folder: how to build
 the connector (with good or wrong credentials), create and edit records in its system directly (an
 emulator, a sandbox, a local database), and make valid and invalid write operations. One call turns
-subjects into a pytest suite of six tests, each run once per subject: a full read returns every record
+subjects into a pytest suite of seven tests, each run once per subject: a full read returns every record
 once; an incremental read after edits returns exactly the edited; records sharing one timestamp are
-not lost at page boundaries; a mixed batch gives one result per record in order; rate-limit answers
-are retried and counted; refused credentials are a clear error without the secret.
+not lost at page boundaries; a read of one time window returns exactly its records (for a connector
+that reads windows, `Connector.reads_windows`); a mixed batch gives one result per record in order;
+rate-limit answers are retried and counted; refused credentials are a clear error without the secret.
 
 A connector for a system "Acme", with an emulator that stamps records with a clock the test moves
 and can inject faults (`faults.configure(rate, kinds, seed=)`), in `tests/test_acme.py` of its own

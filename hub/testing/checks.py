@@ -1,7 +1,10 @@
-"""The six checks every connector passes, each a function of a `Subject` that fails with an
+"""The seven checks every connector passes, each a function of a `Subject` that fails with an
 AssertionError (or skips, where the subject says a check does not apply to its system)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
 
 import pytest
 
@@ -41,6 +44,27 @@ def check_shared_timestamps(subject: Subject) -> None:
     ids = read_ids(subject.connector(), subject.obj, just_before(subject.clock.now), subject.page)
     assert len(ids) == len(set(ids))
     assert set(ids) == same
+
+
+def check_time_window(subject: Subject) -> None:
+    """A read of one time window (`ObjectSpec.until`, for a connector whose `reads_windows` says it
+    reads them: a backfill's part) returns exactly the records changed in it, across pages."""
+    connector = subject.connector()
+    if not connector.reads_windows or not subject.obj.cursor_field:
+        pytest.skip(f"{subject.name} reads no time windows: a backfill splits its reads by key")
+    batches: list[tuple[datetime, set[str]]] = []
+    for batch in range(3):
+        subject.advance(600)
+        batches.append(
+            (subject.clock.now, {subject.create(batch * 100 + i) for i in range(subject.page + 1)})
+        )
+    (_, early), (middle_at, middle), (late_at, late) = batches
+    window = replace(subject.obj, until=late_at)
+    ids = read_ids(connector, window, middle_at, subject.page)
+    assert len(ids) == len(set(ids)) and set(ids) == middle
+    first = set(read_ids(connector, replace(subject.obj, until=middle_at), None, subject.page))
+    assert early <= first and not first & (middle | late)
+    assert set(read_ids(connector, subject.obj, late_at, subject.page)) == late
 
 
 def check_mixed_batch(subject: Subject) -> None:

@@ -1,4 +1,4 @@
-"""The six checks as a pytest test class, parametrised over a connector's subjects."""
+"""The seven checks as a pytest test class, parametrised over a connector's subjects."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hub.testing.subject import Subject, SubjectFactory, open_subject
 
 
 class ConnectorTests:
-    """The six tests over a `subject` fixture; `connector_test_class` gives it its subjects."""
+    """The seven tests over a `subject` fixture; `connector_test_class` gives it its subjects."""
 
     def test_a_full_read_returns_every_record_once(self, subject: Subject) -> None:
         checks.check_full_read(subject)
@@ -22,6 +22,9 @@ class ConnectorTests:
 
     def test_records_sharing_one_timestamp_are_not_lost_at_page_boundaries(self, subject: Subject) -> None:
         checks.check_shared_timestamps(subject)
+
+    def test_a_time_window_read_returns_exactly_its_records(self, subject: Subject) -> None:
+        checks.check_time_window(subject)
 
     def test_a_mixed_batch_gives_one_result_per_record_in_order(self, subject: Subject) -> None:
         checks.check_mixed_batch(subject)
@@ -34,7 +37,7 @@ class ConnectorTests:
 
 
 def connector_test_class(subjects: Mapping[str, SubjectFactory | str]) -> type[ConnectorTests]:
-    """A pytest test class running the six checks over each subject, the subject's name as test id.
+    """A pytest test class running the seven checks over each subject, the subject's name as test id.
 
     A subject is a factory (`Callable[[Path], ContextManager[Subject]]`, given a fresh folder per
     test) or a `"module:function"` naming one, imported only when a test opens it: a subject whose

@@ -1,6 +1,7 @@
-"""A backfill split into shards (issue 16): each source record written by exactly one shard, the
-sync's cursor the earliest any shard reached, nothing done until every shard is, and a shard killed
-mid-run simply run again — the target ends as a single full run leaves it."""
+"""A backfill split into shards (issue 16): each source record written by exactly one shard (a source
+that reads time windows read in windows, one per shard), the sync's cursor where the windows end (or
+the earliest any shard reached), nothing done until every shard is, and a shard killed mid-run simply
+run again: the target ends as a single full run leaves it."""
 
 from __future__ import annotations
 
@@ -39,24 +40,30 @@ def partners(sandbox: Sandbox) -> Counter[str]:
     return Counter(r["x_hub_id"] for r in rows if r["x_hub_id"])
 
 
-def test_shards_write_each_record_once_and_settle_at_the_earliest_cursor(
+def test_shards_read_their_own_time_windows_write_each_record_once_and_settle_where_the_windows_end(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
+    """Salesforce reads time windows: the first shard to start plans them, each reads only its own
+    (together every contact once), and the finished backfill's cursor is where the windows end."""
     store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
     engine = SyncEngine(Project.load(ROOT), store)
     first = engine.sync(SYNC, shard=Shard(0, 2))
     assert first.details["shard"] == "0/2" and store.cursor(SYNC, "salesforce", "Contact") is None
+    plan = [store.cursor(SYNC, "salesforce", f"Contact#window{k}/2") for k in range(3)]
+    assert plan[0] == "" and plan[1] and plan[2] and plan[1] < plan[2]  # from the start, then two bounds
     with pytest.raises(HubError, match=r"backfill shards 1/2 have not finished"):
         engine.finish_backfill(SYNC, 2)
     second = engine.sync(SYNC, shard=Shard(1, 2))
-    progress = [store.cursor(SYNC, "salesforce", f"Contact#shard{k}/2") for k in range(2)]
+    contacts = len(sandbox.apps["salesforce"].records("Contact"))  # type: ignore[attr-defined]
+    assert first.counts.read + second.counts.read == contacts  # each read its window alone
+    assert first.counts.read > 0 and second.counts.read > 0
     finished = engine.finish_backfill(SYNC, 2)
-    assert store.cursor(SYNC, "salesforce", "Contact") == min(p for p in progress if p)
+    assert store.cursor(SYNC, "salesforce", "Contact") == plan[2]
     assert store.cursor(SYNC, "salesforce", "Contact#done0/2") is None  # the shards' own cursors went
+    assert store.cursor(SYNC, "salesforce", "Contact#window1/2") is None  # and the plan
     written = partners(sandbox)
     assert max(written.values()) == 1, "a record was written twice"
-    contacts = first.counts.created + second.counts.created
-    assert contacts > 0 and first.counts.created > 0 and second.counts.created > 0
+    assert first.counts.created > 0 and second.counts.created > 0
     assert finished.counts.created == 0  # the ordinary run after found nothing left to create
 
     clean = SyncEngine(Project.load(ROOT), StateStore(f"sqlite:///{tmp_path / 'clean.db'}"))
