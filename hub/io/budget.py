@@ -315,13 +315,14 @@ class DatabaseBudget(FallibleBudget):
     def __init__(self, url: str) -> None:
         from sqlalchemy import Column, Float, MetaData, String, Table, create_engine
 
+        from hub.io.pooling import ping_when_idle
         from hub.state.database import parse_state_url, shown
 
         parsed = parse_state_url(url, BUDGET_SETTING)
         if not parsed.drivername.startswith("postgresql"):
             raise ValueError("a budget shared in a database needs PostgreSQL")
         super().__init__(shown(url))
-        self.engine = create_engine(parsed, pool_size=2, max_overflow=2, pool_pre_ping=True)
+        self.engine = ping_when_idle(create_engine(parsed, pool_size=2, max_overflow=2))
         self.table = Table(
             "hub_api_budget",
             MetaData(),
