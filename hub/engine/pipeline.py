@@ -30,6 +30,7 @@ from hub.engine.identity import match_targets, resolve_hub_ids
 from hub.io.connector import Connector, ObjectSpec
 from hub.io.failpoints import failpoint
 from hub.io.records import OUTCOME_UNKNOWN, Record, Unreadable, WriteOp, WriteResult
+from hub.io.redact import redact
 from hub.project.loading import SyncSpec
 from hub.project.mapping import CompiledMapping, MappingFailure, referenced_values
 from hub.project.validation import CanonicalValidator
@@ -290,7 +291,9 @@ class PagePipeline:
         if failures and raising:
             raise failures[0]
         for failure in failures:
-            log.error("%s: the page being written or committed failed too: %s", self.ctx.spec.name, failure)
+            log.error(
+                "%s: the page being written or committed failed too: %s", self.ctx.spec.name, redact(failure)
+            )
 
     def stages(self) -> dict[str, float]:
         """Seconds spent in each stage so far, summed over the pages, in the order a page meets them

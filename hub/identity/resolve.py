@@ -1,0 +1,198 @@
+"""Identity clusters: which records, across every system, are one person or one organisation.
+
+Deterministic rules first. Records that share a hub id are one (the hub's own cross-references:
+a sync linked them). Then each rule makes a key of a record's match values (`hub.identity.normalize`:
+an e-mail as one mailbox, a phone number in E.164, a tax number as letters and digits, a web domain, a
+person's whole name in either order), and records with one key are one. A key that more than
+`max_group` records share is not evidence (a shared role mailbox, a switchboard number, a family
+name and a shared company): it links nothing, and the resolution says which keys it set aside.
+
+The clusters are the connected components of those links (a union-find over the records), each named
+by its golden id: the smallest hub id among its records (the smallest record key when none has one),
+so re-running the resolution over the same records gives the same ids. Every link keeps the rule that
+made it, for `explain`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.identity import normalize
+
+KINDS: dict[str, Callable[..., str | None]] = {
+    "email": normalize.email,
+    "phone": normalize.phone,
+    "tax_id": normalize.tax_id,
+    "domain": normalize.domain,
+    "name": normalize.name,
+    "person": normalize.person,
+}
+"""How a key part reads its fields: `person` takes two (given name, family name), the others one."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One record of one system, as identity resolution sees it: its canonical values."""
+
+    system: str
+    id: str
+    values: Mapping[str, Any]
+    hub_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.system}:{self.id}"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a rule's key: the match value of `kind` read from `fields`."""
+
+    kind: str
+    fields: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown match kind {self.kind!r}; known: {', '.join(KINDS)}")
+        wanted = 2 if self.kind == "person" else 1
+        if len(self.fields) != wanted:
+            raise ValueError(f"a {self.kind} key part reads {wanted} field(s), not {len(self.fields)}")
+
+    def value(self, values: Mapping[str, Any], region: str | None) -> str | None:
+        read = [_at(values, path) for path in self.fields]
+        if self.kind == "phone":
+            return normalize.phone(read[0], region)
+        return KINDS[self.kind](*read)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Records whose every part agrees (and is present) are one."""
+
+    name: str
+    parts: tuple[Part, ...]
+
+    def key(self, values: Mapping[str, Any], region: str | None) -> tuple[str, ...] | None:
+        found = []
+        for part in self.parts:
+            value = part.value(values, region)
+            if value is None:
+                return None
+            found.append(value)
+        return tuple(found)
+
+
+DEFAULT_RULES: dict[str, tuple[Rule, ...]] = {
+    "contact": (
+        Rule("email", (Part("email", ("email",)),)),
+        Rule("phone and name", (Part("phone", ("phone",)), Part("person", ("first_name", "last_name")))),
+        Rule("mobile and name", (Part("phone", ("mobile",)), Part("person", ("first_name", "last_name")))),
+        Rule("name and account", (Part("person", ("first_name", "last_name")), Part("name", ("account",)))),
+    ),
+    "account": (
+        Rule("tax number", (Part("tax_id", ("tax_id",)),)),
+        Rule("web domain", (Part("domain", ("website",)),)),
+        Rule("name and phone", (Part("name", ("name",)), Part("phone", ("phone",)))),
+    ),
+}
+"""What a project gets for the entities it says nothing about."""
+
+
+@dataclass
+class Resolution:
+    """The clusters: each record's golden id, the links and what made them, the keys set aside."""
+
+    golden: dict[str, str]  # record key -> golden id
+    links: list[tuple[str, str, str]] = field(default_factory=list)  # (rule, record key, record key)
+    too_common: dict[str, int] = field(default_factory=dict)  # "rule: key" -> records sharing it
+
+    def clusters(self) -> dict[str, list[str]]:
+        """Golden id -> its records' keys (sorted)."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for key, golden in self.golden.items():
+            found[golden].append(key)
+        return {golden: sorted(keys) for golden, keys in found.items()}
+
+
+def resolve(
+    candidates: Iterable[Candidate],
+    rules: Sequence[Rule],
+    *,
+    max_group: int = 10,
+    region: str | None = None,
+) -> Resolution:
+    """Cluster `candidates` by their hub ids, then by `rules` (see the module's description);
+    `region` reads national phone numbers."""
+    records = list(candidates)
+    sets = _UnionFind(len(records))
+    links: list[tuple[str, str, str]] = []
+    by_hub: dict[str, int] = {}
+    for index, record in enumerate(records):
+        if record.hub_id:
+            first = by_hub.setdefault(record.hub_id, index)
+            if first != index and sets.union(first, index):
+                links.append(("hub id", records[first].key, record.key))
+    too_common: dict[str, int] = {}
+    for rule in rules:
+        groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for index, record in enumerate(records):
+            key = rule.key(record.values, region)
+            if key is not None:
+                groups[key].append(index)
+        for key, members in groups.items():
+            if len(members) > max_group:
+                too_common[f"{rule.name}: {' / '.join(key)}"] = len(members)
+                continue
+            head = members[0]
+            for other in members[1:]:
+                if sets.union(head, other):
+                    links.append((rule.name, records[head].key, records[other].key))
+    return Resolution(_golden_ids(records, sets), links, too_common)
+
+
+def _golden_ids(records: Sequence[Candidate], sets: _UnionFind) -> dict[str, str]:
+    names: dict[int, str] = {}
+    for index, record in enumerate(records):
+        root = sets.find(index)
+        candidate = record.hub_id or f"~{record.key}"  # any hub id names a cluster before a key does
+        if root not in names or candidate < names[root]:
+            names[root] = candidate
+    return {record.key: names[sets.find(i)].removeprefix("~") for i, record in enumerate(records)}
+
+
+def _at(values: Mapping[str, Any], path: str) -> Any:
+    value: Any = values
+    for step in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(step)
+    return value
+
+
+class _UnionFind:
+    """Disjoint sets over 0..n-1, by size, with path halving."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+        self.size = [1] * size
+
+    def find(self, item: int) -> int:
+        parent = self.parent
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    def union(self, a: int, b: int) -> bool:
+        """Join the sets of a and b; False when they were one already."""
+        a, b = self.find(a), self.find(b)
+        if a == b:
+            return False
+        if self.size[a] < self.size[b]:
+            a, b = b, a
+        self.parent[b] = a
+        self.size[a] += self.size[b]
+        return True

@@ -1,0 +1,117 @@
+"""Deterministic identity clusters: the hub's own links, each rule, keys too common to tell people
+apart, golden ids that do not change when the same records are resolved again."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from hub.identity.resolve import DEFAULT_RULES, Candidate, Part, Rule, resolve
+
+CONTACTS = DEFAULT_RULES["contact"]
+
+
+def person(system: str, id: str, hub_id: str | None = None, **values: object) -> Candidate:
+    return Candidate(system, id, values, hub_id)
+
+
+def test_records_sharing_a_hub_id_are_one_and_it_names_the_cluster() -> None:
+    found = resolve(
+        [person("salesforce", "003A", "h-2"), person("odoo", "7", "h-2"), person("hubspot", "9")], CONTACTS
+    )
+    assert found.golden == {"salesforce:003A": "h-2", "odoo:7": "h-2", "hubspot:9": "hubspot:9"}
+    assert found.links == [("hub id", "salesforce:003A", "odoo:7")]
+
+
+def test_one_mailbox_however_it_is_written_links_across_systems() -> None:
+    found = resolve(
+        [
+            person("salesforce", "1", "h-1", email="Anna.deJong@Example.com"),
+            person("zendesk", "55", email=" anna.dejong@example.com"),
+            person("mailchimp", "ab", email="someone.else@example.com"),
+        ],
+        CONTACTS,
+    )
+    assert found.golden["zendesk:55"] == found.golden["salesforce:1"] == "h-1"
+    assert found.golden["mailchimp:ab"] == "mailchimp:ab"
+    assert ("email", "salesforce:1", "zendesk:55") in found.links
+
+
+def test_a_phone_links_only_with_the_same_person_named_in_either_order() -> None:
+    found = resolve(
+        [
+            person("salesforce", "1", first_name="Anna", last_name="de Jong", phone="+31 20 794 0958"),
+            person("hubspot", "2", first_name="de Jong", last_name="Anna", phone="020 794 0958"),
+            person("zendesk", "3", first_name="Piet", last_name="de Jong", phone="020-7940958"),  # one line
+        ],
+        CONTACTS,
+        region="NL",
+    )
+    assert found.golden["salesforce:1"] == found.golden["hubspot:2"] != found.golden["zendesk:3"]
+    assert found.links == [("phone and name", "salesforce:1", "hubspot:2")]
+
+
+def test_a_key_shared_by_more_records_than_max_group_links_nothing_and_is_reported() -> None:
+    shared = [person("zendesk", str(i), email="info@acme.com") for i in range(4)]
+    found = resolve(shared, CONTACTS, max_group=3)
+    assert len(set(found.golden.values())) == 4
+    assert found.too_common == {"email: info@acme.com": 4}
+    assert len(set(resolve(shared, CONTACTS, max_group=4).golden.values())) == 1
+
+
+def test_organisations_link_by_tax_number_and_by_web_domain() -> None:
+    rules = DEFAULT_RULES["account"]
+    found = resolve(
+        [
+            Candidate("salesforce", "001", {"name": "Acme BV", "tax_id": "NL853008716B01"}),
+            Candidate("odoo", "12", {"name": "ACME B.V.", "tax_id": "nl 8530.08.716.b01"}),
+            Candidate("hubspot", "77", {"name": "Acme", "website": "https://www.acme.com"}),
+            Candidate("netsuite", "4", {"name": "Acme Group", "website": "acme.com/contact"}),
+        ],
+        rules,
+    )
+    assert found.golden["salesforce:001"] == found.golden["odoo:12"]
+    assert found.golden["hubspot:77"] == found.golden["netsuite:4"] != found.golden["odoo:12"]
+
+
+def test_golden_ids_stand_whatever_order_the_records_come_in() -> None:
+    records = [
+        person("salesforce", str(i), f"h-{i}" if i % 3 == 0 else None, email=f"p{i // 2}@example.com")
+        for i in range(60)
+    ]
+    first = resolve(records, CONTACTS).golden
+    shuffled = records[:]
+    random.Random(7).shuffle(shuffled)
+    assert resolve(shuffled, CONTACTS).golden == first
+
+
+def test_a_rule_reads_nested_fields_and_refuses_a_part_of_the_wrong_shape() -> None:
+    rule = Rule("name and country", (Part("name", ("name",)), Part("name", ("billing_address.country",))))
+    found = resolve(
+        [
+            Candidate("a", "1", {"name": "Acme", "billing_address": {"country": "NL"}}),
+            Candidate("b", "2", {"name": "ACME", "billing_address": {"country": "nl"}}),
+            Candidate("c", "3", {"name": "Acme", "billing_address": None}),
+        ],
+        [rule],
+    )
+    assert found.golden["a:1"] == found.golden["b:2"] != found.golden["c:3"]
+    with pytest.raises(ValueError, match="reads 2 field"):
+        Part("person", ("name",))
+    with pytest.raises(ValueError, match="unknown match kind"):
+        Part("vat", ("tax_id",))
+
+
+def test_a_person_links_by_name_within_one_company_and_not_across_companies() -> None:
+    found = resolve(
+        [
+            person("salesforce", "1", first_name="Anna", last_name="de Jong", account="h-acme"),
+            person("odoo", "2", first_name="anna", last_name="De Jong", account="h-acme"),
+            person("hubspot", "3", first_name="Anna", last_name="de Jong", account="h-other"),
+            person("zendesk", "4", first_name="Anna", last_name="de Jong"),  # no company: no key
+        ],
+        CONTACTS,
+    )
+    assert found.golden["salesforce:1"] == found.golden["odoo:2"]
+    assert len({found.golden["salesforce:1"], found.golden["hubspot:3"], found.golden["zendesk:4"]}) == 3
