@@ -123,8 +123,10 @@ def resolve(
     *,
     max_group: int = 10,
     region: str | None = None,
+    probable: Iterable[tuple[str, str, float]] = (),
 ) -> Resolution:
-    """Cluster `candidates` by their hub ids, then by `rules` (see the module's description);
+    """Cluster `candidates` by their hub ids, then by `rules` (see the module's description), then
+    by the `probable` pairs of record keys a probabilistic linkage scored (`hub.identity.linkage`);
     `region` reads national phone numbers."""
     records = list(candidates)
     sets = _UnionFind(len(records))
@@ -150,6 +152,10 @@ def resolve(
             for other in members[1:]:
                 if sets.union(head, other):
                     links.append((rule.name, records[head].key, records[other].key))
+    index_of = {record.key: index for index, record in enumerate(records)}
+    for left, right, score in probable:
+        if left in index_of and right in index_of and sets.union(index_of[left], index_of[right]):
+            links.append((f"probable ({score:.3f})", left, right))
     return Resolution(_golden_ids(records, sets), links, too_common)
 
 
