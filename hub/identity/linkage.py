@@ -20,7 +20,7 @@ from typing import Any
 from hub.identity import normalize
 from hub.identity.resolve import Candidate
 
-COLUMNS = ("unique_id", "first_name", "last_name", "full_name", "email", "phone", "account")
+COLUMNS = ("unique_id", "first_name", "last_name", "full_name", "email", "email_domain", "phone", "account")
 log = logging.getLogger(__name__)
 
 
@@ -30,12 +30,14 @@ def features(candidate: Candidate, region: str | None = None) -> dict[str, Any]:
     given, family = normalize.name(values.get("first_name")), normalize.name(values.get("last_name"))
     phone = normalize.phone(values.get("mobile"), region) or normalize.phone(values.get("phone"), region)
     account = values.get("account")
+    email = normalize.email(values.get("email"))
     return {
         "unique_id": candidate.key,
         "first_name": given,
         "last_name": family,
         "full_name": normalize.person(given, family),
-        "email": normalize.email(values.get("email")),
+        "email": email,
+        "email_domain": normalize.domain(email),  # a company's, not a free mail provider's
         "phone": phone,
         "account": str(account) if account else None,
     }
@@ -60,6 +62,7 @@ def probable_links(
                 "first_name", "last_name", forename_surname_concat_col_name="full_name"
             ),
             cl.EmailComparison("email"),
+            cl.ExactMatch("email_domain"),  # two companies' mailboxes: two people, whatever the name
             cl.ExactMatch("phone").configure(term_frequency_adjustments=True),  # a switchboard says less
             cl.ExactMatch("account"),
         ],

@@ -52,6 +52,7 @@ def test_features_are_the_match_values_splink_compares() -> None:
         "last_name": "de jong",
         "full_name": "de jong zoe",
         "email": "zoe@acme.com",
+        "email_domain": "acme.com",
         "phone": "+31207940958",
         "account": "h-1",
     }
