@@ -541,7 +541,44 @@ class PagePipeline:
             item.hub_id = hub_ids[item.source_id]
             item.canonical["hub_id"] = item.hub_id
             item.minted = item.source_id in minted
+        if ctx.spec.identity and not ctx.dry_run:
+            self._join_identities(items)
         return items
+
+    def _join_identities(self, items: list[_Item]) -> None:
+        """Under the sync's `identity`: a record met for the first time joins the hub record its identity
+        keys name (`hub.identity.resolve.DEFAULT_RULES` of the entity: kept by the syncs that met that
+        record first), when they name exactly one; every record's keys are kept for those that follow."""
+        from hub.identity.resolve import DEFAULT_RULES
+
+        store, rules = self.ctx.store, DEFAULT_RULES.get(self.entity, ())
+        keys: dict[str, list[str]] = {}
+        for item in items:
+            found = ((rule.name, rule.key(item.canonical, None)) for rule in rules)
+            keys[item.source_id] = [f"{name}: {' / '.join(key)}" for name, key in found if key is not None]
+        fresh = [item for item in items if item.minted]
+        owners = store.identity_owners(self.entity, [k for item in fresh for k in keys[item.source_id]])
+        moves = {}
+        for item in fresh:
+            named = {owners[k] for k in keys[item.source_id] if k in owners} - {item.hub_id}
+            if len(named) == 1:
+                moves[item.source_id] = (item.hub_id, named.pop())
+            elif named:
+                log.info(
+                    "%s %s: its identity keys name %d hub records; it stays apart",
+                    self.src_system,
+                    item.source_id,
+                    len(named),
+                )
+        stood = store.relink(self.entity, self.src_system, moves) if moves else {}
+        for item in fresh:
+            joined = stood.get(item.source_id)
+            if joined is not None and joined == moves[item.source_id][1]:
+                item.hub_id, item.minted = joined, False
+                item.canonical["hub_id"] = joined
+        store.remember_identity(
+            self.entity, {k: i.hub_id for i in reversed(items) for k in keys[i.source_id]}
+        )
 
     def _validate(self, items: list[_Item], commit: PageCommit) -> list[_Item]:
         kept = []

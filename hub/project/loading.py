@@ -163,6 +163,7 @@ class SyncSpec:
     conflict: ConflictPolicy = field(default_factory=ConflictPolicy)
     references: dict[str, str] = field(default_factory=dict)
     reference_match: dict[str, list[str]] = field(default_factory=dict)
+    identity: bool = False  # link first-met records to the hub record their identity keys name
     filter_exit: dict[str, Any] = field(default_factory=dict)
     schedule: str | None = None
     overlap: timedelta = timedelta(minutes=2)
@@ -687,6 +688,7 @@ def _sync_spec(name: str, doc: Document, problems: list[Problem]) -> SyncSpec | 
         conflict=_conflict(data.get("conflict")),
         references=plain(data.get("references") or {}),
         reference_match=plain(data.get("reference_match") or {}),
+        identity=bool(data.get("identity", False)),
         filter_exit=plain(data.get("filter_exit") or {}),
         schedule=data.get("schedule"),
         overlap=overlap,

@@ -46,7 +46,7 @@ from hub.state.rows import (
     interrupted_by,
     now_text,
 )
-from hub.state.tables import cursors, locks, quarantine, runs, xref
+from hub.state.tables import cursors, identity_keys, locks, quarantine, runs, xref
 
 _CHUNK = 500
 UNSEEN_PROCESS_LIMIT = timedelta(hours=24)
@@ -345,6 +345,35 @@ class StateStore:
         entity, system = rows[0].entity, rows[0].system
         stored = self.xrefs_by_external(entity, system, [r.external_id for r in rows])
         return {key: row.hub_id for key, row in stored.items()}
+
+    # Identity keys ------------------------------------------------------------------------
+    def identity_owners(self, entity: str, keys: Iterable[str]) -> dict[str, str]:
+        """The hub record each of these identity keys belongs to, where one does (key -> hub_id)."""
+        wanted = sorted(set(keys))
+        found: dict[str, str] = {}
+        if not wanted:
+            return found
+        with self.engine.connect() as conn:
+            for among in _among(conn, identity_keys.c.key, wanted):
+                query = select(identity_keys.c.key, identity_keys.c.hub_id).where(
+                    identity_keys.c.entity == entity, among
+                )
+                found |= {str(key): str(hub_id) for key, hub_id in conn.execute(query)}
+        return found
+
+    def remember_identity(self, entity: str, keys: Mapping[str, str]) -> None:
+        """Keep identity keys (key -> hub_id); a key already kept stays with its hub record."""
+        if not keys:
+            return
+        stamp = now_text()
+        rows = [
+            {"entity": entity, "key": key, "hub_id": hub_id, "updated_at": stamp}
+            for key, hub_id in sorted(keys.items())
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(
+                _insert(conn, identity_keys).on_conflict_do_nothing(index_elements=["entity", "key"]), rows
+            )
 
     def relink(self, entity: str, system: str, moves: Mapping[str, tuple[str, str]]) -> dict[str, str]:
         """Move records of `system` (external_id → (old hub_id, new hub_id)) to the hub_id of a record

@@ -75,4 +75,15 @@ quarantine = Table(
     UniqueConstraint("sync", "system", "record_id", name="uq_hub_quarantine_record"),
 )
 Index("ix_hub_quarantine_status", quarantine.c.sync, quarantine.c.status)
+identity_keys = Table(
+    "hub_identity_keys",
+    metadata,
+    Column("entity", String(50), primary_key=True),
+    Column("key", String(400), primary_key=True),  # "rule: value / value" (hub.identity.resolve.Rule)
+    Column("hub_id", String(36), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+"""The identity keys of hub records (syncs with `identity: true`): the first hub record a key was met
+on keeps it, and a record met later with that key joins that hub record."""
+
 locks = lock_table(metadata)

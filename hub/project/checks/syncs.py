@@ -58,6 +58,7 @@ def _content_problems(project: Project, sync: SyncSpec, paths: dict[str, Any]) -
     problems += _reference_problems(project, sync)
     problems += _cycle_problems(project, sync)
     problems += _reference_match_problems(project, sync)
+    problems += _identity_problems(sync)
     problems += _owner_problems(sync, paths)
     problems += _newest_wins_problems(project, sync)
     problems += _filter_exit_problems(project, sync, paths)
@@ -225,6 +226,15 @@ def _newest_wins_problems(project: Project, sync: SyncSpec) -> list[Problem]:
         "would win every conflict; map updated_at on both sides, or choose source_wins or target_wins"
     )
     return [sync.doc.problem(["conflict"], message)]
+
+
+def _identity_problems(sync: SyncSpec) -> list[Problem]:
+    from hub.identity.resolve import DEFAULT_RULES
+
+    if not sync.identity or sync.entity in DEFAULT_RULES:
+        return []
+    known = " and ".join(sorted(DEFAULT_RULES))
+    return [sync.doc.problem(["identity"], f"{sync.entity!r} has no identity rules; {known} have")]
 
 
 def _reference_match_problems(project: Project, sync: SyncSpec) -> list[Problem]:
