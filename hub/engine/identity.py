@@ -86,7 +86,7 @@ def mint_hub_ids(count: int) -> list[str]:
     return minted
 
 
-def _field(record: Record, path: str) -> Any:
+def value_at(record: Mapping[str, Any], path: str) -> Any:
     """A record's value at a system field path: a flat key, or nested (Odoo's `country_id.code`
     arrives as {"country_id": {"id": …, "code": …}})."""
     if path in record:
@@ -131,12 +131,12 @@ def match_targets(
         if not pending or any(f is None for f in fields):
             continue
         names = [f for f in fields if f is not None]
-        wanted = {hub: _key([_field(rec, f) for f in names]) for hub, rec in pending.items()}
+        wanted = {hub: _key([value_at(rec, f) for f in names]) for hub, rec in pending.items()}
         wanted = {hub: key for hub, key in wanted.items() if all(v not in (None, "") for v in key)}
         if not wanted:
             continue
         criteria = {
-            f: sorted({v for rec in pending.values() if (v := _field(rec, f)) is not None}, key=str)
+            f: sorted({v for rec in pending.values() if (v := value_at(rec, f)) is not None}, key=str)
             for f in names
         }
         records = connector.find(obj, criteria)
@@ -144,7 +144,7 @@ def match_targets(
         taken |= already_linked(ids)
         found: dict[tuple[Any, ...], list[str]] = {}
         for record, target_id in zip(records, ids, strict=True):
-            found.setdefault(_key([_field(record, f) for f in names]), []).append(target_id)
+            found.setdefault(_key([value_at(record, f) for f in names]), []).append(target_id)
         _settle(wanted, found, rule, outcome, pending, taken)
     return outcome
 
@@ -184,7 +184,7 @@ def link_references(
         return {}
     records = source.connector.fetch(source.obj, ids)
     candidates = {
-        source.connector.record_id(source.obj, record): {t: _field(record, s) for s, t in fields}
+        source.connector.record_id(source.obj, record): {t: value_at(record, s) for s, t in fields}
         for record in records
     }
     outcome = match_targets(

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.engine.identity import value_at
 from hub.identity import normalize
 
 KINDS: dict[str, Callable[..., str | None]] = {
@@ -62,7 +63,7 @@ class Part:
             raise ValueError(f"a {self.kind} key part reads {wanted} field(s), not {len(self.fields)}")
 
     def value(self, values: Mapping[str, Any], region: str | None) -> str | None:
-        read = [_at(values, path) for path in self.fields]
+        read = [value_at(values, path) for path in self.fields]
         if self.kind == "phone":
             return normalize.phone(read[0], region)
         return KINDS[self.kind](*read)
@@ -167,15 +168,6 @@ def _golden_ids(records: Sequence[Candidate], sets: _UnionFind) -> dict[str, str
         if root not in names or candidate < names[root]:
             names[root] = candidate
     return {record.key: names[sets.find(i)].removeprefix("~") for i, record in enumerate(records)}
-
-
-def _at(values: Mapping[str, Any], path: str) -> Any:
-    value: Any = values
-    for step in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(step)
-    return value
 
 
 class _UnionFind:
