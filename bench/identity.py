@@ -10,7 +10,7 @@ switchboard (`connectors/emulators/people.py`). It knows which records are one p
 resolutions run over the same records:
 
 - the exact e-mail baseline: records with the same e-mail text are one;
-- Omnihub's rules (`hub.identity.resolve`, the `contact` defaults);
+- Omnihub's rules (`hub.identity.resolve`, the rules of `schemas/contact.schema.json`'s `x-identity`);
 - the rules and Splink's probable pairs (`hub.identity.linkage`, at `--threshold`).
 
 For each it prints pairwise precision, recall and F1 of the clusters against the truth (a pair of
@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from connectors.emulators.people import SYSTEMS, records  # noqa: E402
 from hub.identity.linkage import probable_links  # noqa: E402
-from hub.identity.resolve import DEFAULT_RULES, Candidate, resolve  # noqa: E402
+from hub.identity.resolve import Candidate, resolve  # noqa: E402
+from hub.identity.settings import library_settings  # noqa: E402
 
 
 def exact_email(candidates: list[Candidate]) -> dict[str, str]:
@@ -84,13 +85,16 @@ def main() -> None:
     )
     heads = ("precision", 10), ("recall", 8), ("F1", 8), ("clusters", 10), ("seconds", 9), ("peak MB", 9)
     print(f"{'resolution':<22}" + "".join(f"{head:>{width}}" for head, width in heads))
+    settings = library_settings("contact")
+    assert settings is not None
+    rules = settings.rules
     runs = {
         "exact e-mail": lambda: exact_email(candidates),
-        "omnihub rules": lambda: resolve(candidates, DEFAULT_RULES["contact"], region="NL").golden,
+        "omnihub rules": lambda: resolve(candidates, rules, region="NL").golden,
         "rules + splink": lambda: (
             resolve(
                 candidates,
-                DEFAULT_RULES["contact"],
+                rules,
                 region="NL",
                 probable=probable_links(candidates, threshold=args.threshold, region="NL"),
             ).golden

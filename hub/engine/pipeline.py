@@ -38,6 +38,7 @@ from hub.state import PageCommit, QuarantineEntry, QuarantineRow, QuarantineStag
 
 if TYPE_CHECKING:
     from hub.engine.references import ReferenceResolver
+    from hub.identity.settings import IdentitySettings
 
 MAX_LISTED_CONFLICTS = 100
 STAGES = (
@@ -105,6 +106,7 @@ class RunContext:
     forget_targets: set[str] = field(default_factory=set)
     filter_exit: FilterExit | None = None  # the sync applies the source's filter itself
     shard: Shard | None = None  # one part of a backfill: only its records, its own cursor
+    identity: IdentitySettings | None = None  # the entity's, under the sync's `identity: true`
 
     @property
     def cursor_key(self) -> str:
@@ -547,11 +549,9 @@ class PagePipeline:
 
     def _join_identities(self, items: list[_Item]) -> None:
         """Under the sync's `identity`: a record met for the first time joins the hub record its identity
-        keys name (`hub.identity.resolve.DEFAULT_RULES` of the entity: kept by the syncs that met that
+        keys name (the entity's identity rules, `Project.identity_settings`: kept by the syncs that met that
         record first), when they name exactly one; every record's keys are kept for those that follow."""
-        from hub.identity.resolve import DEFAULT_RULES
-
-        store, rules = self.ctx.store, DEFAULT_RULES.get(self.entity, ())
+        store, rules = self.ctx.store, self.ctx.identity.rules if self.ctx.identity else ()
         keys: dict[str, list[str]] = {}
         for item in items:
             found = ((rule.name, rule.key(item.canonical, None)) for rule in rules)

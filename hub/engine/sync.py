@@ -446,6 +446,7 @@ class SyncEngine:
             match_rules=self.match_rules(spec),
             seen_digest=self._seen_digest(spec),
             filter_exit=leaving,
+            identity=self.project.identity_settings(spec.entity) if spec.identity else None,
         )
 
     def pipeline(self, ctx: RunContext, connectors: dict[Endpoint, Connector], depth: int) -> PagePipeline:

@@ -86,22 +86,6 @@ class Rule:
         return tuple(found)
 
 
-DEFAULT_RULES: dict[str, tuple[Rule, ...]] = {
-    "contact": (
-        Rule("email", (Part("email", ("email",)),)),
-        Rule("phone and name", (Part("phone", ("phone",)), Part("person", ("first_name", "last_name")))),
-        Rule("mobile and name", (Part("phone", ("mobile",)), Part("person", ("first_name", "last_name")))),
-        Rule("name and account", (Part("person", ("first_name", "last_name")), Part("name", ("account",)))),
-    ),
-    "account": (
-        Rule("tax number", (Part("tax_id", ("tax_id",)),)),
-        Rule("web domain", (Part("domain", ("website",)),)),
-        Rule("name and phone", (Part("name", ("name",)), Part("phone", ("phone",)))),
-    ),
-}
-"""What a project gets for the entities it says nothing about."""
-
-
 @dataclass
 class Resolution:
     """The clusters: each record's golden id, the links and what made them, the keys set aside."""

@@ -22,9 +22,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from hub.errors import Problem
+from hub.identity.settings import SCHEMA_KEY, settings_problems
 from hub.project.yamldoc import Document
 
-KEYS = ("description", "properties", "required")
+KEYS = ("description", "properties", "required", "identity")
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -38,12 +39,15 @@ def extension_problems(doc: Document, base: dict[str, Any], base_file: str) -> l
         for key in data
         if key not in KEYS
     ]
-    properties = data.get("properties")
-    if not isinstance(properties, dict) or not properties:
+    properties = {} if "identity" in data and "properties" not in data else data.get("properties")
+    if not isinstance(properties, dict) or (not properties and "properties" in data):
         return [
             *problems,
             doc.problem(["properties"] if "properties" in data else [], "properties: the fields added"),
         ]
+    if "identity" in data:  # the entity's identity rules, in place of its schema's
+        fields = {**base.get("properties", {}), **properties}
+        problems += settings_problems(doc, ["identity"], data["identity"], fields)
     existing = base.get("properties", {})
     meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
     for name, schema in properties.items():
@@ -91,7 +95,9 @@ def extension_problems(doc: Document, base: dict[str, Any], base_file: str) -> l
 def extended(base: dict[str, Any], extension: dict[str, Any]) -> dict[str, Any]:
     """A copy of the entity's schema with the extension's fields (and required ones) added."""
     merged = copy.deepcopy(base)
-    merged.setdefault("properties", {}).update(copy.deepcopy(extension["properties"]))
+    merged.setdefault("properties", {}).update(copy.deepcopy(extension.get("properties") or {}))
+    if "identity" in extension:
+        merged[SCHEMA_KEY] = copy.deepcopy(extension["identity"])
     added = [name for name in extension.get("required", []) if name not in merged.get("required", [])]
     if added:
         merged["required"] = [*merged.get("required", []), *added]

@@ -30,6 +30,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from hub.errors import ConfigError, Problem
+from hub.identity.settings import SCHEMA_KEY, IdentitySettings, read_settings, settings_problems
 from hub.project.extensions import extended, extension_problems
 from hub.project.formats import format_checker
 from hub.project.hints import suggest
@@ -402,6 +403,8 @@ class Project:
         expected = SCHEMA_BASE + path.name
         if not problems and path.name != "common.schema.json" and data.get("$id") != expected:
             problems.append(doc.problem(["$id"], f"$id must be {expected!r} (it names this file)"))
+        if not problems and SCHEMA_KEY in data:
+            problems += settings_problems(doc, [SCHEMA_KEY], data[SCHEMA_KEY], data.get("properties") or {})
         self.problems.extend(problems)
         return not problems
 
@@ -427,6 +430,12 @@ class Project:
     def entity_schema(self, entity: str) -> dict[str, Any] | None:
         """The canonical schema of an entity (None for unknown entities and common defs)."""
         return None if entity == "common" else self.schemas.get(entity)
+
+    def identity_settings(self, entity: str) -> IdentitySettings | None:
+        """How an entity's records are resolved into identities: its schema's `x-identity`, or its
+        extension's `identity:` (None: the entity has no identity rules)."""
+        schema = self.entity_schema(entity) or {}
+        return read_settings(schema[SCHEMA_KEY]) if SCHEMA_KEY in schema else None
 
     def entities(self) -> list[str]:
         return sorted(name for name in self.schemas if name != "common")

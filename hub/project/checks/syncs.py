@@ -58,7 +58,7 @@ def _content_problems(project: Project, sync: SyncSpec, paths: dict[str, Any]) -
     problems += _reference_problems(project, sync)
     problems += _cycle_problems(project, sync)
     problems += _reference_match_problems(project, sync)
-    problems += _identity_problems(sync)
+    problems += _identity_problems(project, sync)
     problems += _owner_problems(sync, paths)
     problems += _newest_wins_problems(project, sync)
     problems += _filter_exit_problems(project, sync, paths)
@@ -228,13 +228,17 @@ def _newest_wins_problems(project: Project, sync: SyncSpec) -> list[Problem]:
     return [sync.doc.problem(["conflict"], message)]
 
 
-def _identity_problems(sync: SyncSpec) -> list[Problem]:
-    from hub.identity.resolve import DEFAULT_RULES
-
-    if not sync.identity or sync.entity in DEFAULT_RULES:
+def _identity_problems(project: Project, sync: SyncSpec) -> list[Problem]:
+    if not sync.identity or project.identity_settings(sync.entity) is not None:
         return []
-    known = " and ".join(sorted(DEFAULT_RULES))
-    return [sync.doc.problem(["identity"], f"{sync.entity!r} has no identity rules; {known} have")]
+    known = " and ".join(e for e in project.entities() if project.identity_settings(e) is not None)
+    return [
+        sync.doc.problem(
+            ["identity"],
+            f"{sync.entity!r} has no identity rules ({known or 'no entity'} have); give them in "
+            f"schemas/{sync.entity}.yaml (identity: rules:)",
+        )
+    ]
 
 
 def _reference_match_problems(project: Project, sync: SyncSpec) -> list[Problem]:

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 
 from connectors.emulators.people import records
 from hub.identity.linkage import features, probable_links
-from hub.identity.resolve import DEFAULT_RULES, Candidate, resolve
+from hub.identity.resolve import Candidate, resolve
+from hub.identity.settings import library_settings
 
 
 def scores(found: Mapping[str, str], truth: Mapping[str, int]) -> tuple[float, float]:
@@ -23,9 +24,11 @@ def test_splink_links_what_the_rules_cannot_and_keeps_precision() -> None:
     made = records(3000, seed=5)
     candidates = [Candidate(system, id, values) for system, id, values, _ in made]
     truth = {f"{system}:{id}": person for system, id, _, person in made}
-    rules = resolve(candidates, DEFAULT_RULES["contact"], region="NL")
+    settings = library_settings("contact")
+    assert settings is not None
+    rules = resolve(candidates, settings.rules, region="NL")
     probable = probable_links(candidates, region="NL")
-    both = resolve(candidates, DEFAULT_RULES["contact"], region="NL", probable=probable)
+    both = resolve(candidates, settings.rules, region="NL", probable=probable)
     rules_precision, rules_recall = scores(rules.golden, truth)
     precision, recall = scores(both.golden, truth)
     assert rules_precision > 0.99 and precision > 0.97

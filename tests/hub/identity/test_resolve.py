@@ -7,9 +7,17 @@ import random
 
 import pytest
 
-from hub.identity.resolve import DEFAULT_RULES, Candidate, Part, Rule, resolve
+from hub.identity.resolve import Candidate, Part, Rule, resolve
+from hub.identity.settings import IdentitySettings, library_settings
 
-CONTACTS = DEFAULT_RULES["contact"]
+
+def rules_of(entity: str) -> tuple[Rule, ...]:
+    settings = library_settings(entity)
+    assert isinstance(settings, IdentitySettings)
+    return settings.rules
+
+
+CONTACTS = rules_of("contact")
 
 
 def person(system: str, id: str, hub_id: str | None = None, **values: object) -> Candidate:
@@ -35,7 +43,7 @@ def test_one_mailbox_however_it_is_written_links_across_systems() -> None:
     )
     assert found.golden["zendesk:55"] == found.golden["salesforce:1"] == "h-1"
     assert found.golden["mailchimp:ab"] == "mailchimp:ab"
-    assert ("email", "salesforce:1", "zendesk:55") in found.links
+    assert ("e-mail", "salesforce:1", "zendesk:55") in found.links
 
 
 def test_a_phone_links_only_with_the_same_person_named_in_either_order() -> None:
@@ -56,12 +64,12 @@ def test_a_key_shared_by_more_records_than_max_group_links_nothing_and_is_report
     shared = [person("zendesk", str(i), email="info@acme.com") for i in range(4)]
     found = resolve(shared, CONTACTS, max_group=3)
     assert len(set(found.golden.values())) == 4
-    assert found.too_common == {"email: info@acme.com": 4}
+    assert found.too_common == {"e-mail: info@acme.com": 4}
     assert len(set(resolve(shared, CONTACTS, max_group=4).golden.values())) == 1
 
 
 def test_organisations_link_by_tax_number_and_by_web_domain() -> None:
-    rules = DEFAULT_RULES["account"]
+    rules = rules_of("account")
     found = resolve(
         [
             Candidate("salesforce", "001", {"name": "Acme BV", "tax_id": "NL853008716B01"}),
