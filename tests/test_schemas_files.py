@@ -72,15 +72,16 @@ ALLOWED = frozenset(
         "version",
         "x-match",
         "x-changes",
+        "x-identity",
     }
 )
-ROOT_ONLY = frozenset({"$schema", "$id", "version", "x-match", "x-changes"})
+ROOT_ONLY = frozenset({"$schema", "$id", "version", "x-match", "x-changes", "x-identity"})
 
 
 def test_the_house_keywords_are_all_ones_the_compiled_validator_implements() -> None:
     from hub.project.validation import SUPPORTED
 
-    assert ALLOWED - {"x-match", "x-changes"} <= SUPPORTED
+    assert ALLOWED - {"x-match", "x-changes", "x-identity"} <= SUPPORTED
 
 
 JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
