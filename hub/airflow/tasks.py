@@ -78,10 +78,7 @@ def run_sync(
     from hub.engine.pipeline import Shard
 
     full = bool((params or {}).get("full"))
-    part = None
-    if shard:
-        index, _, count = shard.partition("/")
-        part = Shard(int(index), int(count))
+    part = Shard.parse(shard) if shard else None
     try:
         patience = lock_wait()
         engine = engine_for(project_root, sync_name)

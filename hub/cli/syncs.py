@@ -99,11 +99,10 @@ def sync(
 
 def parse_shard(text: str) -> Shard:
     """`K/N` as a Shard (a usage error naming the option otherwise)."""
-    index, _, count = text.partition("/")
     try:
-        return Shard(int(index), int(count))
-    except ValueError:
-        raise typer.BadParameter(f"{text!r}: give K/N with 0 <= K < N, such as 0/4") from None
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 @app.command()

@@ -41,7 +41,7 @@ def resolve_hub_ids(
     if claim_first and not dry_run:
         fresh = _fresh(entity, system, sorted(set(ids)), last_modified)
         stood = store.claim_identities(fresh)
-        return stood, {row.external_id for row in fresh if stood.get(row.external_id) == row.hub_id}
+        return stood, _minted(fresh, stood)
     known = {k: row.hub_id for k, row in store.xrefs_by_external(entity, system, ids).items()}
     new = sorted({i for i in ids if i not in known})  # the claim writes in this order: both indexes ascend
     fresh = _fresh(entity, system, new, last_modified)
@@ -50,9 +50,12 @@ def resolve_hub_ids(
     if dry_run:
         return {**known, **{row.external_id: row.hub_id for row in fresh}}, set(new)
     claimed = store.claim_identities(fresh)
-    return {**known, **claimed}, {
-        row.external_id for row in fresh if claimed.get(row.external_id) == row.hub_id
-    }
+    return {**known, **claimed}, _minted(fresh, claimed)
+
+
+def _minted(fresh: Sequence[XrefRow], stood: Mapping[str, str]) -> set[str]:
+    """The source ids whose hub id minted now stood its claim (another run's may have come first)."""
+    return {row.external_id for row in fresh if stood.get(row.external_id) == row.hub_id}
 
 
 def _fresh(

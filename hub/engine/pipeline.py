@@ -137,15 +137,22 @@ class Shard:
             raise ValueError(f"shard {self.index}/{self.count}: give K/N with 0 <= K < N")
 
     def owns(self, record_id: str) -> bool:
-        """Whether this shard processes the record, the same in every process: in a time window,
-        every record it reads; else an integer id by the remainder of its absolute value (what a
-        database can compute too), any other by a hash."""
-        if self.window is not None:
-            return True
+        """Whether this shard processes the record, the same in every process (when it splits by key:
+        a part in a time window processes what it reads): an integer id by the remainder of its
+        absolute value (what a database can compute too), any other by a hash."""
         if _INTEGER.fullmatch(record_id):
             return abs(int(record_id)) % self.count == self.index
         digest = hashlib.blake2b(record_id.encode(), digest_size=8).digest()
         return int.from_bytes(digest, "big") % self.count == self.index
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """`K/N` as a Shard (ValueError saying how to write it otherwise)."""
+        index, _, count = text.partition("/")
+        try:
+            return cls(int(index), int(count))
+        except ValueError:
+            raise ValueError(f"shard {text!r}: give K/N with 0 <= K < N, such as 0/4") from None
 
     def cursor_key(self, obj: str) -> str:
         return f"{obj}#shard{self.index}/{self.count}"

@@ -21,7 +21,6 @@ from hub.identity import normalize
 from hub.identity.resolve import Candidate
 
 COLUMNS = ("unique_id", "first_name", "last_name", "full_name", "email", "email_domain", "phone", "account")
-log = logging.getLogger(__name__)
 
 
 def features(candidate: Candidate, region: str | None = None) -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """Match values: a record's e-mail, phone, tax number, web domain and names as identity rules compare
 them, so that two systems' spellings of one fact become one key.
 
-Each function returns None when the value says nothing about identity (empty, unreadable, or shared
-by too many people to tell them apart: a free mail provider's domain, a role address's local part is
-kept, as it is one mailbox). They never raise: identity resolution reads every record of every
-system, and a bad phone number is a missing key, not a failed run.
+Each function returns None when the value says nothing about identity: empty, unreadable, or shared
+by too many people to tell them apart (a free mail provider's domain). They never raise: identity
+resolution reads every record of every system, and a bad phone number is a missing key, not a failed
+run.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def email(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     text = value.strip().lower().removeprefix("mailto:")
-    local, at, host = text.rpartition("@")
-    if not at or not local or "." not in host or " " in text:
+    local, at, host = text.partition("@")
+    if not at or not local or "@" in host or "." not in host or " " in text:
         return None
     return text
 

@@ -240,27 +240,14 @@ class StateStore:
                 _insert(conn, cursors).on_conflict_do_nothing(index_elements=["sync", "system", "object"]),
                 rows,
             )
-            stored = dict(
-                conn.execute(
-                    select(cursors.c.object, cursors.c.value).where(
-                        cursors.c.sync == sync, cursors.c.system == system, cursors.c.object.in_(keys)
-                    )
-                ).all()
-            )
-        return [stored[key] for key in keys]
+            stored = _windows(conn, sync, system, keys)
+        assert stored is not None
+        return stored
 
     def planned_windows(self, sync: str, system: str, obj: str, count: int) -> list[str] | None:
         """The time windows planned for a backfill of `count` shards (see `plan_windows`), if any."""
-        keys = _window_keys(obj, count)
         with self.engine.connect() as conn:
-            stored = dict(
-                conn.execute(
-                    select(cursors.c.object, cursors.c.value).where(
-                        cursors.c.sync == sync, cursors.c.system == system, cursors.c.object.in_(keys)
-                    )
-                ).all()
-            )
-        return [stored[key] for key in keys] if len(stored) == len(keys) else None
+            return _windows(conn, sync, system, _window_keys(obj, count))
 
     def settle_shards(self, sync: str, system: str, obj: str, count: int) -> tuple[str | None, list[int]]:
         """End a backfill of `count` shards: when every shard is done, the object's cursor becomes the
@@ -737,6 +724,15 @@ def _close(conn: DBConnection, sync: str, system: str, record_ids: list[str], st
             )
             .values(status=status, updated_at=now_text())
         )
+
+
+def _windows(conn: DBConnection, sync: str, system: str, keys: Sequence[str]) -> list[str] | None:
+    """The bounds kept under `keys` in their order, None unless all are."""
+    query = select(cursors.c.object, cursors.c.value).where(
+        cursors.c.sync == sync, cursors.c.system == system, cursors.c.object.in_(keys)
+    )
+    stored = dict(conn.execute(query).tuples().all())
+    return [stored[key] for key in keys] if len(stored) == len(keys) else None
 
 
 def _window_keys(obj: str, count: int) -> list[str]:

@@ -12,22 +12,10 @@ from typing import Any
 from typer.testing import CliRunner
 
 from hub.cli import app
+from tests.hub.kit_sql_project import account_mapping, sqlite_table
 
-MAPPING = """\
-system: sql
-object: {table}
-entity: account
-primary_key: id
-cursor_field: updated_at
-external_id_field: hub_id
-fields:
-  - {{canonical: name, system: name}}
-  - {{canonical: website, system: website}}
-  - {{canonical: tax_id, system: vat}}
-  - {{canonical: updated_at, system: updated_at, direction: inbound, inbound: [datetime]}}
-"""
 TABLES = {"crm.db": "crm_accounts", "hs.db": "hs_companies", "dw.db": "dw_accounts"}
-CONNECTIONS = {"crm.db": "SQL_DEFAULT", "hs.db": "HUBSPOT_DB", "dw.db": "WAREHOUSE"}
+CONNECTIONS = {"crm.db": "sql_default", "hs.db": "hubspot_db", "dw.db": "warehouse"}
 
 
 def project(tmp_path: Path, identity: bool) -> tuple[Path, dict[str, str]]:
@@ -35,7 +23,9 @@ def project(tmp_path: Path, identity: bool) -> tuple[Path, dict[str, str]]:
     root = tmp_path / "p"
     (root / "mappings" / "sql").mkdir(parents=True)
     for table in TABLES.values():
-        (root / "mappings" / "sql" / f"{table}.yaml").write_text(MAPPING.format(table=table))
+        (root / "mappings" / "sql" / f"{table}.yaml").write_text(
+            account_mapping(table, website="website", tax_id="vat")
+        )
     for name, conn, table in (
         ("crm_to_dw", "sql_default", "crm_accounts"),
         ("hs_to_dw", "hubspot_db", "hs_companies"),
@@ -47,13 +37,7 @@ def project(tmp_path: Path, identity: bool) -> tuple[Path, dict[str, str]]:
         )
     env = {"HUB_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}"}
     for file, table in TABLES.items():
-        with sqlite3.connect(tmp_path / file) as db:
-            db.execute(
-                f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, hub_id TEXT UNIQUE, name TEXT, website TEXT, "
-                "vat TEXT, updated_at TEXT)"
-            )
-        extra = {"url": f"sqlite:///{tmp_path / file}"}
-        env[f"AIRFLOW_CONN_{CONNECTIONS[file]}"] = json.dumps({"conn_type": "omnihub_sql", "extra": extra})
+        sqlite_table(env, tmp_path / file, table, CONNECTIONS[file], "name TEXT, website TEXT, vat TEXT")
     rows = {
         "crm.db": [("Acme BV", "https://acme.com", None), ("Globex", "https://globex.example", "NL853008716B01"), ("Initech", None, None)],
         "hs.db": [("ACME", "https://www.acme.com/", None), ("Globex Holding", None, "nl 8530.08.716.b01"), ("Umbrella", "https://umbrella.example", None)],

@@ -94,3 +94,16 @@ def test_time_windows_split_the_time_from_the_oldest_change_until_the_plan(
     assert windows and {w.isoformat().replace("+00:00", "Z") for w in windows} == {plan[2]}
     engine.sync("crm_to_dw", shard=Shard(1, 4))  # run again: the same plan, the same window
     assert [store.cursor("crm_to_dw", "sql", f"crm_accounts#window{k}/4") for k in range(5)] == plan
+
+
+@pytest.mark.parametrize("given", ["3/2", "1-2", "a/b"])
+def test_a_part_named_wrongly_is_a_usage_error_saying_how_to_name_it(tmp_path: Path, given: str) -> None:
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+
+    root, env = two_databases(tmp_path, 1)
+    result = CliRunner().invoke(app, ["sync", "crm_to_dw", "--shard", given, "--project", str(root)], env=env)
+    assert result.exit_code == 2 and "give K/N with 0 <= K < N, such as 0/4" in result.output
+    with pytest.raises(ValueError, match="give K/N"):
+        Shard.parse(given)

@@ -15,6 +15,7 @@ from hub.identity import normalize
         ("not an address", None),
         ("anna@localhost", None),
         ("@example.com", None),
+        ("anna@corp@example.com", None),
         (None, None),
         (42, None),
     ],

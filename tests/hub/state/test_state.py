@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -298,3 +299,29 @@ def test_the_statistics_learn_of_each_system_as_its_rows_arrive(pg_url: str) -> 
         ).fetchone()
     assert row is not None and "crm" in row[0] and "dw" in row[0]
     store.close()
+
+
+def test_a_driver_other_than_psycopg_claims_and_upserts_through_the_same_arrays(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With psycopg the arrays go as the driver's binary values; any other driver (psycopg2) gets the
+    same statements through SQLAlchemy's parameters: both give the same cross-references."""
+    stores = {}
+    for driver in ("psycopg", "other"):
+        store = StateStore(pg_url)
+        if driver == "other":
+            monkeypatch.setattr(store.engine.dialect, "driver", "psycopg2")
+        system = f"crm-{driver}"
+        rows = [
+            XrefRow("account", system, str(i), f"h-{driver}-{i}", last_modified="2024-01-01")
+            for i in range(3)
+        ]
+        assert store.claim_identities(rows) == {str(i): f"h-{driver}-{i}" for i in range(3)}
+        store.commit_page(PageCommit("s", "r", xrefs=[replace(rows[0], last_hash="abc", deleted=True)]))
+        stores[driver] = {
+            k: (x.hub_id.split("-")[-1], x.last_hash, x.last_modified, x.deleted)
+            for k, x in store.xrefs_by_external("account", system, ["0", "1", "2"]).items()
+        }
+        store.close()
+    assert stores["psycopg"] == stores["other"]
+    assert stores["other"]["0"] == ("0", "abc", "2024-01-01", True)
