@@ -107,6 +107,7 @@ class RunContext:
     filter_exit: FilterExit | None = None  # the sync applies the source's filter itself
     shard: Shard | None = None  # one part of a backfill: only its records, its own cursor
     identity: IdentitySettings | None = None  # the entity's, under the sync's `identity: true`
+    outranked_by: tuple[str, ...] = ()  # stronger sources' instances (SyncEngine.outranked_by)
 
     @property
     def cursor_key(self) -> str:
@@ -604,8 +605,14 @@ class PagePipeline:
             self.entity, self.tgt_system, [i.hub_id for i in items if not i.minted]
         )
         targets.update(self._uncommitted[0])  # the page before's, while its commit is in flight
+        stronger = self._fed_by_stronger([i.hub_id for i in items if not i.minted])
         kept = []
         for item in items:
+            if item.hub_id in stronger:  # a stronger source writes this target record
+                ctx.counts.unchanged += 1
+                ctx.details["deferred"] = ctx.details.get("deferred", 0) + 1
+                commit.resolved.append((self.src_system, item.source_id))
+                continue
             item.digest = ctx.tgt_map.digest(item.canonical)
             item.target = None if item.hub_id in ctx.forget_targets else targets.get(item.hub_id)
             if item.target is not None and not item.target.deleted:
@@ -617,6 +624,13 @@ class PagePipeline:
                     continue
             kept.append(item)
         return kept
+
+    def _fed_by_stronger(self, hub_ids: list[str]) -> set[str]:
+        """Which of these hub records a source ranked above this sync's also feeds into the target."""
+        found: set[str] = set()
+        for instance in self.ctx.outranked_by if hub_ids else ():
+            found.update(self.ctx.store.xrefs_by_hub(self.entity, instance, hub_ids))
+        return found
 
     def _seen(self, item: _Item, commit: PageCommit) -> None:
         """Remember the source's state for the reverse sync's echo suppression."""

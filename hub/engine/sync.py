@@ -447,6 +447,7 @@ class SyncEngine:
             seen_digest=self._seen_digest(spec),
             filter_exit=leaving,
             identity=self.project.identity_settings(spec.entity) if spec.identity else None,
+            outranked_by=self.outranked_by(spec),
         )
 
     def pipeline(self, ctx: RunContext, connectors: dict[Endpoint, Connector], depth: int) -> PagePipeline:
@@ -468,6 +469,27 @@ class SyncEngine:
         """For a bidirectional pair: the digest the reverse sync compares against (echo suppression)."""
         other = self._reverse(spec)
         return None if other is None else self.compiled(other.target.mapping, self._owned(other)).digest
+
+    def outranked_by(self, spec: SyncSpec) -> tuple[str, ...]:
+        """Under the sync's `identity`: the source instances of the syncs of its entity into the same
+        target whose system the entity's survivorship ranks above this sync's source. A target record
+        one of them feeds is theirs to write and to reconcile: one customer known to two CRMs is written
+        to the ERP by the stronger one, and the other's record only links to it."""
+        settings = self.project.identity_settings(spec.entity) if spec.identity else None
+        if settings is None:
+            return ()
+        rank = settings.survivorship.rank
+        return tuple(
+            sorted(
+                {
+                    other.source.instance
+                    for other in self.project.syncs.values()
+                    if other.name != spec.name
+                    and (other.entity, other.target.instance) == (spec.entity, spec.target.instance)
+                    and rank(other.source.instance) < rank(spec.source.instance)
+                }
+            )
+        )
 
     def _reverse(self, spec: SyncSpec) -> SyncSpec | None:
         """The sync in the opposite direction over the same entity, when there is one: between the

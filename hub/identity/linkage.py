@@ -14,11 +14,12 @@ on Spark (`splink.backends.spark.SparkAPI` instead of `DuckDBAPI`), or on any en
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hub.identity import normalize
 from hub.identity.resolve import Candidate
+from hub.identity.settings import BLOCKING
 
 COLUMNS = ("unique_id", "first_name", "last_name", "full_name", "email", "email_domain", "phone", "account")
 
@@ -43,9 +44,14 @@ def features(candidate: Candidate, region: str | None = None) -> dict[str, Any]:
 
 
 def probable_links(
-    candidates: Iterable[Candidate], *, threshold: float = 0.9999, region: str | None = None
+    candidates: Iterable[Candidate],
+    *,
+    threshold: float = 0.9999,
+    region: str | None = None,
+    blocking: Sequence[Sequence[str]] = BLOCKING,
 ) -> list[tuple[str, str, float]]:
-    """Pairs of contacts (record keys) that Splink scores at or above `threshold`, with the score."""
+    """Pairs of contacts (record keys) that Splink scores at or above `threshold`, with the score;
+    `blocking` (the identity settings') says which pairs it compares."""
     import pandas as pd
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -65,12 +71,7 @@ def probable_links(
             cl.ExactMatch("phone").configure(term_frequency_adjustments=True),  # a switchboard says less
             cl.ExactMatch("account"),
         ],
-        blocking_rules_to_generate_predictions=[
-            block_on("email"),
-            block_on("phone"),
-            block_on("full_name"),
-            block_on("last_name", "account"),
-        ],
+        blocking_rules_to_generate_predictions=[block_on(*block) for block in blocking],
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
     )

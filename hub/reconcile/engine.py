@@ -136,6 +136,7 @@ class Reconciler:
             owner=owner,
             linked_only=linked_only,
             leaving=leaving,
+            outranked_by=self.engine.outranked_by(spec),
         )
 
     def pages(

@@ -71,13 +71,17 @@ class SideReader:
         owner: str | None = None,
         linked_only: bool = False,
         leaving: FilterExit | None = None,
+        outranked_by: Sequence[str] = (),
     ) -> None:
         """`owner`: for a target side, the sync's source system; records the hub linked to a hub_id
         that has no record in that system came from another source (several CRMs feeding one ERP).
         `linked_only`: records the hub never linked are not judged either (`target_scope: linked`).
         `leaving`: for a source side under `filter_exit`, the filter applied here: records outside it
-        are judged with its values if the target has them, else not."""
+        are judged with its values if the target has them, else not.
+        `outranked_by`: stronger sources' instances (`SyncEngine.outranked_by`); the hub records they
+        feed are theirs to judge, on both sides."""
         self.store, self.entity, self.side, self.owner = store, entity, side, owner
+        self.outranked_by = tuple(outranked_by)
         self.linked_only, self.leaving = linked_only, leaving
         self.getters = [(name, path_getter(name)) for name in fields]
         self.getters += [(c.name, c.build) for c in computed]
@@ -113,7 +117,7 @@ class SideReader:
             side.foreign += len(records) - len(kept)
             records, ids = [records[i] for i in kept], [ids[i] for i in kept]
         known = self.store.xrefs_by_external(self.entity, side.state_key, ids)
-        foreign = self._foreign(known)
+        foreign = self._foreign(known) | self._outranked(known)
         refs = self._references(records)
         for system_id, record in zip(ids, records, strict=True):
             if system_id in foreign or (self.linked_only and system_id not in known):
@@ -139,6 +143,14 @@ class SideReader:
             return set()
         owned = self.store.xrefs_by_hub(self.entity, self.owner, [x.hub_id for x in known.values()])
         return {system_id for system_id, x in known.items() if x.hub_id not in owned}
+
+    def _outranked(self, known: dict[str, Any]) -> set[str]:
+        """Ids of linked records whose hub record a stronger source feeds."""
+        hub_ids = [x.hub_id for x in known.values()]
+        fed: set[str] = set()
+        for instance in self.outranked_by if hub_ids else ():
+            fed.update(self.store.xrefs_by_hub(self.entity, instance, hub_ids))
+        return {system_id for system_id, x in known.items() if x.hub_id in fed}
 
     def _references(self, records: Sequence[Record]) -> dict[str, dict[str, str]]:
         """Referenced ids as hub_ids; ids the hub does not know stay visible as `unsynced:<id>`."""

@@ -103,3 +103,25 @@ def test_validate_refuses_identity_for_an_entity_without_rules(tmp_path: Path) -
     result = CliRunner().invoke(app, ["validate", "--project", str(root)], env=env)
     assert result.exit_code == 2
     assert "syncs/products.yaml:2:" in result.output and "'product' has no identity rules" in result.output
+
+
+def test_a_twin_of_a_stronger_source_links_without_overwriting_its_row(tmp_path: Path) -> None:
+    """The survivorship's `sources` rank the CRM above the second source: the twins link to the CRM's
+    hub records (no second row), and the CRM's values stay in the warehouse."""
+    root, env = project(tmp_path, identity=True)
+    (root / "schemas").mkdir(exist_ok=True)
+    (root / "schemas" / "account.yaml").write_text(
+        "identity:\n"
+        "  rules:\n"
+        "    - {name: tax number, keys: [{tax_id: tax_id}]}\n"
+        "    - {name: web domain, keys: [{domain: website}]}\n"
+        "  survivorship:\n"
+        "    sources: [sql, sql@hubspot_db]\n"
+    )
+    sync(root, env, "crm_to_dw")
+    said = sync(root, env, "hs_to_dw")
+    assert (said["created"], said["updated"], said["unchanged"]) == (1, 0, 2)
+    assert [name for name, _ in warehouse(tmp_path)] == ["Acme BV", "Globex", "Initech", "Umbrella"]
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        hubs = dict(db.execute("SELECT system || ':' || external_id, hub_id FROM hub_xref"))
+    assert hubs["sql:1"] == hubs["sql@hubspot_db:1"]

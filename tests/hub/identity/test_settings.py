@@ -66,6 +66,24 @@ def test_the_library_entities_carry_their_rules_and_an_extension_replaces_them(t
             "unknown key 'treshold' (did you mean 'threshold'?)",
         ),
         ("  rules: []\n", "rules: a list of rules"),
+        (
+            "  rules:\n    - {name: a, keys: [{email: email}]}\n  blocking: [[emial]]\n",
+            "unknown column 'emial' (did you mean 'email'?)",
+        ),
+        (
+            "  rules:\n    - {name: a, keys: [{email: email}]}\n  survivorship: {default: most_recnt}\n",
+            "unknown survivorship rule 'most_recnt' (did you mean 'most_recent'?)",
+        ),
+        (
+            "  rules:\n    - {name: a, keys: [{email: email}]}\n"
+            "  survivorship: {fields: {phnoe: most_recent}}\n",
+            "the entity has no field 'phnoe' (did you mean 'phone'?)",
+        ),
+        (
+            "  rules:\n    - {name: a, keys: [{email: email}]}\n"
+            "  survivorship: {fields: {phone: {source_priority: hubspot}}}\n",
+            "a field's own priority is {source_priority: [hubspot, salesforce]}",
+        ),
     ],
 )
 def test_each_mistake_is_located_and_exits_2(tmp_path: Path, identity: str, expected: str) -> None:
@@ -75,3 +93,23 @@ def test_each_mistake_is_located_and_exits_2(tmp_path: Path, identity: str, expe
     result = CliRunner().invoke(app, ["validate", "--project", str(root)], env=env)
     assert result.exit_code == 2
     assert "schemas/account.yaml:" in result.output and expected in result.output, result.output
+
+
+def test_survivorship_and_blocking_are_read_from_the_extension(tmp_path: Path) -> None:
+    root, _ = two_databases(tmp_path, 1)
+    (root / "schemas").mkdir(exist_ok=True)
+    (root / "schemas" / "account.yaml").write_text(
+        "identity:\n"
+        "  rules:\n    - {name: a, keys: [{email: email}]}\n"
+        "  blocking: [[email], [last_name, account]]\n"
+        "  survivorship:\n"
+        "    sources: [salesforce, hubspot]\n"
+        "    default: most_recent\n"
+        "    fields: {phone: {source_priority: [hubspot]}, name: most_frequent}\n"
+    )
+    own = Project.load(root).identity_settings("account")
+    assert own is not None and own.blocking == (("email",), ("last_name", "account"))
+    kept = own.survivorship
+    assert kept.rule("website").rule == "most_recent" and kept.rule("name").rule == "most_frequent"
+    assert kept.rule("phone").sources == ("hubspot",)
+    assert kept.rank("salesforce") == 0 and kept.rank("hubspot@eu") == 1 and kept.rank("odoo") == 2
