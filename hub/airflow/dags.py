@@ -10,6 +10,9 @@ the tasks' callables (`hub.airflow.tasks`) are referenced here and run only when
     reconcile__<name>  one task, `reconcile`; by default scheduled on that Asset (after each sync).
                        With `partitions: N` in its settings: `spill` >> `compare` (mapped over the
                        N partitions, never over records) >> `reconcile`
+    identity__resolve  one task, `resolve`: the identity clusters, golden records and what customers
+                       have, after any sync of an organisation, a person or their activity (any of
+                       those syncs' Assets)
 
 A sync or mapping file with problems does not silently lose its DAG: it becomes an Airflow import
 error carrying the validator's `path:line:column: message` lines, while the other DAGs still load.
@@ -22,10 +25,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from airflow.providers.standard.operators.python import PythonOperator
-from airflow.sdk import DAG, Asset, Param
+from airflow.sdk import DAG, Asset, AssetAny, Param
 from airflow.sdk.exceptions import AirflowException
 
-from hub.airflow.tasks import run_compare, run_reconcile, run_spill, run_sync
+from hub.airflow.tasks import run_compare, run_identity, run_reconcile, run_spill, run_sync
 from hub.errors import Problem
 from hub.project.loading import Project, SyncSpec
 from hub.project.transforms import parse_duration
@@ -128,6 +131,34 @@ def reconcile_dag(spec: SyncSpec, root: Path) -> DAG:
     return dag
 
 
+IDENTITY_ENTITIES = frozenset({"account", "contact", "ticket", "sales_order", "invoice", "marketing_member"})
+"""The entities identity resolution reads (`hub.identity.run`: PARTIES and ACTIVITY)."""
+
+
+def identity_dag(specs: list[SyncSpec], root: Path) -> DAG | None:
+    """identity__resolve: after any sync of the entities identity resolution reads (None: no such sync)."""
+    assets = [Asset(ASSET_URI.format(name=s.name)) for s in specs if s.entity in IDENTITY_ENTITIES]
+    if not any(s.entity in ("account", "contact") for s in specs):
+        return None
+    with DAG(
+        dag_id="identity__resolve",
+        schedule=AssetAny(*assets),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args={"owner": "omnihub", "retries": 1, "retry_delay": parse_duration("5m")},
+        tags=["omnihub", "identity"],
+        description="identity: every organisation and person in every system, in clusters",
+        params={
+            "probable": Param(
+                False, type="boolean", description="Also link people by Splink's probable pairs"
+            )
+        },
+    ) as dag:
+        PythonOperator(task_id="resolve", python_callable=run_identity, op_kwargs={"project_root": str(root)})
+    return dag
+
+
 class ProjectProblems(DAG):
     """Stands for the project files that have problems: Airflow records its validation failure as
     an import error (with every `path:line:column: message`) instead of losing DAGs silently."""
@@ -158,6 +189,10 @@ def build_dags(root: Path) -> dict[str, DAG]:
         except Exception as exc:  # a value the checks let through must not cost the other DAGs
             project.checked.append(Problem(project.sync_files[name], 1, 1, f"cannot build its DAGs: {exc}"))
             stopped.append(name)
+    built = [project.syncs[name] for name in sorted(project.syncs) if name not in stopped]
+    identity = identity_dag(built, project.root)
+    if identity is not None:
+        dags["identity__resolve"] = identity
     if project.checked:
 
         class OmnihubProjectProblems(ProjectProblems):

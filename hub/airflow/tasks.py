@@ -4,6 +4,7 @@
     run_spill      a partitioned reconciliation's `spill`: both systems into hash partitions on disk
     run_compare    one mapped `compare` task per partition, never per record
     run_reconcile  the `reconcile` task: reports written, thresholds enforced (no retries on a finding)
+    run_identity   the `resolve` task of identity__resolve: clusters, golden records; counts to XCom
 
 Connections come from Airflow (its Connections and secrets backends) through `airflow_connection`.
 The DAG file references these callables, so this module is imported while Airflow parses the DAGs:
@@ -105,6 +106,33 @@ def run_sync(
         raise AirflowFailException(f"sync {sync_name} failed: {result.error}")
     if result.status == "failed":
         raise AirflowException(f"sync {sync_name} failed: {result.error}")
+    return summary
+
+
+def run_identity(project_root: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The `resolve` task: every organisation and person in every system, in clusters with golden
+    records (`hub.identity.run`); only counts go to XCom."""
+    from hub.engine.sync import SyncEngine
+    from hub.identity.run import IdentityRun
+    from hub.io.budget import share_with
+    from hub.project.loading import Project
+    from hub.project.projectfile import project_state
+    from hub.state import StateStore
+    from hub.state.database import STATE_SETTING
+
+    set_resolver(airflow_connection)
+    project = Project.load(project_root)
+    configured = None if os.environ.get(STATE_SETTING) else project_state(project.root)
+    store = StateStore.open(project.root, configured)
+    share_with(store.url)
+    try:
+        result = IdentityRun(SyncEngine(project, store), probable=bool((params or {}).get("probable"))).run()
+    except ConfigError as exc:  # retrying cannot mend a broken file or a missing connection
+        raise AirflowFailException(f"identity: {exc}") from None
+    finally:
+        store.close()
+    summary: dict[str, Any] = result.as_dict()
+    log.info("identity: %s", summary)
     return summary
 
 

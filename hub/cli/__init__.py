@@ -8,6 +8,8 @@ hub reconcile SYNC [--heal]      where both systems disagree, field by field; JS
 hub runs [SYNC] [--json]         recent runs and their counts
 hub quarantine list|retry        records set aside, and running them again
 hub sandbox serve [--port N]     local emulators, seeded, with their AIRFLOW_CONN_* lines
+hub identity resolve|merge|split|explain   one person or organisation across every system
+hub customer SEARCH [--json]     the 360° view of a customer
 hub demo                         the end-to-end demonstration
 hub airflow [--port 8080]        Airflow on the hub's DAGs, with the emulators and their connections
 hub connectors / hub schemas     what the hub can connect to, and the canonical models
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import os
 
-from hub.cli import airflow, info, init, new, reconcile, sandbox, syncs  # noqa: F401 - each module registers its commands
+from hub.cli import airflow, identity, info, init, new, reconcile, sandbox, syncs  # noqa: F401 - each module registers its commands
 from hub.cli.base import app
 
 

@@ -102,8 +102,88 @@ def run_demo(root: Path, *, accounts: int = 2000, contacts: int = 10000, seed: i
         )
         edits = edit_in_odoo(sandbox, store)
         found = reconcile_all(engine, names, root / ".hub" / "reports")
+        one_customer = resolve_identities(engine, sandbox, root)
         store.close()
-    return _verdict(first, second) or _check_reports(edits, found)
+    return _verdict(first, second) or _check_reports(edits, found) or one_customer
+
+
+def resolve_identities(engine: SyncEngine, sandbox: Any, root: Path) -> int:
+    """Resolve every company and person in every system, check that HubSpot's twins of Salesforce's
+    companies made no second Odoo company, and show the 360° view of a customer found in the most
+    systems (at least five); returns the exit code."""
+    from hub.cli.identity import print_view
+    from hub.identity.customer import view, write_page
+    from hub.identity.run import IdentityRun
+    from hub.identity.store import IdentityStore
+
+    out.print("\nResolving identities: every company and person in every system, in clusters ...")
+    result = IdentityRun(engine, say=lambda _: None).run()
+    rows = [
+        (
+            e.entity,
+            f"{sum(e.read.values()):,}",
+            ", ".join(sorted(e.read)),
+            f"{e.clusters:,}",
+            f"{e.in_several:,}",
+        )
+        for e in result.entities
+    ]
+    out.print(
+        plain_table("Identity", ["entity", "records", "systems", "clusters", "in several systems"], rows)
+    )
+    twice, linked, pairs = twin_companies(engine.store, sandbox)
+    out.print(
+        f"HubSpot holds {pairs} of Salesforce's companies, typed differently: {linked} linked to the "
+        f"Salesforce account's hub record; Odoo has {twice} of them twice.",
+        markup=False,
+        highlight=False,
+    )
+    identity = IdentityStore(engine.store)
+    chosen = next(
+        (
+            (golden_id, systems)
+            for golden_id, systems in identity.widest("account", 50)
+            if systems >= 5 and identity.activity(accounts=[golden_id])
+        ),
+        None,
+    )
+    if chosen is None:
+        out.print("[red]no customer is in five systems with orders or tickets[/]")
+        return 1
+    syncs = [name for name, spec in engine.project.syncs.items() if spec.entity == "account"]
+    doc = view(engine.store, "account", chosen[0], syncs)
+    doc["page"] = str(write_page(doc, root / ".hub" / "customers"))
+    out.print("\nOne customer, everywhere (hub customer SEARCH shows any):")
+    print_view(doc)
+    if twice or linked != pairs:
+        out.print(f"[red]twin companies: {pairs - linked} not linked, {twice} twice in Odoo[/]")
+        return 1
+    out.print(
+        f"[green]ok[/]: {doc['name']} is one customer in {len(doc['systems'])} systems; no twin company "
+        "is twice in Odoo."
+    )
+    return 0
+
+
+def twin_companies(store: StateStore, sandbox: Any) -> tuple[int, int, int]:
+    """Of HubSpot's twins of Salesforce's companies (the sandbox knows which): how many Odoo holds
+    twice, how many share the Salesforce account's hub record, and how many there are."""
+    pairs = {
+        hs_id: sandbox.apps["salesforce"].seeded_accounts[index]
+        for hs_id, index in sandbox.apps["hubspot"].twins.items()
+    }
+    hubspot = store.xrefs_by_external("account", "hubspot", list(pairs))
+    salesforce = store.xrefs_by_external("account", "salesforce", list(pairs.values()))
+    hubs = [x.hub_id for x in (*hubspot.values(), *salesforce.values())]
+    in_odoo = store.xrefs_by_hub("account", "odoo", hubs)
+    linked = twice = 0
+    for hs_id, sf_id in pairs.items():
+        ours, theirs = hubspot.get(hs_id), salesforce.get(sf_id)
+        if ours is not None and theirs is not None and ours.hub_id == theirs.hub_id:
+            linked += 1
+        elif ours is not None and theirs is not None and ours.hub_id in in_odoo and theirs.hub_id in in_odoo:
+            twice += 1
+    return twice, linked, len(pairs)
 
 
 def edit_in_odoo(sandbox: Any, store: StateStore) -> set[tuple[str, str, str]]:

@@ -16,7 +16,7 @@ made it, for `explain`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,11 +109,18 @@ def resolve(
     max_group: int = 10,
     region: str | None = None,
     probable: Iterable[tuple[str, str, float]] = (),
+    apart: Collection[str] = (),
+    merges: Iterable[tuple[str, str, str]] = (),
 ) -> Resolution:
     """Cluster `candidates` by their hub ids, then by `rules` (see the module's description), then
     by the `probable` pairs of record keys a probabilistic linkage scored (`hub.identity.linkage`);
-    `region` reads national phone numbers."""
+    `region` reads national phone numbers.
+
+    Decisions made by hand come last: records in `apart` (split off) are joined by no rule and no
+    probable pair, only by their hub id; `merges` (label, record key, record key) join whatever else
+    says."""
     records = list(candidates)
+    held = {index for index, record in enumerate(records) if record.key in apart}
     sets = _UnionFind(len(records))
     links: list[tuple[str, str, str]] = []
     by_hub: dict[str, int] = {}
@@ -126,7 +133,7 @@ def resolve(
     for rule in rules:
         groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for index, record in enumerate(records):
-            key = rule.key(record.values, region)
+            key = None if index in held else rule.key(record.values, region)
             if key is not None:
                 groups[key].append(index)
         for key, members in groups.items():
@@ -139,8 +146,13 @@ def resolve(
                     links.append((rule.name, records[head].key, records[other].key))
     index_of = {record.key: index for index, record in enumerate(records)}
     for left, right, score in probable:
+        if left in apart or right in apart:
+            continue
         if left in index_of and right in index_of and sets.union(index_of[left], index_of[right]):
             links.append((f"probable ({score:.3f})", left, right))
+    for label, left, right in merges:
+        if left in index_of and right in index_of and sets.union(index_of[left], index_of[right]):
+            links.append((label, left, right))
     return Resolution(_golden_ids(records, sets), links, too_common)
 
 

@@ -140,3 +140,21 @@ def write_index(out: Path) -> Path:
 
 
 __all__ = ["ReportFiles", "counts", "write_index", "write_reports"]
+
+
+def render_customer(view: dict[str, Any]) -> str:
+    """A customer's 360° page (`hub.identity.customer.view`), in the reports' style."""
+    template = _environment().get_template("customer.html.j2")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return template.render(view=view, style=_style(), generated_at=generated, shown=cell)
+
+
+def cell(value: Any) -> str:
+    """A canonical value in one table cell: an address or object as its filled parts."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ", ".join(cell(v) for v in value.values() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return ", ".join(cell(v) for v in value)
+    return str(value)

@@ -365,7 +365,9 @@ class StateStore:
     def relink(self, entity: str, system: str, moves: Mapping[str, tuple[str, str]]) -> dict[str, str]:
         """Move records of `system` (external_id → (old hub_id, new hub_id)) to the hub_id of a record
         they turned out to be, when nothing in another system shares the old one (a record the hub
-        met alone first). Returns external_id → the hub_id that stands."""
+        met alone first) and the new one has no record of `system` yet (one hub record has one record
+        per system: of two twins in one system, the first joins). Returns external_id → the hub_id
+        that stands."""
         if not moves:
             return {}
         with self.engine.begin() as conn:
@@ -374,6 +376,11 @@ class StateStore:
                     xref.c.entity == entity, xref.c.hub_id == old, xref.c.system != system
                 )
                 if conn.execute(shared.limit(1)).first() is not None:
+                    continue
+                taken = select(xref.c.external_id).where(
+                    xref.c.entity == entity, xref.c.hub_id == new, xref.c.system == system
+                )
+                if conn.execute(taken.limit(1)).first() is not None:
                     continue
                 conn.execute(
                     update(xref)

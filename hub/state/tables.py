@@ -86,4 +86,61 @@ identity_keys = Table(
 """The identity keys of hub records (syncs with `identity: true`): the first hub record a key was met
 on keeps it, and a record met later with that key joins that hub record."""
 
+identity_records = Table(
+    "hub_identity_records",
+    metadata,
+    Column("entity", String(50), primary_key=True),
+    Column("system", String(SYSTEM_LENGTH), primary_key=True),
+    Column("external_id", String(255), primary_key=True),
+    Column("hub_id", String(36)),
+    Column("golden_id", String(300), nullable=False),
+    Column("updated", String(40)),  # when the record last changed in its system
+    Column("record", JSON, nullable=False),  # its canonical values
+    Column("resolved_at", String(40), nullable=False),
+)
+Index("ix_hub_identity_records_golden", identity_records.c.entity, identity_records.c.golden_id)
+Index("ix_hub_identity_records_hub", identity_records.c.entity, identity_records.c.hub_id)
+"""Every person and organisation record the last identity resolution read, in every system, with the
+cluster (golden id) it belongs to (`hub.identity.run`)."""
+
+identity_golden = Table(
+    "hub_identity_golden",
+    metadata,
+    Column("entity", String(50), primary_key=True),
+    Column("golden_id", String(300), primary_key=True),
+    Column("record", JSON, nullable=False),  # the surviving canonical values
+    Column("sources", JSON, nullable=False),  # field -> {system, id, updated, rule}
+    Column("links", JSON, nullable=False),  # [rule, record key, record key]: what joined the cluster
+    Column("members", Integer, nullable=False),
+    Column("search", Text, nullable=False),  # folded names, mailboxes, phones and ids, for `hub customer`
+    Column("resolved_at", String(40), nullable=False),
+)
+"""Each cluster's golden record, and where every chosen value came from (survivorship)."""
+
+identity_decisions = Table(
+    "hub_identity_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(50), nullable=False, index=True),
+    Column("action", String(10), nullable=False),  # merge | split
+    Column("records", JSON, nullable=False),  # record keys (system:id)
+    Column("decided_by", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("decided_at", String(40), nullable=False),
+)
+"""Merges and splits made by hand (`hub identity merge|split`): every resolution applies them, in order."""
+
+identity_activity = Table(
+    "hub_identity_activity",
+    metadata,
+    Column("entity", String(50), primary_key=True),  # ticket, sales_order, invoice, marketing_member
+    Column("key", String(300), primary_key=True),  # its hub id, or system:id when the hub never linked it
+    Column("systems", JSON, nullable=False),  # [system:id, ...]
+    Column("account", String(300), index=True),  # golden id of the organisation it belongs to
+    Column("contact", String(300), index=True),  # golden id of the person
+    Column("record", JSON, nullable=False),  # the canonical values the 360° view shows
+    Column("resolved_at", String(40), nullable=False),
+)
+"""What customers have in every system (tickets, orders, invoices, marketing consent), by cluster."""
+
 locks = lock_table(metadata)

@@ -45,6 +45,7 @@ EXPECTED = {
     "reconcile__hr_employees_to_erp",
     "sync__hr_agents_to_helpdesk",
     "reconcile__hr_agents_to_helpdesk",
+    "identity__resolve",
 }
 
 
@@ -198,6 +199,19 @@ def test_assets_link_each_sync_to_its_reconciliation() -> None:
     for name in ("crm_accounts_to_erp", "crm_contacts_to_erp", "hubspot_companies_to_erp"):
         published = bag.dags[f"sync__{name}"].get_task("sync").outlets
         assert published == [Asset(f"omnihub://sync/{name}")]
+
+
+def test_identity_resolves_after_any_sync_of_a_customer_or_what_they_have() -> None:
+    bag = load(ROOT / "dags")
+    dag = bag.dags["identity__resolve"]
+    assert [t.task_id for t in dag.tasks] == ["resolve"]
+    watched = {asset.name for asset in dag.timetable.asset_condition.objects}  # type: ignore[attr-defined]
+    assert "omnihub://sync/hubspot_companies_to_erp" in watched
+    assert (
+        "omnihub://sync/helpdesk_tickets_to_crm" in watched
+        and "omnihub://sync/erp_invoices_to_crm" in watched
+    )
+    assert "omnihub://sync/hr_employees_to_erp" not in watched  # an employee is not a customer
 
 
 def test_a_partitioned_reconciliation_maps_a_task_over_partitions(tmp_path: Path) -> None:

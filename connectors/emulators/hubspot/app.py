@@ -35,11 +35,13 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
@@ -55,7 +57,7 @@ from connectors.emulators.hubspot.store import (
     PropertyError,
     modified_property,
 )
-from connectors.emulators.seed import generate_companies, generate_people
+from connectors.emulators.seed import Company, generate_companies, generate_people, international_phone
 from connectors.emulators.server import EmulatorApp, Request, Response
 
 BATCH_LIMIT = 100
@@ -118,6 +120,50 @@ def search_offset(after: Any) -> int | None:
     return int(text) if text.endswith("\n") and text[:-1].isdigit() else None
 
 
+TWIN_SHARE = 0.5
+"""How many of the sandbox's HubSpot companies are companies the CRM sandbox holds too."""
+
+
+def company_properties(company: Company) -> dict[str, Any]:
+    """A company as HubSpot's properties hold it."""
+    return {
+        "name": company.name,
+        "domain": company.domain,
+        "website": company.website,
+        "phone": company.phone,
+        "industry": company.industry,
+        "address": company.street,
+        "city": company.city,
+        "state": company.region,
+        "zip": company.postal_code,
+        "country": company.country,
+        "numberofemployees": company.employees,
+    }
+
+
+def twin_company(rng: random.Random, company: Company) -> dict[str, Any]:
+    """The CRM's company as someone else typed it into HubSpot: the name in capitals or without its
+    legal form, the website written another way (or, one time in twenty, left out, when the name as
+    the CRM has it and the phone still tell), the phone in international form, fields left empty."""
+    properties = company_properties(company)
+    core = company.name.rpartition(" ")[0]
+    if rng.random() < 0.05:
+        properties["website"] = properties["domain"] = None
+        properties["phone"] = international_phone(company.phone, company.country)
+    else:
+        properties["name"] = rng.choice((company.name, company.name.upper(), core or company.name))
+        properties["website"] = rng.choice(("https://www.{d}/", "http://{d}", "{d}", "www.{d}")).format(
+            d=company.domain
+        )
+        properties["phone"] = rng.choice(
+            (company.phone, international_phone(company.phone, company.country), None)
+        )
+    for name in ("industry", "numberofemployees", "address"):
+        if rng.random() < 0.3:
+            properties[name] = None
+    return properties
+
+
 class HubSpotEmulator(EmulatorApp):
     """HubSpot CRM v3 in memory; `records(type)`, `create`, `edit` let tests act like a user in the UI."""
 
@@ -142,6 +188,7 @@ class HubSpotEmulator(EmulatorApp):
         self._burst: deque[float] = deque()  # when the requests of the rolling window came (monotonic)
         self._serving = threading.local()  # the request being answered, for its throttling body
         self.stores = {t: ObjectStore(t, self.clock) for t in OBJECT_TYPES}
+        self.twins: dict[str, int] = {}  # HubSpot company id -> the CRM sandbox's company index
         base = rf"/crm/v3/objects/(?P<type>{TYPES})"
         self.route("GET", base, self._list)
         self.route("POST", base + r"/search", self._search)
@@ -185,33 +232,44 @@ class HubSpotEmulator(EmulatorApp):
         return f"{self.burst_limit}/{self.burst_interval_ms / 1000:g}"
 
     def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:
-        # other companies than the CRM sandbox's (same seed, same names): one customer in two CRMs is
-        # an identity merge the hub does not do yet
-        companies = generate_companies(scale.get("accounts", 0), seed=seed + 1000)
+        """Companies as a second CRM holds them: half are the CRM sandbox's companies (same seed, same
+        list) written differently, as the same customer is in two tools (`twin_company`), the rest
+        companies of its own. `twins` keeps which HubSpot company is which CRM company (its index in
+        `generate_companies`): the truth identity resolution is checked against."""
+        crm = generate_companies(scale.get("accounts", 0), seed=seed)
+        others = generate_companies(scale.get("accounts", 0), seed=seed + 1000)
+        rng = random.Random(seed * 7_001 + 29)
+        companies = []
         start = self.clock() - timedelta(days=365)
-        for number, company in enumerate(companies):
-            properties: dict[str, Any] = {
-                "name": company.name,
-                "domain": company.domain,
-                "website": company.website,
-            }
-            properties |= {"phone": company.phone, "industry": company.industry, "address": company.street}
-            properties |= {"city": company.city, "state": company.region, "zip": company.postal_code}
-            properties |= {"country": company.country, "numberofemployees": company.employees}
-            self._seeded("companies", properties, start + timedelta(minutes=number))
+        taken = {company.domain for company in crm}
+        for number, (theirs, own) in enumerate(zip(crm, others, strict=True)):
+            if own.domain in taken:  # another company than any of the CRM's: its own web domain too
+                stem, _, tld = own.domain.partition(".")
+                own = replace(
+                    own,
+                    domain=f"{stem}-hq.{tld}",
+                    website=own.website.replace(own.domain, f"{stem}-hq.{tld}"),
+                )
+            twin = rng.random() < TWIN_SHARE and theirs.invalid_reason is None
+            properties = twin_company(rng, theirs) if twin else company_properties(own)
+            companies.append(theirs if twin else own)
+            record_id = self._seeded("companies", properties, start + timedelta(minutes=number))
+            if twin and record_id is not None:
+                self.twins[record_id] = theirs.index
         for number, person in enumerate(generate_people(scale.get("contacts", 0), companies, seed=seed)):
             properties = {"firstname": person.first_name, "lastname": person.last_name, "email": person.email}
             self._seeded("contacts", properties, start + timedelta(minutes=number))
 
-    def _seeded(self, object_type: str, properties: dict[str, Any], when: datetime) -> None:
+    def _seeded(self, object_type: str, properties: dict[str, Any], when: datetime) -> str | None:
         store = self.stores[object_type]
         try:
             record = store.create({k: v for k, v in properties.items() if v})
         except PropertyError:
-            return
+            return None
         record.created = record.updated = when
         stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         record.properties |= {"createdate": stamp, modified_property(object_type): stamp}
+        return str(record.id)
 
     def handle(self, request: Request) -> Response:
         """Every answer, counted against the burst and daily limits when they are set: HubSpot's headers

@@ -75,6 +75,7 @@ class SalesforceEmulator(EmulatorApp):
         self.sessions = Sessions(self.clock, token_ttl, self.org_id)
         self.api_usage, self.daily_api_limit = 0, daily_api_limit
         self.invalid_records: dict[str, str] = {}
+        self.seeded_accounts: list[str] = []  # the last seed's Account ids, by company index
         self._register(bulk_progress_polls)
 
     def _register(self, bulk_progress_polls: int) -> None:
@@ -187,6 +188,7 @@ class SalesforceEmulator(EmulatorApp):
         with self.lock:
             result = seed_org(self.store, accounts, contacts, seed)
             self.invalid_records |= result.invalid
+            self.seeded_accounts = result.account_ids  # by company index (`generate_companies`)
         return result
 
     def seed_sandbox(self, scale: dict[str, int], seed: int) -> None:

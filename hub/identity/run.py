@@ -1,0 +1,350 @@
+"""`hub identity resolve`: every person and organisation record in every connected system, in clusters.
+
+    every system the syncs of an entity read or write ─▶ canonical records (its mapping, inbound)
+    ─▶ clusters (hub ids, then the entity's rules, then Splink for people when asked, then the merges
+    and splits made by hand) ─▶ a golden record per cluster (survivorship) ─▶ the state store
+
+Organisations are resolved first, so a person's company is its cluster's golden id and the "name and
+account" rule links colleagues of twin companies. Then what customers have everywhere, their tickets,
+orders, invoices and marketing consent, is read the same way and filed under the clusters its
+references name (`hub customer` shows it). Each resolution replaces the last one's clusters and golden
+records; the decisions made by hand are kept apart and applied every time, so they survive it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.engine.sync import SyncEngine
+from hub.errors import ConfigError
+from hub.identity import normalize
+from hub.identity.golden import Member, golden_record
+from hub.identity.resolve import Candidate, Resolution, resolve
+from hub.identity.settings import IdentitySettings
+from hub.identity.store import Decision, IdentityStore
+from hub.io.http import ApiCalls
+from hub.project.loading import Endpoint
+from hub.reconcile.sides import ID, KEY, UPDATED, ReconSide, SideReader
+from hub.state.rows import now_text
+
+log = logging.getLogger("hub.identity")
+
+PARTIES = ("account", "contact")
+"""The entities resolved into clusters, organisations first."""
+ACTIVITY: dict[str, dict[str, str]] = {
+    "ticket": {"account": "organization", "contact": "requester"},
+    "sales_order": {"account": "account", "contact": "contact"},
+    "invoice": {"account": "account", "contact": "contact"},
+    "marketing_member": {"contact": "contact"},
+}
+"""What customers have, by entity: which reference fields name their organisation and person."""
+SHOWN: dict[str, tuple[str, ...]] = {
+    "ticket": ("subject", "status", "priority", "created_at", "requester_email"),
+    "sales_order": ("number", "status", "order_date", "amount_total", "currency"),
+    "invoice": ("number", "status", "payment_status", "due_date", "amount_total", "amount_due", "currency"),
+    "marketing_member": ("list_id", "email", "status", "consent_at", "unsubscribe_reason"),
+}
+"""The canonical fields the 360° view shows of each."""
+
+
+@dataclass
+class EntityResult:
+    """What one entity's resolution found."""
+
+    entity: str
+    read: dict[str, int] = field(default_factory=dict)  # system instance -> records
+    unreadable: int = 0
+    clusters: int = 0
+    in_several: int = 0  # clusters with records in more than one system
+    links: dict[str, int] = field(default_factory=dict)  # rule -> links it made
+    too_common: int = 0
+    decisions: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class IdentityResult:
+    entities: list[EntityResult] = field(default_factory=list)
+    activity: dict[str, int] = field(default_factory=dict)  # entity -> records filed under a customer
+    duration_s: float = 0.0
+    api_calls: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entities": [e.as_dict() for e in self.entities],
+            "activity": self.activity,
+            "duration_s": round(self.duration_s, 3),
+            "api_calls": self.api_calls,
+        }
+
+
+def endpoints(engine: SyncEngine, entity: str) -> list[Endpoint]:
+    """Each system instance a sync of `entity` reads or writes, once, with the first mapping it uses."""
+    found: dict[str, Endpoint] = {}
+    for name in sorted(engine.project.syncs):
+        spec = engine.project.syncs[name]
+        if spec.entity != entity or engine.project.problems_for_sync(name):
+            continue
+        for endpoint in (spec.source, spec.target):
+            found.setdefault(endpoint.instance, endpoint)
+    return [found[instance] for instance in sorted(found)]
+
+
+def fields_of(engine: SyncEngine, entity: str) -> list[str]:
+    schema = engine.project.entity_schema(entity) or {}
+    return [name for name in schema.get("properties", {}) if name not in ("hub_id", "custom")]
+
+
+def decided(
+    decisions: Sequence[Decision], hub_of: Mapping[str, str | None]
+) -> tuple[set[str], list[tuple[str, str, str]]]:
+    """The records held apart and the pairs merged, from the decisions in the order they were made: a
+    split takes back the earlier merges of its record; a record split off takes with it the records
+    its hub id links (a sync made them one)."""
+    apart: set[str] = set()
+    merges: list[tuple[str, str, str, int]] = []
+    for decision in decisions:
+        if decision.action == "split":
+            record = decision.records[0]
+            apart.add(record)
+            merges = [m for m in merges if record not in m[1:3]]
+        else:
+            head = decision.records[0]
+            merges += [
+                (f"merged by {decision.decided_by} (#{decision.id})", head, other, decision.id)
+                for other in decision.records[1:]
+            ]
+    hubs = {hub_of.get(key) for key in apart} - {None}
+    apart |= {key for key, hub in hub_of.items() if hub in hubs}
+    return apart, [(label, a, b) for label, a, b, _ in merges]
+
+
+class IdentityRun:
+    """One resolution of every party entity, and the activity filed under its clusters."""
+
+    def __init__(
+        self, engine: SyncEngine, *, probable: bool = False, say: Callable[[str], None] = log.info
+    ) -> None:
+        self.engine, self.probable, self.say = engine, probable, say
+        self.store = IdentityStore(engine.store)
+        self.calls = ApiCalls()
+        self.golden_by_hub: dict[str, dict[str, str]] = {}  # entity -> hub id -> golden id
+        self.golden_by_email: dict[str, str] = {}  # a person's mailbox -> golden id
+
+    def run(self, entities: Sequence[str] = PARTIES) -> IdentityResult:
+        started = time.monotonic()
+        self.engine.adopt_instances()
+        result = IdentityResult()
+        for entity in [e for e in PARTIES if e in entities]:
+            settings = self.engine.project.identity_settings(entity)
+            if settings is None:
+                raise ConfigError(
+                    f"the entity {entity!r} has no identity rules (x-identity or schemas/{entity}.yaml)"
+                )
+            result.entities.append(self.resolve_entity(entity, settings))
+        result.activity = self.file_activity()
+        result.duration_s, result.api_calls = time.monotonic() - started, self.calls.snapshot()
+        return result
+
+    def read(self, endpoint: Endpoint, entity: str, fields: Sequence[str]) -> ReconSide:
+        """Every record of one system, as canonical rows keyed by hub id where the hub knows one."""
+        compiled = self.engine.compiled(endpoint.mapping)
+        connector = self.engine.connect(endpoint, self.calls)
+        try:
+            side = ReconSide(
+                "source",
+                endpoint.system,
+                connector,
+                compiled,
+                compiled.object_spec(),
+                instance=endpoint.instance,
+            )
+            SideReader(self.engine.store, entity, side, fields).read_all()
+        finally:
+            connector.close()
+        self.say(f"{entity}: read {side.read:,} records from {endpoint.instance}")
+        return side
+
+    def resolve_entity(self, entity: str, settings: IdentitySettings) -> EntityResult:
+        fields = fields_of(self.engine, entity)
+        found = EntityResult(entity)
+        candidates: list[Candidate] = []
+        updated: dict[str, str | None] = {}
+        for endpoint in endpoints(self.engine, entity):
+            side = self.read(endpoint, entity, fields)
+            found.read[endpoint.instance] = len(side.rows)
+            found.unreadable += len(side.unreadable)
+            for row in side.rows:
+                values = {name: _plain(row[name]) for name in fields if row.get(name) is not None}
+                if entity == "contact" and values.get("account"):
+                    account = str(values["account"])
+                    values["account"] = self.golden_by_hub.get("account", {}).get(account, account)
+                candidate = Candidate(endpoint.instance, str(row[ID]), values, row[KEY])
+                candidates.append(candidate)
+                updated[candidate.key] = row[UPDATED]
+        hub_of = {c.key: c.hub_id for c in candidates}
+        decisions = self.store.decisions(entity)
+        apart, merges = decided(decisions, hub_of)
+        probable: Iterable[tuple[str, str, float]] = ()
+        if self.probable and entity == "contact":
+            from hub.identity.linkage import probable_links
+
+            probable = probable_links(candidates, threshold=settings.threshold, blocking=settings.blocking)
+        resolution = resolve(
+            candidates,
+            settings.rules,
+            max_group=settings.max_group,
+            probable=probable,
+            apart=apart,
+            merges=merges,
+        )
+        rows, golden = self._rows(entity, candidates, updated, resolution, settings, fields)
+        self.store.replace(entity, rows, golden)
+        self.golden_by_hub[entity] = {c.hub_id: resolution.golden[c.key] for c in candidates if c.hub_id}
+        if entity == "contact":
+            for candidate in candidates:
+                mailbox = normalize.email(candidate.values.get("email"))
+                if mailbox:
+                    self.golden_by_email.setdefault(mailbox, resolution.golden[candidate.key])
+        found.clusters = len(golden)
+        found.in_several = sum(
+            1 for keys in resolution.clusters().values() if len({hub_system(k) for k in keys}) > 1
+        )
+        found.links = dict(Counter(_rule_of(label) for label, _, _ in resolution.links))
+        found.too_common, found.decisions = len(resolution.too_common), len(decisions)
+        self.say(
+            f"{entity}: {len(candidates):,} records in {found.clusters:,} clusters, "
+            f"{found.in_several:,} of them in more than one system"
+        )
+        return found
+
+    def _rows(
+        self,
+        entity: str,
+        candidates: Sequence[Candidate],
+        updated: Mapping[str, str | None],
+        resolution: Resolution,
+        settings: IdentitySettings,
+        fields: Sequence[str],
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        stamp = now_text()
+        by_cluster: dict[str, list[Candidate]] = defaultdict(list)
+        for candidate in candidates:
+            by_cluster[resolution.golden[candidate.key]].append(candidate)
+        links: dict[str, list[list[str]]] = defaultdict(list)
+        for label, left, right in resolution.links:
+            links[resolution.golden[left]].append([label, left, right])
+        records = [
+            {
+                "entity": entity,
+                "system": c.system,
+                "external_id": c.id,
+                "hub_id": c.hub_id,
+                "golden_id": resolution.golden[c.key],
+                "updated": updated.get(c.key),
+                "record": dict(c.values),
+                "resolved_at": stamp,
+            }
+            for c in candidates
+        ]
+        golden = []
+        for golden_id, members in sorted(by_cluster.items()):
+            chosen, sources = golden_record(
+                [Member(c.system, c.id, c.values, updated.get(c.key)) for c in members],
+                fields,
+                settings.survivorship,
+            )
+            golden.append(
+                {
+                    "entity": entity,
+                    "golden_id": golden_id,
+                    "record": chosen,
+                    "sources": sources,
+                    "links": links.get(golden_id, []),
+                    "members": len(members),
+                    "search": search_text(golden_id, members),
+                    "resolved_at": stamp,
+                }
+            )
+        return records, golden
+
+    def file_activity(self) -> dict[str, int]:
+        """Tickets, orders, invoices and marketing members, under the clusters they belong to."""
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        stamp = now_text()
+        for entity, refs in ACTIVITY.items():
+            shown = [*SHOWN[entity], *refs.values()]
+            for endpoint in endpoints(self.engine, entity):
+                side = self.read(endpoint, entity, shown)
+                for row in side.rows:
+                    key = str(row[KEY] or f"{endpoint.instance}:{row[ID]}")
+                    here = f"{endpoint.instance}:{row[ID]}"
+                    if (entity, key) in rows:
+                        rows[(entity, key)]["systems"].append(here)
+                        continue
+                    owners = {
+                        party: self.golden_by_hub.get(party, {}).get(str(row.get(reference)))
+                        for party, reference in refs.items()
+                    }
+                    if entity == "marketing_member" and owners.get("contact") is None:
+                        owners["contact"] = self.golden_by_email.get(normalize.email(row.get("email")) or "")
+                    if not any(owners.values()):
+                        continue
+                    rows[(entity, key)] = {
+                        "entity": entity,
+                        "key": key,
+                        "systems": [here],
+                        "account": owners.get("account"),
+                        "contact": owners.get("contact"),
+                        "record": {
+                            name: _plain(row.get(name)) for name in SHOWN[entity] if row.get(name) is not None
+                        },
+                        "resolved_at": stamp,
+                    }
+        self.store.replace_activity(list(rows.values()))
+        return dict(Counter(entity for entity, _ in rows))
+
+
+def search_text(golden_id: str, members: Sequence[Candidate]) -> str:
+    """What `hub customer` finds a cluster by: folded names, mailboxes, phones, ids (space-separated)."""
+    words: list[str] = [golden_id]
+    for member in members:
+        values = member.values
+        words += [member.key, member.hub_id or ""]
+        for name in ("name", "first_name", "last_name"):
+            words.append(normalize.name(values.get(name)) or "")
+        words += [normalize.email(values.get("email")) or "", normalize.domain(values.get("website")) or ""]
+        for name in ("phone", "mobile"):
+            words.append(normalize.phone(values.get(name)) or "")
+    return " ".join(dict.fromkeys(w for w in words if w))
+
+
+def hub_system(record_key: str) -> str:
+    """The system of a record key (`odoo:42`, `sql@warehouse:7`)."""
+    return record_key.rsplit(":", 1)[0]
+
+
+def _rule_of(label: str) -> str:
+    return (
+        "probable"
+        if label.startswith("probable")
+        else ("merged by hand" if label.startswith("merged by") else label)
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A canonical value as JSON keeps it (decimals as text)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
