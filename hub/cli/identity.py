@@ -58,7 +58,7 @@ def resolve_command(
         engine.store.close()
         if as_json:
             print_json(result.as_dict())
-            return 0
+            return 1 if result.skipped else 0
         rows = [
             (
                 e.entity,
@@ -82,7 +82,9 @@ def resolve_command(
             out.print(f"{e.entity} links: {made or 'none'}", markup=False, highlight=False)
         filed = ", ".join(f"{n:,} {entity}" for entity, n in sorted(result.activity.items()))
         out.print(f"filed under customers: {filed or 'nothing'}; {result.duration_s:.1f} s", markup=False)
-        return 0
+        for what, why in result.skipped.items():
+            err.print(f"not read: {what}: {why}", markup=False, highlight=False)
+        return 1 if result.skipped else 0
 
     guarded(body)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.engine.sync import SyncEngine
-from hub.errors import ConfigError
+from hub.errors import ConfigError, ConnectionNotFound
 from hub.identity import normalize
 from hub.identity.golden import Member, golden_record
 from hub.identity.resolve import Candidate, Resolution, resolve
@@ -64,6 +64,7 @@ class EntityResult:
     links: dict[str, int] = field(default_factory=dict)  # rule -> links it made
     too_common: int = 0
     decisions: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)  # system instance -> why it was not read
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -73,6 +74,7 @@ class EntityResult:
 class IdentityResult:
     entities: list[EntityResult] = field(default_factory=list)
     activity: dict[str, int] = field(default_factory=dict)  # entity -> records filed under a customer
+    skipped: dict[str, str] = field(default_factory=dict)  # "entity from system" -> why it was not read
     duration_s: float = 0.0
     api_calls: dict[str, int] = field(default_factory=dict)
 
@@ -80,6 +82,7 @@ class IdentityResult:
         return {
             "entities": [e.as_dict() for e in self.entities],
             "activity": self.activity,
+            "skipped": self.skipped,
             "duration_s": round(self.duration_s, 3),
             "api_calls": self.api_calls,
         }
@@ -137,6 +140,7 @@ class IdentityRun:
         self.calls = ApiCalls()
         self.golden_by_hub: dict[str, dict[str, str]] = {}  # entity -> hub id -> golden id
         self.golden_by_email: dict[str, str] = {}  # a person's mailbox -> golden id
+        self.skipped: dict[tuple[str, str], str] = {}  # (entity, system instance) -> why not read
 
     def run(self, entities: Sequence[str] = PARTIES) -> IdentityResult:
         started = time.monotonic()
@@ -150,13 +154,22 @@ class IdentityRun:
                 )
             result.entities.append(self.resolve_entity(entity, settings))
         result.activity = self.file_activity()
+        result.skipped = {
+            f"{entity} from {instance}": why for (entity, instance), why in self.skipped.items()
+        }
         result.duration_s, result.api_calls = time.monotonic() - started, self.calls.snapshot()
         return result
 
-    def read(self, endpoint: Endpoint, entity: str, fields: Sequence[str]) -> ReconSide:
-        """Every record of one system, as canonical rows keyed by hub id where the hub knows one."""
+    def read(self, endpoint: Endpoint, entity: str, fields: Sequence[str]) -> ReconSide | None:
+        """Every record of one system, as canonical rows keyed by hub id where the hub knows one; None
+        when no connection to it is defined here (said, and listed in the result)."""
         compiled = self.engine.compiled(endpoint.mapping)
-        connector = self.engine.connect(endpoint, self.calls)
+        try:
+            connector = self.engine.connect(endpoint, self.calls)
+        except ConnectionNotFound as exc:
+            self.skipped[(entity, endpoint.instance)] = str(exc)
+            self.say(f"{entity}: not read from {endpoint.instance}: {exc}")
+            return None
         try:
             side = ReconSide(
                 "source",
@@ -179,6 +192,9 @@ class IdentityRun:
         updated: dict[str, str | None] = {}
         for endpoint in endpoints(self.engine, entity):
             side = self.read(endpoint, entity, fields)
+            if side is None:
+                found.skipped[endpoint.instance] = self.skipped[(entity, endpoint.instance)]
+                continue
             found.read[endpoint.instance] = len(side.rows)
             found.unreadable += len(side.unreadable)
             for row in side.rows:
@@ -283,7 +299,7 @@ class IdentityRun:
             shown = [*SHOWN[entity], *refs.values()]
             for endpoint in endpoints(self.engine, entity):
                 side = self.read(endpoint, entity, shown)
-                for row in side.rows:
+                for row in side.rows if side is not None else ():
                     key = str(row[KEY] or f"{endpoint.instance}:{row[ID]}")
                     here = f"{endpoint.instance}:{row[ID]}"
                     if (entity, key) in rows:

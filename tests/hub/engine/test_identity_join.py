@@ -125,3 +125,18 @@ def test_a_twin_of_a_stronger_source_links_without_overwriting_its_row(tmp_path:
     with sqlite3.connect(tmp_path / "state.db") as db:
         hubs = dict(db.execute("SELECT system || ':' || external_id, hub_id FROM hub_xref"))
     assert hubs["sql:1"] == hubs["sql@hubspot_db:1"]
+
+
+def test_of_two_twins_in_one_system_the_first_joins_and_the_other_stays_apart(tmp_path: Path) -> None:
+    root, env = project(tmp_path, identity=True)
+    with sqlite3.connect(tmp_path / "hs.db") as db:  # a second HubSpot record of Acme's domain
+        db.execute(
+            "INSERT INTO hs_companies (name, website, vat, updated_at) "
+            "VALUES ('Acme Europe', 'http://acme.com', NULL, '2024-05-01 10:00:00')"
+        )
+    sync(root, env, "crm_to_dw")
+    said = sync(root, env, "hs_to_dw")
+    assert (said["created"], said["updated"]) == (2, 2) and said["failed"] == 0
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        hubs = dict(db.execute("SELECT system || ':' || external_id, hub_id FROM hub_xref"))
+    assert hubs["sql@hubspot_db:1"] == hubs["sql:1"] != hubs["sql@hubspot_db:4"]

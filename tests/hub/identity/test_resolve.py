@@ -123,3 +123,27 @@ def test_a_person_links_by_name_within_one_company_and_not_across_companies() ->
     )
     assert found.golden["salesforce:1"] == found.golden["odoo:2"]
     assert len({found.golden["salesforce:1"], found.golden["hubspot:3"], found.golden["zendesk:4"]}) == 3
+
+
+def test_a_record_split_off_is_joined_by_no_rule_but_still_by_its_hub_id() -> None:
+    records = [
+        person("salesforce", "1", "h-1", email="anna@example.com"),
+        person("odoo", "4", "h-1"),
+        person("zendesk", "2", email="anna@example.com"),
+        person("hubspot", "3", email="anna@example.com"),
+    ]
+    found = resolve(records, CONTACTS, apart={"zendesk:2"})
+    assert found.golden["zendesk:2"] == "zendesk:2"
+    assert found.golden["hubspot:3"] == found.golden["odoo:4"] == "h-1"
+    alone = resolve(records, CONTACTS, apart={"salesforce:1"})
+    assert alone.golden["odoo:4"] == "h-1" and alone.golden["zendesk:2"] == alone.golden["hubspot:3"] != "h-1"
+
+
+def test_a_merge_joins_what_no_rule_would_and_names_who_decided() -> None:
+    records = [
+        person("salesforce", "1", "h-1", email="anna@example.com"),
+        person("zendesk", "2", email="a@b.nl"),
+    ]
+    found = resolve(records, CONTACTS, merges=[("merged by ops (#1)", "zendesk:2", "salesforce:1")])
+    assert found.golden["zendesk:2"] == "h-1"
+    assert ("merged by ops (#1)", "zendesk:2", "salesforce:1") in found.links
