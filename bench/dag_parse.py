@@ -3,8 +3,9 @@
     .venv/bin/python bench/dag_parse.py [--syncs N] [--repeat R]
 
 A throwaway project gets N sync files (copies of the shipped syncs under new names, each with its
-reconciliation), so the DAG folder yields 2N DAGs. The baseline is one hand-written Python file
-declaring the same 2N DAGs directly (same operators, outlets, assets, default args), no YAML at all.
+reconciliation), so the DAG folder yields 2N DAGs, and `identity__resolve` on their Assets. The
+baseline is one hand-written Python file declaring the same 2N + 1 DAGs directly (same operators,
+outlets, assets, default args), no YAML at all.
 
 Each side is parsed by Airflow's own DagBag in a fresh interpreter that has imported Airflow first,
 as the DAG processor has: "cold" is the first parse (it imports the hub and compiles every mapping),
@@ -41,7 +42,7 @@ BASELINE_HEAD = """
 from datetime import UTC, datetime, timedelta
 
 from airflow.providers.standard.operators.python import PythonOperator
-from airflow.sdk import DAG, Asset, Param
+from airflow.sdk import DAG, Asset, AssetAny, Param
 
 
 def run(**kwargs):
@@ -62,6 +63,15 @@ with DAG(dag_id="reconcile__{name}", schedule=[Asset("omnihub://sync/{name}")], 
          catchup=False, max_active_runs=1, default_args=ARGS, tags=["omnihub", "crm", "erp"],
          params={{"heal": Param(False, type="boolean"), "min_age": Param(None, type=["null", "string"])}}):
     PythonOperator(task_id="reconcile", python_callable=run, op_kwargs={{"sync_name": "{name}"}})
+"""
+
+
+BASELINE_IDENTITY = """
+WATCHED = [Asset(f"omnihub://sync/sync_{{i:03d}}") for i in range({syncs})]
+with DAG(dag_id="identity__resolve", schedule=AssetAny(*WATCHED),
+         start_date=START, catchup=False, max_active_runs=1, default_args=ARGS, tags=["omnihub", "identity"],
+         params={{"probable": Param(False, type="boolean")}}):
+    PythonOperator(task_id="resolve", python_callable=run, op_kwargs={{"project_root": "."}})
 """
 
 
@@ -88,6 +98,7 @@ def make_baseline(folder: Path, syncs: int) -> Path:
     dags = folder / "baseline"
     dags.mkdir()
     body = BASELINE_HEAD + "".join(BASELINE_DAG.format(name=f"sync_{i:03d}") for i in range(syncs))
+    body += BASELINE_IDENTITY.format(syncs=syncs)
     (dags / "handwritten.py").write_text(body)
     return dags
 
@@ -121,7 +132,7 @@ def main() -> None:
         folder = Path(tmp)
         hub = best(make_project(folder, args.syncs), args.repeat)
         baseline = best(make_baseline(folder, args.syncs), args.repeat)
-    expected = 2 * args.syncs
+    expected = 2 * args.syncs + 1  # and identity__resolve
     cold, warm = hub["cold"] / baseline["cold"], hub["warm"] / baseline["warm"]
     found = f"{hub['dags']:.0f} DAGs ({hub['errors']:.0f} import errors)"
     print(f"{args.syncs} sync files -> {found}, best of {args.repeat}")

@@ -99,6 +99,7 @@ def test_the_installed_wheel_runs_a_project_of_its_own(installed: tuple[Path, di
     bag = json.loads(loaded.strip().splitlines()[-1])
     assert bag == {
         "dags": [
+            "identity__resolve",  # after the syncs of accounts and contacts
             "reconcile__crm_accounts_to_erp",
             "reconcile__crm_contacts_to_erp",
             "sync__crm_accounts_to_erp",

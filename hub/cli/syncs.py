@@ -206,6 +206,36 @@ def runs(
     guarded(body)
 
 
+@app.command()
+def alerts(
+    sync_name: Annotated[str | None, typer.Argument(metavar="[SYNC]")] = None,
+    project: ProjectOption = Path("."),
+    state_url: StateOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option(min=1, help="How many alerts.")] = 50,
+) -> None:
+    """Drift alerts, newest first: runs whose volumes left their sync's own history (median and MAD of
+    recent runs, on the same weekday when there are enough)."""
+    from hub.ops.alerts import listed
+
+    def body() -> int:
+        store = _existing_store(project, state_url)
+        rows = listed(store, sync_name, limit=limit) if store else []
+        if as_json:
+            print_json({"alerts": rows})
+            return 0
+        out.print(
+            plain_table(
+                "alerts",
+                ["when", "sync", "run", "metric", "what"],
+                [(r["created_at"][:19], r["sync"], r["run_id"][:8], r["metric"], r["message"]) for r in rows],
+            )
+        )
+        return 0
+
+    guarded(body)
+
+
 def _existing_store(project: Path, state_url: str | None) -> StateStore | None:
     """The store to read, or None (said on stderr) when none was created yet: reading creates none."""
     root = project.resolve()

@@ -253,8 +253,13 @@ class SyncEngine:
         if calls.retries():
             details["retries"] = calls.retries()
         if not dry_run:
+            from hub.ops.alerts import check_run
+
             counts = ctx.counts.as_dict() if ctx else {}
             self.store.finish_run(run_id, status, counts, calls.snapshot(), details=details, error=error)
+            drifted = check_run(self.store, run_id)
+            if drifted:
+                details["alerts"] = [d.message for d in drifted]
         return details
 
     def spec(self, name: str) -> SyncSpec:

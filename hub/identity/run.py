@@ -274,7 +274,7 @@ class IdentityRun:
         for golden_id, members in sorted(by_cluster.items()):
             chosen, sources = golden_record(
                 [Member(c.system, c.id, c.values, updated.get(c.key)) for c in members],
-                fields,
+                [name for name in fields if name != "updated_at"],  # each record's own, not the customer's
                 settings.survivorship,
             )
             golden.append(

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from hub.state.locks import lock_table
 
@@ -142,5 +154,25 @@ identity_activity = Table(
     Column("resolved_at", String(40), nullable=False),
 )
 """What customers have in every system (tickets, orders, invoices, marketing consent), by cluster."""
+
+alerts = Table(
+    "hub_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sync", String(200), nullable=False, index=True),
+    Column("run_id", String(36), nullable=False),
+    Column("kind", String(20), nullable=False),  # the run's: sync or reconcile
+    Column("metric", String(40), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("median", Float, nullable=False),
+    Column("deviation", Float, nullable=False),
+    Column("score", Float),  # None: the history never moved
+    Column("baseline", String(10), nullable=False),
+    Column("runs", Integer, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(12), nullable=False, default="open"),
+    Column("created_at", String(40), nullable=False),
+)
+"""Drift found in a run's volumes against its sync's history (`hub.ops.drift`)."""
 
 locks = lock_table(metadata)

@@ -174,7 +174,7 @@ def test_a_mapping_and_its_yml_twin_stop_the_syncs_that_use_it(tmp_path: Path) -
     assert twin in map(str, project.problems_for_sync("crm_accounts_to_erp"))
     uses = [str(p) for p in project.checked if p.path == "mappings/syncs/crm_accounts_to_erp.yaml"]
     assert uses == [
-        "mappings/syncs/crm_accounts_to_erp.yaml:5:59: mapping 'odoo/account' has problems of its own"
+        "mappings/syncs/crm_accounts_to_erp.yaml:8:59: mapping 'odoo/account' has problems of its own"
     ]
 
 

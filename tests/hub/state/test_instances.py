@@ -70,7 +70,12 @@ def test_a_postgresql_store_from_before_instances_is_widened_in_place(pg_url: st
             "SELECT table_name, character_maximum_length FROM information_schema.columns "
             "WHERE column_name = 'system' AND table_name LIKE 'hub_%' ORDER BY table_name"
         ).fetchall()
-    assert widths == [("hub_cursors", 200), ("hub_quarantine", 200), ("hub_xref", 200)]
+    assert widths == [
+        ("hub_cursors", 200),
+        ("hub_identity_records", 200),
+        ("hub_quarantine", 200),
+        ("hub_xref", 200),
+    ]
     store = StateStore(pg_url)
     long_key = "salesforce@" + "salesforce_after_the_merger_" * 5
     store.commit_page(PageCommit("s", "r", xrefs=[XrefRow("account", long_key, "001", "h1")]))

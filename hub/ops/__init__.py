@@ -1,0 +1,1 @@
+"""Operating the hub: drift alerts on runs."""
