@@ -11,6 +11,7 @@ resolutions run over the same records:
 
 - the exact e-mail baseline: records with the same e-mail text are one;
 - Omnihub's rules (`hub.identity.resolve`, the rules of `schemas/contact.schema.json`'s `x-identity`);
+- the same, then every cluster's golden record by the contact's survivorship (`hub.identity.golden`);
 - the rules and Splink's probable pairs (`hub.identity.linkage`, at `--threshold`).
 
 For each it prints pairwise precision, recall and F1 of the clusters against the truth (a pair of
@@ -25,7 +26,7 @@ import argparse
 import resource
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from connectors.emulators.people import SYSTEMS, records  # noqa: E402
+from hub.identity.golden import Member, golden_record  # noqa: E402
 from hub.identity.linkage import probable_links  # noqa: E402
 from hub.identity.resolve import Candidate, resolve  # noqa: E402
 from hub.identity.settings import library_settings  # noqa: E402
@@ -57,6 +59,20 @@ def pairwise(found: Mapping[str, str], truth: Mapping[str, int]) -> tuple[float,
     recall = right / actual if actual else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1, len(set(found.values()))
+
+
+def with_golden(candidates: list[Candidate], found: dict[str, str]) -> dict[str, str]:
+    """The clusters, after building every cluster's golden record by the contact's survivorship rules
+    (what `hub identity resolve` adds to the rules' time before it writes them)."""
+    settings = library_settings("contact")
+    assert settings is not None
+    members: dict[str, list[Member]] = defaultdict(list)
+    for c in candidates:
+        members[found[c.key]].append(Member(c.system, c.id, c.values, None))
+    fields = ("first_name", "last_name", "email", "phone", "mobile", "account")
+    for cluster in members.values():
+        golden_record(cluster, fields, settings.survivorship)
+    return found
 
 
 def peak_mb() -> float:
@@ -91,6 +107,9 @@ def main() -> None:
     runs = {
         "exact e-mail": lambda: exact_email(candidates),
         "omnihub rules": lambda: resolve(candidates, rules, region="NL").golden,
+        "rules + golden records": lambda: with_golden(
+            candidates, resolve(candidates, rules, region="NL").golden
+        ),
         "rules + splink": lambda: (
             resolve(
                 candidates,

@@ -9,7 +9,9 @@ what each run did: the first run creates everything valid and quarantines the re
 second writes nothing at all. Then it edits a few records directly in Odoo, reconciles every sync,
 checks that the reports show exactly those edits, and prints where the index of reports is. Last, it
 resolves identities across every system, checks that HubSpot's twins of Salesforce's companies made no
-second Odoo company, and shows the 360° view of a customer found in five systems.
+second Odoo company, and shows the 360° view of a customer found in five systems. Then it injects a
+drift (a bulk edit writing "n/a" into 300 contacts' phones after a few quiet runs) and shows the alerts it
+raised.
 """
 
 from __future__ import annotations
@@ -106,8 +108,41 @@ def run_demo(root: Path, *, accounts: int = 2000, contacts: int = 10000, seed: i
         edits = edit_in_odoo(sandbox, store)
         reported = _check_reports(edits, reconcile_all(engine, names, root / ".hub" / "reports"))
         one_customer = resolve_identities(engine, sandbox, root)
+        drifted = inject_drift(engine, sandbox, state_url)
         store.close()
-    return synced or reported or one_customer
+    return synced or reported or one_customer or drifted
+
+
+DRIFT_SYNC = "crm_contacts_to_erp"
+DRIFT_RECORDS = 300
+
+
+def inject_drift(engine: SyncEngine, sandbox: Any, state_url: str) -> int:
+    """A drift the alerts must catch: after a few quiet runs of `DRIFT_SYNC`, a bulk edit in Salesforce
+    writes "n/a" into the phone of `DRIFT_RECORDS` contacts, and the next run reads and quarantines them all.
+    Returns the exit code (1 when no alert was raised)."""
+    for _ in range(5):  # the quiet runs an incremental sync makes between changes: its history
+        engine.sync(DRIFT_SYNC)
+    salesforce = sandbox.apps["salesforce"]
+    people = [c for c in salesforce.records("Contact") if c["Id"] not in salesforce.invalid_records]
+    for contact in people[:DRIFT_RECORDS]:
+        salesforce.edit("Contact", contact["Id"], {"Phone": "n/a"})
+    result = engine.sync(DRIFT_SYNC)
+    alerts = result.details.get("alerts", [])
+    out.print(
+        f"\nDrift: a bulk edit in Salesforce wrote 'n/a' into {DRIFT_RECORDS} contacts' phones; the next "
+        f"run of {DRIFT_SYNC} read {result.counts.read} and quarantined {result.counts.quarantined}.",
+        markup=False,
+        highlight=False,
+    )
+    for alert in alerts:
+        out.print(f"  alert: {alert}", markup=False, highlight=False)
+    out.print(f"  all alerts: hub alerts --state-url {state_url}", markup=False, highlight=False)
+    if not alerts:
+        out.print("[red]no alert was raised for the drift[/]")
+        return 1
+    out.print(f"[green]ok[/]: the drift raised {len(alerts)} alerts against the sync's own history.")
+    return 0
 
 
 def resolve_identities(engine: SyncEngine, sandbox: Any, root: Path) -> int:

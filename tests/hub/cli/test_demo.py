@@ -27,6 +27,9 @@ def test_the_demo_creates_everything_valid_then_writes_nothing(tmp_path: Path) -
     assert "the second run wrote nothing" in out
     assert "is not a valid email" in out and "is quarantined by crm_accounts_to_erp" in out
     assert "the reports show exactly the 4 edits made in Odoo, and nothing else" in out
+    assert "one customer in 5 systems; no twin company is twice in Odoo" in out
+    assert list((project / ".hub" / "customers").glob("account-*.html"))
+    assert "alert: quarantined 300: up from a median of 0" in out and "the drift raised 2 alerts" in out
     index = project / ".hub" / "reports" / "index.html"
     assert f"Index of every sync's latest report: {index}" in out and index.exists()
     listed = subprocess.run(
@@ -41,6 +44,8 @@ def test_the_demo_creates_everything_valid_then_writes_nothing(tmp_path: Path) -
             str(project),
             "--state-url",
             "sqlite:///.hub/demo/state/state.db",
+            "--limit",
+            "2000",  # the drift's 300 come first, newest first
         ],
         capture_output=True,
         text=True,
