@@ -7,6 +7,7 @@ hub sync SYNC [--json] [--full]  run a sync
 hub reconcile SYNC [--heal]      where both systems disagree, field by field; JSON, CSV and HTML reports
 hub runs [SYNC] [--json]         recent runs and their counts
 hub quarantine list|retry        records set aside, and running them again
+hub alerts [SYNC]                runs whose volumes drifted from their sync's history
 hub sandbox serve [--port N]     local emulators, seeded, with their AIRFLOW_CONN_* lines
 hub identity resolve|merge|split|explain   one person or organisation across every system
 hub customer SEARCH [--json]     the 360° view of a customer

@@ -123,16 +123,34 @@ def merge_command(
     state_url: StateOption = None,
 ) -> None:
     """Make the clusters of these records one; every later resolution keeps them together."""
+    if len(records) < 2:
+        guarded(lambda: _refuse("merge takes two records or more"))
+    _decide(project, state_url, entity, "merge", records, reason, by, "are one " + entity)
+
+
+def _refuse(message: str) -> int:
+    raise ConfigError(message)
+
+
+def _decide(
+    project: Path,
+    state_url: str | None,
+    entity: str,
+    action: str,
+    records: list[str],
+    reason: str,
+    by: str | None,
+    said: str,
+) -> None:
+    """Record a merge or split of `records` (each as the record key it stands for) and say so."""
     from hub.identity.store import IdentityStore
 
     def body() -> int:
-        if len(records) < 2:
-            raise ConfigError("merge takes two records or more")
         store = state_store(load(project).root, state_url)
         keys = _record_keys(store, _entity(entity), records)
-        decision = IdentityStore(store).decide(entity, "merge", keys, reason, by)
+        decision = IdentityStore(store).decide(entity, action, keys, reason, by)
         out.print(
-            f"decision #{decision.id}: {' + '.join(keys)} are one {entity} (by {decision.decided_by}); "
+            f"decision #{decision.id}: {' + '.join(keys)} {said} (by {decision.decided_by}); "
             "`hub identity resolve` applies it",
             markup=False,
             highlight=False,
@@ -152,21 +170,7 @@ def split_command(
     state_url: StateOption = None,
 ) -> None:
     """Take a record (with the records a sync linked to it) out of its cluster; no rule joins it again."""
-    from hub.identity.store import IdentityStore
-
-    def body() -> int:
-        store = state_store(load(project).root, state_url)
-        keys = _record_keys(store, _entity(entity), [record])
-        decision = IdentityStore(store).decide(entity, "split", keys, reason, by)
-        out.print(
-            f"decision #{decision.id}: {keys[0]} stands apart (by {decision.decided_by}); "
-            "`hub identity resolve` applies it",
-            markup=False,
-            highlight=False,
-        )
-        return 0
-
-    guarded(body)
+    _decide(project, state_url, entity, "split", [record], reason, by, "stands apart")
 
 
 @identity_app.command("explain")

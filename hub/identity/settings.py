@@ -127,13 +127,7 @@ def settings_problems(
     at = list(where)
     if not isinstance(data, dict):
         return [doc.problem(at, "identity holds rules (and optionally max_group, threshold)")]
-    problems = [
-        doc.problem(
-            [*at, key], f"unknown key {key!r}{suggest(str(key), KEYS)}; known: {', '.join(KEYS)}", key=True
-        )
-        for key in data
-        if key not in KEYS
-    ]
+    problems = _unknown_keys(doc, at, data, KEYS)
     max_group = data.get("max_group", 10)
     if isinstance(max_group, bool) or not isinstance(max_group, int) or max_group < 2:
         problems.append(doc.problem([*at, "max_group"], "max_group is a whole number from 2 up"))
@@ -151,6 +145,18 @@ def settings_problems(
     for index, rule in enumerate(rules):
         problems += _rule_problems(doc, [*at, "rules", index], rule, fields, names)
     return problems
+
+
+def _unknown_keys(
+    doc: Document, at: list[PathItem], data: dict[Any, Any], known: Sequence[str]
+) -> list[Problem]:
+    return [
+        doc.problem(
+            [*at, key], f"unknown key {key!r}{suggest(str(key), known)}; known: {', '.join(known)}", key=True
+        )
+        for key in data
+        if key not in known
+    ]
 
 
 def _blocking_problems(doc: Document, at: list[PathItem], data: Any) -> list[Problem]:
@@ -183,13 +189,7 @@ def _survivorship_problems(
     known = ("sources", "default", "fields")
     if not isinstance(data, dict):
         return [doc.problem(at, "survivorship holds sources, default and fields")]
-    problems = [
-        doc.problem(
-            [*at, key], f"unknown key {key!r}{suggest(str(key), known)}; known: {', '.join(known)}", key=True
-        )
-        for key in data
-        if key not in known
-    ]
+    problems = _unknown_keys(doc, at, data, known)
     sources = data.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) and s for s in sources):
         problems.append(

@@ -99,3 +99,18 @@ def test_identity_refuses_an_entity_it_does_not_resolve(tmp_path: Path) -> None:
     root, env = synced_apart(tmp_path)
     result = CliRunner().invoke(app, ["identity", "resolve", "ticket", "--project", str(root)], env=env)
     assert result.exit_code == 2 and "identity resolves account and contact" in result.output
+
+
+def test_a_merge_of_one_record_or_of_an_unknown_one_is_refused(tmp_path: Path) -> None:
+    root, env = synced_apart(tmp_path)
+    resolved(root, env)
+    one = CliRunner().invoke(
+        app, ["identity", "merge", "account", "sql:1", "--reason", "x", "--project", str(root)], env=env
+    )
+    assert one.exit_code == 2 and "merge takes two records or more" in one.output
+    unknown = CliRunner().invoke(
+        app, ["identity", "split", "account", "sql:99", "--reason", "x", "--project", str(root)], env=env
+    )
+    assert (
+        unknown.exit_code == 2 and "'sql:99' is no account record the last resolution read" in unknown.output
+    )
