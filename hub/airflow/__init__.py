@@ -13,7 +13,7 @@ Importing it loads no connector module: the hooks import their connector only wh
 
 from __future__ import annotations
 
-from hub.airflow.dags import build_dags, reconcile_dag, sync_dag
+from hub.airflow.dags import build_dags, identity_dag, reconcile_dag, sync_dag
 from hub.airflow.hooks import (
     HOOKS,
     BambooHRHook,
@@ -29,7 +29,7 @@ from hub.airflow.hooks import (
     ZendeskHook,
     airflow_connection,
 )
-from hub.airflow.tasks import run_compare, run_reconcile, run_spill, run_sync
+from hub.airflow.tasks import run_compare, run_identity, run_reconcile, run_spill, run_sync
 
 __all__ = [
     "HOOKS",
@@ -46,8 +46,10 @@ __all__ = [
     "ZendeskHook",
     "airflow_connection",
     "build_dags",
+    "identity_dag",
     "reconcile_dag",
     "run_compare",
+    "run_identity",
     "run_reconcile",
     "run_spill",
     "run_sync",

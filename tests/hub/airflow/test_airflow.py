@@ -150,6 +150,16 @@ def test_the_sync_task_returns_counts_only_and_uses_the_hubs_cursor(sandbox: San
     assert full["read"] == 40 and full["created"] == 0
 
 
+def test_the_identity_task_resolves_every_system_and_returns_counts_only(sandbox: Sandbox) -> None:
+    hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+    said = hub_airflow.run_identity(str(ROOT))
+    accounts, contacts = said["entities"]
+    assert accounts["entity"] == "account" and accounts["read"]["salesforce"] == 40
+    assert {"hubspot", "odoo", "zendesk", "netsuite"} <= set(accounts["read"])
+    assert contacts["clusters"] > 0 and said["skipped"] == {}
+    assert json.loads(json.dumps(said)) == said  # what XCom keeps
+
+
 def test_a_connection_missing_from_airflow_fails_without_retries(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
