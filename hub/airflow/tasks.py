@@ -102,6 +102,7 @@ def run_sync(
             time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
     summary: dict[str, Any] = result.summary()
     log.info("sync %s: %s", sync_name, summary)
+    notify(engine.project, result.details.get("alerts") or [])
     if result.status == "failed" and "budget_spent" in result.details:  # retries would spend more of it
         raise AirflowFailException(f"sync {sync_name} failed: {result.error}")
     if result.status == "failed":
@@ -134,6 +135,16 @@ def run_identity(project_root: str, params: Mapping[str, Any] | None = None) -> 
     summary: dict[str, Any] = result.as_dict()
     log.info("identity: %s", summary)
     return summary
+
+
+def notify(project: Any, alerts: list[dict[str, Any]]) -> int:
+    """Send a run's drift alerts through the notifiers omnihub.yaml configures (`alerts: notifiers:`)."""
+    settings = getattr(project, "settings", None)
+    if not alerts or settings is None or not settings.notifiers:
+        return 0
+    from hub.airflow.notifiers import current_context, send_alerts
+
+    return send_alerts(settings.notifiers, alerts, current_context())
 
 
 def lock_wait() -> float:
@@ -231,6 +242,7 @@ def run_reconcile(
     files, doc = reconciler.report(result, out)
     summary = {"status": doc["status"], **doc["counts"], "report": str(files.html), "index": str(files.index)}
     log.info("reconcile %s: %s; report: %s", sync_name, doc["status"], files.html)
+    notify(reconciler.project, result.alerts)
     if result.status == "fail":  # a finding, not a fault: no retry would change it
         raise AirflowFailException(
             f"reconciliation of {sync_name} crossed its thresholds "

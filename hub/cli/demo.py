@@ -136,7 +136,7 @@ def inject_drift(engine: SyncEngine, sandbox: Any, state_url: str) -> int:
         highlight=False,
     )
     for alert in alerts:
-        out.print(f"  alert: {alert}", markup=False, highlight=False)
+        out.print(f"  alert: {alert['message']}", markup=False, highlight=False)
     out.print(f"  all alerts: hub alerts --state-url {state_url}", markup=False, highlight=False)
     if not alerts:
         out.print("[red]no alert was raised for the drift[/]")

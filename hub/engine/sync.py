@@ -259,7 +259,7 @@ class SyncEngine:
             self.store.finish_run(run_id, status, counts, calls.snapshot(), details=details, error=error)
             drifted = check_run(self.store, run_id)
             if drifted:
-                details["alerts"] = [d.message for d in drifted]
+                details["alerts"] = [d.as_dict() for d in drifted]
         return details
 
     def spec(self, name: str) -> SyncSpec:

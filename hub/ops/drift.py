@@ -13,6 +13,7 @@ one, whatever the spread.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -46,7 +47,10 @@ class Drift:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As JSON keeps it (a score without bound is None)."""
+        found = asdict(self)
+        found["score"] = None if math.isinf(self.score) else self.score
+        return found
 
 
 def volumes(run: RunRow) -> dict[str, float]:

@@ -7,6 +7,10 @@ store, and which of the library's mappings and syncs it uses.
     library:                   # optional; nothing of the library's mappings and syncs by default
       mappings: all            # `all`, `none`, or a list of keys: [salesforce/account, odoo/account]
       syncs: [crm_accounts_to_erp]   # the library syncs the project runs; their mappings come along
+    alerts:                    # optional: where Airflow sends drift alerts (hub.airflow.notifiers)
+      notifiers:               # any Airflow notifier class, with its arguments (templated: {{ alert.* }})
+        - class: hub.airflow.notifiers.WebhookNotifier
+          with: {conn_id: ops_webhook}
 
 Every mistake is a located `Problem`; nothing here raises for a user's file.
 """
@@ -30,7 +34,8 @@ FORMATS = {
     "extensions of the library's)",
 }
 """Every project format there has been, and what it introduced (CHANGELOG.md, 'Project format')."""
-KEYS = ("format", "name", "description", "state", "library")
+KEYS = ("format", "name", "description", "state", "library", "alerts")
+DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
 LIBRARY_KEYS = ("mappings", "syncs")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -48,6 +53,14 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class NotifierSpec:
+    """An Airflow notifier drift alerts go through: its class (a dotted path) and keyword arguments."""
+
+    cls: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ProjectFile:
     """A project's `omnihub.yaml`, as read."""
 
@@ -58,6 +71,7 @@ class ProjectFile:
     description: str = ""
     mappings: Selection = Selection()
     syncs: Selection = Selection()
+    notifiers: tuple[NotifierSpec, ...] = ()
 
 
 def read_project_file(doc: Document, version: str) -> tuple[ProjectFile | None, list[Problem]]:
@@ -104,6 +118,8 @@ def read_project_file(doc: Document, version: str) -> tuple[ProjectFile | None, 
                 selection, found = _selection(doc, ["library", key], library[key])
                 selections[key] = selection
                 problems += found
+    notifiers, found = _notifiers(doc, data.get("alerts"))
+    problems += found
     if problems:
         return None, problems
     assert isinstance(name, str)
@@ -115,7 +131,38 @@ def read_project_file(doc: Document, version: str) -> tuple[ProjectFile | None, 
         str(description),
         selections["mappings"],
         selections["syncs"],
+        notifiers,
     ), []
+
+
+def _notifiers(doc: Document, alerts: Any) -> tuple[tuple[NotifierSpec, ...], list[Problem]]:
+    """`alerts: {notifiers: [{class: dotted.Path, with: {...}}]}`, checked for shape (the classes are
+    imported where they are used: in Airflow's workers)."""
+    if alerts is None:
+        return (), []
+    shape = "alerts: {notifiers: [{class: hub.airflow.notifiers.WebhookNotifier, with: {conn_id: ops}}]}"
+    if not isinstance(alerts, dict) or set(alerts) - {"notifiers"}:
+        return (), [doc.problem(["alerts"], shape)]
+    listed = alerts.get("notifiers") or []
+    if not isinstance(listed, list):
+        return (), [doc.problem(["alerts", "notifiers"], shape)]
+    found: list[NotifierSpec] = []
+    problems: list[Problem] = []
+    for index, entry in enumerate(listed):
+        at: list[str | int] = ["alerts", "notifiers", index]
+        if not isinstance(entry, dict) or "class" not in entry or set(entry) - {"class", "with"}:
+            problems.append(
+                doc.problem(at, "a notifier is {class: dotted.path.Notifier, with: {its arguments}}")
+            )
+            continue
+        cls, args = entry["class"], entry.get("with") or {}
+        if not isinstance(cls, str) or not DOTTED.fullmatch(cls):
+            problems.append(doc.problem([*at, "class"], "class is a dotted path: module.path.ClassName"))
+        if not isinstance(args, dict):
+            problems.append(doc.problem([*at, "with"], "with holds the notifier's keyword arguments"))
+        if not problems:
+            found.append(NotifierSpec(cls, dict(args)))
+    return tuple(found), problems
 
 
 def _format_problem(doc: Document, value: Any, version: str) -> Problem | None:

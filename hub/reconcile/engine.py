@@ -113,7 +113,7 @@ class Reconciler:
         self.store.finish_run(result.run_id, result.status, numbers, result.api_calls, details=details)
         from hub.ops.alerts import check_run
 
-        check_run(self.store, result.run_id)
+        result.alerts = [d.as_dict() for d in check_run(self.store, result.run_id)]
         return write_reports(result, out, self.store)
 
     def _side(self, role: str, spec: SyncSpec, calls: ApiCalls) -> ReconSide:

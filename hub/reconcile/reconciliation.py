@@ -35,6 +35,7 @@ class Reconciliation:
     healed: dict[str, Any] = field(default_factory=dict)
     api_calls: dict[str, int] = field(default_factory=dict)
     ids: dict[str, dict[str, str]] = field(default_factory=dict)
+    alerts: list[dict[str, Any]] = field(default_factory=list)  # drift against its sync's history
 
     @property
     def exit_code(self) -> int:
