@@ -30,6 +30,7 @@ from airflow.sdk.exceptions import AirflowException
 
 from hub.airflow.tasks import run_compare, run_identity, run_reconcile, run_spill, run_sync
 from hub.errors import Problem
+from hub.identity import ACTIVITY, PARTIES
 from hub.project.loading import Project, SyncSpec
 from hub.project.transforms import parse_duration
 
@@ -131,14 +132,11 @@ def reconcile_dag(spec: SyncSpec, root: Path) -> DAG:
     return dag
 
 
-IDENTITY_ENTITIES = frozenset({"account", "contact", "ticket", "sales_order", "invoice", "marketing_member"})
-"""The entities identity resolution reads (`hub.identity.run`: PARTIES and ACTIVITY)."""
-
-
 def identity_dag(specs: list[SyncSpec], root: Path) -> DAG | None:
     """identity__resolve: after any sync of the entities identity resolution reads (None: no such sync)."""
-    assets = [Asset(ASSET_URI.format(name=s.name)) for s in specs if s.entity in IDENTITY_ENTITIES]
-    if not any(s.entity in ("account", "contact") for s in specs):
+    read = {*PARTIES, *ACTIVITY}
+    assets = [Asset(ASSET_URI.format(name=s.name)) for s in specs if s.entity in read]
+    if not any(s.entity in PARTIES for s in specs):
         return None
     with DAG(
         dag_id="identity__resolve",

@@ -32,16 +32,17 @@ from hub.project.transforms import parse_duration
 
 if TYPE_CHECKING:
     from hub.engine.sync import SyncEngine
+    from hub.project.loading import Project
     from hub.reconcile.engine import Reconciler
     from hub.reconcile.staged import StagedReconciliation
 
 log = logging.getLogger("hub.airflow")
 
 
-def engine_for(project_root: str, sync_name: str) -> SyncEngine:
+def engine_for(project_root: str, sync_name: str | None) -> SyncEngine:
     """The project's sync engine over its state store, with connections from Airflow, once the sync
-    passed the gate `hub validate` and the CLI use (ConfigError before anything is opened or written:
-    the project may have changed since the DAGs were parsed)."""
+    (when one is named) passed the gate `hub validate` and the CLI use (ConfigError before anything
+    is opened or written: the project may have changed since the DAGs were parsed)."""
     from hub.engine.sync import SyncEngine
     from hub.errors import ConfigError
     from hub.io.budget import share_with
@@ -52,10 +53,11 @@ def engine_for(project_root: str, sync_name: str) -> SyncEngine:
 
     set_resolver(airflow_connection)
     project = Project.load(project_root)
-    project.sync(sync_name)
-    problems = project.problems_for_sync(sync_name)
-    if problems:
-        raise ConfigError(problems)
+    if sync_name is not None:
+        project.sync(sync_name)
+        problems = project.problems_for_sync(sync_name)
+        if problems:
+            raise ConfigError(problems)
     configured = None if os.environ.get(STATE_SETTING) else project_state(project.root)
     store = StateStore.open(project.root, configured)
     share_with(store.url)  # API budgets shared in a PostgreSQL store (omnihub.yaml's `state:` too)
@@ -113,33 +115,26 @@ def run_sync(
 def run_identity(project_root: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The `resolve` task: every organisation and person in every system, in clusters with golden
     records (`hub.identity.run`); only counts go to XCom."""
-    from hub.engine.sync import SyncEngine
     from hub.identity.run import IdentityRun
-    from hub.io.budget import share_with
-    from hub.project.loading import Project
-    from hub.project.projectfile import project_state
-    from hub.state import StateStore
-    from hub.state.database import STATE_SETTING
 
-    set_resolver(airflow_connection)
-    project = Project.load(project_root)
-    configured = None if os.environ.get(STATE_SETTING) else project_state(project.root)
-    store = StateStore.open(project.root, configured)
-    share_with(store.url)
     try:
-        result = IdentityRun(SyncEngine(project, store), probable=bool((params or {}).get("probable"))).run()
-    except ConfigError as exc:  # retrying cannot mend a broken file or a missing connection
+        engine = engine_for(project_root, None)
+    except ConfigError as exc:  # retrying cannot mend a broken setting
+        raise AirflowFailException(f"identity: {exc}") from None
+    try:
+        result = IdentityRun(engine, probable=bool((params or {}).get("probable"))).run()
+    except ConfigError as exc:  # nor a broken file
         raise AirflowFailException(f"identity: {exc}") from None
     finally:
-        store.close()
+        engine.store.close()
     summary: dict[str, Any] = result.as_dict()
     log.info("identity: %s", summary)
     return summary
 
 
-def notify(project: Any, alerts: list[dict[str, Any]]) -> int:
+def notify(project: Project, alerts: list[dict[str, Any]]) -> int:
     """Send a run's drift alerts through the notifiers omnihub.yaml configures (`alerts: notifiers:`)."""
-    settings = getattr(project, "settings", None)
+    settings = project.settings
     if not alerts or settings is None or not settings.notifiers:
         return 0
     from hub.airflow.notifiers import current_context, send_alerts

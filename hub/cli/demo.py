@@ -169,6 +169,13 @@ def resolve_identities(engine: SyncEngine, sandbox: Any, root: Path) -> int:
     out.print(
         plain_table("Identity", ["entity", "records", "systems", "clusters", "in several systems"], rows)
     )
+    filed = sum(result.activity.values())
+    out.print(
+        f"{filed:,} tickets, orders, invoices and list members filed under their customers; "
+        f"{result.duration_s:.1f} s, {sum(result.api_calls.values()):,} API calls",
+        markup=False,
+        highlight=False,
+    )
     twice, linked, pairs = twin_companies(engine.store, sandbox)
     out.print(
         f"HubSpot holds {pairs} of Salesforce's companies, typed differently: {linked} linked to the "

@@ -10,20 +10,20 @@ import typer
 from hub.cli.base import JsonOption, ProjectOption, StateOption, app, guarded, load, print_json, state_store
 from hub.cli.console import err, out, plain_table
 from hub.errors import ConfigError
+from hub.identity import PARTIES
 
 identity_app = typer.Typer(
     no_args_is_help=True, help="Identity clusters: the same person or organisation in every system."
 )
 app.add_typer(identity_app, name="identity")
-ENTITIES = ("account", "contact")
 EntityArgument = Annotated[str, typer.Argument(metavar="ENTITY", help="account or contact")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why: kept with the decision.")]
 ByOption = Annotated[str | None, typer.Option("--by", help="Who decides (default: HUB_USER or your login).")]
 
 
 def _entity(entity: str) -> str:
-    if entity not in ENTITIES:
-        raise ConfigError(f"ENTITY {entity!r}: identity resolves {' and '.join(ENTITIES)}")
+    if entity not in PARTIES:
+        raise ConfigError(f"ENTITY {entity!r}: identity resolves {' and '.join(PARTIES)}")
     return entity
 
 
@@ -48,7 +48,7 @@ def resolve_command(
     ] = False,
 ) -> None:
     """Read every person and organisation in every connected system, cluster them, keep golden records."""
-    from hub.identity.run import PARTIES, IdentityRun
+    from hub.identity.run import IdentityRun
 
     def body() -> int:
         wanted = [_entity(e) for e in entities] if entities else list(PARTIES)

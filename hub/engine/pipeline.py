@@ -605,10 +605,13 @@ class PagePipeline:
             self.entity, self.tgt_system, [i.hub_id for i in items if not i.minted]
         )
         targets.update(self._uncommitted[0])  # the page before's, while its commit is in flight
-        stronger = self._fed_by_stronger([i.hub_id for i in items if not i.minted])
+        # a hub record a stronger source also feeds into the target is that source's to write
+        stronger = ctx.store.held_by_any(
+            self.entity, ctx.outranked_by, [i.hub_id for i in items if not i.minted]
+        )
         kept = []
         for item in items:
-            if item.hub_id in stronger:  # a stronger source writes this target record
+            if item.hub_id in stronger:
                 ctx.counts.unchanged += 1
                 ctx.details["deferred"] = ctx.details.get("deferred", 0) + 1
                 commit.resolved.append((self.src_system, item.source_id))
@@ -624,13 +627,6 @@ class PagePipeline:
                     continue
             kept.append(item)
         return kept
-
-    def _fed_by_stronger(self, hub_ids: list[str]) -> set[str]:
-        """Which of these hub records a source ranked above this sync's also feeds into the target."""
-        found: set[str] = set()
-        for instance in self.ctx.outranked_by if hub_ids else ():
-            found.update(self.ctx.store.xrefs_by_hub(self.entity, instance, hub_ids))
-        return found
 
     def _seen(self, item: _Item, commit: PageCommit) -> None:
         """Remember the source's state for the reverse sync's echo suppression."""

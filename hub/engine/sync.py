@@ -29,6 +29,7 @@ from hub.io.connections import get_connection
 from hub.io.connector import Connector, ObjectSpec
 from hub.io.http import ApiCalls
 from hub.io.redact import redact
+from hub.ops.alerts import check_run
 from hub.project.codegen import GeneratedCode
 from hub.project.loading import Endpoint, Project, SyncSpec
 from hub.project.mapping import CompiledMapping
@@ -253,8 +254,6 @@ class SyncEngine:
         if calls.retries():
             details["retries"] = calls.retries()
         if not dry_run:
-            from hub.ops.alerts import check_run
-
             counts = ctx.counts.as_dict() if ctx else {}
             self.store.finish_run(run_id, status, counts, calls.snapshot(), details=details, error=error)
             drifted = check_run(self.store, run_id)

@@ -1,6 +1,18 @@
-"""Identity resolution (issue 17): which records, in every system, are one person or organisation.
+"""Identity resolution: which records, in every system, are one person or organisation.
 
 `normalize` turns a record's e-mail, phone, tax number, web domain and names into match values;
-`resolve` clusters records by the hub's own cross-references and deterministic rules over those
-values. Probabilistic linkage, golden records, the CLI and the 360° view build on these.
+`resolve` clusters records by the hub's own cross-references, deterministic rules over those values
+and (`linkage`) Splink's probable pairs; `golden` chooses each cluster's values; `run` reads every
+system and keeps the result (`store`); `customer` is the 360° view. Importing this package imports
+none of them: the DAG file reads the entity lists below while Airflow parses it.
 """
+
+PARTIES = ("account", "contact")
+"""The entities resolved into clusters, organisations first."""
+ACTIVITY: dict[str, dict[str, str]] = {
+    "ticket": {"account": "organization", "contact": "requester"},
+    "sales_order": {"account": "account", "contact": "contact"},
+    "invoice": {"account": "account", "contact": "contact"},
+    "marketing_member": {"contact": "contact"},
+}
+"""What customers have, by entity: which reference fields name their organisation and person."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hub.identity import normalize
+from hub.identity import PARTIES, normalize
 from hub.identity.store import IdentityStore
 from hub.state import StateStore
 from hub.state.tables import xref
@@ -25,7 +25,7 @@ RECENT_RUNS = 10
 def find(store: IdentityStore, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Golden records a search names: a record key, hub id or golden id exactly, else every word of
     the query (a name's words, an e-mail, a phone number in any format) in its search text."""
-    for entity in ("account", "contact"):
+    for entity in PARTIES:
         exact = store.golden_of(entity, query.strip())
         if exact is not None:
             found = store.golden(entity, exact)
@@ -43,10 +43,10 @@ def view(state: StateStore, entity: str, golden_id: str, syncs: Collection[str] 
     if golden is None:
         raise KeyError(golden_id)
     members = store.members(entity, [golden_id])
-    people = store.contacts_of(golden_id) if entity == "account" else []
+    people = store.people_of(golden_id) if entity == "account" else []
     activity = store.activity(
         accounts=[golden_id] if entity == "account" else [],
-        contacts=people if entity == "account" else [golden_id],
+        contacts=[p["golden_id"] for p in people] if entity == "account" else [golden_id],
     )
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in activity:
@@ -70,7 +70,7 @@ def view(state: StateStore, entity: str, golden_id: str, syncs: Collection[str] 
             for m in members
         ],
         "links": golden["links"],
-        "people": _people(store, people),
+        "people": _people(people),
         "tickets": by_kind["ticket"],
         "open_tickets": sum(1 for t in by_kind["ticket"] if t.get("status") in OPEN_TICKETS),
         "orders": by_kind["sales_order"],
@@ -88,23 +88,18 @@ def display_name(record: dict[str, Any]) -> str:
     return " ".join(str(record[k]) for k in ("first_name", "last_name") if record.get(k)) or "(no name)"
 
 
-def _people(store: IdentityStore, golden_ids: list[str]) -> list[dict[str, Any]]:
-    shown = []
-    for golden_id in golden_ids:
-        golden = store.golden("contact", golden_id)
-        if golden is not None:
-            record = golden["record"]
-            shown.append(
-                {
-                    "golden_id": golden_id,
-                    "name": display_name(record),
-                    "email": record.get("email"),
-                    "phone": record.get("phone") or record.get("mobile"),
-                    "title": record.get("title"),
-                    "records": golden["members"],
-                }
-            )
-    return shown
+def _people(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "golden_id": golden["golden_id"],
+            "name": display_name(golden["record"]),
+            "email": golden["record"].get("email"),
+            "phone": golden["record"].get("phone") or golden["record"].get("mobile"),
+            "title": golden["record"].get("title"),
+            "records": golden["members"],
+        }
+        for golden in people
+    ]
 
 
 def _due(invoices: list[dict[str, Any]]) -> dict[str, str]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from hub.engine.sync import SyncEngine
 from hub.errors import ConfigError, ConnectionNotFound
-from hub.identity import normalize
+from hub.identity import ACTIVITY, PARTIES, normalize
 from hub.identity.golden import Member, golden_record
 from hub.identity.resolve import Candidate, Resolution, resolve
 from hub.identity.settings import IdentitySettings
@@ -34,15 +34,6 @@ from hub.state.rows import now_text
 
 log = logging.getLogger("hub.identity")
 
-PARTIES = ("account", "contact")
-"""The entities resolved into clusters, organisations first."""
-ACTIVITY: dict[str, dict[str, str]] = {
-    "ticket": {"account": "organization", "contact": "requester"},
-    "sales_order": {"account": "account", "contact": "contact"},
-    "invoice": {"account": "account", "contact": "contact"},
-    "marketing_member": {"contact": "contact"},
-}
-"""What customers have, by entity: which reference fields name their organisation and person."""
 SHOWN: dict[str, tuple[str, ...]] = {
     "ticket": ("subject", "status", "priority", "created_at", "requester_email"),
     "sales_order": ("number", "status", "order_date", "amount_total", "currency"),
@@ -112,21 +103,18 @@ def decided(
     split takes back the earlier merges of its record; a record split off takes with it the records
     its hub id links (a sync made them one)."""
     apart: set[str] = set()
-    merges: list[tuple[str, str, str, int]] = []
+    merges: list[tuple[str, str, str]] = []
     for decision in decisions:
+        head = decision.records[0]
         if decision.action == "split":
-            record = decision.records[0]
-            apart.add(record)
-            merges = [m for m in merges if record not in m[1:3]]
+            apart.add(head)
+            merges = [m for m in merges if head not in m[1:]]
         else:
-            head = decision.records[0]
-            merges += [
-                (f"merged by {decision.decided_by} (#{decision.id})", head, other, decision.id)
-                for other in decision.records[1:]
-            ]
+            label = f"merged by {decision.decided_by} (#{decision.id})"
+            merges += [(label, head, other) for other in decision.records[1:]]
     hubs = {hub_of.get(key) for key in apart} - {None}
     apart |= {key for key, hub in hub_of.items() if hub in hubs}
-    return apart, [(label, a, b) for label, a, b, _ in merges]
+    return apart, merges
 
 
 class IdentityRun:
@@ -223,16 +211,12 @@ class IdentityRun:
         )
         rows, golden = self._rows(entity, candidates, updated, resolution, settings, fields)
         self.store.replace(entity, rows, golden)
-        self.golden_by_hub[entity] = {c.hub_id: resolution.golden[c.key] for c in candidates if c.hub_id}
-        if entity == "contact":
-            for candidate in candidates:
-                mailbox = normalize.email(candidate.values.get("email"))
-                if mailbox:
-                    self.golden_by_email.setdefault(mailbox, resolution.golden[candidate.key])
+        self._index(entity, ((c.hub_id, resolution.golden[c.key], c.values) for c in candidates))
+        systems: dict[str, set[str]] = defaultdict(set)
+        for candidate in candidates:
+            systems[resolution.golden[candidate.key]].add(candidate.system)
         found.clusters = len(golden)
-        found.in_several = sum(
-            1 for keys in resolution.clusters().values() if len({hub_system(k) for k in keys}) > 1
-        )
+        found.in_several = sum(1 for held in systems.values() if len(held) > 1)
         found.links = dict(Counter(_rule_of(label) for label, _, _ in resolution.links))
         found.too_common, found.decisions = len(resolution.too_common), len(decisions)
         self.say(
@@ -285,14 +269,30 @@ class IdentityRun:
                     "sources": sources,
                     "links": links.get(golden_id, []),
                     "members": len(members),
+                    "account": chosen.get("account") if entity == "contact" else None,
                     "search": search_text(golden_id, members),
                     "resolved_at": stamp,
                 }
             )
         return records, golden
 
+    def _index(self, entity: str, records: Iterable[tuple[str | None, str, Mapping[str, Any]]]) -> None:
+        """Where activity finds its customers: hub id -> golden id, and a person's mailbox -> golden id,
+        from (hub id, golden id, values) of every record of a party entity."""
+        by_hub = self.golden_by_hub.setdefault(entity, {})
+        for hub_id, golden_id, values in records:
+            if hub_id:
+                by_hub[hub_id] = golden_id
+            mailbox = normalize.email(values.get("email")) if entity == "contact" else None
+            if mailbox:
+                self.golden_by_email.setdefault(mailbox, golden_id)
+
     def file_activity(self) -> dict[str, int]:
-        """Tickets, orders, invoices and marketing members, under the clusters they belong to."""
+        """Tickets, orders, invoices and marketing members, under the clusters they belong to (a party
+        this run did not resolve is found in the last resolution's clusters)."""
+        for party in PARTIES:
+            if party not in self.golden_by_hub:
+                self._index(party, self.store.records(party))
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         stamp = now_text()
         for entity, refs in ACTIVITY.items():
@@ -340,11 +340,6 @@ def search_text(golden_id: str, members: Sequence[Candidate]) -> str:
         for name in ("phone", "mobile"):
             words.append(normalize.phone(values.get(name)) or "")
     return " ".join(dict.fromkeys(w for w in words if w))
-
-
-def hub_system(record_key: str) -> str:
-    """The system of a record key (`odoo:42`, `sql@warehouse:7`)."""
-    return record_key.rsplit(":", 1)[0]
 
 
 def _rule_of(label: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +108,15 @@ class IdentityStore:
             found = conn.execute(query).scalar_one_or_none()
         return str(found) if found is not None else None
 
+    def records(self, entity: str) -> Iterator[tuple[str | None, str, dict[str, Any]]]:
+        """(hub id, golden id, values) of every record the last resolution of `entity` read."""
+        c = identity_records.c
+        with self.engine.connect() as conn:
+            for hub_id, golden_id, record in conn.execute(
+                select(c.hub_id, c.golden_id, c.record).where(c.entity == entity)
+            ):
+                yield hub_id, golden_id, record or {}
+
     def golden(self, entity: str, golden_id: str) -> dict[str, Any] | None:
         c = identity_golden.c
         with self.engine.connect() as conn:
@@ -129,12 +138,14 @@ class IdentityStore:
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
-    def contacts_of(self, account: str) -> list[str]:
-        """Golden ids of the people whose records name this organisation (its golden id)."""
+    def people_of(self, account: str) -> list[dict[str, Any]]:
+        """The golden records of the people whose golden record names this organisation (its golden id)."""
         c = identity_golden.c
+        query = (
+            select(identity_golden).where(c.entity == "contact", c.account == account).order_by(c.golden_id)
+        )
         with self.engine.connect() as conn:
-            rows = conn.execute(select(c.golden_id, c.record).where(c.entity == "contact"))
-            return sorted(str(g) for g, record in rows if (record or {}).get("account") == account)
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def activity(self, accounts: Iterable[str] = (), contacts: Iterable[str] = ()) -> list[dict[str, Any]]:
         c = identity_activity.c

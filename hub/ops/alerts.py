@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from hub.ops.drift import HISTORY, Drift, drifts
+from hub.ops.drift import HISTORY, UNJUDGED, Drift, drifts
 from hub.state import StateStore
 from hub.state.rows import now_text
 from hub.state.tables import alerts
@@ -21,7 +21,7 @@ def check_run(store: StateStore, run_id: str) -> list[Drift]:
     that cannot be worked out must not fail the run it is about."""
     try:
         run = store.run(run_id)
-        if run is None or run.status in ("running", "interrupted") or not run.finished_at:
+        if run is None or run.status in UNJUDGED:
             return []
         found = drifts(run, store.runs(run.sync, kind=run.kind, limit=HISTORY + 1))
         if found:

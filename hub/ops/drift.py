@@ -29,6 +29,9 @@ WEEKDAY_MIN = 4  # earlier runs on the run's weekday that make a weekday baselin
 MIN_DELTA = 10  # records: a smaller change is no alert, however steady the history
 ZERO_AFTER = 1000  # a median read at least this, then a run reading nothing: an alert
 MAD_SCALE = 1.4826
+UNJUDGED = frozenset({"running", "interrupted", "failed"})
+"""Runs that say nothing of a sync's volumes: not over, stopped, or failed (a failure is its own
+signal): never judged, never part of a baseline. A reconciliation's `fail` (a threshold) is judged."""
 
 
 @dataclass(frozen=True)
@@ -85,21 +88,24 @@ def drifts(
         (
             r
             for r in history
-            if r.id != run.id and r.kind == run.kind and r.finished_at and r.started_at < run.started_at
+            if r.id != run.id
+            and r.kind == run.kind
+            and r.status not in UNJUDGED
+            and r.started_at < run.started_at
         ),
         key=lambda r: r.started_at,
     )[-HISTORY:]
-    if len(earlier) < MIN_HISTORY:
+    if run.status in UNJUDGED or len(earlier) < MIN_HISTORY:
         return []
     day = _weekday(run.started_at)
     same_day = [r for r in earlier if _weekday(r.started_at) == day]
     baseline, kind = (same_day, "weekday") if len(same_day) >= WEEKDAY_MIN else (earlier, "all")
-    now = volumes(run)
+    now, history_volumes = volumes(run), [volumes(r) for r in baseline]
     found = []
     for metric in METRICS:
         if metric not in now:
             continue
-        past = [volumes(r).get(metric, 0.0) for r in baseline]
+        past = [v.get(metric, 0.0) for v in history_volumes]
         median = statistics.median(past)
         deviation = MAD_SCALE * statistics.median(abs(v - median) for v in past)
         value, delta = now[metric], abs(now[metric] - median)

@@ -156,11 +156,13 @@ def _notifiers(doc: Document, alerts: Any) -> tuple[tuple[NotifierSpec, ...], li
             )
             continue
         cls, args = entry["class"], entry.get("with") or {}
+        wrong = []
         if not isinstance(cls, str) or not DOTTED.fullmatch(cls):
-            problems.append(doc.problem([*at, "class"], "class is a dotted path: module.path.ClassName"))
+            wrong.append(doc.problem([*at, "class"], "class is a dotted path: module.path.ClassName"))
         if not isinstance(args, dict):
-            problems.append(doc.problem([*at, "with"], "with holds the notifier's keyword arguments"))
-        if not problems:
+            wrong.append(doc.problem([*at, "with"], "with holds the notifier's keyword arguments"))
+        problems += wrong
+        if not wrong:  # each entry judged on its own
             found.append(NotifierSpec(cls, dict(args)))
     return tuple(found), problems
 

@@ -20,6 +20,7 @@ from hub.engine.filters import filter_exit, reading_spec
 from hub.engine.sync import SyncEngine
 from hub.io.connector import Connector
 from hub.io.http import ApiCalls
+from hub.ops.alerts import check_run
 from hub.project.loading import Project, SyncSpec
 from hub.reconcile.frames import FrameComparison
 from hub.reconcile.heal import heal
@@ -111,8 +112,6 @@ class Reconciler:
             "fields": result.comparison.summary["fields"],
         }
         self.store.finish_run(result.run_id, result.status, numbers, result.api_calls, details=details)
-        from hub.ops.alerts import check_run
-
         result.alerts = [d.as_dict() for d in check_run(self.store, result.run_id)]
         return write_reports(result, out, self.store)
 

@@ -146,10 +146,7 @@ class SideReader:
 
     def _outranked(self, known: dict[str, Any]) -> set[str]:
         """Ids of linked records whose hub record a stronger source feeds."""
-        hub_ids = [x.hub_id for x in known.values()]
-        fed: set[str] = set()
-        for instance in self.outranked_by if hub_ids else ():
-            fed.update(self.store.xrefs_by_hub(self.entity, instance, hub_ids))
+        fed = self.store.held_by_any(self.entity, self.outranked_by, [x.hub_id for x in known.values()])
         return {system_id for system_id, x in known.items() if x.hub_id in fed}
 
     def _references(self, records: Sequence[Record]) -> dict[str, dict[str, str]]:

@@ -292,6 +292,15 @@ class StateStore:
         """Cross-references of hub records in `system`, keyed by hub_id."""
         return {r.hub_id: r for r in self._xrefs(entity, system, xref.c.hub_id, hub_ids)}
 
+    def held_by_any(self, entity: str, systems: Iterable[str], hub_ids: Iterable[str]) -> set[str]:
+        """Which of these hub records have a record in any of `systems`."""
+        wanted = list(hub_ids)
+        return (
+            {hub for system in systems for hub in self.xrefs_by_hub(entity, system, wanted)}
+            if wanted
+            else set()
+        )
+
     def _xrefs(self, entity: str, system: str, column: Any, values: Iterable[str]) -> list[XrefRow]:
         wanted = sorted(set(values))
         found: list[XrefRow] = []

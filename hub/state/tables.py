@@ -124,9 +124,11 @@ identity_golden = Table(
     Column("sources", JSON, nullable=False),  # field -> {system, id, updated, rule}
     Column("links", JSON, nullable=False),  # [rule, record key, record key]: what joined the cluster
     Column("members", Integer, nullable=False),
+    Column("account", String(300)),  # a person's: the golden id of the organisation its record names
     Column("search", Text, nullable=False),  # folded names, mailboxes, phones and ids, for `hub customer`
     Column("resolved_at", String(40), nullable=False),
 )
+Index("ix_hub_identity_golden_account", identity_golden.c.entity, identity_golden.c.account)
 """Each cluster's golden record, and where every chosen value came from (survivorship)."""
 
 identity_decisions = Table(

@@ -158,6 +158,12 @@ def test_the_identity_task_resolves_every_system_and_returns_counts_only(sandbox
     assert {"hubspot", "odoo", "zendesk", "netsuite"} <= set(accounts["read"])
     assert contacts["clusters"] > 0 and said["skipped"] == {}
     assert json.loads(json.dumps(said)) == said  # what XCom keeps
+    from hub.identity.run import IdentityRun
+
+    engine = tasks.engine_for(str(ROOT), None)
+    again = IdentityRun(engine).run(["account"])  # people's clusters come from the last resolution
+    engine.store.close()
+    assert again.activity == said["activity"] and said["activity"]["marketing_member"] > 0
 
 
 def test_a_connection_missing_from_airflow_fails_without_retries(

@@ -62,6 +62,16 @@ def test_no_baseline_before_five_runs_and_small_changes_stay_quiet() -> None:
     assert [d.metric for d in drifts(run(10, 40), steady)] == ["read"]
 
 
+def test_a_failed_run_is_neither_judged_nor_part_of_a_baseline() -> None:
+    from dataclasses import replace
+
+    history = [run(d, 5000) for d in range(10)]
+    failed = [replace(run(10 + d, 0), status="failed") for d in range(3)]
+    assert drifts(replace(run(13, 0), status="failed"), history) == []  # its failure is the signal
+    (found,) = [d for d in drifts(run(13, 0), history + failed) if d.metric == "read"]
+    assert found.median == 5000 and found.runs == 10  # the three failures are not its history
+
+
 def test_a_reconciliations_discrepancies_are_judged_too() -> None:
     def recon(day: int, unequal: int) -> RunRow:
         row = run(day, 0, kind="reconcile")

@@ -57,6 +57,20 @@ def test_xref_lookups_both_ways_and_hash_updates(store: StateStore) -> None:
     assert store.xrefs_by_external("account", "odoo", ["0001"])["0001"].deleted
 
 
+def test_held_by_any_names_the_hub_records_any_of_the_systems_holds(store: StateStore) -> None:
+    store.claim_identities(
+        [
+            XrefRow("account", "salesforce", "001", "h-1"),
+            XrefRow("account", "netsuite", "7", "h-2"),
+            XrefRow("account", "hubspot", "9", "h-3"),
+            XrefRow("contact", "salesforce", "003", "h-4"),
+        ]
+    )
+    wanted = ["h-1", "h-2", "h-3", "h-4", "h-5"]
+    assert store.held_by_any("account", ["salesforce", "netsuite"], wanted) == {"h-1", "h-2"}
+    assert store.held_by_any("account", [], wanted) == set() == store.held_by_any("account", ["hubspot"], [])
+
+
 def test_quarantine_counts_attempts_and_resolves(store: StateStore) -> None:
     entry = QuarantineEntry(
         "salesforce", "Contact", "003X", "validate", [{"field": "email", "message": "bad"}], {"Email": "x@"}
