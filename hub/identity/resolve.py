@@ -30,8 +30,19 @@ KINDS: dict[str, Callable[..., str | None]] = {
     "domain": normalize.domain,
     "name": normalize.name,
     "person": normalize.person,
+    "organisation": normalize.name,
 }
-"""How a key part reads its fields: `person` takes two (given name, family name), the others one."""
+"""How a key part reads its fields: `person` takes two (given name, family name), `organisation` two
+(the company, an e-mail address), the others one.
+
+`organisation` is the record's company when it names one, else the company its e-mail's domain
+belongs to: a domain that records of one cluster share with exactly one company, and that no
+record names with another (free mail providers' domains belong to nobody). A Zendesk requester at
+`anna.jansen@acme.com` and an ERP contact of Acme without an e-mail then meet in "name and
+organisation". Rules with an `organisation` part are keyed after the rules before them have made
+their clusters, which is where the domains are learned."""
+
+TWO_FIELDS = frozenset({"person", "organisation"})
 
 
 @dataclass(frozen=True)
@@ -58,14 +69,22 @@ class Part:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown match kind {self.kind!r}; known: {', '.join(KINDS)}")
-        wanted = 2 if self.kind == "person" else 1
+        wanted = 2 if self.kind in TWO_FIELDS else 1
         if len(self.fields) != wanted:
             raise ValueError(f"a {self.kind} key part reads {wanted} field(s), not {len(self.fields)}")
 
-    def value(self, values: Mapping[str, Any], region: str | None) -> str | None:
+    def value(
+        self, values: Mapping[str, Any], region: str | None, domains: Mapping[str, str] | None = None
+    ) -> str | None:
         read = [value_at(values, path) for path in self.fields]
         if self.kind == "phone":
             return normalize.phone(read[0], region)
+        if self.kind == "organisation":
+            company = normalize.name(read[0]) if isinstance(read[0], str) else None
+            if company:
+                return company
+            domain = normalize.domain(read[1]) if isinstance(read[1], str) and "@" in read[1] else None
+            return (domains or {}).get(domain) if domain else None
         return KINDS[self.kind](*read)
 
 
@@ -76,10 +95,17 @@ class Rule:
     name: str
     parts: tuple[Part, ...]
 
-    def key(self, values: Mapping[str, Any], region: str | None) -> tuple[str, ...] | None:
+    @property
+    def learns(self) -> bool:
+        """Whether the rule reads companies from e-mail domains (see `KINDS`)."""
+        return any(part.kind == "organisation" for part in self.parts)
+
+    def key(
+        self, values: Mapping[str, Any], region: str | None, domains: Mapping[str, str] | None = None
+    ) -> tuple[str, ...] | None:
         found = []
         for part in self.parts:
-            value = part.value(values, region)
+            value = part.value(values, region, domains)
             if value is None:
                 return None
             found.append(value)
@@ -130,10 +156,13 @@ def resolve(
             if first != index and sets.union(first, index):
                 links.append(("hub id", records[first].key, record.key))
     too_common: dict[str, int] = {}
+    domains: dict[str, str] | None = None
     for rule in rules:
+        if rule.learns and domains is None:
+            domains = _company_domains(records, rule, sets)
         groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for index, record in enumerate(records):
-            key = None if index in held else rule.key(record.values, region)
+            key = None if index in held else rule.key(record.values, region, domains)
             if key is not None:
                 groups[key].append(index)
         for key, members in groups.items():
@@ -154,6 +183,26 @@ def resolve(
         if left in index_of and right in index_of and sets.union(index_of[left], index_of[right]):
             links.append((label, left, right))
     return Resolution(_golden_ids(records, sets), links, too_common)
+
+
+def _company_domains(records: Sequence[Candidate], rule: Rule, sets: _UnionFind) -> dict[str, str]:
+    """E-mail domain -> the company (folded) it belongs to, learned from the clusters so far: a
+    cluster with one company lends it its records' domains; a domain lent two companies is nobody's."""
+    part = next(part for part in rule.parts if part.kind == "organisation")
+    companies: dict[int, set[str]] = defaultdict(set)
+    seen: dict[int, set[str]] = defaultdict(set)
+    for index, record in enumerate(records):
+        company, address = (value_at(record.values, path) for path in part.fields)
+        root = sets.find(index)
+        if isinstance(company, str) and (folded := normalize.name(company)):
+            companies[root].add(folded)
+        if isinstance(address, str) and "@" in address and (domain := normalize.domain(address)):
+            seen[root].add(domain)
+    owners: dict[str, set[str]] = defaultdict(set)
+    for root, found in seen.items():
+        for domain in found:
+            owners[domain].update(companies.get(root, ()))
+    return {domain: next(iter(names)) for domain, names in owners.items() if len(names) == 1}
 
 
 def _golden_ids(records: Sequence[Candidate], sets: _UnionFind) -> dict[str, str]:

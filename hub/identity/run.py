@@ -5,7 +5,7 @@
     and splits made by hand) ─▶ a golden record per cluster (survivorship) ─▶ the state store
 
 Organisations are resolved first, so a person's company is its cluster's golden id and the "name and
-account" rule links colleagues of twin companies. Then what customers have everywhere, their tickets,
+organisation" rule links colleagues of twin companies. Then what customers have everywhere, their tickets,
 orders, invoices and marketing consent, is read the same way and filed under the clusters its
 references name (`hub customer` shows it). Each resolution replaces the last one's clusters and golden
 records; the decisions made by hand are kept apart and applied every time, so they survive it.

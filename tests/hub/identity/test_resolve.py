@@ -125,6 +125,40 @@ def test_a_person_links_by_name_within_one_company_and_not_across_companies() ->
     assert len({found.golden["salesforce:1"], found.golden["hubspot:3"], found.golden["zendesk:4"]}) == 3
 
 
+def test_a_work_mailbox_names_the_company_its_domain_belongs_to() -> None:
+    found = resolve(
+        [
+            # Salesforce knows Anna works at Acme and writes to her at acme.com: acme.com is Acme's
+            person(
+                "salesforce",
+                "1",
+                first_name="Anna",
+                last_name="de Jong",
+                account="h-acme",
+                email="a@acme.com",
+            ),
+            person("odoo", "2", first_name="Piet", last_name="Bos", account="h-acme"),  # no e-mail
+            person("zendesk", "3", first_name="Piet", last_name="Bos", email="p.bos@ACME.com"),
+            # the same name at another domain, at a free mailbox, at a domain two companies share
+            person("zendesk", "4", first_name="Piet", last_name="Bos", email="piet@other.com"),
+            person("mailchimp", "5", first_name="Piet", last_name="Bos", email="pietbos@gmail.com"),
+            person("hubspot", "6", first_name="Kees", last_name="Smit", account="h-x", email="k@shared.net"),
+            person(
+                "hubspot", "7", first_name="Kees", last_name="Smit", account="h-y", email="kees@shared.net"
+            ),
+            person("zendesk", "8", first_name="Kees", last_name="Smit", email="ks@shared.net"),
+            person("salesforce", "9", first_name="Eva", last_name="Mol", account="h-z", email="e@gmail.com"),
+            person("zendesk", "10", first_name="Eva", last_name="Mol", email="eva@gmail.com"),
+        ],
+        CONTACTS,
+    )
+    assert found.golden["odoo:2"] == found.golden["zendesk:3"]
+    assert ("name and organisation", "odoo:2", "zendesk:3") in found.links
+    assert len({found.golden[f"{key}"] for key in ("odoo:2", "zendesk:4", "mailchimp:5")}) == 3
+    assert len({found.golden[key] for key in ("hubspot:6", "hubspot:7", "zendesk:8")}) == 3
+    assert found.golden["salesforce:9"] != found.golden["zendesk:10"]  # gmail.com is nobody's company
+
+
 def test_a_record_split_off_is_joined_by_no_rule_but_still_by_its_hub_id() -> None:
     records = [
         person("salesforce", "1", "h-1", email="anna@example.com"),
