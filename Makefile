@@ -17,12 +17,13 @@ demo: $(STAMP)
 
 test: $(STAMP) chromium lint typecheck pytest
 
-# The report test renders HTML in Debian's headless Chromium; install it when the machine lacks it.
+# The report and console tests drive Debian's headless Chromium (the console's through its chromedriver,
+# with selenium); install both when the machine lacks them. Nothing downloads a browser build.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium (needed by tests/hub/report/test_browser.py)"; \
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium and chromium-driver (needed by the browser tests)"; \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check hub connectors dags tests bench

@@ -32,6 +32,11 @@ def airflow_connection(conn_id: str) -> Connection:
             f"connection {conn_id!r} is not defined in Airflow (Admin > Connections, AIRFLOW_CONN_"
             f"{conn_id.upper()}, or a secrets backend)"
         ) from None
+    return as_hub_connection(conn_id, found)
+
+
+def as_hub_connection(conn_id: str, found: Any) -> Connection:
+    """An Airflow connection (the Task SDK's or the metadata model's) as the hub uses it."""
     return Connection(
         conn_id,
         found.conn_type,

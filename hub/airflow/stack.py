@@ -63,6 +63,9 @@ class AirflowStack:
     celery_broker: str | None = None
     celery_backend: str | None = None
     environ: dict[str, str] = field(default_factory=dict)
+    users: dict[str, str] = field(
+        default_factory=dict
+    )  # more UI users: name -> role (viewer, user, op, admin)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _token: str | None = None
 
@@ -87,17 +90,26 @@ class AirflowStack:
     @property
     def password(self) -> str:
         """The UI/API password of `admin` (generated on first use, kept in the home folder)."""
+        return self.password_of(USER)
+
+    def password_of(self, user: str) -> str:
+        """The UI/API password of `admin` or one of `users` (made on first use, kept in the home folder)."""
+        names = [USER, *self.users]
         stored = json.loads(
-            self._secret("passwords.json", lambda: json.dumps({USER: secrets.token_urlsafe(12)}))
+            self._secret("passwords.json", lambda: json.dumps({n: secrets.token_urlsafe(12) for n in names}))
         )
-        return str(stored[USER])
+        if any(name not in stored for name in names):  # users added since the file was written
+            stored |= {n: secrets.token_urlsafe(12) for n in names if n not in stored}
+            (self.home / "passwords.json").write_text(json.dumps(stored))
+        return str(stored[user])
 
     def environment(self) -> dict[str, str]:
         """The environment every Airflow process of this stack runs with (on top of os.environ)."""
         from cryptography.fernet import Fernet
 
         metadata = self.metadata_url or f"sqlite:///{self.home / 'airflow.db'}"
-        self.password  # noqa: B018  (writes the passwords file before any process reads it)
+        for name in (USER, *self.users):  # the passwords file is written before any process reads it
+            self.password_of(name)
         env = {
             "AIRFLOW_HOME": str(self.home),
             "HUB_PROJECT": str(self.project),
@@ -105,7 +117,9 @@ class AirflowStack:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__EXECUTOR": self.executor,
             "AIRFLOW__CORE__FERNET_KEY": self._secret("fernet.key", lambda: Fernet.generate_key().decode()),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(
+                f"{name}:{role}" for name, role in {USER: "admin", **self.users}.items()
+            ),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "passwords.json"),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata,

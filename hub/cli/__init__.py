@@ -8,6 +8,7 @@ hub reconcile SYNC [--heal]      where both systems disagree, field by field; JS
 hub runs [SYNC] [--json]         recent runs and their counts
 hub quarantine list|retry        records set aside, and running them again
 hub alerts [SYNC]                runs whose volumes drifted from their sync's history
+hub console [--port 8090]        the ops console alone: runs, quarantine triage, reports, alerts
 hub sandbox serve [--port N]     local emulators, seeded, with their AIRFLOW_CONN_* lines
 hub identity resolve|merge|split|explain   one person or organisation across every system
 hub customer SEARCH [--json]     the 360° view of a customer
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import os
 
-from hub.cli import airflow, identity, info, init, new, reconcile, sandbox, syncs  # noqa: F401 - each module registers its commands
+from hub.cli import airflow, identity, info, init, new, ops, reconcile, sandbox, syncs  # noqa: F401 - each module registers its commands
 from hub.cli.base import app
 
 

@@ -88,6 +88,7 @@ def airflow_up(
             port=port,
             metadata_url=metadata,
             environ={"HUB_STATE_URL": f"sqlite:///{state}", "HUB_REPORTS": str(root / ".hub" / "reports")},
+            users={"viewer": "viewer", "editor": "user"},
         )
         try:
             err.print(f"migrating Airflow's metadata database in {home}")
@@ -103,6 +104,13 @@ def airflow_up(
             out.print(f"DAGs:        {', '.join(dag_ids)}{' (paused)' if paused else ''}")
             out.print(f"Airflow UI:  {stack.url}", markup=False, highlight=False)
             out.print(f"login:       admin / {stack.password}", markup=False, highlight=False)
+            out.print(
+                f'console:     {stack.url}/omnihub/ ("Omnihub" in the UI\'s navigation); also '
+                f"viewer / {stack.password_of('viewer')} (looks only) and "
+                f"editor / {stack.password_of('editor')} (acts)",
+                markup=False,
+                highlight=False,
+            )
             out.print(f"connections: {', '.join(sorted(sandbox.conn_ids.values()))} (the emulators)")
             out.print(f"logs:        {home / 'logs'}", markup=False, highlight=False)
             err.print(f"ready in {time.monotonic() - started:.0f} s; Ctrl-C stops Airflow and the emulators")

@@ -138,6 +138,12 @@ def inject_drift(engine: SyncEngine, sandbox: Any, state_url: str) -> int:
     for alert in alerts:
         out.print(f"  alert: {alert['message']}", markup=False, highlight=False)
     out.print(f"  all alerts: hub alerts --state-url {state_url}", markup=False, highlight=False)
+    out.print(
+        f"  in the ops console: hub console --state-url {state_url}, then http://127.0.0.1:8090/alerts "
+        "(or Omnihub > Alerts in Airflow's UI under make airflow)",
+        markup=False,
+        highlight=False,
+    )
     if not alerts:
         out.print("[red]no alert was raised for the drift[/]")
         return 1

@@ -31,6 +31,7 @@ from hub.io.connector import Connector, ObjectSpec
 from hub.io.failpoints import failpoint
 from hub.io.records import OUTCOME_UNKNOWN, Record, Unreadable, WriteOp, WriteResult
 from hub.io.redact import redact
+from hub.ops.actions import Override, apply_overrides, lapse
 from hub.project.loading import SyncSpec
 from hub.project.mapping import CompiledMapping, MappingFailure, referenced_values
 from hub.project.validation import CanonicalValidator
@@ -108,6 +109,7 @@ class RunContext:
     shard: Shard | None = None  # one part of a backfill: only its records, its own cursor
     identity: IdentitySettings | None = None  # the entity's, under the sync's `identity: true`
     outranked_by: tuple[str, ...] = ()  # stronger sources' instances (SyncEngine.outranked_by)
+    overrides: dict[str, list[Override]] = field(default_factory=dict)  # source id -> ops' corrections
 
     @property
     def cursor_key(self) -> str:
@@ -419,13 +421,16 @@ class PagePipeline:
         return list(by_id.values())
 
     def _skip_known_bad(self, items: list[_Item]) -> list[_Item]:
-        """Records still quarantined and unchanged since (re-read in the overlap window) stay put."""
+        """Records still quarantined, or ignored by ops, and unchanged since (re-read in the overlap
+        window) stay put."""
         stamp = self.ctx.src_obj.cursor_field
         if not stamp or not items:
             return items
         held = {
             q.record_id: q
-            for q in self.ctx.store.quarantined(self.ctx.spec.name, record_ids=[i.source_id for i in items])
+            for q in self.ctx.store.quarantined(
+                self.ctx.spec.name, status=("open", "ignored"), record_ids=[i.source_id for i in items]
+            )
         }
         kept = []
         for item in items:
@@ -522,6 +527,8 @@ class PagePipeline:
         for item in items:
             try:
                 item.canonical = self.ctx.src_map.to_canonical(item.raw, refs)
+                if item.source_id in self.ctx.overrides:
+                    self._override(item)
                 if item.source_id in self.leaving and self.ctx.filter_exit is not None:
                     self.ctx.filter_exit.leave(item.canonical)
             except MappingFailure as failure:
@@ -532,6 +539,16 @@ class PagePipeline:
                 continue
             kept.append(item)
         return kept
+
+    def _override(self, item: _Item) -> None:
+        """Apply ops' corrections of this record's canonical values (`hub.ops.actions`); one whose field
+        the source has changed since lapses: the source speaks again."""
+        stale = apply_overrides(item.canonical, self.ctx.overrides[item.source_id])
+        if stale and not self.ctx.dry_run:
+            lapse(self.ctx.store, stale)
+            self.ctx.overrides[item.source_id] = [
+                o for o in self.ctx.overrides[item.source_id] if o.id not in stale
+            ]
 
     def _identify(self, items: list[_Item]) -> list[_Item]:
         ctx = self.ctx

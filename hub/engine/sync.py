@@ -29,6 +29,7 @@ from hub.io.connections import get_connection
 from hub.io.connector import Connector, ObjectSpec
 from hub.io.http import ApiCalls
 from hub.io.redact import redact
+from hub.ops.actions import active_overrides
 from hub.ops.alerts import check_run
 from hub.project.codegen import GeneratedCode
 from hub.project.loading import Endpoint, Project, SyncSpec
@@ -452,6 +453,7 @@ class SyncEngine:
             filter_exit=leaving,
             identity=self.project.identity_settings(spec.entity) if spec.identity else None,
             outranked_by=self.outranked_by(spec),
+            overrides=active_overrides(self.store, spec.name, spec.source.instance),
         )
 
     def pipeline(self, ctx: RunContext, connectors: dict[Endpoint, Connector], depth: int) -> PagePipeline:

@@ -578,16 +578,18 @@ class StateStore:
         self,
         sync: str | None = None,
         *,
-        status: str | None = "open",
+        status: str | tuple[str, ...] | None = "open",
         ids: Sequence[int] | None = None,
         record_ids: Sequence[str] | None = None,
         limit: int | None = None,
     ) -> list[QuarantineRow]:
-        """Quarantine entries, newest first."""
+        """Quarantine entries, newest first: of one `status` (or any of several), or all."""
         query = select(quarantine).order_by(quarantine.c.updated_at.desc(), quarantine.c.id.desc())
         if sync:
             query = query.where(quarantine.c.sync == sync)
-        if status:
+        if isinstance(status, tuple):
+            query = query.where(quarantine.c.status.in_(status))
+        elif status:
             query = query.where(quarantine.c.status == status)
         if ids:
             query = query.where(quarantine.c.id.in_(list(ids)))
@@ -617,7 +619,7 @@ class StateStore:
         """Record the start of a run and return its id. The run names its process (host, pid) and
         the lock it holds, so a listing can tell when it died without recording its end."""
         run_id = str(uuid4())
-        details: dict[str, Any] = {"process": {"host": self.locks.host, "pid": os.getpid()}}
+        details: dict[str, Any] = {"process": {"host": self.locks.host, "pid": os.getpid()}, **airflow_run()}
         if lock is not None:
             details["lock"] = {"name": lock.name, "owner": lock.owner}
         with self.engine.begin() as conn:
@@ -655,7 +657,7 @@ class StateStore:
                     status=status,
                     counts=counts,
                     api_calls=api_calls,
-                    details=json.loads(json.dumps(details or {}, default=str)),
+                    details=json.loads(json.dumps({**airflow_run(), **(details or {})}, default=str)),
                     error=error,
                 )
             )
@@ -727,8 +729,15 @@ class StateStore:
         return None
 
 
+def airflow_run() -> dict[str, Any]:
+    """The Airflow DAG run a task runs in (Airflow sets AIRFLOW_CTX_* in a task's environment), so a run
+    recorded here links to it: {"airflow": {"dag_id", "run_id"}}, or nothing outside Airflow."""
+    dag_id, run_id = os.environ.get("AIRFLOW_CTX_DAG_ID"), os.environ.get("AIRFLOW_CTX_DAG_RUN_ID")
+    return {"airflow": {"dag_id": dag_id, "run_id": run_id}} if dag_id and run_id else {}
+
+
 def _close(conn: DBConnection, sync: str, system: str, record_ids: list[str], status: str) -> None:
-    """Move open quarantine entries of these records to `status` (resolved, gone)."""
+    """Move open (or ignored) quarantine entries of these records to `status` (resolved, gone)."""
     for among in _among(conn, quarantine.c.record_id, record_ids):
         conn.execute(
             update(quarantine)
@@ -736,7 +745,7 @@ def _close(conn: DBConnection, sync: str, system: str, record_ids: list[str], st
                 quarantine.c.sync == sync,
                 quarantine.c.system == system,
                 among,
-                quarantine.c.status == "open",
+                quarantine.c.status.in_(("open", "ignored")),
             )
             .values(status=status, updated_at=now_text())
         )

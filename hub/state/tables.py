@@ -178,3 +178,39 @@ alerts = Table(
 """Drift found in a run's volumes against its sync's history (`hub.ops.drift`)."""
 
 locks = lock_table(metadata)
+
+actions = Table(
+    "hub_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(20), nullable=False),  # retry, override, ignore, heal
+    Column("sync", String(200), nullable=False, index=True),
+    Column(
+        "target", Text, nullable=False
+    ),  # what it was done to: a quarantine entry, a reason's group, a report
+    Column("reason", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+"""Every action ops took from the console (or `hub quarantine`): who, when, what, why, and what came of it."""
+
+overrides = Table(
+    "hub_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sync", String(200), nullable=False),
+    Column("system", String(SYSTEM_LENGTH), nullable=False),
+    Column("record_id", String(255), nullable=False),
+    Column("field", String(200), nullable=False),
+    Column("value", JSON),  # the canonical value ops set
+    Column(
+        "replaced", JSON
+    ),  # the value the source's record mapped to then: the override stands while it does
+    Column("status", String(10), nullable=False, default="active"),  # active, lapsed
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+Index("ix_hub_overrides_record", overrides.c.sync, overrides.c.system, overrides.c.record_id)

@@ -73,6 +73,7 @@ def test_a_postgresql_store_from_before_instances_is_widened_in_place(pg_url: st
     assert widths == [
         ("hub_cursors", 200),
         ("hub_identity_records", 200),
+        ("hub_overrides", 200),
         ("hub_quarantine", 200),
         ("hub_xref", 200),
     ]

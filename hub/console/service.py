@@ -1,0 +1,385 @@
+"""What the ops console shows and does, over the project's state store, engine and reports.
+
+The web layer (`hub.console.web`) only renders this and checks who asks; everything here works on
+plain values, so the same calls serve Airflow's API server (`hub.airflow.plugin`) and `hub console`.
+Values that leave here for a browser pass `_shown`: secrets redacted, sensitive fields masked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hub.errors import HubError
+from hub.io.redact import redact
+from hub.ops import actions
+from hub.ops.alerts import listed
+from hub.report.document import mask
+from hub.state import StateStore
+
+if TYPE_CHECKING:
+    from hub.engine.sync import SyncEngine
+    from hub.project.loading import Project
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
+REPORT_FILES = ("report.html", "report.json", "discrepancies.csv")
+TREND_RUNS = 30
+
+
+class ActionRefused(HubError):
+    """An action the console will not take: bad input, or nothing it applies to (a 400 to the browser)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an action did, as the page says it and the audit keeps it."""
+
+    message: str
+    action_id: int
+
+
+def _seconds(run: Any) -> float | None:
+    if not run.finished_at:
+        return None
+    try:
+        return (
+            datetime.fromisoformat(run.finished_at) - datetime.fromisoformat(run.started_at)
+        ).total_seconds()
+    except ValueError:
+        return None
+
+
+def _discrepancies(counts: Mapping[str, Any]) -> int:
+    return sum(int(counts.get(k) or 0) for k in ("unequal", "only_in_source", "only_in_target"))
+
+
+def _shown(value: Any, sensitive: bool = False) -> Any:
+    """A value as the browser may see it: masked when sensitive, secrets redacted, recursively."""
+    if isinstance(value, dict):
+        return {k: _shown(v, sensitive) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown(v, sensitive) for v in value]
+    if value is None or isinstance(value, bool):
+        return value
+    if sensitive:
+        return mask(value)
+    return value if isinstance(value, (int, float)) else redact(str(value))
+
+
+class ConsoleService:
+    """The console's reads and actions for one project.
+
+    `engine_for(sync)` gives a sync engine whose connections resolve where the console runs (Airflow's
+    connections in the API server, the environment's under `hub console`); `reports` is the folder the
+    reconciliation reports are written to."""
+
+    def __init__(
+        self,
+        project: Project,
+        store: StateStore,
+        engine_for: Callable[[str], SyncEngine],
+        reports: Path,
+        airflow_url: str | None = None,
+    ) -> None:
+        self.project = project
+        self.store = store
+        self.engine_for = engine_for
+        self.reports = reports
+        self.airflow_url = airflow_url.rstrip("/") if airflow_url else None
+
+    # Runs -------------------------------------------------------------------------------------
+    def runs(self, sync: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Sync and reconciliation runs, newest first, with what they did and their Airflow run."""
+        found = []
+        for run in self.store.runs(sync, limit=limit):
+            counts = run.counts or {}
+            link = (run.details or {}).get("airflow") or {}
+            found.append(
+                {
+                    "id": run.id,
+                    "sync": run.sync,
+                    "kind": run.kind,
+                    "status": run.status,
+                    "started_at": run.started_at,
+                    "seconds": _seconds(run),
+                    "read": int(counts.get("read") or 0),
+                    "written": int(counts.get("created") or 0) + int(counts.get("updated") or 0),
+                    "quarantined": int(counts.get("quarantined") or 0),
+                    "failed": int(counts.get("failed") or 0),
+                    "discrepancies": _discrepancies(counts),
+                    "api_calls": sum(int(v) for v in (run.api_calls or {}).values()),
+                    "error": redact(run.error) if run.error else None,
+                    "airflow": self._dag_run_url(link),
+                    "dag_run": link.get("run_id"),
+                }
+            )
+        return found
+
+    def _dag_run_url(self, link: Mapping[str, Any]) -> str | None:
+        if not (self.airflow_url and link.get("dag_id") and link.get("run_id")):
+            return None
+        return f"{self.airflow_url}/dags/{link['dag_id']}/runs/{link['run_id']}"
+
+    def trend(self, sync: str) -> list[dict[str, Any]]:
+        """The sync's last runs, oldest first: records read, quarantined and discrepancies found."""
+        return list(reversed(self.runs(sync, limit=TREND_RUNS)))
+
+    def sync_names(self) -> list[str]:
+        return sorted(self.project.syncs)
+
+    def alerts(self, sync: str | None = None) -> list[dict[str, Any]]:
+        return [_shown(alert) for alert in listed(self.store, sync)]
+
+    def history(self, sync: str | None = None, entries: Sequence[int] = ()) -> list[dict[str, Any]]:
+        return [_shown(row) for row in actions.history(self.store, sync=sync, mentioning=entries)]
+
+    # Quarantine -------------------------------------------------------------------------------
+    def groups(self, search: str = "") -> list[actions.Group]:
+        found = actions.groups(self.store, search[:200])
+        for group in found:
+            group.example = redact(group.example)
+        return found
+
+    def entry(self, entry_id: int) -> dict[str, Any]:
+        """One entry: the source's values, the canonical record they map to now (with ops' overrides),
+        the reasons, its overrides and the actions that touched it."""
+        found = actions.entry(self.store, entry_id)
+        if found is None:
+            raise ActionRefused(f"no quarantine entry {entry_id}")
+        spec = self.project.sync(found.sync) if found.sync in self.project.syncs else None
+        sensitive = set((spec.reconcile or {}).get("sensitive") or []) if spec else set()
+        source, canonical, problem = dict(found.record or {}), None, None
+        hidden_source: set[str] = set()
+        if spec is not None:
+            with suppress(Exception):  # the page shows the record whatever its mapping says
+                engine = self.engine_for(found.sync)
+                compiled = engine.compiled(spec.source.mapping)
+                hidden_source = {s for f in sensitive if (s := compiled.system_field_of(f))}
+                try:
+                    canonical = compiled.to_canonical(source, self._references(compiled, found))
+                    actions.apply_overrides(
+                        canonical,
+                        actions.active_overrides(self.store, found.sync, found.system).get(
+                            found.record_id, []
+                        ),
+                    )
+                except HubError as exc:
+                    problem = redact(str(exc))
+        return {
+            "id": found.id,
+            "sync": found.sync,
+            "system": found.system,
+            "object": found.object,
+            "record_id": found.record_id,
+            "stage": found.stage,
+            "status": found.status,
+            "attempts": found.attempts,
+            "created_at": found.created_at,
+            "updated_at": found.updated_at,
+            "errors": [_shown(e) for e in found.errors],
+            "source": {k: _shown(v, k in hidden_source or k in sensitive) for k, v in source.items()},
+            "canonical": (
+                {k: _shown(v, k in sensitive) for k, v in canonical.items()}
+                if canonical is not None
+                else None
+            ),
+            "mapping_problem": problem,
+            "fields": self._fields(found.sync),
+            "overrides": [
+                _shown(o, o["field"] in sensitive) | {"field": o["field"]}
+                for o in actions.overrides_of(self.store, found.sync, found.system, found.record_id)
+            ],
+            "history": self.history(entries=[found.id]),
+        }
+
+    def _references(self, compiled: Any, found: Any) -> dict[str, dict[str, str]]:
+        refs: dict[str, dict[str, str]] = {}
+        record = found.record or {}
+        for path, entity in compiled.inbound_refs():
+            value = record.get(path)
+            if value is not None:
+                known = self.store.xrefs_by_external(entity, found.system, [str(value)])
+                refs.setdefault(entity, {}).update({k: x.hub_id for k, x in known.items()})
+        return refs
+
+    def _fields(self, sync: str) -> list[str]:
+        """The canonical fields an override may set: the entity's schema's properties."""
+        if sync not in self.project.syncs:
+            return []
+        schema = self.project.validator(self.project.sync(sync).entity).schema
+        return sorted(k for k in (schema.get("properties") or {}) if k != "hub_id")
+
+    # Actions ----------------------------------------------------------------------------------
+    def retry(self, ids: Sequence[int], *, actor: str, reason: str, target: str) -> Outcome:
+        """Run open entries again through their sync (after their cause was fixed); what came of it."""
+        entries = [e for e in self.store.quarantined(None, status="open", ids=list(ids))] if ids else []
+        if not entries:
+            raise ActionRefused("nothing to retry: those entries are no longer open")
+        syncs = {e.sync for e in entries}
+        if len(syncs) != 1:
+            raise ActionRefused("entries of one sync at a time")
+        sync = syncs.pop()
+        wanted = [e.id for e in entries]
+        engine = self.engine_for(sync)
+        try:
+            result = engine.retry(sync, wanted)
+        finally:
+            if engine.store is not self.store:
+                engine.store.close()
+        still = {e.id for e in self.store.quarantined(sync, status="open", ids=wanted)}
+        cleared = len(wanted) - len(still)
+        message = f"retried {len(wanted)}: {cleared} cleared, {len(still)} still set aside" + (
+            f" (run {result.status})" if result.status != "success" else ""
+        )
+        action = actions.record(
+            self.store,
+            actor=actor,
+            action="retry",
+            sync=sync,
+            target=target,
+            reason=reason,
+            outcome=message,
+            detail={"entries": wanted, "cleared": cleared, "run_id": result.run_id},
+        )
+        return Outcome(message, action)
+
+    def override(self, entry_id: int, path: str, text: str, *, actor: str, reason: str) -> Outcome:
+        """Keep a corrected canonical value for the entry's record; the next run (or a retry) applies it."""
+        view = self.entry(entry_id)
+        if view["status"] != "open":
+            raise ActionRefused(f"entry {entry_id} is {view['status']}, not open")
+        if path not in view["fields"]:
+            raise ActionRefused(
+                f"{path!r} is not a field of the canonical record; fields: {', '.join(view['fields'])}"
+            )
+        if len(text) > 10_000:
+            raise ActionRefused("the value is longer than 10,000 characters")
+        value = _parsed(text)
+        found = actions.entry(self.store, entry_id)
+        assert found is not None
+        replaced = None
+        if view["canonical"] is not None and found.record is not None:
+            engine = self.engine_for(found.sync)
+            compiled = engine.compiled(self.project.sync(found.sync).source.mapping)
+            with suppress(HubError):
+                replaced = compiled.to_canonical(dict(found.record), self._references(compiled, found)).get(
+                    path
+                )
+        override_id = actions.add_override(
+            self.store, found, path, value, replaced, actor=actor, reason=reason
+        )
+        message = (
+            f"{path} of {found.system}:{found.record_id} will be {json.dumps(value)} from the next run on"
+        )
+        action = actions.record(
+            self.store,
+            actor=actor,
+            action="override",
+            sync=found.sync,
+            target=f"entry {entry_id} ({found.system}:{found.record_id})",
+            reason=reason,
+            outcome=message,
+            detail={"entries": [entry_id], "override": override_id, "field": path},
+        )
+        return Outcome(message, action)
+
+    def ignore(self, ids: Sequence[int], *, actor: str, reason: str, target: str) -> Outcome:
+        entries = self.store.quarantined(None, status="open", ids=list(ids)) if ids else []
+        if not entries:
+            raise ActionRefused("nothing to ignore: those entries are no longer open")
+        syncs = {e.sync for e in entries}
+        if len(syncs) != 1:
+            raise ActionRefused("entries of one sync at a time")
+        done = actions.ignore(self.store, [e.id for e in entries])
+        message = f"{done} ignored: they stay set aside until their record changes"
+        action = actions.record(
+            self.store,
+            actor=actor,
+            action="ignore",
+            sync=syncs.pop(),
+            target=target,
+            reason=reason,
+            outcome=message,
+            detail={"entries": [e.id for e in entries]},
+        )
+        return Outcome(message, action)
+
+    # Reports ----------------------------------------------------------------------------------
+    def reports_index(self) -> list[dict[str, Any]]:
+        """The latest reconciliation report of each sync (`<reports>/<sync>/latest.json`)."""
+        found = []
+        for latest in sorted(self.reports.glob("*/latest.json")) if self.reports.is_dir() else []:
+            with suppress(OSError, ValueError, KeyError):
+                doc = json.loads(latest.read_text(encoding="utf-8"))
+                counts = doc.get("counts") or {}
+                found.append(
+                    {
+                        "sync": doc["sync"],
+                        "status": doc["status"],
+                        "run_id": doc["run_id"],
+                        "matched": counts.get("matched", 0),
+                        "discrepancies": _discrepancies(counts),
+                        "html": f"{doc['sync']}/{doc['run_id']}/report.html",
+                        "healed": doc.get("healed"),
+                    }
+                )
+        return found
+
+    def report_file(self, sync: str, run_id: str, name: str) -> Path:
+        """One file of one report, by plain names only (nothing outside the reports' folder)."""
+        if not (SAFE_NAME.match(sync) and SAFE_NAME.match(run_id) and name in REPORT_FILES):
+            raise ActionRefused("not a report")
+        path = self.reports / sync / run_id / name
+        if not path.is_file():
+            raise ActionRefused(f"no report {sync}/{run_id}/{name}")
+        return path
+
+    def heal(self, sync: str, *, actor: str, reason: str) -> Outcome:
+        """Reconcile the sync again, healing what differs from the side of truth, and rewrite its report."""
+        if sync not in self.project.syncs:
+            raise ActionRefused(f"no sync {sync!r}")
+        from hub.reconcile.engine import Reconciler
+
+        engine = self.engine_for(sync)
+        try:
+            reconciler = Reconciler(engine.project, engine.store, engine=engine)
+            result = reconciler.run(sync, heal_records=True)
+            _, doc = reconciler.report(result, self.reports)
+        finally:
+            if engine.store is not self.store:
+                engine.store.close()
+        healed = doc.get("healed") or {}
+        message = (
+            f"healed {healed.get('records', 0)} records from {healed.get('from')} to {healed.get('to')}; "
+            f"reconciliation {doc['status']}"
+            if healed
+            else f"nothing to heal; reconciliation {doc['status']}"
+        )
+        action = actions.record(
+            self.store,
+            actor=actor,
+            action="heal",
+            sync=sync,
+            target=f"report {sync}",
+            reason=reason,
+            outcome=message,
+            detail={"run_id": doc.get("run_id"), "healed": healed},
+        )
+        return Outcome(message, action)
+
+
+def _parsed(text: str) -> Any:
+    """A value as typed: JSON when it reads as JSON (numbers, true, null, objects), else the text."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        return stripped
