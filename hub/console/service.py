@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
+from hub.console import ActionRefused
 from hub.errors import HubError
 from hub.io.redact import redact
 from hub.ops import actions
 from hub.ops.alerts import listed
+from hub.project.mapping import CompiledMapping
 from hub.report.document import mask
 from hub.state import StateStore
 
@@ -30,10 +33,6 @@ if TYPE_CHECKING:
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
 REPORT_FILES = ("report.html", "report.json", "discrepancies.csv")
 TREND_RUNS = 30
-
-
-class ActionRefused(HubError):
-    """An action the console will not take: bad input, or nothing it applies to (a 400 to the browser)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +91,7 @@ class ConsoleService:
         self.engine_for = engine_for
         self.reports = reports
         self.airflow_url = airflow_url.rstrip("/") if airflow_url else None
+        self._mappings: dict[str, CompiledMapping] = {}
 
     # Runs -------------------------------------------------------------------------------------
     def runs(self, sync: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
@@ -124,7 +124,9 @@ class ConsoleService:
     def _dag_run_url(self, link: Mapping[str, Any]) -> str | None:
         if not (self.airflow_url and link.get("dag_id") and link.get("run_id")):
             return None
-        return f"{self.airflow_url}/dags/{link['dag_id']}/runs/{link['run_id']}"
+        return (
+            f"{self.airflow_url}/dags/{quote(link['dag_id'], safe='')}/runs/{quote(link['run_id'], safe='')}"
+        )
 
     def trend(self, sync: str) -> list[dict[str, Any]]:
         """The sync's last runs, oldest first: records read, quarantined and discrepancies found."""
@@ -158,8 +160,7 @@ class ConsoleService:
         hidden_source: set[str] = set()
         if spec is not None:
             with suppress(Exception):  # the page shows the record whatever its mapping says
-                engine = self.engine_for(found.sync)
-                compiled = engine.compiled(spec.source.mapping)
+                compiled = self._compiled(spec.source.mapping)
                 hidden_source = {s for f in sensitive if (s := compiled.system_field_of(f))}
                 try:
                     canonical = compiled.to_canonical(source, self._references(compiled, found))
@@ -197,6 +198,12 @@ class ConsoleService:
             ],
             "history": self.history(entries=[found.id]),
         }
+
+    def _compiled(self, key: str) -> CompiledMapping:
+        """A mapping compiled once for the console's pages (no connection needed)."""
+        if key not in self._mappings:
+            self._mappings[key] = CompiledMapping(self.project.mappings[key], self.project)
+        return self._mappings[key]
 
     def _references(self, compiled: Any, found: Any) -> dict[str, dict[str, str]]:
         refs: dict[str, dict[str, str]] = {}
@@ -265,8 +272,7 @@ class ConsoleService:
         assert found is not None
         replaced = None
         if view["canonical"] is not None and found.record is not None:
-            engine = self.engine_for(found.sync)
-            compiled = engine.compiled(self.project.sync(found.sync).source.mapping)
+            compiled = self._compiled(self.project.sync(found.sync).source.mapping)
             with suppress(HubError):
                 replaced = compiled.to_canonical(dict(found.record), self._references(compiled, found)).get(
                     path
@@ -330,6 +336,28 @@ class ConsoleService:
                     }
                 )
         return found
+
+    def reports_of(self, sync: str) -> list[dict[str, Any]]:
+        """Every report of one sync kept in the folder, newest first."""
+        if not SAFE_NAME.match(sync):
+            raise ActionRefused("not a sync")
+        found = []
+        for path in (self.reports / sync).glob("*/report.json"):
+            with suppress(OSError, ValueError, KeyError):
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                counts = doc.get("counts") or {}
+                found.append(
+                    {
+                        "run_id": doc["run_id"],
+                        "status": doc["status"],
+                        "written": path.stat().st_mtime,
+                        "at": datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="seconds"),
+                        "matched": counts.get("matched", 0),
+                        "discrepancies": _discrepancies(counts),
+                        "html": f"{sync}/{doc['run_id']}/report.html",
+                    }
+                )
+        return sorted(found, key=lambda r: -r["written"])
 
     def report_file(self, sync: str, run_id: str, name: str) -> Path:
         """One file of one report, by plain names only (nothing outside the reports' folder)."""

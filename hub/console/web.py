@@ -18,17 +18,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from hub.console import ActionRefused
 from hub.console.auth import CSRF_COOKIE, CSRF_FIELD, Authority, Csrf, Principal
-from hub.console.service import ActionRefused, ConsoleService
 from hub.errors import HubError
 from hub.io.redact import redact
+
+if TYPE_CHECKING:
+    from hub.console.service import ConsoleService
 
 MAX_FORM = 64 * 1024
 MAX_REASON = 2000
@@ -264,7 +267,13 @@ def create_app(
             history = service().history(sync=sync)
             heals = [h for h in history if h["action"] == "heal"]
             return page(
-                request, principal, "report.html.j2", title=f"Report: {sync}", report=found, heals=heals
+                request,
+                principal,
+                "report.html.j2",
+                title=f"Report: {sync}",
+                report=found,
+                heals=heals,
+                earlier=service().reports_of(sync),
             )
 
         return await view(request, render)

@@ -194,7 +194,7 @@ actions = Table(
     Column("outcome", Text, nullable=False),
     Column("detail", JSON, nullable=False),
 )
-"""Every action ops took from the console (or `hub quarantine`): who, when, what, why, and what came of it."""
+"""Every action ops took from the console: who, when, what, why, and what came of it."""
 
 overrides = Table(
     "hub_overrides",

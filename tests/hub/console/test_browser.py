@@ -20,6 +20,7 @@ from tests.dags.test_runs import free_port, run_accounts_sync
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "console"
+RECONCILE = "reconcile__crm_accounts_to_erp"
 pytestmark = pytest.mark.slow
 
 
@@ -44,6 +45,9 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AirflowS
     )
     try:
         run_accounts_sync(stack, sandbox, "scheduler")
+        stack.wait_for_dag(RECONCILE)
+        stack.unpause(RECONCILE)
+        stack.wait_for_run(RECONCILE, stack.trigger(RECONCILE, {"min_age": "0s"}))
         yield stack, sandbox
     finally:
         stack.stop()
@@ -107,7 +111,7 @@ def console_page(driver: Any, stack: AirflowStack, path: str, user: str) -> str:
     )
 
 
-def test_a_viewer_looks_and_is_refused_an_editor_retries_a_fixed_group(
+def test_a_viewer_looks_and_is_refused_an_editor_retries_a_fixed_group_and_heals(
     airflow: tuple[AirflowStack, Sandbox],
 ) -> None:
     from selenium.webdriver.common.by import By
@@ -125,7 +129,13 @@ def test_a_viewer_looks_and_is_refused_an_editor_retries_a_fixed_group(
             lambda d: d.find_element(By.PARTIAL_LINK_TEXT, "Omnihub"),
             what="Omnihub in the navigation",
         )
-        assert nav is not None
+        nav.click()  # Airflow's UI shows the console inside its own page
+        frame = wait_for(viewer, lambda d: d.find_element(By.TAG_NAME, "iframe"), what="the console's frame")
+        viewer.switch_to.frame(frame)
+        wait_for(
+            viewer, lambda d: "viewer" in d.find_element(By.ID, "who").text, what="the console in Airflow"
+        )
+        viewer.switch_to.default_content()
         shot(viewer, "airflow-navigation")
         home = console_page(viewer, stack, "", "viewer")
         assert "crm_accounts_to_erp" in home and "viewer" in home
@@ -145,7 +155,11 @@ def test_a_viewer_looks_and_is_refused_an_editor_retries_a_fixed_group(
         record = console_page(viewer, stack, f"quarantine/{first.group(1)}", "viewer")
         assert "Source values" in record and 'id="override"' not in record
         shot(viewer, "viewer-entry")
-        for path in ("reports", "alerts", "actions"):
+        assert "crm_accounts_to_erp" in console_page(viewer, stack, "reports", "viewer")
+        report = console_page(viewer, stack, "reports/crm_accounts_to_erp", "viewer")
+        assert 'id="earlier"' in report and 'id="heal"' not in report
+        shot(viewer, "viewer-report")
+        for path in ("alerts", "actions"):
             console_page(viewer, stack, path, "viewer")
         # the viewer forges the editor's form: refused
         viewer.execute_script(
@@ -185,5 +199,13 @@ def test_a_viewer_looks_and_is_refused_an_editor_retries_a_fixed_group(
         audit = console_page(editor, stack, "actions", "editor")
         assert "editor" in audit and "phones corrected in Salesforce" in audit
         shot(editor, "editor-audit")
+        console_page(editor, stack, "reports/crm_accounts_to_erp", "editor")
+        heal = editor.find_element(By.ID, "heal")
+        heal.find_element(By.NAME, "reason").send_keys("after the phone fix")
+        heal.find_element(By.TAG_NAME, "button").click()
+        healed = wait_for(editor, lambda d: d.find_element(By.ID, "done").text, timeout=120, what="the heal")
+        assert "reconciliation" in healed
+        assert "after the phone fix" in editor.find_element(By.ID, "heals").text
+        shot(editor, "editor-healed")
     finally:
         editor.quit()

@@ -233,3 +233,47 @@ def test_reports_are_listed_served_without_paths_out_and_healed_from_the_page(pr
     )
     assert healed.status_code == 200 and "reconciliation" in healed.text and "hanna" in healed.text
     assert [a["action"] for a in service_of(project).history()] == ["heal"]
+    assert healed.text.count('/report.html">report</a>') == 2  # every report: the first and the heal's
+
+
+def test_hub_console_serves_the_pages_alone_as_the_user_who_started_it(project: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from tests.dags.test_runs import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hub",
+            "console",
+            "--project",
+            str(project),
+            "--port",
+            str(port),
+            "--user",
+            "olga",
+        ],
+        env={**os.environ, "HUB_STATE_URL": ""},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline, answer = time.monotonic() + 60, None
+        while time.monotonic() < deadline and answer is None:
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/quarantine", timeout=5)
+            except requests.ConnectionError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                time.sleep(0.3)
+        assert answer is not None and answer.status_code == 200
+        assert "olga · editor" in answer.text and "name: type" in answer.text
+    finally:
+        server.terminate()
+        server.wait(10)
