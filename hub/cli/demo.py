@@ -140,7 +140,7 @@ def inject_drift(engine: SyncEngine, sandbox: Any, state_url: str) -> int:
     out.print(f"  all alerts: hub alerts --state-url {state_url}", markup=False, highlight=False)
     out.print(
         f"  in the ops console: hub console --state-url {state_url}, then http://127.0.0.1:8090/alerts "
-        "(or Omnihub > Alerts in Airflow's UI under make airflow)",
+        "(Omnihub > Alerts in Airflow's UI shows the alerts of the runs Airflow made)",
         markup=False,
         highlight=False,
     )
