@@ -223,16 +223,19 @@ class ConsoleService:
         return sorted(k for k in (schema.get("properties") or {}) if k != "hub_id")
 
     # Actions ----------------------------------------------------------------------------------
-    def retry(self, ids: Sequence[int], *, actor: str, reason: str, target: str) -> Outcome:
-        """Run open entries again through their sync (after their cause was fixed); what came of it."""
-        entries = [e for e in self.store.quarantined(None, status="open", ids=list(ids))] if ids else []
+    def _open(self, ids: Sequence[int], verb: str) -> tuple[str, list[int]]:
+        """The sync and ids of those of `ids` still open, all of one sync (ActionRefused otherwise)."""
+        entries = self.store.quarantined(None, status="open", ids=list(ids)) if ids else []
         if not entries:
-            raise ActionRefused("nothing to retry: those entries are no longer open")
+            raise ActionRefused(f"nothing to {verb}: those entries are no longer open")
         syncs = {e.sync for e in entries}
         if len(syncs) != 1:
             raise ActionRefused("entries of one sync at a time")
-        sync = syncs.pop()
-        wanted = [e.id for e in entries]
+        return syncs.pop(), [e.id for e in entries]
+
+    def retry(self, ids: Sequence[int], *, actor: str, reason: str, target: str) -> Outcome:
+        """Run open entries again through their sync (after their cause was fixed); what came of it."""
+        sync, wanted = self._open(ids, "retry")
         engine = self.engine_for(sync)
         try:
             result = engine.retry(sync, wanted)
@@ -296,68 +299,33 @@ class ConsoleService:
         return Outcome(message, action)
 
     def ignore(self, ids: Sequence[int], *, actor: str, reason: str, target: str) -> Outcome:
-        entries = self.store.quarantined(None, status="open", ids=list(ids)) if ids else []
-        if not entries:
-            raise ActionRefused("nothing to ignore: those entries are no longer open")
-        syncs = {e.sync for e in entries}
-        if len(syncs) != 1:
-            raise ActionRefused("entries of one sync at a time")
-        done = actions.ignore(self.store, [e.id for e in entries])
+        sync, wanted = self._open(ids, "ignore")
+        done = actions.ignore(self.store, wanted)
         message = f"{done} ignored: they stay set aside until their record changes"
         action = actions.record(
             self.store,
             actor=actor,
             action="ignore",
-            sync=syncs.pop(),
+            sync=sync,
             target=target,
             reason=reason,
             outcome=message,
-            detail={"entries": [e.id for e in entries]},
+            detail={"entries": wanted},
         )
         return Outcome(message, action)
 
     # Reports ----------------------------------------------------------------------------------
     def reports_index(self) -> list[dict[str, Any]]:
         """The latest reconciliation report of each sync (`<reports>/<sync>/latest.json`)."""
-        found = []
-        for latest in sorted(self.reports.glob("*/latest.json")) if self.reports.is_dir() else []:
-            with suppress(OSError, ValueError, KeyError):
-                doc = json.loads(latest.read_text(encoding="utf-8"))
-                counts = doc.get("counts") or {}
-                found.append(
-                    {
-                        "sync": doc["sync"],
-                        "status": doc["status"],
-                        "run_id": doc["run_id"],
-                        "matched": counts.get("matched", 0),
-                        "discrepancies": _discrepancies(counts),
-                        "html": f"{doc['sync']}/{doc['run_id']}/report.html",
-                        "healed": doc.get("healed"),
-                    }
-                )
-        return found
+        found = (_summary(p) for p in sorted(self.reports.glob("*/latest.json")) if self.reports.is_dir())
+        return [doc for doc in found if doc is not None]
 
     def reports_of(self, sync: str) -> list[dict[str, Any]]:
         """Every report of one sync kept in the folder, newest first."""
         if not SAFE_NAME.match(sync):
             raise ActionRefused("not a sync")
-        found = []
-        for path in (self.reports / sync).glob("*/report.json"):
-            with suppress(OSError, ValueError, KeyError):
-                doc = json.loads(path.read_text(encoding="utf-8"))
-                counts = doc.get("counts") or {}
-                found.append(
-                    {
-                        "run_id": doc["run_id"],
-                        "status": doc["status"],
-                        "written": path.stat().st_mtime,
-                        "at": datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="seconds"),
-                        "matched": counts.get("matched", 0),
-                        "discrepancies": _discrepancies(counts),
-                        "html": f"{sync}/{doc['run_id']}/report.html",
-                    }
-                )
-        return sorted(found, key=lambda r: -r["written"])
+        found = (_summary(p) for p in (self.reports / sync).glob("*/report.json"))
+        return sorted((doc for doc in found if doc is not None), key=lambda r: -r["written"])
 
     def report_file(self, sync: str, run_id: str, name: str) -> Path:
         """One file of one report, by plain names only (nothing outside the reports' folder)."""
@@ -400,6 +368,26 @@ class ConsoleService:
             detail={"run_id": doc.get("run_id"), "healed": healed},
         )
         return Outcome(message, action)
+
+
+def _summary(path: Path) -> dict[str, Any] | None:
+    """What the console lists of one report (its JSON document), None when it cannot be read."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        counts = doc.get("counts") or {}
+        written = path.stat().st_mtime
+        return {
+            "sync": doc["sync"],
+            "status": doc["status"],
+            "run_id": doc["run_id"],
+            "matched": counts.get("matched", 0),
+            "discrepancies": _discrepancies(counts),
+            "html": f"{doc['sync']}/{doc['run_id']}/report.html",
+            "written": written,
+            "at": datetime.fromtimestamp(written).isoformat(timespec="seconds"),
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _parsed(text: str) -> Any:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from hub.cli import app as cli
@@ -20,6 +21,7 @@ from hub.console.web import create_app
 from hub.engine.sync import SyncEngine
 from hub.project.loading import Project
 from hub.state import StateStore
+from hub.state.tables import alerts
 from tests.hub.kit_sql_project import two_databases
 
 SECRET_NUMBER = "C-SECRET-4711"
@@ -86,7 +88,31 @@ def test_the_pages_show_runs_trend_quarantine_groups_and_alerts(project: Path) -
     assert "name: type" in browser.get("/quarantine", params={"q": "CRM_TO"}).text
     group = browser.get("/quarantine/group", params={"key": group_key(quarantine.text)})
     assert group.status_code == 200 and group.text.count("/quarantine/") >= 4
-    assert browser.get("/alerts").status_code == 200 and browser.get("/actions").status_code == 200
+    assert browser.get("/actions").status_code == 200
+    with service_of(project).store.engine.begin() as conn:  # an alert as a drifted run leaves one
+        conn.execute(
+            insert(alerts),
+            {
+                "sync": "crm_to_dw",
+                "run_id": "r-1",
+                "kind": "sync",
+                "metric": "quarantined",
+                "value": 300.0,
+                "median": 0.0,
+                "deviation": 0.0,
+                "score": None,
+                "baseline": "weekday",
+                "runs": 7,
+                "message": "quarantined 300: up from a median of 0",
+                "status": "open",
+                "created_at": "2026-12-04T10:00:00Z",
+            },
+        )
+    shown = browser.get("/alerts").text
+    assert (
+        "quarantined 300: up from a median of 0" in shown and ">300<" in shown and "weekday (7 runs)" in shown
+    )
+    assert "quarantined 300: up from a median of 0" in browser.get("/").text  # open alerts on the first page
     assert browser.get("/runs", params={"sync": "nope"}).status_code == 404
     assert browser.get("/quarantine/99999").status_code == 404
 
