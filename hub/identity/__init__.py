@@ -16,3 +16,10 @@ ACTIVITY: dict[str, dict[str, str]] = {
     "marketing_member": {"contact": "contact"},
 }
 """What customers have, by entity: which reference fields name their organisation and person."""
+
+ALSO: dict[str, dict[str, str]] = {"contact": {"marketing_member": "contact"}}
+"""Records of other entities that are a party too, by the party, then the entity and its reference to
+that party's hub record: a Mailchimp member is a person, whether a sync made it from a contact (its
+`contact` names that contact's hub record, so it joins that cluster) or someone signed up there alone
+(it joins a cluster by the rules, as any record does). Read only from systems no sync of the party
+itself reads, so no record is a candidate twice."""

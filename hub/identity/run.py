@@ -22,7 +22,7 @@ from typing import Any
 
 from hub.engine.sync import SyncEngine
 from hub.errors import ConfigError, ConnectionNotFound
-from hub.identity import ACTIVITY, PARTIES, normalize
+from hub.identity import ACTIVITY, ALSO, PARTIES, normalize
 from hub.identity.golden import Member, golden_record
 from hub.identity.resolve import Candidate, Resolution, resolve
 from hub.identity.settings import IdentitySettings
@@ -129,6 +129,7 @@ class IdentityRun:
         self.golden_by_hub: dict[str, dict[str, str]] = {}  # entity -> hub id -> golden id
         self.golden_by_email: dict[str, str] = {}  # a person's mailbox -> golden id
         self.skipped: dict[tuple[str, str], str] = {}  # (entity, system instance) -> why not read
+        self.sides: dict[tuple[str, str], tuple[frozenset[str], ReconSide]] = {}  # read once, used twice
 
     def run(self, entities: Sequence[str] = PARTIES) -> IdentityResult:
         started = time.monotonic()
@@ -150,7 +151,11 @@ class IdentityRun:
 
     def read(self, endpoint: Endpoint, entity: str, fields: Sequence[str]) -> ReconSide | None:
         """Every record of one system, as canonical rows keyed by hub id where the hub knows one; None
-        when no connection to it is defined here (said, and listed in the result)."""
+        when no connection to it is defined here (said, and listed in the result). A system read already
+        in this run with at least these fields is not read again."""
+        kept = self.sides.get((entity, endpoint.instance))
+        if kept is not None and set(fields) <= kept[0]:
+            return kept[1]
         compiled = self.engine.compiled(endpoint.mapping)
         try:
             connector = self.engine.connect(endpoint, self.calls)
@@ -171,6 +176,7 @@ class IdentityRun:
         finally:
             connector.close()
         self.say(f"{entity}: read {side.read:,} records from {endpoint.instance}")
+        self.sides[(entity, endpoint.instance)] = (frozenset(fields), side)
         return side
 
     def resolve_entity(self, entity: str, settings: IdentitySettings) -> EntityResult:
@@ -193,6 +199,9 @@ class IdentityRun:
                 candidate = Candidate(endpoint.instance, str(row[ID]), values, row[KEY])
                 candidates.append(candidate)
                 updated[candidate.key] = row[UPDATED]
+        read_here = {endpoint.instance for endpoint in endpoints(self.engine, entity)}
+        for other, reference in ALSO.get(entity, {}).items():
+            candidates += self._also(entity, other, reference, fields, read_here, found, updated)
         hub_of = {c.key: c.hub_id for c in candidates}
         decisions = self.store.decisions(entity)
         apart, merges = decided(decisions, hub_of)
@@ -224,6 +233,39 @@ class IdentityRun:
             f"{found.in_several:,} of them in more than one system"
         )
         return found
+
+    def _also(
+        self,
+        entity: str,
+        other: str,
+        reference: str,
+        fields: Sequence[str],
+        read_here: set[str],
+        found: EntityResult,
+        updated: dict[str, str | None],
+    ) -> list[Candidate]:
+        """The records of `other` (see `ALSO`) in systems no sync of `entity` reads, as its candidates:
+        the fields both entities have, and the hub id their reference names."""
+        theirs = set((self.engine.project.entity_schema(other) or {}).get("properties", {}))
+        shared = [name for name in fields if name in theirs]
+        wanted = list(dict.fromkeys([*shared, reference, *SHOWN.get(other, ()), *ACTIVITY[other].values()]))
+        made = []
+        for endpoint in endpoints(self.engine, other):
+            if endpoint.instance in read_here:
+                continue
+            side = self.read(endpoint, other, wanted)
+            if side is None:
+                found.skipped[endpoint.instance] = self.skipped[(other, endpoint.instance)]
+                continue
+            found.read[endpoint.instance] = len(side.rows)
+            found.unreadable += len(side.unreadable)
+            for row in side.rows:
+                values = {name: _plain(row[name]) for name in shared if row.get(name) is not None}
+                named = row.get(reference)
+                candidate = Candidate(endpoint.instance, str(row[ID]), values, str(named) if named else None)
+                made.append(candidate)
+                updated[candidate.key] = row[UPDATED]
+        return made
 
     def _rows(
         self,

@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from airflow.providers_manager import ProvidersManager
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from typer.testing import CliRunner
 
 from connectors.emulators.sandbox import Sandbox
 from connectors.registry import airflow_provider_info, connector_class, shipped_systems, systems
 from hub import airflow as hub_airflow
 from hub.airflow import tasks
+from hub.cli import app
 from hub.errors import QuotaExhausted
 from hub.io.airflow_provider import provider_info
 from hub.io.connections import set_resolver
@@ -152,11 +154,23 @@ def test_the_sync_task_returns_counts_only_and_uses_the_hubs_cursor(sandbox: San
 
 def test_the_identity_task_resolves_every_system_and_returns_counts_only(sandbox: Sandbox) -> None:
     hub_airflow.run_sync("crm_accounts_to_erp", str(ROOT))
+    crm = sandbox.apps["salesforce"]
+    person = next(c for c in crm.records("Contact") if c["Email"] and c["Id"] not in crm.invalid_records)  # type: ignore[attr-defined]
+    signed_up = sandbox.apps["mailchimp"].create(  # type: ignore[attr-defined]
+        person["Email"].upper(), merge_fields={"FNAME": person["FirstName"], "LNAME": person["LastName"]}
+    )  # on a form of Mailchimp's own: no sync made this member
     said = hub_airflow.run_identity(str(ROOT))
     accounts, contacts = said["entities"]
     assert accounts["entity"] == "account" and accounts["read"]["salesforce"] == 40
     assert {"hubspot", "odoo", "zendesk", "netsuite"} <= set(accounts["read"])
     assert contacts["clusters"] > 0 and said["skipped"] == {}
+    members = len(sandbox.apps["mailchimp"].records())  # type: ignore[attr-defined]
+    assert contacts["read"]["mailchimp"] == members  # list members are people too: cluster members
+    explained = CliRunner().invoke(
+        app, ["identity", "explain", "contact", f"mailchimp:{signed_up}", "--json", "--project", str(ROOT)]
+    )
+    assert explained.exit_code == 0, explained.output
+    assert f"salesforce:{person['Id']}" in json.loads(explained.stdout)["records"]
     assert json.loads(json.dumps(said)) == said  # what XCom keeps
     from hub.identity.run import IdentityRun
 
