@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,13 +184,7 @@ class IdentityRun:
         found = EntityResult(entity)
         candidates: list[Candidate] = []
         updated: dict[str, str | None] = {}
-        for endpoint in endpoints(self.engine, entity):
-            side = self.read(endpoint, entity, fields)
-            if side is None:
-                found.skipped[endpoint.instance] = self.skipped[(entity, endpoint.instance)]
-                continue
-            found.read[endpoint.instance] = len(side.rows)
-            found.unreadable += len(side.unreadable)
+        for endpoint, side in self._sides(entity, fields, found):
             for row in side.rows:
                 values = {name: _plain(row[name]) for name in fields if row.get(name) is not None}
                 if entity == "contact" and values.get("account"):
@@ -234,6 +228,21 @@ class IdentityRun:
         )
         return found
 
+    def _sides(
+        self, entity: str, fields: Sequence[str], found: EntityResult, leave: Collection[str] = ()
+    ) -> Iterator[tuple[Endpoint, ReconSide]]:
+        """Each system of `entity` but those in `leave`, read (what was read, or why not, in `found`)."""
+        for endpoint in endpoints(self.engine, entity):
+            if endpoint.instance in leave:
+                continue
+            side = self.read(endpoint, entity, fields)
+            if side is None:
+                found.skipped[endpoint.instance] = self.skipped[(entity, endpoint.instance)]
+                continue
+            found.read[endpoint.instance] = len(side.rows)
+            found.unreadable += len(side.unreadable)
+            yield endpoint, side
+
     def _also(
         self,
         entity: str,
@@ -250,15 +259,7 @@ class IdentityRun:
         shared = [name for name in fields if name in theirs]
         wanted = list(dict.fromkeys([*shared, reference, *SHOWN.get(other, ()), *ACTIVITY[other].values()]))
         made = []
-        for endpoint in endpoints(self.engine, other):
-            if endpoint.instance in read_here:
-                continue
-            side = self.read(endpoint, other, wanted)
-            if side is None:
-                found.skipped[endpoint.instance] = self.skipped[(other, endpoint.instance)]
-                continue
-            found.read[endpoint.instance] = len(side.rows)
-            found.unreadable += len(side.unreadable)
+        for endpoint, side in self._sides(other, wanted, found, leave=read_here):
             for row in side.rows:
                 values = {name: _plain(row[name]) for name in shared if row.get(name) is not None}
                 named = row.get(reference)
