@@ -33,16 +33,18 @@ KINDS: dict[str, Callable[..., str | None]] = {
     "organisation": normalize.name,
 }
 """How a key part reads its fields: `person` takes two (given name, family name), `organisation` two
-(the company, an e-mail address), the others one.
+or three (the company, an e-mail address, a phone number), the others one.
 
 `organisation` is the record's company when it names one, else the company its e-mail's domain
-belongs to: a domain that records of one cluster share with exactly one company, and that no
-record names with another (free mail providers' domains belong to nobody). A Zendesk requester at
-`anna.jansen@acme.com` and an ERP contact of Acme without an e-mail then meet in "name and
-organisation". Rules with an `organisation` part are keyed after the rules before them have made
-their clusters, which is where the domains are learned."""
+belongs to, else the company its phone number belongs to (a switchboard colleagues share): a domain
+or number that records of one cluster share with exactly one company, and that no record names
+with another (free mail providers' domains belong to nobody). A Zendesk requester at
+`anna.jansen@acme.com`, or calling from Acme's switchboard, and an ERP contact of Acme without an
+e-mail then meet in "name and organisation". Rules with an `organisation` part are keyed after the
+rules before them have made their clusters, which is where the domains and numbers are learned."""
 
-TWO_FIELDS = frozenset({"person", "organisation"})
+ARITY = {"person": (2,), "organisation": (2, 3)}
+"""How many fields a part of each kind reads (one for the kinds not named)."""
 
 
 @dataclass(frozen=True)
@@ -69,9 +71,10 @@ class Part:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown match kind {self.kind!r}; known: {', '.join(KINDS)}")
-        wanted = 2 if self.kind in TWO_FIELDS else 1
-        if len(self.fields) != wanted:
-            raise ValueError(f"a {self.kind} key part reads {wanted} field(s), not {len(self.fields)}")
+        wanted = ARITY.get(self.kind, (1,))
+        if len(self.fields) not in wanted:
+            shown = " or ".join(map(str, wanted))
+            raise ValueError(f"a {self.kind} key part reads {shown} field(s), not {len(self.fields)}")
 
     def value(
         self, values: Mapping[str, Any], region: str | None, domains: Mapping[str, str] | None = None
@@ -83,8 +86,8 @@ class Part:
             company = normalize.name(read[0]) if isinstance(read[0], str) else None
             if company:
                 return company
-            domain = normalize.domain(read[1]) if isinstance(read[1], str) and "@" in read[1] else None
-            return (domains or {}).get(domain) if domain else None
+            learned = domains or {}
+            return next((learned[c] for c in _clues(read, region) if c in learned), None)
         return KINDS[self.kind](*read)
 
 
@@ -159,7 +162,7 @@ def resolve(
     domains: dict[str, str] | None = None
     for rule in rules:
         if rule.learns and domains is None:
-            domains = _company_domains(records, rule, sets)
+            domains = _company_domains(records, rule, sets, region)
         groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for index, record in enumerate(records):
             key = None if index in held else rule.key(record.values, region, domains)
@@ -185,24 +188,39 @@ def resolve(
     return Resolution(_golden_ids(records, sets), links, too_common)
 
 
-def _company_domains(records: Sequence[Candidate], rule: Rule, sets: _UnionFind) -> dict[str, str]:
-    """E-mail domain -> the company (folded) it belongs to, learned from the clusters so far: a
-    cluster with one company lends it its records' domains; a domain lent two companies is nobody's."""
+def _clues(read: Sequence[Any], region: str | None) -> list[str]:
+    """What names a record's company when it does not: its e-mail's domain ("@acme.com", none for
+    free mail), then its phone number ("tel:+31207940958")."""
+    found = []
+    address = read[1] if len(read) > 1 else None
+    if isinstance(address, str) and "@" in address and (domain := normalize.domain(address)):
+        found.append(f"@{domain}")
+    number = normalize.phone(read[2], region) if len(read) > 2 else None
+    if number:
+        found.append(f"tel:{number}")
+    return found
+
+
+def _company_domains(
+    records: Sequence[Candidate], rule: Rule, sets: _UnionFind, region: str | None
+) -> dict[str, str]:
+    """E-mail domain or phone number (`_clues`) -> the company (folded) it belongs to, learned from the
+    clusters so far: a cluster with one company lends it its records' domains and numbers; one lent
+    two companies is nobody's."""
     part = next(part for part in rule.parts if part.kind == "organisation")
     companies: dict[int, set[str]] = defaultdict(set)
     seen: dict[int, set[str]] = defaultdict(set)
     for index, record in enumerate(records):
-        company, address = (value_at(record.values, path) for path in part.fields)
+        read = [value_at(record.values, path) for path in part.fields]
         root = sets.find(index)
-        if isinstance(company, str) and (folded := normalize.name(company)):
+        if isinstance(read[0], str) and (folded := normalize.name(read[0])):
             companies[root].add(folded)
-        if isinstance(address, str) and "@" in address and (domain := normalize.domain(address)):
-            seen[root].add(domain)
+        seen[root].update(_clues(read, region))
     owners: dict[str, set[str]] = defaultdict(set)
     for root, found in seen.items():
-        for domain in found:
-            owners[domain].update(companies.get(root, ()))
-    return {domain: next(iter(names)) for domain, names in owners.items() if len(names) == 1}
+        for clue in found:
+            owners[clue].update(companies.get(root, ()))
+    return {clue: next(iter(names)) for clue, names in owners.items() if len(names) == 1}
 
 
 def _golden_ids(records: Sequence[Candidate], sets: _UnionFind) -> dict[str, str]:

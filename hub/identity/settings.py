@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.errors import Problem
-from hub.identity.resolve import KINDS, TWO_FIELDS, Part, Rule
+from hub.identity.resolve import ARITY, KINDS, Part, Rule
 from hub.project.hints import suggest
 from hub.project.yamldoc import Document, PathItem
 
@@ -264,15 +264,12 @@ def _key_problems(doc: Document, at: list[PathItem], key: Any, fields: Mapping[s
             )
         ]
     given = read if isinstance(read, list) else [read]
-    wanted = 2 if kind in TWO_FIELDS else 1
-    if len(given) != wanted or not all(isinstance(f, str) for f in given):
-        shape = (
-            "one field"
-            if wanted == 1
-            else "two fields: [given name, family name]"
-            if kind == "person"
-            else "two fields: [company, e-mail]"
-        )
+    wanted = ARITY.get(str(kind), (1,))
+    if len(given) not in wanted or not all(isinstance(f, str) for f in given):
+        shape = {
+            "person": "two fields: [given name, family name]",
+            "organisation": "two or three fields: [company, e-mail] or [company, e-mail, phone]",
+        }.get(str(kind), "one field")
         return [doc.problem([*at, kind], f"a {kind} key reads {shape}")]
     return [
         doc.problem([*at, kind], f"the entity has no field {name!r}{suggest(name.split('.')[0], fields)}")

@@ -159,6 +159,37 @@ def test_a_work_mailbox_names_the_company_its_domain_belongs_to() -> None:
     assert found.golden["salesforce:9"] != found.golden["zendesk:10"]  # gmail.com is nobody's company
 
 
+def test_a_switchboard_number_names_the_company_it_belongs_to() -> None:
+    found = resolve(
+        [
+            # colleagues at Acme call from its switchboard: the number is Acme's
+            person(
+                "salesforce", "1", first_name="Anna", last_name="Mol", account="h-acme", phone="020 794 0958"
+            ),
+            person("odoo", "2", first_name="Piet", last_name="Bos", account="h-acme"),
+            person(
+                "zendesk",
+                "3",
+                first_name="Piet",
+                last_name="Bos",
+                phone="+31 20 7940958",
+                email="pb@gmail.com",
+            ),
+            # a number two companies share names neither
+            person(
+                "hubspot", "4", first_name="Eva", last_name="Smit", account="h-x", phone="+31 10 123 4567"
+            ),
+            person("hubspot", "5", first_name="Jan", last_name="Smit", account="h-y", phone="010 1234567"),
+            person("odoo", "6", first_name="Kees", last_name="Smit", account="h-x"),
+            person("zendesk", "7", first_name="Kees", last_name="Smit", phone="010-1234567"),
+        ],
+        CONTACTS,
+        region="NL",
+    )
+    assert found.golden["odoo:2"] == found.golden["zendesk:3"]
+    assert found.golden["odoo:6"] != found.golden["zendesk:7"]
+
+
 def test_a_record_split_off_is_joined_by_no_rule_but_still_by_its_hub_id() -> None:
     records = [
         person("salesforce", "1", "h-1", email="anna@example.com"),

@@ -55,7 +55,7 @@ def test_the_library_entities_carry_their_rules_and_an_extension_replaces_them(t
         ("  rules:\n    - {name: p, keys: [{person: name}]}\n", "a person key reads two fields"),
         (
             "  rules:\n    - {name: o, keys: [{organisation: account}]}\n",
-            "reads two fields: [company, e-mail]",
+            "reads two or three fields: [company, e-mail] or [company, e-mail, phone]",
         ),
         (
             "  rules:\n    - {name: a, keys: [{email: email}]}\n    - {name: a, keys: [{name: name}]}\n",
