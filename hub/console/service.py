@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from hub.console import ActionRefused
+from hub.engine.identity import value_at
 from hub.errors import HubError
 from hub.io.redact import redact
 from hub.ops import actions
@@ -162,14 +163,12 @@ class ConsoleService:
             with suppress(Exception):  # the page shows the record whatever its mapping says
                 compiled = self._compiled(spec.source.mapping)
                 hidden_source = {s for f in sensitive if (s := compiled.system_field_of(f))}
+                given, _ = actions.standing(
+                    actions.active_overrides(self.store, found.sync, found.system).get(found.record_id, []),
+                    source,
+                )
                 try:
-                    canonical = compiled.to_canonical(source, self._references(compiled, found))
-                    actions.apply_overrides(
-                        canonical,
-                        actions.active_overrides(self.store, found.sync, found.system).get(
-                            found.record_id, []
-                        ),
-                    )
+                    canonical = compiled.to_canonical_given(source, self._references(compiled, found), given)
                 except HubError as exc:
                     problem = redact(str(exc))
         return {
@@ -273,18 +272,15 @@ class ConsoleService:
         value = _parsed(text)
         found = actions.entry(self.store, entry_id)
         assert found is not None
-        replaced = None
-        if view["canonical"] is not None and found.record is not None:
-            compiled = self._compiled(self.project.sync(found.sync).source.mapping)
-            with suppress(HubError):
-                replaced = compiled.to_canonical(dict(found.record), self._references(compiled, found)).get(
-                    path
-                )
+        compiled = self._compiled(self.project.sync(found.sync).source.mapping)
+        record = found.record or {}
+        replaced = {source: value_at(record, source) for source in compiled.inputs_of(path)}
         override_id = actions.add_override(
             self.store, found, path, value, replaced, actor=actor, reason=reason
         )
         message = (
-            f"{path} of {found.system}:{found.record_id} will be {json.dumps(value)} from the next run on"
+            f"{path} of {found.system}:{found.record_id} will be {json.dumps(value)} from the next run on, "
+            f"while {', '.join(replaced) or 'the source'} stay as they are"
         )
         action = actions.record(
             self.store,

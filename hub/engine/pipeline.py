@@ -31,7 +31,7 @@ from hub.io.connector import Connector, ObjectSpec
 from hub.io.failpoints import failpoint
 from hub.io.records import OUTCOME_UNKNOWN, Record, Unreadable, WriteOp, WriteResult
 from hub.io.redact import redact
-from hub.ops.actions import Override, apply_overrides, lapse
+from hub.ops.actions import Override, lapse, standing
 from hub.project.loading import SyncSpec
 from hub.project.mapping import CompiledMapping, MappingFailure, referenced_values
 from hub.project.validation import CanonicalValidator
@@ -526,9 +526,10 @@ class PagePipeline:
         kept = []
         for item in items:
             try:
-                item.canonical = self.ctx.src_map.to_canonical(item.raw, refs)
                 if item.source_id in self.ctx.overrides:
-                    self._override(item)
+                    item.canonical = self._overridden(item, refs)
+                else:
+                    item.canonical = self.ctx.src_map.to_canonical(item.raw, refs)
                 if item.source_id in self.leaving and self.ctx.filter_exit is not None:
                     self.ctx.filter_exit.leave(item.canonical)
             except MappingFailure as failure:
@@ -540,15 +541,19 @@ class PagePipeline:
             kept.append(item)
         return kept
 
-    def _override(self, item: _Item) -> None:
-        """Apply ops' corrections of this record's canonical values (`hub.ops.actions`); one whose field
-        the source has changed since lapses: the source speaks again."""
-        stale = apply_overrides(item.canonical, self.ctx.overrides[item.source_id])
+    def _overridden(self, item: _Item, refs: dict[str, dict[str, str]]) -> Record:
+        """The record mapped with ops' corrections of its canonical values in place (`hub.ops.actions`),
+        even of a field whose mapping fails; one whose source values have changed since lapses: the
+        source speaks again."""
+        given, stale = standing(self.ctx.overrides[item.source_id], item.raw)
         if stale and not self.ctx.dry_run:
             lapse(self.ctx.store, stale)
             self.ctx.overrides[item.source_id] = [
                 o for o in self.ctx.overrides[item.source_id] if o.id not in stale
             ]
+        if not given:
+            return self.ctx.src_map.to_canonical(item.raw, refs)
+        return self.ctx.src_map.to_canonical_given(item.raw, refs, given)
 
     def _identify(self, items: list[_Item]) -> list[_Item]:
         ctx = self.ctx

@@ -2,8 +2,9 @@
 
     groups(store, search)        open quarantine entries, one row per sync and reason (field and rule)
     ignore(store, ids)           resolve entries as ignored: they stay put until their record changes
-    override(store, entry, ...)  correct one canonical value; every run applies it while the source still
-                                 maps the value it replaced (a source that changes the field speaks again)
+    override(store, entry, ...)  correct one canonical value; every run applies it while the source's values
+                                 the field is mapped from stay as they were (a source that changes them speaks
+                                 again), even where mapping them fails
     record(store, ...)           the audit trail (`hub_actions`), shown by the console beside what it changed
 
 Retries and heals run through the engine (`hub.console.service`); they are recorded here too.
@@ -143,7 +144,7 @@ class Override:
     id: int
     field: str
     value: Any
-    replaced: Any
+    replaced: Any  # {system path: value}: what the source said when the override was made
 
 
 def add_override(
@@ -209,20 +210,16 @@ def lapse(store: StateStore, ids: Iterable[int]) -> None:
             conn.execute(update(overrides).where(overrides.c.id.in_(wanted)).values(status="lapsed"))
 
 
-def apply_overrides(canonical: dict[str, Any], found: Sequence[Override]) -> list[int]:
-    """Set each override's value in `canonical` where the record still maps the value it replaced;
-    the ids of those that no longer apply (the source changed the field)."""
+def standing(found: Sequence[Override], record: Mapping[str, Any]) -> tuple[dict[str, Any], list[int]]:
+    """The overrides that stand for a source record, as canonical path -> value, and the ids of those
+    that lapsed: the source changed a value their field is mapped from (`Override.replaced` keeps the
+    source's values when the override was made)."""
+    values: dict[str, Any] = {}
     stale = []
     for item in found:
-        if value_at(canonical, item.field) != item.replaced:
+        inputs = item.replaced if isinstance(item.replaced, dict) else {}
+        if all(value_at(record, path) == value for path, value in inputs.items()):
+            values[item.field] = item.value
+        else:
             stale.append(item.id)
-            continue
-        *parents, last = item.field.split(".")
-        node = canonical
-        for part in parents:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
-            node = child
-        node[last] = item.value
-    return stale
+    return values, stale

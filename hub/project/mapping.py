@@ -382,17 +382,43 @@ def _run_plan(plan: _Plan, record: Mapping[str, Any], refs: Refs, system: str) -
 
 
 def _diagnose(plans: list[_Plan], record: Mapping[str, Any], refs: Refs, system: str) -> list[FieldProblem]:
+    return _field_by_field(plans, record, refs, system, {})[1]
+
+
+def _field_by_field(
+    plans: list[_Plan], record: Mapping[str, Any], refs: Refs, system: str, given: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """The record mapped one field at a time (`given` canonical values standing in for what their
+    fields would map to): the nested canonical record, and every reason a field failed."""
+    out: dict[str, Any] = {}
     problems = []
     for plan in plans:
         try:
-            _run_plan(plan, record, refs, system)
+            value = given[plan.write] if plan.write in given else _run_plan(plan, record, refs, system)
+            _place(out, plan.write, value)
         except UnresolvedReference as exc:
             problems.append(FieldProblem(exc.field, exc.code, exc.message, (exc.entity, exc.value)))
         except MappingError as exc:
             problems.append(FieldProblem(exc.field, exc.code, exc.message))
         except (TransformError, AttributeError, TypeError, ValueError) as exc:
             problems.append(FieldProblem(plan.label, "transform", str(exc)))
-    return problems or [FieldProblem("(record)", "mapping", "the record could not be mapped")]
+    for path, value in given.items():
+        if not any(plan.write == path for plan in plans):
+            _place(out, path, value)
+    if not given:
+        problems = problems or [FieldProblem("(record)", "mapping", "the record could not be mapped")]
+    return out, problems
+
+
+def _place(out: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    node = out
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[leaf] = value
 
 
 def make_digest(
@@ -475,6 +501,24 @@ class CompiledMapping:
         plain = {p for plan in self._out if plan not in built for p in plan.reads_paths}
         self.digest, digest = make_digest(sorted(plain), self.containers, built, spec.system, spec.key)
         self.generated = GeneratedMapping(inbound, outbound, digest)
+
+    def to_canonical_given(self, record: Mapping[str, Any], refs: Refs, given: Mapping[str, Any]) -> Record:
+        """The canonical record with the `given` canonical values (ops' overrides, by dotted path) in
+        place of what their fields map to, so a field whose mapping fails does not fail the record when
+        it is given; MappingFailure names any other field that fails."""
+        out, problems = _field_by_field(self._in, record, refs, self.spec.system, given)
+        if problems:
+            raise MappingFailure(problems)
+        return out
+
+    def inputs_of(self, canonical: str) -> list[str]:
+        """The system paths the canonical field `canonical` (or any field inside it) is mapped from."""
+        found: set[str] = set()
+        for plan in self._in:
+            if plan.write == canonical or plan.write.startswith(f"{canonical}."):
+                found.update([plan.read] if plan.read else [])
+                found.update(plan.reads_paths)
+        return sorted(found)
 
     def object_spec(self, batch_size: int | None = None) -> ObjectSpec:
         """The connector's view of the mapping's object (with a sync's batch size, when it sets one)."""

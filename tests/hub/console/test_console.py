@@ -22,7 +22,7 @@ from hub.engine.sync import SyncEngine
 from hub.project.loading import Project
 from hub.state import StateStore
 from hub.state.tables import alerts
-from tests.hub.kit_sql_project import two_databases
+from tests.hub.kit_sql_project import ACCOUNT, two_databases
 
 SECRET_NUMBER = "C-SECRET-4711"
 
@@ -303,3 +303,39 @@ def test_hub_console_serves_the_pages_alone_as_the_user_who_started_it(project: 
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_an_override_mends_a_field_whose_mapping_fails(project: Path) -> None:
+    mapping = project / "mappings" / "sql" / "crm_account.yaml"  # the number is read as a phone now
+    phone = (
+        "  - {canonical: account_number, system: number}\n"
+        "  - {canonical: phone, system: number, direction: inbound, inbound: [{e164: {default_region: NL}}]}\n"
+    )
+    mapping.write_text(ACCOUNT.format(table="crm_accounts", fields=phone))
+    with sqlite3.connect(project.parent / "crm.db") as db:
+        db.execute("UPDATE crm_accounts SET number = '020 794 0958'")
+        db.execute("UPDATE crm_accounts SET number = 'n/a' WHERE id = 3")  # no number: set aside at "inbound"
+    ran = CliRunner().invoke(cli, ["sync", "crm_to_dw", "--full", "--json", "--project", str(project)])
+    assert '"quarantined": 1' in ran.output, ran.output
+    service = service_of(project)
+    entry = next(e for e in service.store.quarantined("crm_to_dw") if e.record_id == "3")
+    assert entry.stage == "inbound" and service.entry(entry.id)["canonical"] is None
+    browser = client(project)
+    page = browser.get(f"/quarantine/{entry.id}").text
+    done = browser.post(
+        f"/quarantine/{entry.id}/override",
+        data={
+            "csrf": token(page),
+            "field": "phone",
+            "value": "+31207940959",
+            "reason": "number from the contract",
+        },
+    )
+    assert "while number stay as they are" in done.text and 'id="canonical"' in done.text
+    retried = browser.post(
+        f"/quarantine/{entry.id}/retry", data={"csrf": token(page), "reason": "override set"}
+    )
+    assert "1 cleared" in retried.text
+    assert "3" not in {e.record_id for e in service.store.quarantined("crm_to_dw")}
+    with sqlite3.connect(project.parent / "dw.db") as db:
+        assert db.execute("SELECT count(*) FROM dw_accounts WHERE number = 'n/a'").fetchone() == (1,)

@@ -135,6 +135,18 @@ def test_failures_name_every_bad_field(project: Project) -> None:
     assert len(caught.value.unresolved) == 1
 
 
+def test_given_values_stand_in_for_their_fields_even_where_mapping_them_fails(project: Project) -> None:
+    mapping = compiled(project)
+    refs = {"company": {RAW["AccountId"]: "h-company"}}
+    bad = {**RAW, "Phone": "n/a"}
+    fixed = mapping.to_canonical_given(bad, refs, {"phone": "+442079460999"})  # ops' override
+    assert fixed == {**mapping.to_canonical(RAW, refs), "phone": "+442079460999"}
+    with pytest.raises(MappingFailure) as caught:  # a field not given still fails the record
+        mapping.to_canonical_given({**bad, "AccountId": "001MISSING"}, refs, {"phone": None})
+    assert [p.field for p in caught.value.problems] == ["employer"]
+    assert mapping.inputs_of("phone") == ["Phone"]
+
+
 def test_read_fields_cover_keys_cursor_and_paths(project: Project) -> None:
     fields = compiled(project).read_fields
     assert fields[:4] == ["Id", "SystemModstamp", "Hub_Id__c", "IsPerson"]
