@@ -49,6 +49,7 @@ def _environment() -> Environment:
         loader=PackageLoader("hub.console", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
     env.filters["qs"] = lambda value: quote(str(value), safe="")
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # "Zoë", not "Zo\\u00eb"
     return env
 
 
