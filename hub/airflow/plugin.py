@@ -55,10 +55,10 @@ def console_service() -> ConsoleService:
     from airflow.configuration import conf
 
     from hub.console.service import ConsoleService
-    from hub.console.web import report_root
     from hub.io.connections import set_resolver
     from hub.project.loading import Project
     from hub.project.projectfile import project_state
+    from hub.report import reports_folder
     from hub.state import StateStore
     from hub.state.database import STATE_SETTING
 
@@ -75,7 +75,7 @@ def console_service() -> ConsoleService:
         return engine
 
     base = conf.get("api", "base_url", fallback="") or ""
-    return ConsoleService(project, store, engine_for, report_root(project.root), airflow_url=base or None)
+    return ConsoleService(project, store, engine_for, reports_folder(project.root), airflow_url=base or None)
 
 
 console_app = create_app(console_service, AirflowAuthority())

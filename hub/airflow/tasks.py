@@ -233,8 +233,9 @@ def run_reconcile(
             result = reconciler.run(sync_name, heal_records=heal_records, min_age=_min_age(params))
     except ConfigError as exc:
         raise AirflowFailException(f"reconciliation of {sync_name}: {exc}") from None
-    out = Path(os.environ.get("HUB_REPORTS", reconciler.project.root / ".hub" / "reports"))
-    files, doc = reconciler.report(result, out)
+    from hub.report import reports_folder
+
+    files, doc = reconciler.report(result, reports_folder(reconciler.project.root))
     summary = {"status": doc["status"], **doc["counts"], "report": str(files.html), "index": str(files.index)}
     log.info("reconcile %s: %s; report: %s", sync_name, doc["status"], files.html)
     notify(reconciler.project, result.alerts)

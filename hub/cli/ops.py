@@ -43,11 +43,12 @@ def console(
 
         from hub.console.auth import LocalAuthority
         from hub.console.service import ConsoleService
-        from hub.console.web import create_app, report_root
+        from hub.console.web import create_app
+        from hub.report import reports_folder
 
         loaded = load(project)
         store = state_store(loaded.root, state_url)
-        folder = reports or report_root(loaded.root)
+        folder = reports or reports_folder(loaded.root)
         folder = folder if folder.is_absolute() else loaded.root / folder
         service = ConsoleService(loaded, store, lambda sync: engine(project, state_url, sync), folder)
         actor = user or os.environ.get("HUB_USER") or getpass.getuser()

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
 REPORT_FILES = ("report.html", "report.json", "discrepancies.csv")
-TREND_RUNS = 30
 
 
 @dataclass(frozen=True)
@@ -129,10 +128,6 @@ class ConsoleService:
             f"{self.airflow_url}/dags/{quote(link['dag_id'], safe='')}/runs/{quote(link['run_id'], safe='')}"
         )
 
-    def trend(self, sync: str) -> list[dict[str, Any]]:
-        """The sync's last runs, oldest first: records read, quarantined and discrepancies found."""
-        return list(reversed(self.runs(sync, limit=TREND_RUNS)))
-
     def sync_names(self) -> list[str]:
         return sorted(self.project.syncs)
 
@@ -149,6 +144,14 @@ class ConsoleService:
             group.example = redact(group.example)
         return found
 
+    def group(self, key: str) -> actions.Group:
+        """One group of open entries (`actions.Group.key`); ActionRefused when none is open any more."""
+        found = actions.group(self.store, key[:1000])
+        if found is None:
+            raise ActionRefused("that group has no open entries now")
+        found.example = redact(found.example)
+        return found
+
     def entry(self, entry_id: int) -> dict[str, Any]:
         """One entry: the source's values, the canonical record they map to now (with ops' overrides),
         the reasons, its overrides and the actions that touched it."""
@@ -158,11 +161,11 @@ class ConsoleService:
         spec = self.project.sync(found.sync) if found.sync in self.project.syncs else None
         sensitive = set((spec.reconcile or {}).get("sensitive") or []) if spec else set()
         source, canonical, problem = dict(found.record or {}), None, None
-        hidden_source: set[str] = set()
+        hidden_source: set[str] | None = None  # None: not known, so every source value is hidden
         if spec is not None:
             with suppress(Exception):  # the page shows the record whatever its mapping says
                 compiled = self._compiled(spec.source.mapping)
-                hidden_source = {s for f in sensitive if (s := compiled.system_field_of(f))}
+                hidden_source = {path.split(".")[0] for f in sensitive for path in compiled.inputs_of(f)}
                 given, _ = actions.standing(
                     actions.active_overrides(self.store, found.sync, found.system).get(found.record_id, []),
                     source,
@@ -183,7 +186,12 @@ class ConsoleService:
             "created_at": found.created_at,
             "updated_at": found.updated_at,
             "errors": [_shown(e) for e in found.errors],
-            "source": {k: _shown(v, k in hidden_source or k in sensitive) for k, v in source.items()},
+            "source": {
+                k: _shown(
+                    v, k in sensitive or (bool(sensitive) if hidden_source is None else k in hidden_source)
+                )
+                for k, v in source.items()
+            },
             "canonical": (
                 {k: _shown(v, k in sensitive) for k, v in canonical.items()}
                 if canonical is not None
@@ -195,7 +203,7 @@ class ConsoleService:
                 _shown(o, o["field"] in sensitive) | {"field": o["field"]}
                 for o in actions.overrides_of(self.store, found.sync, found.system, found.record_id)
             ],
-            "history": self.history(entries=[found.id]),
+            "history": self.history(found.sync, entries=[found.id]),
         }
 
     def _compiled(self, key: str) -> CompiledMapping:
@@ -260,18 +268,19 @@ class ConsoleService:
 
     def override(self, entry_id: int, path: str, text: str, *, actor: str, reason: str) -> Outcome:
         """Keep a corrected canonical value for the entry's record; the next run (or a retry) applies it."""
-        view = self.entry(entry_id)
-        if view["status"] != "open":
-            raise ActionRefused(f"entry {entry_id} is {view['status']}, not open")
-        if path not in view["fields"]:
+        found = actions.entry(self.store, entry_id)
+        if found is None:
+            raise ActionRefused(f"no quarantine entry {entry_id}")
+        if found.status != "open":
+            raise ActionRefused(f"entry {entry_id} is {found.status}, not open")
+        fields = self._fields(found.sync)
+        if path not in fields:
             raise ActionRefused(
-                f"{path!r} is not a field of the canonical record; fields: {', '.join(view['fields'])}"
+                f"{path!r} is not a field of the canonical record; fields: {', '.join(fields)}"
             )
         if len(text) > 10_000:
             raise ActionRefused("the value is longer than 10,000 characters")
         value = _parsed(text)
-        found = actions.entry(self.store, entry_id)
-        assert found is not None
         compiled = self._compiled(self.project.sync(found.sync).source.mapping)
         record = found.record or {}
         replaced = {source: value_at(record, source) for source in compiled.inputs_of(path)}
@@ -280,7 +289,7 @@ class ConsoleService:
         )
         message = (
             f"{path} of {found.system}:{found.record_id} will be {json.dumps(value)} from the next run on, "
-            f"while {', '.join(replaced) or 'the source'} stay as they are"
+            f"while the source leaves {', '.join(replaced) or 'the record'} as it is"
         )
         action = actions.record(
             self.store,
@@ -315,6 +324,13 @@ class ConsoleService:
         """The latest reconciliation report of each sync (`<reports>/<sync>/latest.json`)."""
         found = (_summary(p) for p in sorted(self.reports.glob("*/latest.json")) if self.reports.is_dir())
         return [doc for doc in found if doc is not None]
+
+    def latest_report(self, sync: str) -> dict[str, Any]:
+        """The latest report of one sync (`<reports>/<sync>/latest.json`)."""
+        found = _summary(self.reports / sync / "latest.json") if SAFE_NAME.match(sync) else None
+        if found is None:
+            raise ActionRefused(f"no report of {sync!r} yet")
+        return found
 
     def reports_of(self, sync: str) -> list[dict[str, Any]]:
         """Every report of one sync kept in the folder, newest first."""

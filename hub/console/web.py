@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlencode
 
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
 
 MAX_FORM = 64 * 1024
 MAX_REASON = 2000
+TREND_RUNS = 30  # runs a sync's trend chart shows
 PAGES = (
     ("", "Runs"),
     ("quarantine", "Quarantine"),
@@ -187,7 +187,7 @@ def create_app(
             if sync and sync not in svc.project.syncs:
                 raise ActionRefused(f"no sync {sync!r}")
             runs = await asyncio.to_thread(svc.runs, sync or None, 200)
-            trend = svc.trend(sync) if sync else []
+            trend = list(reversed(runs[:TREND_RUNS])) if sync else []  # oldest first
             return page(
                 request,
                 principal,
@@ -214,11 +214,8 @@ def create_app(
     async def group_page(request: Request, key: str = "") -> Response:
         async def render(principal: Principal) -> Response:
             svc = service()
-            sync = key.split("|", 1)[0]
-            found = next((g for g in svc.groups() if g.key == key), None)
-            if found is None:
-                raise ActionRefused("that group has no open entries now")
-            entries = svc.store.quarantined(sync, status="open", ids=found.ids[:200])
+            found = await asyncio.to_thread(svc.group, key)
+            entries = svc.store.quarantined(found.sync, status="open", ids=found.ids[:200])
             return page(
                 request,
                 principal,
@@ -262,9 +259,7 @@ def create_app(
     @app.get("/reports/{sync}", response_class=HTMLResponse)
     async def report_page(request: Request, sync: str) -> Response:
         async def render(principal: Principal) -> Response:
-            found = next((r for r in service().reports_index() if r["sync"] == sync), None)
-            if found is None:
-                raise ActionRefused(f"no report of {sync!r} yet")
+            found = service().latest_report(sync)
             history = service().history(sync=sync)
             heals = [h for h in history if h["action"] == "heal"]
             return page(
@@ -295,10 +290,7 @@ def create_app(
 
     # Actions ----------------------------------------------------------------------------------
     def _group(fields: dict[str, str]) -> list[int]:
-        ids = next((g.ids for g in service().groups() if g.key == fields.get("key")), [])
-        if not ids:
-            raise ActionRefused("that group has no open entries now")
-        return ids
+        return service().group(fields.get("key", "")).ids
 
     @app.post("/quarantine/group/retry")
     async def retry_group(request: Request) -> Response:
@@ -396,9 +388,3 @@ def _trend_svg(points: list[dict[str, Any]], width: int = 720, height: int = 160
         f'<svg class="chart" role="img" aria-label="trend of the last {len(points)} runs" width="{width}" '
         f'height="{height + 12}" xmlns="http://www.w3.org/2000/svg">{axis}{"".join(lines)}{legend}</svg>'
     )
-
-
-def report_root(root: Path) -> Path:
-    import os
-
-    return Path(os.environ.get("HUB_REPORTS", root / ".hub" / "reports"))

@@ -71,10 +71,10 @@ def groups(store: StateStore, search: str = "", sync: str | None = None) -> list
     return sorted(found.values(), key=lambda g: (-g.count, g.sync, g.reason))
 
 
-def group_ids(store: StateStore, key: str) -> list[int]:
-    """The open entries of the group `key` (`Group.key`), as they are now."""
+def group(store: StateStore, key: str) -> Group | None:
+    """The group `key` (`Group.key`) as it is now, None when none of its entries is open any more."""
     sync = key.split("|", 1)[0]
-    return next((g.ids for g in groups(store, sync=sync) if g.key == key), [])
+    return next((g for g in groups(store, sync=sync) if g.key == key), None)
 
 
 def entry(store: StateStore, entry_id: int) -> QuarantineRow | None:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -80,6 +81,12 @@ def _tiles(doc: dict[str, Any]) -> list[tuple[str, int, bool]]:
     ]
 
 
+def reports_folder(root: Path) -> Path:
+    """Where a project's reconciliation reports are written and read: HUB_REPORTS, else `.hub/reports`."""
+    configured = os.environ.get("HUB_REPORTS")
+    return Path(configured) if configured else root / ".hub" / "reports"
+
+
 def write_reports(result: Reconciliation, out: Path, store: StateStore) -> tuple[ReportFiles, dict[str, Any]]:
     """Write the run's JSON, CSV and HTML and refresh the index; returns the files and the document."""
     folder = out / result.sync.name / result.run_id
@@ -139,7 +146,7 @@ def write_index(out: Path) -> Path:
     return path
 
 
-__all__ = ["ReportFiles", "counts", "write_index", "write_reports"]
+__all__ = ["ReportFiles", "counts", "reports_folder", "write_index", "write_reports"]
 
 
 def render_customer(view: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -64,6 +65,12 @@ def group_key(page: str) -> str:
     found = re.search(r'name="key" value="([^"]+)"', page)
     assert found
     return found.group(1).replace("&#39;", "'")
+
+
+def override(browser: TestClient, entry_id: int, page: str, field: str, value: str, reason: str) -> Any:
+    """Post the entry page's override form."""
+    data = {"csrf": token(page), "field": field, "value": value, "reason": reason}
+    return browser.post(f"/quarantine/{entry_id}/override", data=data)
 
 
 def rename(root: Path, ids: tuple[int, ...]) -> None:
@@ -141,20 +148,9 @@ def test_an_override_is_audited_applied_by_the_next_run_and_lapses_when_the_sour
     entry = next(e for e in service.store.quarantined("crm_to_dw") if e.record_id == "6")
     browser = client(project)
     page = browser.get(f"/quarantine/{entry.id}").text
-    refused = browser.post(
-        f"/quarantine/{entry.id}/override",
-        data={"csrf": token(page), "field": "nmae", "value": "x", "reason": "typo"},
-    )
+    refused = override(browser, entry.id, page, "nmae", "x", "typo")
     assert refused.status_code == 400 and "not a field of the canonical record" in refused.text
-    done = browser.post(
-        f"/quarantine/{entry.id}/override",
-        data={
-            "csrf": token(page),
-            "field": "name",
-            "value": "Acme (fixed by ops)",
-            "reason": "CRM is read-only",
-        },
-    )
+    done = override(browser, entry.id, page, "name", "Acme (fixed by ops)", "CRM is read-only")
     assert done.status_code == 200 and "will be" in done.text
     assert "Acme (fixed by ops)" in done.text and "CRM is read-only" in done.text  # overrides and history
     retried = browser.post(
@@ -322,16 +318,8 @@ def test_an_override_mends_a_field_whose_mapping_fails(project: Path) -> None:
     assert entry.stage == "inbound" and service.entry(entry.id)["canonical"] is None
     browser = client(project)
     page = browser.get(f"/quarantine/{entry.id}").text
-    done = browser.post(
-        f"/quarantine/{entry.id}/override",
-        data={
-            "csrf": token(page),
-            "field": "phone",
-            "value": "+31207940959",
-            "reason": "number from the contract",
-        },
-    )
-    assert "while number stay as they are" in done.text and 'id="canonical"' in done.text
+    done = override(browser, entry.id, page, "phone", "+31207940959", "number from the contract")
+    assert "while the source leaves number as it is" in done.text and 'id="canonical"' in done.text
     retried = browser.post(
         f"/quarantine/{entry.id}/retry", data={"csrf": token(page), "reason": "override set"}
     )
