@@ -1,13 +1,15 @@
 """Identity resolution's accuracy and cost against a known truth (issue 17, item 5).
 
-    .venv/bin/python bench/identity.py [--people 40000] [--seed 17]
+    .venv/bin/python bench/identity.py [--people 40000] [--seed 17] [--names census|uniform]
 
 A generator makes people who each appear in one to five systems (Salesforce, HubSpot, Zendesk,
 Mailchimp, Odoo), every appearance with the noise real records have: typos, nicknames, given and
 family names swapped, a private mailbox instead of the work one, e-mail case, phone numbers in
 national and international forms, missing fields; people share names, and colleagues share a company
-switchboard (`connectors/emulators/people.py`). It knows which records are one person. Three
-resolutions run over the same records:
+switchboard (`connectors/emulators/people.py`). Names are as often shared as the US census's
+(`--names census`, the default), or drawn evenly from 75 given and 867 family names (`--names
+uniform`: nearly everyone shares their whole name, and a name alone says nothing). It knows which
+records are one person. Four resolutions run over the same records:
 
 - the exact e-mail baseline: records with the same e-mail text are one;
 - Omnihub's rules (`hub.identity.resolve`, the rules of `schemas/contact.schema.json`'s `x-identity`);
@@ -86,9 +88,12 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=40_000)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--threshold", type=float, default=0.9999, help="Splink's match probability to link")
+    parser.add_argument(
+        "--names", choices=("census", "uniform"), default="census", help="how names are drawn"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
-    generated = records(args.people, args.seed)
+    generated = records(args.people, args.seed, args.names)
     candidates = [Candidate(system, id, values) for system, id, values, _ in generated]
     truth = {f"{system}:{id}": person for system, id, _, person in generated}
     made = time.perf_counter() - started
@@ -96,7 +101,8 @@ def main() -> None:
     per_truth = Counter(truth.values())
     print(
         f"{len(candidates):,} records of {people_in:,} people in {len(SYSTEMS)} systems "
-        f"({sum(1 for n in per_truth.values() if n > 1):,} in more than one); generated in {made:.1f} s, "
+        f"({sum(1 for n in per_truth.values() if n > 1):,} in more than one; names: {args.names}); "
+        f"generated in {made:.1f} s, "
         f"peak {peak_mb():.0f} MB"
     )
     heads = ("precision", 10), ("recall", 8), ("F1", 8), ("clusters", 10), ("seconds", 9), ("peak MB", 9)

@@ -584,8 +584,9 @@ class PagePipeline:
         store, rules = self.ctx.store, self.ctx.identity.rules if self.ctx.identity else ()
         keys: dict[str, list[str]] = {}
         for item in items:
-            found = ((rule.name, rule.key(item.canonical, None)) for rule in rules)
-            keys[item.source_id] = [f"{name}: {' / '.join(key)}" for name, key in found if key is not None]
+            keys[item.source_id] = [
+                f"{rule.name}: {' / '.join(key)}" for rule in rules for key in rule.keys(item.canonical, None)
+            ]
         fresh = [item for item in items if item.minted]
         owners = store.identity_owners(self.entity, [k for item in fresh for k in keys[item.source_id]])
         moves = {}

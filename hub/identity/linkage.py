@@ -5,7 +5,9 @@ no e-mail at all. Splink compares pairs of records that share a blocking key (th
 same phone number, the same name, the same family name at one company), scores each pair by how
 much each field's agreement or disagreement says (m and u probabilities, trained on the records
 themselves by expectation maximisation: no labelled pairs are needed), and keeps the pairs whose
-match probability reaches the threshold. `hub.identity.resolve` joins those pairs to its clusters.
+match probability reaches the threshold, unless the two name different companies or have different
+companies' mailboxes (`VETO`): namesakes at two companies agree on all the model compares of them but
+their employers. `hub.identity.resolve` joins those pairs to its clusters.
 
 DuckDB runs it in this process; for more records than one machine holds, Splink runs the same model
 on Spark (`splink.backends.spark.SparkAPI` instead of `DuckDBAPI`), or on any engine it supports.
@@ -21,6 +23,8 @@ from hub.identity import normalize
 from hub.identity.resolve import Candidate
 from hub.identity.settings import BLOCKING
 
+VETO = ("email_domain", "account")
+"""Columns on which two records that both have a value and differ are never one (`_contradict`)."""
 COLUMNS = ("unique_id", "first_name", "last_name", "full_name", "email", "email_domain", "phone", "account")
 
 
@@ -89,7 +93,19 @@ def probable_links(
         scored = predicted.as_pandas_dataframe()  # type: ignore[no-untyped-call]
     finally:
         quiet.level = level
+    held = {
+        str(key): tuple(values)
+        for key, *values in frame[["unique_id", *VETO]].itertuples(index=False, name=None)
+    }
     return [
-        (str(row.unique_id_l), str(row.unique_id_r), float(row.match_probability))
+        (left, right, float(row.match_probability))
         for row in scored.itertuples(index=False)
+        if not _contradict(held[left := str(row.unique_id_l)], held[right := str(row.unique_id_r)])
     ]
+
+
+def _contradict(left: Sequence[Any], right: Sequence[Any]) -> bool:
+    """Whether two records cannot be one person whatever their score (their `VETO` columns): both name
+    a company, or both have a company's mailbox, and they differ. Namesakes at two companies score high
+    on their names and their mailboxes' names ("anna.dejong@..."), which is all the model sees of them."""
+    return any(isinstance(a, str) and isinstance(b, str) and a != b for a, b in zip(left, right, strict=True))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from hub.project.transforms.phone import PhoneError, to_e164
@@ -77,6 +78,7 @@ def domain(value: Any) -> str | None:
     return text
 
 
+@lru_cache(maxsize=1 << 18)
 def fold(text: str) -> str:
     """Text without accents, case or repeated spaces: "  Zoë  DE Jong" is "zoe de jong"."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -98,3 +100,31 @@ def person(first: Any, last: Any) -> str | None:
     if not given or not family:
         return None
     return " ".join(sorted(f"{given} {family}".replace(",", " ").split()))
+
+
+def similar_people(first: Any, last: Any) -> tuple[str, ...]:
+    """A person's whole name and every spelling of it one typo away from others, so that two spellings
+    one typo apart (a letter left out, added, changed, or two letters swapped) share one of these:
+    the given and the family name folded without spaces, in either order ("anna dejong", whichever
+    field held which), and each with one letter left out ("ana dejong", "anna djong", ...). "Anna de
+    Jong", "Ana de Jong", "Anna de Jnog", "Anna deJong" and "Jong, de / Anna" all meet. A name of
+    three letters or fewer is kept whole: one letter there makes another name as often as a misspelt
+    one (Bos and Vos, Jan and Jen). Empty without both parts."""
+    given, family = name(first), name(last)
+    if not given or not family:
+        return ()
+    return _similar(given, family)
+
+
+@lru_cache(maxsize=1 << 16)
+def _similar(given: str, family: str) -> tuple[str, ...]:
+    parts = [given.replace(" ", "").replace(",", ""), family.replace(" ", "").replace(",", "")]
+    found = {" ".join(sorted(parts))}
+    for at, word in enumerate(parts):
+        if len(word) < 4:
+            continue
+        for cut in range(len(word)):
+            varied = [*parts]
+            varied[at] = word[:cut] + word[cut + 1 :]
+            found.add(" ".join(sorted(varied)))
+    return tuple(sorted(found))

@@ -15,7 +15,7 @@ made it, for `explain`.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,17 +23,27 @@ from typing import Any
 from hub.engine.identity import value_at
 from hub.identity import normalize
 
-KINDS: dict[str, Callable[..., str | None]] = {
+KINDS: dict[str, Callable[..., str | tuple[str, ...] | None]] = {
     "email": normalize.email,
     "phone": normalize.phone,
     "tax_id": normalize.tax_id,
     "domain": normalize.domain,
     "name": normalize.name,
     "person": normalize.person,
+    "similar_person": normalize.similar_people,
+    "rare_person": normalize.person,
     "organisation": normalize.name,
 }
-"""How a key part reads its fields: `person` takes two (given name, family name), `organisation` two
-or three (the company, an e-mail address, a phone number), the others one.
+"""How a key part reads its fields: `person` and `similar_person` take two (given name, family name),
+`organisation` two or three (the company, an e-mail address, a phone number), the others one.
+
+`similar_person` is a person's whole name allowing one typo (`normalize.similar_people`): a record
+has several such keys, and records sharing any one of them agree on the part.
+
+`rare_person` is a person's whole name when it is rare enough to name one person: when fewer than
+`RARE` other people are expected to bear it by chance, the number of people (the clusters the rules
+before it made) times how often its given name and its family name occur among the records. "Anna
+de Jong" is never one; "Fenna Oudehofdeneman" among a million records is.
 
 `organisation` is the record's company when it names one, else the company its e-mail's domain
 belongs to, else the company its phone number belongs to (a switchboard colleagues share): a domain
@@ -43,8 +53,36 @@ with another (free mail providers' domains belong to nobody). A Zendesk requeste
 e-mail then meet in "name and organisation". Rules with an `organisation` part are keyed after the
 rules before them have made their clusters, which is where the domains and numbers are learned."""
 
-ARITY = {"person": (2,), "organisation": (2, 3)}
+ARITY = {"person": (2,), "similar_person": (2,), "rare_person": (2,), "organisation": (2, 3)}
 """How many fields a part of each kind reads (one for the kinds not named)."""
+RARE = 0.01
+"""A whole name is rare (`rare_person`) when fewer other people than this are expected to bear it."""
+LEARNING = frozenset({"organisation", "rare_person"})
+"""The kinds that read what the rules before theirs found (`Learned`)."""
+
+
+@dataclass(frozen=True)
+class Learned:
+    """What the records and the clusters made so far say, for the kinds that need it (`LEARNING`): which
+    company an e-mail domain or a phone number belongs to, how often each given and family name
+    occurs, and how many people there are."""
+
+    domains: Mapping[str, str] = field(default_factory=dict)
+    given: Mapping[str, int] = field(default_factory=dict)
+    family: Mapping[str, int] = field(default_factory=dict)
+    records: int = 0
+    people: int = 0
+
+    def rare(self, given: str, family: str) -> bool:
+        """Whether fewer than `RARE` other people are expected to bear this whole name, read either way
+        round (a record may hold the family name as the given one)."""
+        if not self.records:
+            return False
+        share = max(
+            self.given.get(given, 0) * self.family.get(family, 0),
+            self.given.get(family, 0) * self.family.get(given, 0),
+        ) / (self.records * self.records)
+        return self.people * share < RARE
 
 
 @dataclass(frozen=True)
@@ -76,19 +114,29 @@ class Part:
             shown = " or ".join(map(str, wanted))
             raise ValueError(f"a {self.kind} key part reads {shown} field(s), not {len(self.fields)}")
 
-    def value(
-        self, values: Mapping[str, Any], region: str | None, domains: Mapping[str, str] | None = None
-    ) -> str | None:
+    def values(
+        self, values: Mapping[str, Any], region: str | None, learned: Learned | None = None
+    ) -> list[str]:
+        """The part's match values of a record: one, several (`similar_person`) or none."""
         read = [value_at(values, path) for path in self.fields]
+        if self.kind == "similar_person":
+            return list(normalize.similar_people(*read))
+        if self.kind == "rare_person":
+            given, family = normalize.name(read[0]), normalize.name(read[1])
+            if not given or not family or learned is None or not learned.rare(given, family):
+                return []
+            return [normalize.person(given, family) or ""]
         if self.kind == "phone":
-            return normalize.phone(read[0], region)
-        if self.kind == "organisation":
-            company = normalize.name(read[0]) if isinstance(read[0], str) else None
-            if company:
-                return company
-            learned = domains or {}
-            return next((learned[c] for c in _clues(read, region) if c in learned), None)
-        return KINDS[self.kind](*read)
+            found = normalize.phone(read[0], region)
+        elif self.kind == "organisation":
+            found = normalize.name(read[0]) if isinstance(read[0], str) else None
+            if not found:
+                domains = learned.domains if learned else {}
+                found = next((domains[c] for c in _clues(read, region) if c in domains), None)
+        else:
+            made = KINDS[self.kind](*read)
+            found = made if isinstance(made, str) else None
+        return [found] if found is not None else []
 
 
 @dataclass(frozen=True)
@@ -100,19 +148,29 @@ class Rule:
 
     @property
     def learns(self) -> bool:
-        """Whether the rule reads companies from e-mail domains (see `KINDS`)."""
-        return any(part.kind == "organisation" for part in self.parts)
+        """Whether the rule reads what the rules before it found (`LEARNING`)."""
+        return any(part.kind in LEARNING for part in self.parts)
 
-    def key(
-        self, values: Mapping[str, Any], region: str | None, domains: Mapping[str, str] | None = None
-    ) -> tuple[str, ...] | None:
-        found = []
-        for part in self.parts:
-            value = part.value(values, region, domains)
-            if value is None:
-                return None
-            found.append(value)
-        return tuple(found)
+    def keys(
+        self, values: Mapping[str, Any], region: str | None, learned: Learned | None = None
+    ) -> list[tuple[str, ...]]:
+        """A record's keys under the rule: every combination of its parts' values (one key unless a
+        part is `similar_person`); none when a part has no value."""
+        read: dict[int, list[str]] = {}
+        for at in self._cheap_first:
+            read[at] = self.parts[at].values(values, region, learned)
+            if not read[at]:
+                return []
+        found: list[tuple[str, ...]] = [()]
+        for at in range(len(self.parts)):
+            found = [(*key, value) for key in found for value in read[at]]
+        return found
+
+    @property
+    def _cheap_first(self) -> list[int]:
+        """The parts' places, those with one value first: a record without a phone number needs no
+        spellings of its name."""
+        return sorted(range(len(self.parts)), key=lambda at: self.parts[at].kind == "similar_person")
 
 
 @dataclass
@@ -159,16 +217,22 @@ def resolve(
             if first != index and sets.union(first, index):
                 links.append(("hub id", records[first].key, record.key))
     too_common: dict[str, int] = {}
-    domains: dict[str, str] | None = None
+    learned: Learned | None = None
     for rule in rules:
-        if rule.learns and domains is None:
-            domains = _company_domains(records, rule, sets, region)
-        groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        if rule.learns:  # again after each rule that needs it: the clusters have grown
+            learned = _learn(records, rule, sets, region)
+        groups: dict[tuple[str, ...], int | list[int]] = {}  # a key one record has keeps no list
         for index, record in enumerate(records):
-            key = None if index in held else rule.key(record.values, region, domains)
-            if key is not None:
-                groups[key].append(index)
+            if index not in held:
+                for key in rule.keys(record.values, region, learned):
+                    found = groups.setdefault(key, index)
+                    if isinstance(found, list):
+                        found.append(index)
+                    elif found != index:
+                        groups[key] = [found, index]
         for key, members in groups.items():
+            if isinstance(members, int):
+                continue
             if len(members) > max_group:
                 too_common[f"{rule.name}: {' / '.join(key)}"] = len(members)
                 continue
@@ -199,6 +263,24 @@ def _clues(read: Sequence[Any], region: str | None) -> list[str]:
     if number:
         found.append(f"tel:{number}")
     return found
+
+
+def _learn(records: Sequence[Candidate], rule: Rule, sets: _UnionFind, region: str | None) -> Learned:
+    """What `rule`'s parts need to know of the records and the clusters so far (`Learned`)."""
+    kinds = {part.kind for part in rule.parts}
+    given: Counter[str] = Counter()
+    family: Counter[str] = Counter()
+    if "rare_person" in kinds:
+        part = next(part for part in rule.parts if part.kind == "rare_person")
+        for record in records:
+            first, last = (normalize.name(value_at(record.values, path)) for path in part.fields)
+            if first:
+                given[first] += 1
+            if last:
+                family[last] += 1
+    people = len({sets.find(index) for index in range(len(records))})
+    domains = _company_domains(records, rule, sets, region) if "organisation" in kinds else {}
+    return Learned(domains, given, family, len(records), people)
 
 
 def _company_domains(

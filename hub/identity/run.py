@@ -80,14 +80,24 @@ class IdentityResult:
 
 
 def endpoints(engine: SyncEngine, entity: str) -> list[Endpoint]:
-    """Each system instance a sync of `entity` reads or writes, once, with the first mapping it uses."""
+    """Each system instance a sync of `entity` reads or writes, once, with the first mapping it uses
+    that reads all its records (one without a `filter`), else the first: BambooHR's employees through
+    `bamboohr/employee`, not `bamboohr/support_agent`, which reads the Support department alone."""
     found: dict[str, Endpoint] = {}
+    mappings = engine.project.mappings
+
+    def filtered(endpoint: Endpoint) -> bool:
+        spec = mappings.get(endpoint.mapping)
+        return bool(spec is not None and spec.filter)
+
     for name in sorted(engine.project.syncs):
         spec = engine.project.syncs[name]
         if spec.entity != entity or engine.project.problems_for_sync(name):
             continue
         for endpoint in (spec.source, spec.target):
-            found.setdefault(endpoint.instance, endpoint)
+            held = found.setdefault(endpoint.instance, endpoint)
+            if filtered(held) and not filtered(endpoint):
+                found[endpoint.instance] = endpoint
     return [found[instance] for instance in sorted(found)]
 
 
@@ -194,8 +204,8 @@ class IdentityRun:
                 candidates.append(candidate)
                 updated[candidate.key] = row[UPDATED]
         read_here = {endpoint.instance for endpoint in endpoints(self.engine, entity)}
-        for other, reference in ALSO.get(entity, {}).items():
-            candidates += self._also(entity, other, reference, fields, read_here, found, updated)
+        for other, (reference, renamed) in ALSO.get(entity, {}).items():
+            candidates += self._also(other, reference, renamed, fields, read_here, found, updated)
         hub_of = {c.key: c.hub_id for c in candidates}
         decisions = self.store.decisions(entity)
         apart, merges = decided(decisions, hub_of)
@@ -245,24 +255,29 @@ class IdentityRun:
 
     def _also(
         self,
-        entity: str,
         other: str,
-        reference: str,
+        reference: str | None,
+        renamed: Mapping[str, str] | None,
         fields: Sequence[str],
         read_here: set[str],
         found: EntityResult,
         updated: dict[str, str | None],
     ) -> list[Candidate]:
-        """The records of `other` (see `ALSO`) in systems no sync of `entity` reads, as its candidates:
-        the fields both entities have, and the hub id their reference names."""
+        """The records of `other` (see `ALSO`) in systems no sync of the party reads, as its candidates:
+        the party's fields they have (`renamed`: which are which; None: those named alike), and the hub
+        id `reference` names."""
         theirs = set((self.engine.project.entity_schema(other) or {}).get("properties", {}))
-        shared = [name for name in fields if name in theirs]
-        wanted = list(dict.fromkeys([*shared, reference, *SHOWN.get(other, ()), *ACTIVITY[other].values()]))
+        pairs = renamed.items() if renamed is not None else ((name, name) for name in fields)
+        read = {mine: party for mine, party in pairs if mine in theirs and party in fields}
+        wanted = [*read, *([reference] if reference else []), *SHOWN.get(other, ())]
+        wanted = list(dict.fromkeys([*wanted, *ACTIVITY.get(other, {}).values()]))
         made = []
         for endpoint, side in self._sides(other, wanted, found, leave=read_here):
             for row in side.rows:
-                values = {name: _plain(row[name]) for name in shared if row.get(name) is not None}
-                named = row.get(reference)
+                values = {
+                    party: _plain(row[mine]) for mine, party in read.items() if row.get(mine) is not None
+                }
+                named = row.get(reference) if reference else None
                 candidate = Candidate(endpoint.instance, str(row[ID]), values, str(named) if named else None)
                 made.append(candidate)
                 updated[candidate.key] = row[UPDATED]

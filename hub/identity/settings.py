@@ -19,11 +19,12 @@
           phone: most_recent
           industry: {source_priority: [hubspot, salesforce]}
 
-A key is `{kind: field}` (`person` takes two fields: given and family name); the kinds are
-`hub.identity.resolve.KINDS`. Blocking columns are `hub.identity.linkage.COLUMNS`. The survivorship's
-`sources` also rank the syncs of a cluster into one target: a sync under `identity: true` does not
-overwrite a target record that a higher-ranked source feeds (`SyncEngine.outranked_by`). Every
-mistake is a located problem naming the file, line and field.
+A key is `{kind: field}` (`person`, `similar_person` and `rare_person` take two fields: given and
+family name; `organisation` two or three); the kinds are `hub.identity.resolve.KINDS`. Blocking
+columns are `hub.identity.linkage.COLUMNS`. The survivorship's `sources` also rank the syncs of a
+cluster into one target: a sync under `identity: true` does not overwrite a target record that a
+higher-ranked source feeds (`SyncEngine.outranked_by`). Every mistake is a located problem naming
+the file, line and field.
 """
 
 from __future__ import annotations
@@ -268,6 +269,8 @@ def _key_problems(doc: Document, at: list[PathItem], key: Any, fields: Mapping[s
     if len(given) not in wanted or not all(isinstance(f, str) for f in given):
         shape = {
             "person": "two fields: [given name, family name]",
+            "similar_person": "two fields: [given name, family name]",
+            "rare_person": "two fields: [given name, family name]",
             "organisation": "two or three fields: [company, e-mail] or [company, e-mail, phone]",
         }.get(str(kind), "one field")
         return [doc.problem([*at, kind], f"a {kind} key reads {shape}")]

@@ -211,7 +211,7 @@ def test_identity_resolves_after_any_sync_of_a_customer_or_what_they_have() -> N
         "omnihub://sync/helpdesk_tickets_to_crm" in watched
         and "omnihub://sync/erp_invoices_to_crm" in watched
     )
-    assert "omnihub://sync/hr_employees_to_erp" not in watched  # an employee is not a customer
+    assert "omnihub://sync/hr_employees_to_erp" not in watched  # read by each resolution; starts none
 
 
 def test_a_partitioned_reconciliation_maps_a_task_over_partitions(tmp_path: Path) -> None:

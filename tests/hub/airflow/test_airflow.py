@@ -159,6 +159,10 @@ def test_the_identity_task_resolves_every_system_and_returns_counts_only(sandbox
     signed_up = sandbox.apps["mailchimp"].create(  # type: ignore[attr-defined]
         person["Email"].upper(), merge_fields={"FNAME": person["FirstName"], "LNAME": person["LastName"]}
     )  # on a form of Mailchimp's own: no sync made this member
+    hr = sandbox.apps["bamboohr"]
+    hired = hr.create(  # type: ignore[attr-defined]
+        {"firstName": person["FirstName"], "lastName": person["LastName"], "workEmail": person["Email"]}
+    )  # a customer's contact who came to work here
     said = hub_airflow.run_identity(str(ROOT))
     accounts, contacts = said["entities"]
     assert accounts["entity"] == "account" and accounts["read"]["salesforce"] == 40
@@ -170,7 +174,15 @@ def test_the_identity_task_resolves_every_system_and_returns_counts_only(sandbox
         app, ["identity", "explain", "contact", f"mailchimp:{signed_up}", "--json", "--project", str(ROOT)]
     )
     assert explained.exit_code == 0, explained.output
-    assert f"salesforce:{person['Id']}" in json.loads(explained.stdout)["records"]
+    records = json.loads(explained.stdout)["records"]
+    assert f"salesforce:{person['Id']}" in records
+    assert f"bamboohr:{hired}" in records  # employees are people too, met by their work e-mail
+    employees = len(hr.records())  # type: ignore[attr-defined]
+    assert employees - contacts["unreadable"] <= contacts["read"]["bamboohr"] <= employees  # all, not Support
+    kept = CliRunner().invoke(app, ["customer", person["Email"], "--json", "--project", str(ROOT)])
+    assert kept.exit_code == 0, kept.output
+    employee = next(r for r in json.loads(kept.stdout)["records"] if r["system"] == "bamboohr")
+    assert set(employee["record"]) == {"first_name", "last_name", "email"}  # a contact's fields, and no more
     assert json.loads(json.dumps(said)) == said  # what XCom keeps
     from hub.identity.run import IdentityRun
 

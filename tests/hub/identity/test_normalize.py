@@ -64,3 +64,16 @@ def test_names_fold_accents_case_and_spaces_and_a_person_is_one_key_in_either_or
     assert normalize.name("  Zoë  DE Jong") == "zoe de jong"
     assert normalize.person("Anna", "de Jong") == normalize.person("de Jong", "Anna") == "anna de jong"
     assert normalize.person("Anna", " ") is None
+
+
+def test_two_spellings_one_typo_apart_share_a_similar_key_and_short_names_stay_whole() -> None:
+    anna = set(normalize.similar_people("Anna", "de Jong"))
+    assert "anna dejong" in anna
+    for typo in (("Ana", "de Jong"), ("Anan", "de Jong"), ("Anma", "de Jong"), ("Anna", "de Jnog")):
+        assert anna & set(normalize.similar_people(*typo)), typo  # left out, swapped, changed
+    assert anna & set(normalize.similar_people("Annna", "deJong"))  # one added, a space left out
+    assert anna == set(normalize.similar_people("de Jong", "Anna"))  # either field holding either part
+    assert not anna & set(normalize.similar_people("Anna", "de Vries"))
+    assert not set(normalize.similar_people("Jan", "Bos")) & set(normalize.similar_people("Jan", "Vos"))
+    assert not set(normalize.similar_people("Jan", "Bos")) & set(normalize.similar_people("Jen", "Bos"))
+    assert normalize.similar_people("Anna", None) == ()

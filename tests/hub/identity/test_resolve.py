@@ -212,3 +212,58 @@ def test_a_merge_joins_what_no_rule_would_and_names_who_decided() -> None:
     found = resolve(records, CONTACTS, merges=[("merged by ops (#1)", "zendesk:2", "salesforce:1")])
     assert found.golden["zendesk:2"] == "h-1"
     assert ("merged by ops (#1)", "zendesk:2", "salesforce:1") in found.links
+
+
+def test_one_typo_in_a_name_still_links_by_phone_or_company_but_not_across_companies() -> None:
+    found = resolve(
+        [
+            person("salesforce", "1", first_name="Anna", last_name="de Jong", account="h-acme"),
+            person("odoo", "2", first_name="Anan", last_name="de Jong", account="h-acme"),  # swapped
+            person("hubspot", "3", first_name="Anna", last_name="deJong", account="h-acme"),
+            person("hubspot", "4", first_name="Anna", last_name="de Jonge", account="h-other"),
+            person("odoo", "5", first_name="Jan", last_name="Bos", account="h-acme"),
+            person("salesforce", "6", first_name="Jan", last_name="Vos", account="h-acme"),  # a colleague
+            person("zendesk", "7", first_name="Piet", last_name="Bakker", mobile="06 1234 5678"),
+            person("mailchimp", "8", first_name="Piet", last_name="Bakkr", mobile="+31612345678"),
+        ],
+        CONTACTS,
+        region="NL",
+    )
+    golden = found.golden
+    assert golden["salesforce:1"] == golden["odoo:2"] == golden["hubspot:3"]
+    assert golden["hubspot:4"] != golden["salesforce:1"]
+    assert golden["odoo:5"] != golden["salesforce:6"]  # a name of three letters is kept whole
+    assert golden["zendesk:7"] == golden["mailchimp:8"]
+    rules = {rule for rule, _, _ in found.links}
+    assert rules == {"name and organisation", "mobile and name"}
+
+
+def test_a_rare_whole_name_links_records_with_no_other_evidence_and_a_common_one_does_not() -> None:
+    draw = random.Random(3)
+    common = ["Anna", "Jan", "Emma", "Daan", "Sanne"], ["de Jong", "Jansen", "de Vries", "Bakker", "Visser"]
+    crowd = [
+        person(
+            "hubspot",
+            f"c{n}",
+            first_name=draw.choice(common[0]),
+            last_name=draw.choice(common[1]),
+            email=f"p{n}@example{n}.com",
+        )
+        for n in range(2000)
+    ]
+    found = resolve(
+        [
+            *crowd,
+            person("zendesk", "1", first_name="Fenna", last_name="Oudehofdeneman", email="fenna77@gmail.com"),
+            person("mailchimp", "2", first_name="fenna", last_name="OUDEHOFDENEMAN", email="f.o@icloud.com"),
+            person("odoo", "3", first_name="Oudehofdeneman", last_name="Fenna"),  # read either way round
+            person("zendesk", "4", first_name="Anna", last_name="Jansen", email="anna1@gmail.com"),
+            person("mailchimp", "5", first_name="Anna", last_name="Jansen", email="anna2@gmail.com"),
+        ],
+        CONTACTS,
+    )
+    golden = found.golden
+    assert golden["zendesk:1"] == golden["mailchimp:2"] == golden["odoo:3"]
+    assert golden["zendesk:4"] != golden["mailchimp:5"]  # hundreds of Anna Jansens are expected
+    assert {rule for rule, _, _ in found.links} == {"rare name"}
+    assert len(set(golden.values())) == len(crowd) + 3

@@ -71,6 +71,14 @@ def test_the_library_entities_carry_their_rules_and_an_extension_replaces_them(t
         ),
         ("  rules: []\n", "rules: a list of rules"),
         (
+            "  rules:\n    - {name: a, keys: [{rare_person: name}]}\n",
+            "a rare_person key reads two fields: [given name, family name]",
+        ),
+        (
+            "  rules:\n    - {name: a, keys: [{similar_persn: [name, name]}]}\n",
+            "unknown kind 'similar_persn' (did you mean 'similar_person'?)",
+        ),
+        (
             "  rules:\n    - {name: a, keys: [{email: email}]}\n  blocking: [[emial]]\n",
             "unknown column 'emial' (did you mean 'email'?)",
         ),
