@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import subprocess
@@ -316,6 +317,30 @@ def quarantine_retry(
     state_url: StateOption = None,
     as_json: JsonOption = False,
     ids: Annotated[list[int] | None, typer.Option("--id", min=1, help="Only these entries.")] = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, as the audit keeps it.")
+    ] = "retried from the command line",
+    by: Annotated[str | None, typer.Option("--by", help="Who (default: HUB_USER or your login).")] = None,
 ) -> None:
-    """Run quarantined records of a sync again (after fixing the mapping or the data)."""
-    _run(sync_name, project, state_url, as_json, f"retry {sync_name}", lambda e: e.retry(sync_name, ids))
+    """Run quarantined records of a sync again (after fixing the mapping or the data). The audit the ops
+    console shows keeps who retried which entries, why, and how many cleared."""
+
+    def retried(engine: SyncEngine) -> SyncResult:
+        from hub.ops import actions
+
+        wanted = [q.id for q in engine.store.quarantined(sync_name, status="open", ids=ids)]
+        result = engine.retry(sync_name, ids)
+        actions.record_retry(
+            engine.store,
+            sync=sync_name,
+            wanted=wanted,
+            status=result.status,
+            run_id=result.run_id,
+            actor=by or os.environ.get("HUB_USER") or getpass.getuser(),
+            reason=reason,
+            target=f"entries {', '.join(map(str, ids))}" if ids else "every open entry",
+            origin="hub quarantine retry",
+        )
+        return result
+
+    _run(sync_name, project, state_url, as_json, f"retry {sync_name}", retried)

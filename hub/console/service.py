@@ -249,20 +249,16 @@ class ConsoleService:
         finally:
             if engine.store is not self.store:
                 engine.store.close()
-        still = {e.id for e in self.store.quarantined(sync, status="open", ids=wanted)}
-        cleared = len(wanted) - len(still)
-        message = f"retried {len(wanted)}: {cleared} cleared, {len(still)} still set aside" + (
-            f" (run {result.status})" if result.status != "success" else ""
-        )
-        action = actions.record(
+        message, action = actions.record_retry(
             self.store,
-            actor=actor,
-            action="retry",
             sync=sync,
-            target=target,
+            wanted=wanted,
+            status=result.status,
+            run_id=result.run_id,
+            actor=actor,
             reason=reason,
-            outcome=message,
-            detail={"entries": wanted, "cleared": cleared, "run_id": result.run_id},
+            target=target,
+            origin="console",
         )
         return Outcome(message, action)
 

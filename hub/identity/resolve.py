@@ -1,9 +1,10 @@
 """Identity clusters: which records, across every system, are one person or one organisation.
 
 Deterministic rules first. Records that share a hub id are one (the hub's own cross-references:
-a sync linked them). Then each rule makes a key of a record's match values (`hub.identity.normalize`:
+a sync linked them). Then each rule makes keys of a record's match values (`hub.identity.normalize`:
 an e-mail as one mailbox, a phone number in E.164, a tax number as letters and digits, a web domain, a
-person's whole name in either order), and records with one key are one. A key that more than
+person's whole name in either order, allowing one typo, or only when it is rare), and records sharing a
+key are one. A key that more than
 `max_group` records share is not evidence (a shared role mailbox, a switchboard number, a family
 name and a shared company): it links nothing, and the resolution says which keys it set aside.
 
@@ -34,8 +35,8 @@ KINDS: dict[str, Callable[..., str | tuple[str, ...] | None]] = {
     "rare_person": normalize.person,
     "organisation": normalize.name,
 }
-"""How a key part reads its fields: `person` and `similar_person` take two (given name, family name),
-`organisation` two or three (the company, an e-mail address, a phone number), the others one.
+"""How a key part reads its fields: `person`, `similar_person` and `rare_person` take two (given name,
+family name), `organisation` two or three (the company, an e-mail address, a phone number), the others one.
 
 `similar_person` is a person's whole name allowing one typo (`normalize.similar_people`): a record
 has several such keys, and records sharing any one of them agree on the part.

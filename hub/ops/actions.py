@@ -110,6 +110,38 @@ def record(
         return int(conn.execute(insert(actions).returning(actions.c.id), row).scalar_one())
 
 
+def record_retry(
+    store: StateStore,
+    *,
+    sync: str,
+    wanted: Sequence[int],
+    status: str,
+    run_id: str,
+    actor: str,
+    reason: str,
+    target: str,
+    origin: str,
+) -> tuple[str, int]:
+    """Keep a retry of the open entries `wanted` in the audit, once its run (`status`, `run_id`) ended:
+    how many it cleared and how many are still set aside. The message and the action's id."""
+    still = {q.id for q in store.quarantined(sync, status="open", ids=wanted)} if wanted else set()
+    cleared = len(wanted) - len(still)
+    message = f"retried {len(wanted)}: {cleared} cleared, {len(still)} still set aside" + (
+        f" (run {status})" if status != "success" else ""
+    )
+    detail = {"entries": list(wanted), "cleared": cleared, "run_id": run_id, "from": origin}
+    return message, record(
+        store,
+        actor=actor,
+        action="retry",
+        sync=sync,
+        target=target,
+        reason=reason,
+        outcome=message,
+        detail=detail,
+    )
+
+
 def history(
     store: StateStore, *, sync: str | None = None, mentioning: Sequence[int] = (), limit: int = 200
 ) -> list[dict[str, Any]]:

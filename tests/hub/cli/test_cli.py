@@ -64,11 +64,33 @@ def test_runs_and_quarantine_commands(env: dict[str, str]) -> None:
     assert listed and all(q["errors"] and q["status"] == "open" for q in listed)
     code, stdout, _ = hub("quarantine", "list", "crm_contacts_to_erp", env=env)
     assert code == 0 and "quarantine" in stdout and "open:" in stdout
-    code, stdout, _ = hub("quarantine", "retry", "crm_contacts_to_erp", "--json", env=env)
+    code, stdout, _ = hub(
+        "quarantine",
+        "retry",
+        "crm_contacts_to_erp",
+        "--json",
+        "--reason",
+        "phones fixed",
+        env={**env, "HUB_USER": "ops-anna"},
+    )
     retried = json.loads(stdout)
+    open_ones = [q for q in listed if q["sync"] == "crm_contacts_to_erp"]
+    assert retried["read"] == len(open_ones) and retried["created"] == 0
+    from hub.ops import actions
+    from hub.state import StateStore
+
+    store = StateStore(env["HUB_STATE_URL"])
+    try:
+        (kept,) = actions.history(store, sync="crm_contacts_to_erp")  # the console's audit shows it
+    finally:
+        store.close()
+    assert (kept["actor"], kept["action"], kept["reason"]) == ("ops-anna", "retry", "phones fixed")
+    assert kept["target"] == "every open entry" and sorted(kept["detail"]["entries"]) == sorted(
+        q["id"] for q in open_ones
+    )
     assert (
-        retried["read"] == len([q for q in listed if q["sync"] == "crm_contacts_to_erp"])
-        and retried["created"] == 0
+        kept["outcome"]
+        == f"retried {len(open_ones)}: 0 cleared, {len(open_ones)} still set aside (run partial)"
     )
 
 
