@@ -7,7 +7,7 @@ Mailchimp, Odoo), every appearance with the noise real records have: typos, nick
 family names swapped, a private mailbox instead of the work one, e-mail case, phone numbers in
 national and international forms, missing fields; people share names, and colleagues share a company
 switchboard (`connectors/emulators/people.py`). Names are as often shared as the US census's
-(`--names census`, the default), or drawn evenly from 75 given and 867 family names (`--names
+(`--names census`, the default), or drawn evenly from 79 given and 865 family names (`--names
 uniform`: nearly everyone shares their whole name, and a name alone says nothing). It knows which
 records are one person. Four resolutions run over the same records:
 

@@ -11,7 +11,7 @@ A CRM's or the ERP's record knows the person's company.
 
 People share names as real ones do (`names="census"`, the default): given and family names are drawn
 with the frequencies of the US census's name files, a few common names and a long tail of rare ones
-(`CENSUS`). `names="uniform"` draws them evenly from 75 given and 867 family names instead, as this
+(`CENSUS`). `names="uniform"` draws them evenly from 79 given and 865 family names instead, as this
 generator did first: there nearly everyone shares their whole name with someone, and a name alone
 says nothing.
 """

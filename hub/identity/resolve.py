@@ -157,21 +157,13 @@ class Rule:
     ) -> list[tuple[str, ...]]:
         """A record's keys under the rule: every combination of its parts' values (one key unless a
         part is `similar_person`); none when a part has no value."""
-        read: dict[int, list[str]] = {}
-        for at in self._cheap_first:
-            read[at] = self.parts[at].values(values, region, learned)
-            if not read[at]:
-                return []
         found: list[tuple[str, ...]] = [()]
-        for at in range(len(self.parts)):
-            found = [(*key, value) for key in found for value in read[at]]
+        for part in self.parts:
+            read = part.values(values, region, learned)
+            if not read:
+                return []
+            found = [(*key, value) for key in found for value in read]
         return found
-
-    @property
-    def _cheap_first(self) -> list[int]:
-        """The parts' places, those with one value first: a record without a phone number needs no
-        spellings of its name."""
-        return sorted(range(len(self.parts)), key=lambda at: self.parts[at].kind == "similar_person")
 
 
 @dataclass
@@ -279,7 +271,7 @@ def _learn(records: Sequence[Candidate], rule: Rule, sets: _UnionFind, region: s
                 given[first] += 1
             if last:
                 family[last] += 1
-    people = len({sets.find(index) for index in range(len(records))})
+    people = len({sets.find(index) for index in range(len(records))}) if "rare_person" in kinds else 0
     domains = _company_domains(records, rule, sets, region) if "organisation" in kinds else {}
     return Learned(domains, given, family, len(records), people)
 

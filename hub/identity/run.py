@@ -269,8 +269,10 @@ class IdentityRun:
         theirs = set((self.engine.project.entity_schema(other) or {}).get("properties", {}))
         pairs = renamed.items() if renamed is not None else ((name, name) for name in fields)
         read = {mine: party for mine, party in pairs if mine in theirs and party in fields}
-        wanted = [*read, *([reference] if reference else []), *SHOWN.get(other, ())]
-        wanted = list(dict.fromkeys([*wanted, *ACTIVITY.get(other, {}).values()]))
+        linked = [reference] if reference else []
+        wanted = list(
+            dict.fromkeys([*read, *linked, *SHOWN.get(other, ()), *ACTIVITY.get(other, {}).values()])
+        )
         made = []
         for endpoint, side in self._sides(other, wanted, found, leave=read_here):
             for row in side.rows:
